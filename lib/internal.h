@@ -1,0 +1,197 @@
+/*
+ * internal.h - libxpty's private interfaces, shared by the files of lib/.
+ *
+ * Layering, bottom up:
+ *   sys.c          raw system calls used internally (never re-enter wrappers)
+ *   resolve.c      the next definitions of interposed names (dlsym RTLD_NEXT)
+ *   fdtable.c      descriptor -> struct xstream map, lock-free reads
+ *   host_pty.c     the host pty backend (Linux devpts) and per-stream state
+ *                  kept in the kernel termios of the pty
+ *   ldterm.c       illumos ldterm defaults and raw mode, in host termios bits
+ *   ttcompat.c     V7/4BSD ioctls translated to termios
+ *   streams_emul.c module stack, read options, flush, signals
+ *   ioctl_map.c    SVR4 ioctl decoding (direct and through I_STR)
+ *   relay.c        client of xptyd (the relay engine)
+ *   mode.c         XPTY_MODE, xpty_setmode(), process scope
+ *   libxpty.c      the interposed entry points
+ * Everything here has hidden visibility; only include/xpty.h names and the
+ * interposed libc names leave the library.
+ */
+#ifndef XPTY_INTERNAL_H
+#define XPTY_INTERNAL_H
+
+#include <sys/types.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <termios.h>
+
+#define XPTY_EXPORT	__attribute__((visibility("default")))
+#define XPTY_UNUSED	__attribute__((unused))
+
+struct strioctl;
+
+/* ---- sys.c: raw system calls, async-signal-safe, errno as the kernel says ---- */
+int	xsys_openat(int, const char *, int, mode_t);
+int	xsys_close(int);
+int	xsys_ioctl(int, unsigned long, void *);
+ssize_t	xsys_read(int, void *, size_t);
+ssize_t	xsys_write(int, const void *, size_t);
+int	xsys_fcntl(int, int, long);
+int	xsys_dup3(int, int, int);
+int	xsys_fstat(int, struct stat *);
+
+/*
+ * The kernel's struct termios (what TCGETS/TCSETS move); glibc's struct
+ * termios begins with the same fields.
+ */
+#define XPTY_KNCCS	19
+struct kterm {
+	tcflag_t	c_iflag;
+	tcflag_t	c_oflag;
+	tcflag_t	c_cflag;
+	tcflag_t	c_lflag;
+	cc_t		c_line;
+	cc_t		c_cc[XPTY_KNCCS];
+};
+int	xsys_tcget(int, struct kterm *);
+int	xsys_tcset(int, unsigned long, const struct kterm *);
+
+/* ---- resolve.c: the next (libc's) definitions ---- */
+struct xpty_next {
+	int	(*open)(const char *, int, ...);
+	int	(*open64)(const char *, int, ...);
+	int	(*openat)(int, const char *, int, ...);
+	int	(*openat64)(int, const char *, int, ...);
+	int	(*ioctl)(int, unsigned long, ...);
+	int	(*close)(int);
+	ssize_t	(*read)(int, void *, size_t);
+	ssize_t	(*write)(int, const void *, size_t);
+	int	(*dup)(int);
+	int	(*dup2)(int, int);
+	int	(*dup3)(int, int, int);
+	int	(*fcntl)(int, int, ...);
+	int	(*close_range)(unsigned int, unsigned int, int);
+	void	(*closefrom)(int);
+	int	(*tcgetattr)(int, struct termios *);
+	int	(*tcsetattr)(int, int, const struct termios *);
+	int	(*isatty)(int);
+};
+extern struct xpty_next xpty_next;
+void	xpty_resolve(void);
+
+/* ---- fdtable.c ---- */
+enum xpty_kind {
+	XK_MANAGER = 1,		/* /dev/ptmx side */
+	XK_SUBSID = 2		/* /dev/pts/N side */
+};
+enum xpty_engine {
+	XE_DIRECT = 0,		/* the descriptor is the host manager itself */
+	XE_RELAY = 1		/* the descriptor is a socket to xptyd */
+};
+
+#define XPTY_MAXMODS	9	/* illumos nstrpush */
+
+/*
+ * One struct xstream per open file description libxpty manages (dup()ed
+ * descriptors share it).  Subsidiary stream state that must be shared
+ * between processes (module stack, XPG4v2 mark) lives in the pty's kernel
+ * termios instead (host_pty.c); what is here is this process's view.
+ */
+struct xstream {
+	int		refs;		/* descriptors in this process */
+	enum xpty_kind	kind;
+	enum xpty_engine engine;
+	int		ptyno;		/* N of /dev/pts/N */
+	int		hostfd;		/* relay: private host manager fd, else -1 */
+	int		rdopt;		/* I_SRDOPT read options */
+	int		sigevents;	/* I_SETSIG events */
+	int		eofstate;	/* manager: XEOF_* below */
+	int		nmods;		/* manager side: modules pushed (pckt) */
+	char		mods[XPTY_MAXMODS][8 + 1];
+};
+#define XEOF_NONE	0	/* subsidiary open or never opened */
+#define XEOF_PENDING	1	/* last close seen, 0 not yet returned */
+#define XEOF_DONE	2	/* 0 returned; reads block until reopen */
+
+struct xstream	*xstream_new(enum xpty_kind, int ptyno);
+void		 xstream_release(struct xstream *);
+
+/* Lock-free lookup; NULL when libxpty does not manage fd. */
+struct xstream	*xfd_lookup(int fd);
+void		 xfd_attach(int fd, struct xstream *);	/* takes a reference */
+void		 xfd_detach(int fd);			/* drops it */
+void		 xfd_detach_range(unsigned int, unsigned int);
+int		 xfd_is_private(int fd);		/* libxpty's own fd */
+void		 xfd_mark_private(int fd, int on);
+extern int	 xfd_count;	/* managed descriptors; 0 = fast path only */
+
+/* ---- host_pty.c: Linux devpts backend ---- */
+int	host_open_manager(int oflag);		/* new host ptmx fd */
+int	host_ptyno(int mfd);			/* TIOCGPTN */
+int	host_set_lock(int mfd, int locked);
+int	host_is_locked(int mfd);
+int	host_grant(int ptyno);			/* chown/chmod /dev/pts/N */
+int	host_classify(int fd, int *ptyno);	/* XK_* or 0 */
+int	host_path_ptyno(const char *path);	/* /dev/pts/N -> N, else -1 */
+
+/*
+ * Per-stream state shared through the kernel termios of the pty (c_cc
+ * slots 17 and 18, which Linux stores and never interprets).
+ */
+#define XSTATE_MAGIC		0xa0	/* high nibble of slot 17 */
+#define XSTATE_MAGICMASK	0xf0
+#define XSTATE_PTSTTY		0x01	/* XPG4v2 mark (PTSSTTY on the manager) */
+#define XSTATE_PTEM_XPG4	0x02	/* ptem passes zero-length writes */
+#define XSTATE_HUNGUP		0x04	/* manager gone */
+
+enum xpty_module {
+	XM_NONE = 0, XM_PTEM = 1, XM_LDTERM = 2, XM_TTCOMPAT = 3, XM_PCKT = 4
+};
+#define XSTACK_MAX	3	/* ptem, ldterm, ttcompat: single-instance */
+
+struct xstate {
+	int		managed;	/* magic present */
+	unsigned	flags;		/* XSTATE_* */
+	int		depth;
+	enum xpty_module mods[XSTACK_MAX];	/* [0] is the bottom */
+};
+int	xstate_get(int fd, struct xstate *);	/* fd: either side */
+int	xstate_put(int fd, const struct xstate *, const struct kterm *base);
+int	xstate_has(const struct xstate *, enum xpty_module);
+
+/* ---- ldterm.c ---- */
+void	ldterm_defaults(struct kterm *);	/* illumos ttymodes, host bits */
+void	ldterm_raw(struct kterm *);		/* no line discipline */
+
+/* ---- ttcompat.c ---- */
+int	ttcompat_is_request(unsigned long req);
+int	ttcompat_ioctl(int fd, unsigned long req, void *arg);	/* -1/errno */
+
+/* ---- streams_emul.c ---- */
+int	stream_push(int fd, struct xstream *, const char *name);
+int	stream_pop(int fd, struct xstream *);
+int	stream_look(int fd, struct xstream *, char *buf);
+int	stream_find(int fd, struct xstream *, const char *name);
+int	stream_list(int fd, struct xstream *, void *arg);
+int	stream_tty_ok(int fd, struct xstream *);	/* termios allowed? */
+
+/* ---- ioctl_map.c ---- */
+int	xpty_ioctl(int fd, struct xstream *, unsigned long req, void *arg);
+int	xpty_is_streams_request(unsigned long req);
+
+/* ---- relay.c ---- */
+int	relay_open(int oflag, int *hostfd, int *ptyno);	/* app socket or -1 */
+int	relay_zero_write(int ptyno);
+int	relay_reattach(int fd, struct xstream *);
+
+/* ---- mode.c ---- */
+int	xpty_mode_current(void);	/* XPTY_NATIVE, XPTY_SVR4, XPTY_XPG4V2 */
+void	xpty_mode_init(void);
+
+/* ---- misc ---- */
+int	xpty_user_copyin(void *dst, const void *src, size_t len); /* EFAULT-safe */
+int	xpty_user_copyout(void *dst, const void *src, size_t len);
+int	xpty_user_strcopy(char *dst, const char *src, size_t dstlen); /* EFAULT / EINVAL too long */
+
+#endif /* XPTY_INTERNAL_H */
