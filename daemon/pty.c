@@ -1,0 +1,841 @@
+/*
+ * pty.c - one relayed pty: the host manager and the application's data
+ * connections, moved through one libevent loop.
+ *
+ * Theory of operation.  The daemon opens the host manager (/dev/ptmx,
+ * non-blocking) and keeps it for the pty's whole life; the application
+ * holds one end of a data connection (an AF_UNIX stream socket) instead.
+ * Bytes move in two directions, each with at most one transfer buffer
+ * (buf.c), taken only while bytes are in flight:
+ *
+ *   out: host manager -> the current data connection (p->cur)
+ *   in:  any data connection of the pty -> host manager
+ *
+ * A callback reads into the direction's buffer and writes it on at once;
+ * only what the destination does not take stays pending, and while it is
+ * pending the source is not read (flow control: nothing grows without
+ * bound, a slow reader blocks the writer).  Reads are as large as the
+ * buffer; a short read ends the loop, so a 1-byte round trip costs one
+ * wakeup, one read and one write per hop.
+ *
+ * Markers.  SVR4's zero-length message is the end of file of the data
+ * connection: when the subsidiary's last close is seen (the host manager
+ * reads EIO), or a subsidiary-side process asks for a zero-length message
+ * (XP_ZERO), the daemon sends what precedes it and then shuts down the
+ * writing half of the current connection (p->eofq).  It then reads the
+ * host manager no more until the library swaps in a fresh connection
+ * (XP_ATTACH), so nothing after the marker can overtake it.  In pckt mode
+ * the marker is a frame (M_DATA, length 0) and the connection stays.
+ *
+ * Injections (XP_ZERO, XP_EVENT) are queued in p->injq and placed at a
+ * point where the host manager has been read until EAGAIN: a non-blocking
+ * read that fails with EAGAIN has flushed the tty flip buffers, so every
+ * write the subsidiary completed before asking is ahead of the marker.
+ * The requester gets its reply only then.
+ *
+ * After the last subsidiary close the host manager reports POLLHUP until a
+ * subsidiary is opened again (p->hup); the daemon does not poll it then
+ * but watches /dev/pts/N for IN_OPEN with inotify.  At that last close the
+ * stream is dismantled: the module stack in c_cc[17], c_cc[18] of the
+ * kernel termios is reset and the termios made raw.
+ *
+ * When the last data connection closes (the application's last manager
+ * descriptor anywhere), the pty hangs up: pending input is written, the
+ * daemon waits (bounded) until the subsidiary has read what is queued for
+ * it (TIOCINQ on a peer descriptor from TIOCGPTPEER), then closes the
+ * host manager, which hangs the subsidiary up.
+ *
+ * State: the tree of ptys by number, the list of ptys watched by inotify.
+ * Single-threaded, no locking.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/inotify.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "xptyd.h"
+
+#define PTY_XSTATE_MAGIC	0xa0	/* c_cc[17] high nibble, lib/host_pty.c */
+#define PTY_KNCCS		19
+#define PTY_HANGUP_MS		2000	/* default bound on the hangup wait */
+
+/* The kernel's termios, as TCGETS and TCSETS move it. */
+struct kterm {
+	tcflag_t	c_iflag;
+	tcflag_t	c_oflag;
+	tcflag_t	c_cflag;
+	tcflag_t	c_lflag;
+	cc_t		c_line;
+	cc_t		c_cc[PTY_KNCCS];
+};
+
+struct inj {
+	TAILQ_ENTRY(inj)	 entry;
+	struct conn		*waiter;
+	uint8_t			 mtype;
+	size_t			 len;
+	uint8_t			 data[];
+};
+
+struct pty {
+	int			 ptyno;
+	int			 mfd;		/* host manager */
+	int			 peerfd;	/* subsidiary, while hanging up */
+	dev_t			 rdev;		/* of /dev/pts/N */
+	struct event		*ev_mread;
+	struct event		*ev_mwrite;
+	struct event		*ev_timer;
+	int			 mr_on, mw_on;
+	LIST_HEAD(, conn)	 conns;
+	int			 nconns;
+	struct conn		*cur;		/* receives the out direction */
+	struct xbuf		 out;
+	struct xbuf		 in;
+	int			 pckt;		/* framed (TIOCPKT on) */
+	int			 hup;		/* no subsidiary open */
+	int			 eofq;		/* shut cur down when out drains */
+	int			 closing;
+	int			 wd;		/* inotify watch or -1 */
+	int			 close_ms;	/* time spent hanging up */
+	int			 close_step;
+	int			 zeros;		/* consecutive TIOCINQ == 0 */
+	TAILQ_HEAD(, inj)	 injq;
+	RB_ENTRY(pty)		 entry;
+	LIST_ENTRY(pty)		 wentry;
+};
+
+int	npty;
+
+static int
+pty_cmp(struct pty *a, struct pty *b)
+{
+	return a->ptyno < b->ptyno ? -1 : a->ptyno > b->ptyno;
+}
+RB_HEAD(pty_tree, pty);
+RB_PROTOTYPE_STATIC(pty_tree, pty, entry, pty_cmp);
+RB_GENERATE_STATIC(pty_tree, pty, entry, pty_cmp);
+static struct pty_tree	ptys = RB_INITIALIZER(&ptys);
+
+static LIST_HEAD(, pty)	watched = LIST_HEAD_INITIALIZER(watched);
+static int		inotify_fd = -1;
+static struct event	*inotify_ev;
+static int		hangup_limit = -1;
+
+static void	pty_pump_out(struct pty *);
+static void	pty_update(struct pty *);
+static void	pty_destroy(struct pty *);
+static void	pty_timer_cb(evutil_socket_t, short, void *);
+
+/* ---- accessors ---- */
+
+int
+pty_number(struct pty *p)
+{
+	return p->ptyno;
+}
+
+int
+pty_hostfd(struct pty *p)
+{
+	return p->mfd;
+}
+
+int
+pty_pckt(struct pty *p)
+{
+	return p->pckt;
+}
+
+int
+pty_closing(struct pty *p)
+{
+	return p->closing;
+}
+
+struct pty *
+pty_find(int ptyno)
+{
+	struct pty	key, *p;
+
+	key.ptyno = ptyno;
+	p = RB_FIND(pty_tree, &ptys, &key);
+	return (p != NULL && !p->closing) ? p : NULL;
+}
+
+/* ---- the stream in the kernel termios ---- */
+
+/*
+ * Dismantle the stream: no modules, no XPG4v2 mark, raw modes.  On a
+ * Linux pty manager the termios ioctls act on the subsidiary's termios.
+ */
+static void
+pty_stream_reset(struct pty *p)
+{
+	struct kterm	kt;
+
+	if (ioctl(p->mfd, TCGETS, &kt) == -1) {
+		log_warn("pty %d: TCGETS", p->ptyno);
+		return;
+	}
+	kt.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
+	    ICRNL | IXON);
+	kt.c_oflag &= ~OPOST;
+	kt.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+	kt.c_cflag &= ~(CSIZE | PARENB);
+	kt.c_cflag |= CS8;
+	kt.c_cc[VMIN] = 1;
+	kt.c_cc[VTIME] = 0;
+	kt.c_cc[17] = PTY_XSTATE_MAGIC;
+	kt.c_cc[18] = 0;
+	if (ioctl(p->mfd, TCSETS, &kt) == -1)
+		log_warn("pty %d: TCSETS", p->ptyno);
+}
+
+/* ---- creation ---- */
+
+static void
+pty_mread_cb(evutil_socket_t fd, short what, void *arg)
+{
+	pty_pump_out(arg);
+}
+
+static void pty_mwrite_cb(evutil_socket_t, short, void *);
+
+struct pty *
+pty_create(int *err)
+{
+	struct pty	*p;
+	struct stat	 st;
+	char		 path[64];
+
+	if ((p = calloc(1, sizeof *p)) == NULL) {
+		*err = ENOMEM;
+		return NULL;
+	}
+	p->peerfd = p->wd = -1;
+	LIST_INIT(&p->conns);
+	TAILQ_INIT(&p->injq);
+	p->mfd = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (p->mfd == -1 || ioctl(p->mfd, TIOCGPTN, &p->ptyno) == -1)
+		goto fail;
+	snprintf(path, sizeof path, "/dev/pts/%d", p->ptyno);
+	if (stat(path, &st) == 0 && S_ISCHR(st.st_mode))
+		p->rdev = st.st_rdev;
+	else
+		p->rdev = makedev(136, (unsigned)p->ptyno);
+	p->ev_mread = event_new(xbase, p->mfd, EV_READ | EV_PERSIST,
+	    pty_mread_cb, p);
+	p->ev_mwrite = event_new(xbase, p->mfd, EV_WRITE | EV_PERSIST,
+	    pty_mwrite_cb, p);
+	p->ev_timer = evtimer_new(xbase, pty_timer_cb, p);
+	if (p->ev_mread == NULL || p->ev_mwrite == NULL || p->ev_timer == NULL)
+		goto fail;
+	pty_stream_reset(p);
+	if (RB_INSERT(pty_tree, &ptys, p) != NULL) {
+		errno = EEXIST;
+		goto fail;
+	}
+	npty++;
+	log_debug("pty %d created", p->ptyno);
+	return p;
+
+fail:
+	*err = errno != 0 ? errno : EIO;
+	log_warn("cannot create a pty");
+	if (p->ev_mread != NULL)
+		event_free(p->ev_mread);
+	if (p->ev_mwrite != NULL)
+		event_free(p->ev_mwrite);
+	if (p->ev_timer != NULL)
+		event_free(p->ev_timer);
+	if (p->mfd != -1)
+		close(p->mfd);
+	free(p);
+	return NULL;
+}
+
+/* ---- event bookkeeping ---- */
+
+static int
+pty_can_read_master(struct pty *p)
+{
+	return !p->closing && !p->hup && !p->eofq && p->cur != NULL &&
+	    !p->cur->shut && p->out.len == 0;
+}
+
+static void
+pty_set_ev(struct event *ev, int *on, int want)
+{
+	if (want && !*on)
+		event_add(ev, NULL);
+	else if (!want && *on)
+		event_del(ev);
+	*on = want;
+}
+
+static void
+pty_update(struct pty *p)
+{
+	struct conn	*c;
+
+	pty_set_ev(p->ev_mread, &p->mr_on, pty_can_read_master(p));
+	pty_set_ev(p->ev_mwrite, &p->mw_on, p->in.len > 0);
+	LIST_FOREACH(c, &p->conns, pentry) {
+		conn_set_read(c, p->in.len == 0);
+		conn_set_write(c, c == p->cur && p->out.len > 0);
+	}
+}
+
+/* Injections wait for a read of the master; start one if possible. */
+static void
+pty_kick(struct pty *p)
+{
+	if (!TAILQ_EMPTY(&p->injq) && pty_can_read_master(p))
+		pty_pump_out(p);
+	else
+		pty_update(p);
+}
+
+/* ---- inotify: when does a subsidiary open again? ---- */
+
+static void
+pty_check_reopen(struct pty *p)
+{
+	struct pollfd	pfd = { p->mfd, POLLIN, 0 };
+
+	if (!p->hup || poll(&pfd, 1, 0) == -1 || (pfd.revents & POLLHUP))
+		return;
+	log_debug("pty %d: subsidiary open again", p->ptyno);
+	p->hup = 0;
+	if (p->wd != -1) {
+		inotify_rm_watch(inotify_fd, p->wd);
+		LIST_REMOVE(p, wentry);
+		p->wd = -1;
+	}
+	pty_kick(p);
+}
+
+static void
+pty_watch_stop(struct pty *p)
+{
+	if (p->wd != -1) {
+		inotify_rm_watch(inotify_fd, p->wd);
+		LIST_REMOVE(p, wentry);
+		p->wd = -1;
+	}
+}
+
+static void
+pty_watch_start(struct pty *p)
+{
+	struct timeval	tv = { 0, 20000 };
+	char		path[64];
+
+	snprintf(path, sizeof path, "/dev/pts/%d", p->ptyno);
+	if (inotify_fd != -1 && p->wd == -1)
+		p->wd = inotify_add_watch(inotify_fd, path, IN_OPEN);
+	if (p->wd != -1)
+		LIST_INSERT_HEAD(&watched, p, wentry);
+	else			/* no inotify: look again every 20 ms */
+		evtimer_add(p->ev_timer, &tv);
+	pty_check_reopen(p);	/* it may have happened already */
+}
+
+static void
+pty_inotify_cb(evutil_socket_t fd, short what, void *arg)
+{
+	char			 buf[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct inotify_event	*ie;
+	struct pty		*p, *next;
+	ssize_t			 n;
+	char			*q;
+
+	while ((n = read(fd, buf, sizeof buf)) > 0) {
+		for (q = buf; q < buf + n; q += sizeof *ie + ie->len) {
+			ie = (struct inotify_event *)q;
+			LIST_FOREACH_SAFE(p, &watched, wentry, next) {
+				if (p->wd == ie->wd) {
+					pty_check_reopen(p);
+					break;
+				}
+			}
+		}
+	}
+}
+
+void
+pty_inotify_init(void)
+{
+	inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (inotify_fd == -1) {
+		log_warn("inotify_init1 (falling back to timers)");
+		return;
+	}
+	inotify_ev = event_new(xbase, inotify_fd, EV_READ | EV_PERSIST,
+	    pty_inotify_cb, NULL);
+	if (inotify_ev == NULL)
+		fatal("event_new");
+	event_add(inotify_ev, NULL);
+}
+
+/* ---- the out direction: host manager -> application ---- */
+
+/* The current connection shuts down its writing half: the manager's 0. */
+static void
+pty_do_eof(struct pty *p)
+{
+	struct conn	*c = p->cur;
+
+	p->eofq = 0;
+	if (c == NULL)
+		return;
+	log_debug("pty %d: end of file on connection %d", p->ptyno, c->fd);
+	shutdown(c->fd, SHUT_WR);
+	c->shut = 1;
+	conn_set_write(c, 0);
+	p->cur = NULL;
+}
+
+/* Send pending out bytes; 1 if all are gone. */
+static int
+pty_out_flush(struct pty *p)
+{
+	ssize_t	n;
+
+	while (p->out.len > 0) {
+		if (p->cur == NULL)
+			return 0;
+		n = send(p->cur->fd, p->out.data + p->out.off, p->out.len,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			p->out.off += (size_t)n;
+			p->out.len -= (size_t)n;
+		} else if (n == -1 && errno == EINTR)
+			continue;
+		else if (n == -1 && errno == EAGAIN)
+			return 0;
+		else {
+			/* The reader is gone; its end of file follows. */
+			p->out.len = 0;
+		}
+	}
+	xbuf_put(&p->out);
+	if (p->eofq)
+		pty_do_eof(p);
+	return 1;
+}
+
+/* Append a frame (or, raw, just the payload) to out. */
+static void
+pty_out_frame(struct pty *p, uint8_t mtype, const uint8_t *data, size_t len)
+{
+	uint8_t	*w;
+
+	if (xbuf_get(&p->out) == -1)
+		return;
+	if (p->out.len == 0)
+		p->out.off = 0;
+	else if (p->out.off + p->out.len + XP_FRAMEHDR + len >
+	    XBUF_SIZE + XBUF_SLACK) {
+		memmove(p->out.data, p->out.data + p->out.off, p->out.len);
+		p->out.off = 0;
+	}
+	w = p->out.data + p->out.off + p->out.len;
+	xp_put_frame(w, mtype, (uint32_t)len);
+	if (len > 0)
+		memcpy(w + XP_FRAMEHDR, data, len);
+	p->out.len += XP_FRAMEHDR + len;
+}
+
+/*
+ * n bytes were read at out.data + hdr: make them frames (pckt) or send
+ * them as they are.
+ */
+static void
+pty_out_deliver(struct pty *p, size_t hdr, size_t n)
+{
+	uint8_t	st, fl = 0;
+
+	if (!p->pckt) {
+		p->out.off = 0;
+		p->out.len = n;
+	} else if ((st = p->out.data[hdr]) == TIOCPKT_DATA) {
+		p->out.off = 1;
+		xp_put_frame(p->out.data + 1, XP_M_DATA, (uint32_t)(n - 1));
+		p->out.len = XP_FRAMEHDR + n - 1;
+	} else {
+		/* A status byte: the subsidiary's view of flushes. */
+		p->out.len = 0;
+		if (st & TIOCPKT_FLUSHREAD)
+			fl |= XP_FLUSHR;
+		if (st & TIOCPKT_FLUSHWRITE)
+			fl |= XP_FLUSHW;
+		if (fl != 0)
+			pty_out_frame(p, XP_M_FLUSH, &fl, 1);
+		if (st & TIOCPKT_STOP)
+			pty_out_frame(p, XP_M_STOP, NULL, 0);
+		if (st & TIOCPKT_START)
+			pty_out_frame(p, XP_M_START, NULL, 0);
+	}
+	pty_out_flush(p);
+}
+
+/* The subsidiary's last close: marker, dismantle, wait for a reopen. */
+static void
+pty_subsid_closed(struct pty *p)
+{
+	log_debug("pty %d: last close of the subsidiary", p->ptyno);
+	pty_stream_reset(p);
+	p->hup = 1;
+	if (p->pckt) {
+		pty_out_frame(p, XP_M_DATA, NULL, 0);
+		pty_out_flush(p);
+	} else {
+		p->eofq = 1;
+		if (p->out.len == 0)
+			pty_do_eof(p);
+	}
+	pty_watch_start(p);
+}
+
+static void
+pty_inj_done(struct pty *p, struct inj *ij, int err)
+{
+	TAILQ_REMOVE(&p->injq, ij, entry);
+	if (ij->waiter != NULL)
+		server_reply(ij->waiter, err, p->ptyno, 0, 0, -1);
+	free(ij);
+}
+
+/*
+ * The host manager was read until EAGAIN: place the first injection
+ * here.  Returns 1 if reading should go on (for the next injection).
+ */
+static int
+pty_drained(struct pty *p)
+{
+	struct inj	*ij = TAILQ_FIRST(&p->injq);
+
+	if (ij == NULL)
+		return 0;
+	if (p->pckt) {
+		pty_out_frame(p, ij->mtype, ij->data, ij->len);
+		pty_inj_done(p, ij, 0);
+		pty_out_flush(p);
+		return 1;
+	}
+	if (ij->mtype == XP_M_DATA && ij->len == 0) {
+		p->eofq = 1;
+		pty_inj_done(p, ij, 0);
+		if (p->out.len == 0)
+			pty_do_eof(p);
+		return 0;
+	}
+	pty_inj_done(p, ij, 0);		/* not framed: nothing to show */
+	return 1;
+}
+
+static void
+pty_pump_out(struct pty *p)
+{
+	size_t	hdr;
+	ssize_t	n;
+	int	i;
+
+	for (i = 0; i < 16 && pty_can_read_master(p); i++) {
+		if (xbuf_get(&p->out) == -1)
+			break;
+		hdr = p->pckt ? XP_FRAMEHDR : 0;
+		n = read(p->mfd, p->out.data + hdr, XBUF_SIZE);
+		if (n > 0) {
+			pty_out_deliver(p, hdr, (size_t)n);
+			if ((size_t)n < XBUF_SIZE && TAILQ_EMPTY(&p->injq))
+				break;	/* drained for now */
+			continue;
+		}
+		xbuf_put(&p->out);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			if (!pty_drained(p))
+				break;
+			continue;
+		}
+		pty_subsid_closed(p);	/* EIO (or 0): last close */
+		break;
+	}
+	pty_update(p);
+}
+
+/* ---- the in direction: application -> host manager ---- */
+
+/* Write pending in bytes to the manager; 1 if all are gone. */
+static int
+pty_in_flush(struct pty *p)
+{
+	ssize_t	n;
+
+	while (p->in.len > 0) {
+		n = write(p->mfd, p->in.data + p->in.off, p->in.len);
+		if (n > 0) {
+			p->in.off += (size_t)n;
+			p->in.len -= (size_t)n;
+		} else if (n == -1 && errno == EINTR)
+			continue;
+		else if (n == -1 && errno == EAGAIN)
+			return 0;
+		else {
+			log_debug("pty %d: write: %s", p->ptyno,
+			    strerror(errno));
+			p->in.len = 0;
+		}
+	}
+	xbuf_put(&p->in);
+	return 1;
+}
+
+static void
+pty_mwrite_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pty	*p = arg;
+
+	pty_in_flush(p);
+	pty_update(p);
+}
+
+void
+pty_conn_readable(struct conn *c)
+{
+	struct pty	*p = c->pty;
+	ssize_t		 n;
+
+	if (p->in.len > 0 || xbuf_get(&p->in) == -1) {
+		conn_set_read(c, 0);
+		return;
+	}
+	n = read(c->fd, p->in.data, XBUF_SIZE);
+	if (n <= 0) {
+		xbuf_put(&p->in);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		conn_close(c);		/* may destroy nothing yet: hangup */
+		return;
+	}
+	p->in.off = 0;
+	p->in.len = (size_t)n;
+	if (!pty_in_flush(p))
+		pty_update(p);
+}
+
+void
+pty_conn_writable(struct conn *c)
+{
+	struct pty	*p = c->pty;
+
+	if (c != p->cur) {
+		conn_set_write(c, 0);
+		return;
+	}
+	if (pty_out_flush(p))
+		pty_pump_out(p);
+	else
+		pty_update(p);
+}
+
+/* ---- connections ---- */
+
+void
+pty_attach(struct pty *p, struct conn *c)
+{
+	c->pty = p;
+	LIST_INSERT_HEAD(&p->conns, c, pentry);
+	p->nconns++;
+	if (p->cur == NULL && p->eofq)
+		p->eofq = 0;	/* its reader vanished before the marker */
+	p->cur = c;
+	log_debug("pty %d: connection %d attached", p->ptyno, c->fd);
+	if (p->hup)
+		pty_check_reopen(p);
+	pty_kick(p);
+}
+
+static void
+pty_hangup(struct pty *p)
+{
+	struct timeval	 tv = { 0, 1000 };
+	struct inj	*ij;
+
+	log_debug("pty %d: manager closed, hanging up", p->ptyno);
+	p->closing = 1;
+	pty_watch_stop(p);
+	while ((ij = TAILQ_FIRST(&p->injq)) != NULL)
+		pty_inj_done(p, ij, EIO);
+	p->out.len = 0;
+	xbuf_put(&p->out);
+	if (hangup_limit == -1) {
+		const char	*e = getenv("XPTY_HANGUP_MS");
+
+		hangup_limit = e != NULL ? atoi(e) : PTY_HANGUP_MS;
+	}
+	p->close_step = 1;
+	pty_update(p);
+	evtimer_add(p->ev_timer, &tv);
+}
+
+void
+pty_detach(struct pty *p, struct conn *c)
+{
+	LIST_REMOVE(c, pentry);
+	p->nconns--;
+	if (p->cur == c) {
+		p->cur = NULL;
+		p->out.len = 0;		/* nobody will read it */
+		xbuf_put(&p->out);
+	}
+	if (p->nconns == 0)
+		pty_hangup(p);
+	else
+		pty_update(p);
+}
+
+/* ---- hanging up ---- */
+
+/* Is anything queued toward the subsidiary still unread there? */
+static int
+pty_subsid_busy(struct pty *p)
+{
+	int	q = 0;
+
+	if (p->in.len > 0)
+		return 1;
+	if (p->peerfd == -1) {
+		p->peerfd = ioctl(p->mfd, TIOCGPTPEER,
+		    O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		if (p->peerfd == -1)
+			return 0;	/* locked, or never usable */
+	}
+	if (ioctl(p->peerfd, TIOCINQ, &q) == -1 || q == 0) {
+		/* twice, a little apart: the flip buffer may lag */
+		return ++p->zeros < 2;
+	}
+	p->zeros = 0;
+	return 1;
+}
+
+static void
+pty_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pty	*p = arg;
+	struct timeval	 tv;
+
+	if (!p->closing) {		/* no inotify: poll for a reopen */
+		pty_check_reopen(p);
+		if (p->hup) {
+			tv.tv_sec = 0;
+			tv.tv_usec = 20000;
+			evtimer_add(p->ev_timer, &tv);
+		}
+		return;
+	}
+	p->close_ms += p->close_step;
+	if (p->hup && p->in.len == 0)
+		p->close_ms = hangup_limit;	/* nobody is there to read */
+	if (p->close_ms >= hangup_limit || !pty_subsid_busy(p)) {
+		pty_destroy(p);
+		return;
+	}
+	if (p->close_step < 64)
+		p->close_step *= 2;
+	tv.tv_sec = 0;
+	tv.tv_usec = p->close_step * 1000;
+	evtimer_add(p->ev_timer, &tv);
+}
+
+static void
+pty_destroy(struct pty *p)
+{
+	log_debug("pty %d: closed", p->ptyno);
+	pty_watch_stop(p);
+	event_free(p->ev_mread);
+	event_free(p->ev_mwrite);
+	event_free(p->ev_timer);
+	close(p->mfd);			/* hangs the subsidiary up */
+	if (p->peerfd != -1)
+		close(p->peerfd);
+	p->in.len = p->out.len = 0;
+	xbuf_put(&p->in);
+	xbuf_put(&p->out);
+	RB_REMOVE(pty_tree, &ptys, p);
+	free(p);
+	npty--;
+	xptyd_activity();
+}
+
+/* ---- control requests on a pty ---- */
+
+int
+pty_set_pckt(struct pty *p, int on)
+{
+	if (ioctl(p->mfd, TIOCPKT, &on) == -1)
+		return errno;
+	p->pckt = on;
+	log_debug("pty %d: pckt %s", p->ptyno, on ? "on" : "off");
+	return 0;
+}
+
+int
+pty_check_subsid(struct pty *p, int fd)
+{
+	struct stat	st;
+
+	return fd != -1 && fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
+	    st.st_rdev == p->rdev;
+}
+
+int
+pty_inject(struct pty *p, struct conn *c, uint8_t mtype, const uint8_t *data,
+    size_t len)
+{
+	struct inj	*ij;
+
+	if ((ij = malloc(sizeof *ij + len)) == NULL)
+		return ENOMEM;
+	ij->waiter = c;
+	ij->mtype = mtype;
+	ij->len = len;
+	if (len > 0)
+		memcpy(ij->data, data, len);
+	c->pty = p;
+	TAILQ_INSERT_TAIL(&p->injq, ij, entry);
+	if (p->hup)
+		pty_check_reopen(p);
+	pty_kick(p);
+	return 0;
+}
+
+void
+pty_cancel(struct conn *c)
+{
+	struct pty	*p = c->pty;
+	struct inj	*ij, *next;
+
+	if (p == NULL)
+		return;
+	TAILQ_FOREACH_SAFE(ij, &p->injq, entry, next) {
+		if (ij->waiter == c)
+			ij->waiter = NULL;
+	}
+}

@@ -1,0 +1,574 @@
+/*
+ * server.c - xptyd's listening socket, connections, and control requests.
+ *
+ * Theory of operation.  The daemon listens on an AF_UNIX SOCK_STREAM
+ * socket in a private directory (common/sockpath.h).  Every accepted
+ * connection's peer is checked with SO_PEERCRED; a uid other than the
+ * daemon's own is logged and dropped at once.  A new connection is a
+ * control connection: it sends framed requests (common/proto.h), possibly
+ * with one descriptor each, and gets one fixed-size reply per request.
+ * XP_OPEN and XP_ATTACH turn it into a data connection owned by a pty
+ * (pty.c); from then on its bytes are the manager's stream.
+ *
+ * Anything malformed, truncated, oversized, carrying unexpected
+ * descriptors, or sent out of turn closes that connection only.
+ *
+ * State: the list of all connections, a tree of data connections keyed by
+ * the inode of their client end (which identifies an application's
+ * manager socket in XP_ATTACH, XP_IDENTIFY and XP_PCKT), the listening
+ * event and its EMFILE back-off timer.  Single-threaded, no locking.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xptyd.h"
+
+#define CONN_INCAP	(XP_HDRLEN + XP_MAXPAYLOAD)
+
+static TAILQ_HEAD(, conn)	conns = TAILQ_HEAD_INITIALIZER(conns);
+int				nconns;
+
+static int
+conn_cmp(struct conn *a, struct conn *b)
+{
+	if (a->ino != b->ino)
+		return a->ino < b->ino ? -1 : 1;
+	return 0;
+}
+RB_HEAD(conn_tree, conn);
+RB_PROTOTYPE_STATIC(conn_tree, conn, ientry, conn_cmp);
+RB_GENERATE_STATIC(conn_tree, conn, ientry, conn_cmp);
+static struct conn_tree		conn_tree = RB_INITIALIZER(&conn_tree);
+
+static int		 listen_fd = -1;
+static struct event	*listen_ev;
+static struct event	*listen_backoff;
+
+static void	conn_read_cb(evutil_socket_t, short, void *);
+static void	conn_write_cb(evutil_socket_t, short, void *);
+
+int
+server_listen(const char *path)
+{
+	struct sockaddr_un	sun;
+	mode_t			mask;
+	int			fd, e;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1)
+		return -1;
+	mask = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		e = errno;
+		umask(mask);
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	umask(mask);
+	if (listen(fd, SOMAXCONN) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* ---- connections ---- */
+
+void
+conn_set_read(struct conn *c, int on)
+{
+	if (on && !c->rd_on)
+		event_add(c->ev_read, NULL);
+	else if (!on && c->rd_on)
+		event_del(c->ev_read);
+	c->rd_on = on;
+}
+
+void
+conn_set_write(struct conn *c, int on)
+{
+	if (on && !c->wr_on)
+		event_add(c->ev_write, NULL);
+	else if (!on && c->wr_on)
+		event_del(c->ev_write);
+	c->wr_on = on;
+}
+
+struct conn *
+conn_by_ino(uint64_t ino)
+{
+	struct conn	key;
+
+	key.ino = ino;
+	return RB_FIND(conn_tree, &conn_tree, &key);
+}
+
+/* Index a data connection by inode; a duplicate (a lying client) is not. */
+void
+conn_index(struct conn *c)
+{
+	c->indexed = RB_INSERT(conn_tree, &conn_tree, c) == NULL;
+}
+
+static struct conn *
+conn_new(int fd, uid_t uid)
+{
+	struct conn	*c;
+
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return NULL;
+	if ((c->in = malloc(CONN_INCAP)) == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->fd = fd;
+	c->uid = uid;
+	c->heldfd = -1;
+	c->state = CONN_CTL;
+	c->ev_read = event_new(xbase, fd, EV_READ | EV_PERSIST, conn_read_cb,
+	    c);
+	c->ev_write = event_new(xbase, fd, EV_WRITE | EV_PERSIST,
+	    conn_write_cb, c);
+	if (c->ev_read == NULL || c->ev_write == NULL) {
+		if (c->ev_read != NULL)
+			event_free(c->ev_read);
+		if (c->ev_write != NULL)
+			event_free(c->ev_write);
+		free(c->in);
+		free(c);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&conns, c, entry);
+	nconns++;
+	conn_set_read(c, 1);
+	return c;
+}
+
+void
+conn_close(struct conn *c)
+{
+	log_debug("connection %d closed", c->fd);
+	event_free(c->ev_read);
+	event_free(c->ev_write);
+	if (c->state == CONN_DATA) {
+		if (c->indexed)
+			RB_REMOVE(conn_tree, &conn_tree, c);
+		pty_detach(c->pty, c);
+	}
+	if (c->waiting)
+		pty_cancel(c);
+	if (c->heldfd != -1)
+		close(c->heldfd);
+	close(c->fd);
+	free(c->in);
+	TAILQ_REMOVE(&conns, c, entry);
+	free(c);
+	nconns--;
+	xptyd_activity();
+}
+
+/*
+ * Send one reply, with fd attached if fd != -1.  A reply always fits in
+ * an empty socket buffer; if it cannot be sent the client is gone or
+ * hostile, and its end of file will close the connection.
+ */
+void
+server_reply(struct conn *c, int err, int ptyno, uint32_t aux, uint32_t aux2,
+    int fd)
+{
+	struct xp_reply	 r = { err, ptyno, aux, aux2 };
+	uint8_t		 buf[XP_REPLYLEN];
+	struct iovec	 iov = { buf, sizeof buf };
+	struct msghdr	 msg;
+	union {
+		struct cmsghdr	h;
+		char		b[CMSG_SPACE(sizeof(int))];
+	}		 cm;
+	struct cmsghdr	*cmh;
+	ssize_t		 n;
+
+	xp_put_reply(buf, &r);
+	memset(&msg, 0, sizeof msg);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (fd != -1) {
+		memset(&cm, 0, sizeof cm);
+		msg.msg_control = cm.b;
+		msg.msg_controllen = sizeof cm.b;
+		cmh = CMSG_FIRSTHDR(&msg);
+		cmh->cmsg_level = SOL_SOCKET;
+		cmh->cmsg_type = SCM_RIGHTS;
+		cmh->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmh), &fd, sizeof fd);
+	}
+	c->waiting = 0;
+	do
+		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)sizeof buf)
+		log_debug("connection %d: reply not sent", c->fd);
+	else if (c->state == CONN_CTL)
+		conn_set_read(c, 1);
+}
+
+/* ---- control requests ---- */
+
+/* The data connection whose client end is the socket fd; -1/ENOENT. */
+static struct conn *
+ctl_conn_of(int fd)
+{
+	struct stat	 st;
+	struct conn	*d;
+
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode))
+		return NULL;
+	if ((d = conn_by_ino((uint64_t)st.st_ino)) == NULL ||
+	    d->state != CONN_DATA || pty_closing(d->pty))
+		return NULL;
+	return d;
+}
+
+static void
+ctl_drop_held(struct conn *c)
+{
+	if (c->heldfd != -1) {
+		close(c->heldfd);
+		c->heldfd = -1;
+	}
+}
+
+/* Make c a data connection of p after a successful reply. */
+static void
+ctl_to_data(struct conn *c, struct pty *p, uint64_t ino)
+{
+	c->state = CONN_DATA;
+	c->ino = ino;
+	c->pty = p;
+	free(c->in);
+	c->in = NULL;
+	c->inlen = 0;
+	conn_index(c);
+	pty_attach(p, c);
+}
+
+static void
+ctl_open(struct conn *c, const struct xp_msg *m)
+{
+	struct pty	*p;
+	int		 err;
+
+	if ((p = pty_create(&err)) == NULL) {
+		server_reply(c, err, -1, 0, 0, -1);
+		return;
+	}
+	server_reply(c, 0, pty_number(p), 0, 0, pty_hostfd(p));
+	ctl_to_data(c, p, xp_get64(m->pay + 4));
+}
+
+static void
+ctl_attach(struct conn *c, const struct xp_msg *m)
+{
+	struct conn	*old = ctl_conn_of(c->heldfd);
+	struct pty	*p;
+
+	ctl_drop_held(c);	/* our copy must not keep it alive */
+	if (old == NULL) {
+		server_reply(c, ENOENT, -1, 0, 0, -1);
+		return;
+	}
+	p = old->pty;
+	server_reply(c, 0, pty_number(p), (uint32_t)pty_pckt(p), 0, -1);
+	ctl_to_data(c, p, xp_get64(m->pay));
+}
+
+static void
+ctl_identify(struct conn *c)
+{
+	struct conn	*d = ctl_conn_of(c->heldfd);
+
+	ctl_drop_held(c);
+	if (d == NULL)
+		server_reply(c, ENOENT, -1, 0, 0, -1);
+	else
+		server_reply(c, 0, pty_number(d->pty),
+		    (uint32_t)pty_pckt(d->pty), 0, pty_hostfd(d->pty));
+}
+
+static void
+ctl_pckt(struct conn *c, const struct xp_msg *m)
+{
+	struct conn	*d = ctl_conn_of(c->heldfd);
+	int		 err;
+
+	ctl_drop_held(c);
+	if (d == NULL) {
+		server_reply(c, ENOENT, -1, 0, 0, -1);
+		return;
+	}
+	err = pty_set_pckt(d->pty, xp_get32(m->pay) != 0);
+	server_reply(c, err, pty_number(d->pty), 0, 0, -1);
+}
+
+static void
+ctl_inject(struct conn *c, const struct xp_msg *m)
+{
+	struct pty	*p;
+	int		 ptyno = (int)xp_get32(m->pay);
+	uint8_t		 mtype = XP_M_DATA;
+	int		 ok, err;
+
+	p = pty_find(ptyno);
+	ok = p != NULL && pty_check_subsid(p, c->heldfd);
+	ctl_drop_held(c);
+	if (!ok) {
+		server_reply(c, p == NULL ? ENOENT : EPERM, ptyno, 0, 0, -1);
+		return;
+	}
+	if (m->type == XP_EVENT) {
+		mtype = m->pay[4];
+		if (!xp_frame_type_ok(mtype)) {
+			server_reply(c, EINVAL, ptyno, 0, 0, -1);
+			return;
+		}
+	}
+	c->waiting = 1;
+	conn_set_read(c, 0);
+	if (m->type == XP_EVENT)
+		err = pty_inject(p, c, mtype, m->pay + 8, m->len - 8);
+	else
+		err = pty_inject(p, c, XP_M_DATA, NULL, 0);
+	if (err != 0)
+		server_reply(c, err, ptyno, 0, 0, -1);
+}
+
+/* Handle one decoded request.  Descriptor presence was checked. */
+static void
+ctl_dispatch(struct conn *c, const struct xp_msg *m)
+{
+	log_debug("connection %d: request %u", c->fd, m->type);
+	switch (m->type) {
+	case XP_OPEN:
+		ctl_open(c, m);
+		break;
+	case XP_ATTACH:
+		ctl_attach(c, m);
+		break;
+	case XP_IDENTIFY:
+		ctl_identify(c);
+		break;
+	case XP_ZERO:
+	case XP_EVENT:
+		ctl_inject(c, m);
+		break;
+	case XP_PCKT:
+		ctl_pckt(c, m);
+		break;
+	case XP_STATUS:
+		server_reply(c, 0, (int)getpid(), (uint32_t)npty,
+		    (uint32_t)nconns, -1);
+		break;
+	}
+}
+
+/* Receive bytes and descriptors; -1 if the connection must go. */
+static int
+ctl_recv(struct conn *c)
+{
+	struct iovec	 iov = { c->in + c->inlen, CONN_INCAP - c->inlen };
+	struct msghdr	 msg;
+	union {
+		struct cmsghdr	h;
+		char		b[CMSG_SPACE(sizeof(int) * 8)];
+	}		 cm;
+	struct cmsghdr	*cmh;
+	ssize_t		 n;
+	size_t		 i, nfd;
+	int		 fd, bad = 0;
+
+	memset(&msg, 0, sizeof msg);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cm.b;
+	msg.msg_controllen = sizeof cm.b;
+	n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	if (n == -1)
+		return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+	for (cmh = CMSG_FIRSTHDR(&msg); cmh != NULL;
+	    cmh = CMSG_NXTHDR(&msg, cmh)) {
+		if (cmh->cmsg_level != SOL_SOCKET ||
+		    cmh->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (cmh->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nfd; i++) {
+			memcpy(&fd, CMSG_DATA(cmh) + i * sizeof(int), sizeof fd);
+			if (c->heldfd == -1 && !bad)
+				c->heldfd = fd;
+			else {
+				close(fd);
+				bad = 1;
+			}
+		}
+	}
+	if (bad || (msg.msg_flags & MSG_CTRUNC)) {
+		log_warnx("connection %d: unexpected descriptors", c->fd);
+		return -1;
+	}
+	if (n == 0)
+		return -1;
+	c->inlen += (size_t)n;
+	return 0;
+}
+
+/* Decode and dispatch what has arrived; -1 if the connection must go. */
+static int
+ctl_process(struct conn *c)
+{
+	struct xp_msg	m;
+	ssize_t		r;
+
+	while (c->state == CONN_CTL && !c->waiting) {
+		if ((r = xp_decode(c->in, c->inlen, &m)) == 0)
+			return 0;
+		if (r < 0 || (size_t)r != c->inlen ||
+		    xp_wants_fd(m.type) != (c->heldfd != -1)) {
+			/* bad, pipelined, or descriptor out of place */
+			log_warnx("connection %d: malformed request", c->fd);
+			return -1;
+		}
+		c->inlen = 0;
+		ctl_dispatch(c, &m);
+	}
+	return 0;
+}
+
+static void
+conn_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+
+	if (c->state == CONN_DATA) {
+		pty_conn_readable(c);
+		return;
+	}
+	if (ctl_recv(c) == -1 || ctl_process(c) == -1)
+		conn_close(c);
+}
+
+static void
+conn_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+
+	if (c->state == CONN_DATA)
+		pty_conn_writable(c);
+	else
+		conn_set_write(c, 0);
+}
+
+/* ---- accepting ---- */
+
+static int
+peer_ok(int fd, uid_t *uid)
+{
+	struct ucred	uc;
+	socklen_t	len = sizeof uc;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1) {
+		log_warn("SO_PEERCRED");
+		return 0;
+	}
+	*uid = uc.uid;
+	if (uc.uid != getuid()) {
+		log_warnx("refused connection from uid %ld (pid %ld)",
+		    (long)uc.uid, (long)uc.pid);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+listen_resume(evutil_socket_t fd, short what, void *arg)
+{
+	event_add(listen_ev, NULL);
+}
+
+static void
+listen_cb(evutil_socket_t lfd, short what, void *arg)
+{
+	struct timeval	tv = { 1, 0 };
+	uid_t		uid;
+	int		fd;
+
+	for (;;) {
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd == -1) {
+			if (errno == EMFILE || errno == ENFILE) {
+				log_warn("accept");
+				event_del(listen_ev);
+				evtimer_add(listen_backoff, &tv);
+			}
+			return;		/* EAGAIN, EINTR, ECONNABORTED... */
+		}
+		if (!peer_ok(fd, &uid)) {
+			close(fd);
+			continue;
+		}
+		if (conn_new(fd, uid) == NULL) {
+			log_warn("connection");
+			close(fd);
+			continue;
+		}
+		log_debug("connection %d accepted", fd);
+		xptyd_activity();
+	}
+}
+
+void
+server_start(int lfd)
+{
+	listen_fd = lfd;
+	listen_ev = event_new(xbase, lfd, EV_READ | EV_PERSIST, listen_cb,
+	    NULL);
+	listen_backoff = evtimer_new(xbase, listen_resume, NULL);
+	if (listen_ev == NULL || listen_backoff == NULL)
+		fatal("event_new");
+	event_add(listen_ev, NULL);
+}
+
+/*
+ * Stop accepting (the socket path is already gone).  Connections that
+ * were still queued are accepted first and served; returns how many.
+ */
+int
+server_stop_listening(void)
+{
+	int	before = nconns;
+
+	if (listen_fd == -1)
+		return 0;
+	listen_cb(listen_fd, EV_READ, NULL);
+	event_free(listen_ev);
+	event_free(listen_backoff);
+	close(listen_fd);
+	listen_fd = -1;
+	return nconns - before;
+}

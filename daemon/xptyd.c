@@ -1,0 +1,307 @@
+/*
+ * xptyd.c - main program of xptyd, libxpty's per-user pty relay daemon.
+ *
+ * Theory of operation.  libxpty starts xptyd on demand (lib/relay.c):
+ * it holds <socket>.lock, removes a stale socket and spawns
+ * "xptyd -S <socket> -L <fd>" with the locked descriptor as <fd>.  xptyd
+ * binds the socket, forks into the background (unless -f), and only then
+ * closes the lock descriptor, which releases the lock: a starter waiting
+ * for the lock then finds a bound socket.  Run by hand, xptyd takes the
+ * lock itself.
+ *
+ * The daemon exits when it has served no pty and no connection for
+ * XPTY_IDLE seconds (default 5).  To exit it takes the lock (so no starter
+ * is between its checks), removes its socket if the path is still its
+ * own, accepts and serves what was already queued, and leaves when that
+ * is done too.  SIGTERM and SIGINT end it at once: host managers close
+ * and their subsidiaries are hung up.
+ *
+ * State: the event base, the socket path and its inode, the lock
+ * descriptor, the idle timer.  Single-threaded.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xptyd.h"
+#include "sockpath.h"
+
+struct event_base	*xbase;
+int			 xdebug;
+
+static char		 sock_path[XP_PATHMAX];
+static char		 lock_path[XP_PATHMAX + 8];
+static ino_t		 sock_ino;
+static int		 listening;
+static struct event	*idle_ev;
+static int		 idle_secs = 5;
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: xptyd [-df] [-L lockfd] [-S socket]\n");
+	exit(1);
+}
+
+/* Close every inherited descriptor above 2 except keep. */
+static void
+close_inherited(int keep)
+{
+	int	fd, max = (int)sysconf(_SC_OPEN_MAX);
+
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (fd = 3; fd < max; fd++)
+		if (fd != keep)
+			close(fd);
+}
+
+static void
+raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* Is a daemon already answering on path? */
+static int
+already_running(const char *path)
+{
+	struct sockaddr_un	sun;
+	int			fd, ok;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, path, sizeof sun.sun_path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	ok = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
+	close(fd);
+	return ok;
+}
+
+/* By hand: take the start lock ourselves; returns its descriptor. */
+static int
+take_lock(void)
+{
+	int	fd;
+
+	fd = open(lock_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1)
+		fatal("%s", lock_path);
+	if (flock(fd, LOCK_EX) == -1)
+		fatal("flock %s", lock_path);
+	if (already_running(sock_path)) {
+		fprintf(stderr, "xptyd: already running on %s\n", sock_path);
+		exit(1);
+	}
+	unlink(sock_path);
+	return fd;
+}
+
+static void
+daemonize(void)
+{
+	int	fd;
+
+	switch (fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		_exit(0);
+	}
+	setsid();
+	if (chdir("/") == -1)
+		fatal("chdir");
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+static void
+remove_socket(void)
+{
+	struct stat	st;
+
+	if (stat(sock_path, &st) == 0 && st.st_ino == sock_ino)
+		unlink(sock_path);
+}
+
+/* Idle long enough: leave, unless a starter or a client came by. */
+static void
+idle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval	tv = { 0, 100000 };
+	int		lfd;
+
+	if (npty != 0 || nconns != 0)
+		return;
+	if (!listening) {
+		log_debug("idle, exiting");
+		exit(0);
+	}
+	lfd = open(lock_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (lfd != -1 && flock(lfd, LOCK_EX | LOCK_NB) == -1) {
+		close(lfd);		/* someone is starting: look later */
+		evtimer_add(idle_ev, &tv);
+		return;
+	}
+	remove_socket();
+	listening = 0;
+	if (server_stop_listening() == 0) {
+		log_debug("idle, exiting");
+		exit(0);
+	}
+	if (lfd != -1)
+		close(lfd);
+}
+
+void
+xptyd_activity(void)
+{
+	struct timeval	tv = { idle_secs, 0 };
+
+	if (idle_ev == NULL)
+		return;
+	if (npty == 0 && nconns == 0) {
+		xbuf_trim();
+		evtimer_add(idle_ev, &tv);
+	} else if (evtimer_pending(idle_ev, NULL))
+		evtimer_del(idle_ev);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	log_info("signal %d, exiting", (int)sig);
+	if (listening)
+		remove_socket();
+	exit(0);
+}
+
+static void
+setup_paths(const char *sflag)
+{
+	char	dir[XP_PATHMAX], why[512];
+
+	if (sflag != NULL) {
+		if (strlcpy(sock_path, sflag, sizeof sock_path) >=
+		    sizeof sock_path)
+			fatal("socket path too long");
+	} else {
+		if (xp_rundir(dir, sizeof dir) == -1)
+			fatal("socket directory");
+		if (xp_checkdir(dir, why, sizeof why) == -1) {
+			errno = 0;
+			fatal("%s", why);
+		}
+		if (xp_sockpath(sock_path, sizeof sock_path, dir, NULL) == -1)
+			fatal("socket path");
+	}
+	strlcpy(lock_path, sock_path, sizeof lock_path);
+	strlcat(lock_path, ".lock", sizeof lock_path);
+}
+
+static void
+setup_loop(void)
+{
+	struct event_config	*cfg;
+	struct event		*ev;
+	const int		 sigs[] = { SIGTERM, SIGINT };
+	size_t			 i;
+
+	if ((cfg = event_config_new()) == NULL)
+		fatal("event_config_new");
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+	if ((xbase = event_base_new_with_config(cfg)) == NULL)
+		fatal("event_base_new_with_config");
+	event_config_free(cfg);
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		ev = evsignal_new(xbase, sigs[i], signal_cb, NULL);
+		if (ev == NULL || evsignal_add(ev, NULL) == -1)
+			fatal("signal");
+	}
+	if ((idle_ev = evtimer_new(xbase, idle_cb, NULL)) == NULL)
+		fatal("evtimer_new");
+}
+
+int
+main(int argc, char **argv)
+{
+	const char	*sflag = NULL, *errstr, *e;
+	struct stat	 st;
+	int		 ch, fg = 0, lockfd = -1, lfd;
+
+	while ((ch = getopt(argc, argv, "dfL:S:")) != -1) {
+		switch (ch) {
+		case 'd':
+			xdebug = 1;
+			break;
+		case 'f':
+			fg = 1;
+			break;
+		case 'L':
+			lockfd = (int)strtonum(optarg, 3, INT_MAX, &errstr);
+			if (errstr != NULL)
+				usage();
+			break;
+		case 'S':
+			sflag = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if ((e = getenv("XPTY_IDLE")) != NULL)
+		idle_secs = (int)strtonum(e, 0, 86400, &errstr);
+	close_inherited(lockfd);
+	log_open(1, xdebug);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	raise_nofile();
+	setup_paths(sflag);
+	if (lockfd == -1)
+		lockfd = take_lock();
+	if ((lfd = server_listen(sock_path)) == -1)
+		fatal("%s", sock_path);
+	if (stat(sock_path, &st) == 0)
+		sock_ino = st.st_ino;
+	listening = 1;
+	if (!fg) {
+		daemonize();
+		log_open(0, xdebug);
+	}
+	close(lockfd);		/* releases the start lock */
+	setup_loop();
+	pty_inotify_init();
+	server_start(lfd);
+	log_debug("listening on %s", sock_path);
+	xptyd_activity();
+	event_base_dispatch(xbase);
+	return 0;
+}

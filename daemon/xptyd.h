@@ -1,0 +1,122 @@
+/*
+ * xptyd.h - declarations shared by the files of xptyd, the per-user relay
+ * daemon of libxpty.
+ *
+ * Shape of the daemon (one concern per file):
+ *   xptyd.c   main: options, socket directory, daemonizing, signals, idle exit
+ *   server.c  the listening socket, accept, peer authentication, control
+ *             requests (decoding, dispatch, replies, descriptor passing)
+ *   pty.c     one relayed pty: the state machine between the host manager
+ *             and the application's data connections
+ *   buf.c     fixed-size transfer buffers and their free list
+ *   log.c     logging to stderr (foreground) or syslog
+ * Everything runs on one thread in one libevent loop, so nothing is locked.
+ */
+#ifndef XPTYD_H
+#define XPTYD_H
+
+#include <sys/types.h>
+#include <stdint.h>
+#include <event2/event.h>
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include "proto.h"
+
+/* libbsd's tree.h wants it; some Linux headers keep it undefined. */
+#ifndef __unused
+#define __unused	__attribute__((__unused__))
+#endif
+
+#define XBUF_SIZE	65536		/* one read or write at most */
+#define XBUF_SLACK	(XP_FRAMEHDR + 8 + XP_MAXEVENT + 16)
+
+/* A transfer buffer: bytes [off, off+len) are pending. */
+struct xbuf {
+	uint8_t		*data;		/* XBUF_SIZE + XBUF_SLACK bytes, or NULL */
+	size_t		 off;
+	size_t		 len;
+};
+
+struct pty;
+struct inj;
+
+enum conn_state {
+	CONN_CTL = 0,		/* framed requests */
+	CONN_DATA = 1		/* relays a pty's byte stream */
+};
+
+struct conn {
+	int			 fd;
+	enum conn_state		 state;
+	uid_t			 uid;
+	uint64_t		 ino;		/* client end (data) */
+	int			 indexed;	/* in the inode tree */
+	struct event		*ev_read;
+	struct event		*ev_write;
+	int			 rd_on;		/* ev_read added */
+	int			 wr_on;		/* ev_write added */
+	int			 shut;		/* data: SHUT_WR done */
+	int			 waiting;	/* ctl: injection in flight */
+	int			 heldfd;	/* descriptor of this request */
+	uint8_t			*in;		/* ctl: request bytes */
+	size_t			 inlen;
+	struct pty		*pty;		/* data connections */
+	LIST_ENTRY(conn)	 pentry;	/* pty's connections */
+	TAILQ_ENTRY(conn)	 entry;		/* all connections */
+	RB_ENTRY(conn)		 ientry;	/* by ino (data) */
+};
+
+/* ---- xptyd.c ---- */
+extern struct event_base	*xbase;
+extern int			 xdebug;
+void	xptyd_activity(void);		/* counts changed: idle check */
+
+/* ---- log.c ---- */
+void	log_open(int foreground, int debug);
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+/* ---- buf.c ---- */
+int	xbuf_get(struct xbuf *);	/* give b storage; -1 on ENOMEM */
+void	xbuf_put(struct xbuf *);	/* return storage if b is empty */
+void	xbuf_trim(void);		/* free the cached buffers */
+size_t	xbuf_cached(void);
+
+/* ---- server.c ---- */
+int	 server_listen(const char *path);
+void	 server_start(int lfd);
+int	 server_stop_listening(void);
+void	 server_reply(struct conn *, int err, int ptyno, uint32_t aux,
+	    uint32_t aux2, int fd);
+void	 conn_close(struct conn *);
+void	 conn_set_read(struct conn *, int);
+void	 conn_set_write(struct conn *, int);
+struct conn *conn_by_ino(uint64_t);
+void	 conn_index(struct conn *);
+extern int	nconns;
+
+/* ---- pty.c ---- */
+struct pty *pty_create(int *err);
+int	 pty_number(struct pty *);
+int	 pty_hostfd(struct pty *);
+int	 pty_pckt(struct pty *);
+int	 pty_closing(struct pty *);
+struct pty *pty_find(int ptyno);
+void	 pty_attach(struct pty *, struct conn *);	/* becomes current */
+void	 pty_detach(struct pty *, struct conn *);	/* conn closing */
+int	 pty_set_pckt(struct pty *, int on);
+int	 pty_check_subsid(struct pty *, int fd);	/* fd is its subsidiary? */
+int	 pty_inject(struct pty *, struct conn *, uint8_t mtype,
+	    const uint8_t *, size_t);			/* reply later */
+void	 pty_cancel(struct conn *);		/* waiting ctl conn closing */
+void	 pty_conn_readable(struct conn *);	/* data conn callback */
+void	 pty_conn_writable(struct conn *);
+void	 pty_inotify_init(void);
+extern int	npty;
+
+#endif /* XPTYD_H */
