@@ -1,0 +1,702 @@
+/*
+ * relay.c - libxpty's client of xptyd, the relay daemon.
+ *
+ * Theory of operation.  In the relay engine an application's manager
+ * descriptor is one end of an AF_UNIX stream connection whose other end
+ * xptyd relays to a host manager (DESIGN.md section 3).  This file opens
+ * such connections and speaks the request protocol of common/proto.h:
+ *
+ *   relay_open      connect (starting the daemon if needed), XP_OPEN; the
+ *                   connection itself becomes the manager descriptor, and
+ *                   a private dup of the host manager comes back for the
+ *                   control ioctls
+ *   relay_reattach  after the manager read 0 (the daemon shut its writing
+ *                   half down: a zero-length message), XP_ATTACH a fresh
+ *                   connection and dup3() it onto the same number; the
+ *                   daemon reads the host manager no more until then, so
+ *                   nothing is lost or reordered
+ *   relay_identify  XP_IDENTIFY: which pty is this inherited socket?
+ *   relay_zero_write, relay_event
+ *                   from a process holding the subsidiary (passed along as
+ *                   proof): place a zero-length message or a pckt message
+ *                   at the current point of the stream; returns when the
+ *                   daemon has placed it
+ *   relay_set_pckt  XP_PCKT: frame the stream for getmsg()
+ *
+ * Starting the daemon is race-free in the way tmux does it: connect; on
+ * ENOENT or ECONNREFUSED take <socket>.lock with flock(); if it was busy,
+ * wait for it and start over; holding it, try to connect once more; only
+ * then remove a stale socket and spawn xptyd, which releases the lock
+ * after it has bound the socket.  The daemon is checked to run under our
+ * own uid (SO_PEERCRED) before anything is sent to it.
+ *
+ * Constraints of a preloaded library: no malloc, no stdio; interposed
+ * names (open, close, fcntl, dup3, fstat) are reached through sys.c's raw
+ * calls, socket calls through syscall(2) (recvmsg may be interposed for
+ * SCM_RIGHTS tracking).  Private descriptors are close-on-exec and live at
+ * high numbers, never 0-2.  State: only the text of the last error.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "relay.h"
+#include "proto.h"
+#include "sockpath.h"
+
+#ifndef XPTY_LIBEXECDIR
+#define XPTY_LIBEXECDIR	"/usr/local/libexec"
+#endif
+
+#define RELAY_HIGHFD	100	/* private descriptors start here */
+#define RELAY_WAIT_MS	10000	/* for the start lock and the daemon */
+
+extern char	**environ;
+
+static char	relay_err[512];
+
+const char *
+relay_last_error(void)
+{
+	return relay_err[0] != '\0' ? relay_err : "no error";
+}
+
+/* Record why; errno is preserved. */
+static void
+relay_why(const char *a, const char *b)
+{
+	int	e = errno;
+
+	relay_err[0] = '\0';
+	xp_append(relay_err, sizeof relay_err, a);
+	if (b != NULL) {
+		xp_append(relay_err, sizeof relay_err, ": ");
+		xp_append(relay_err, sizeof relay_err, b);
+	}
+	errno = e;
+}
+
+static void
+relay_why_errno(const char *a)
+{
+	relay_why(a, strerror(errno));
+}
+
+/* ---- descriptors ---- */
+
+static void
+relay_close(int fd)
+{
+	int	e = errno;
+
+	if (fd >= 0)
+		xsys_close(fd);
+	errno = e;
+}
+
+/* Move a private descriptor high (close-on-exec); returns the new one. */
+static int
+relay_high(int fd)
+{
+	struct rlimit	rl;
+	long		want = RELAY_HIGHFD;
+	int		nfd;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (long)rl.rlim_cur <= want)
+		want = 3;
+	if ((nfd = xsys_fcntl(fd, F_DUPFD_CLOEXEC, want)) == -1 &&
+	    (nfd = xsys_fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1)
+		return fd;
+	xsys_close(fd);
+	return nfd;
+}
+
+static void
+relay_sleep_ms(int ms)
+{
+	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* ---- paths ---- */
+
+static int
+relay_paths(char *dir, char *sock, char *lock)
+{
+	if (xp_rundir(dir, XP_PATHMAX) == -1 ||
+	    xp_sockpath(sock, XP_PATHMAX, dir, NULL) == -1 ||
+	    (lock != NULL && xp_sockpath(lock, XP_PATHMAX + 8, dir,
+	    ".lock") == -1)) {
+		relay_why("socket path too long", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- connecting ---- */
+
+static int
+relay_socket(int cloexec)
+{
+	return (int)syscall(SYS_socket, AF_UNIX,
+	    SOCK_STREAM | (cloexec ? SOCK_CLOEXEC : 0), 0);
+}
+
+static int
+relay_connect_once(int fd, const char *path)
+{
+	struct sockaddr_un	sun;
+	int			r;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	do
+		r = (int)syscall(SYS_connect, fd, &sun, sizeof sun);
+	while (r == -1 && errno == EINTR);
+	return r;
+}
+
+/* The daemon must be our own uid. */
+static int
+relay_check_peer(int fd)
+{
+	struct ucred	uc;
+	socklen_t	len = sizeof uc;
+	char		n[24];
+
+	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, &uc,
+	    &len) == -1) {
+		relay_why_errno("SO_PEERCRED");
+		return -1;
+	}
+	if (uc.uid != getuid()) {
+		n[0] = '\0';
+		xp_append_uint(n, sizeof n, (unsigned long)uc.uid);
+		relay_why("the daemon socket is served by another uid", n);
+		errno = EACCES;
+		return -1;
+	}
+	return 0;
+}
+
+/* Wait (bounded) until the lock file can be locked; 0 when it could. */
+static int
+relay_wait_lock(const char *lock)
+{
+	int	fd, ms;
+
+	fd = xsys_openat(AT_FDCWD, lock, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return -1;
+	for (ms = 0; ms < RELAY_WAIT_MS; ms += 5) {
+		if (syscall(SYS_flock, fd, LOCK_EX | LOCK_NB) == 0) {
+			xsys_close(fd);
+			return 0;
+		}
+		relay_sleep_ms(5);
+	}
+	xsys_close(fd);
+	errno = ETIMEDOUT;
+	return -1;
+}
+
+static const char *
+relay_daemon_path(void)
+{
+	const char	*e = getenv("XPTY_DAEMON");
+
+#ifdef XPTY_BUILDDIR
+	if (e == NULL || *e == '\0') {
+		if (access(XPTY_BUILDDIR "/daemon/xptyd", X_OK) == 0)
+			return XPTY_BUILDDIR "/daemon/xptyd";
+	}
+#endif
+	if (e == NULL || *e == '\0')
+		e = XPTY_LIBEXECDIR "/xptyd";
+	return e;
+}
+
+/*
+ * Spawn the daemon with the locked descriptor as its fd 3.  It must not
+ * be preloaded with libxpty itself, so LD_PRELOAD and XPTY_MODE are
+ * dropped from its environment.
+ */
+static int
+relay_spawn(const char *sock, int lockfd)
+{
+	posix_spawn_file_actions_t	 fa;
+	posix_spawnattr_t		 at;
+	sigset_t			 none, all;
+	const char			*path = relay_daemon_path();
+	char				*argv[] = { "xptyd", "-S", (char *)sock,
+					    "-L", "3", NULL };
+	size_t				 n = 0, i, k = 0;
+	pid_t				 pid;
+	int				 r, st;
+
+	while (environ != NULL && environ[n] != NULL)
+		n++;
+	{
+		char	*envp[n + 2];
+
+		for (i = 0; i < n; i++) {
+			if (strncmp(environ[i], "LD_PRELOAD=", 11) == 0 ||
+			    strncmp(environ[i], "XPTY_MODE=", 10) == 0)
+				continue;
+			envp[k++] = environ[i];
+		}
+		envp[k++] = "XPTY_MODE=native";
+		envp[k] = NULL;
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_adddup2(&fa, lockfd, 3);
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
+		    0);
+		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY,
+		    0);
+		posix_spawnattr_init(&at);
+		sigemptyset(&none);
+		sigfillset(&all);
+		posix_spawnattr_setsigmask(&at, &none);
+		posix_spawnattr_setsigdefault(&at, &all);
+		posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
+		    POSIX_SPAWN_SETSIGDEF);
+		r = posix_spawn(&pid, path, &fa, &at, argv, envp);
+		posix_spawn_file_actions_destroy(&fa);
+		posix_spawnattr_destroy(&at);
+	}
+	if (r != 0) {
+		errno = r;
+		relay_why(path, strerror(r));
+		return -1;
+	}
+	/* The first process exits as soon as the daemon is in the background. */
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	return 0;
+}
+
+/*
+ * Holding the lock: connect once more, else remove a stale socket and
+ * start the daemon.  Returns 0 when fd is connected.
+ */
+static int
+relay_start_locked(int fd, const char *sock, const char *lock, int lockfd)
+{
+	if (relay_connect_once(fd, sock) == 0)
+		return 0;
+	unlink(sock);
+	if (relay_spawn(sock, lockfd) == -1)
+		return -1;
+	return 1;	/* started: wait for the lock, then connect */
+}
+
+/*
+ * Connect fd to the daemon, starting it if may_start.  On failure -1 with
+ * errno and relay_err set.
+ */
+static int
+relay_connect(int fd, int may_start)
+{
+	char	dir[XP_PATHMAX], sock[XP_PATHMAX], lock[XP_PATHMAX + 8];
+	char	why[512];
+	int	lockfd, r, tries;
+
+	if (relay_paths(dir, sock, lock) == -1)
+		return -1;
+	for (tries = 0; tries < 3; tries++) {
+		if (relay_connect_once(fd, sock) == 0)
+			return relay_check_peer(fd);
+		if ((errno != ENOENT && errno != ECONNREFUSED) || !may_start) {
+			relay_why_errno(sock);
+			return -1;
+		}
+		if (xp_checkdir(dir, why, sizeof why) == -1) {
+			relay_why(why, NULL);
+			return -1;
+		}
+		lockfd = xsys_openat(AT_FDCWD, lock,
+		    O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (lockfd == -1) {
+			relay_why_errno(lock);
+			return -1;
+		}
+		lockfd = relay_high(lockfd);
+		if (syscall(SYS_flock, lockfd, LOCK_EX | LOCK_NB) == -1) {
+			/* someone else is starting it */
+			xsys_close(lockfd);
+			if (relay_wait_lock(lock) == -1) {
+				relay_why_errno(lock);
+				return -1;
+			}
+			continue;
+		}
+		r = relay_start_locked(fd, sock, lock, lockfd);
+		xsys_close(lockfd);	/* the daemon holds it until bound */
+		if (r == 0)
+			return relay_check_peer(fd);
+		if (r == -1)
+			return -1;
+		if (relay_wait_lock(lock) == -1) {
+			relay_why_errno("waiting for xptyd to start");
+			return -1;
+		}
+		if (relay_connect_once(fd, sock) == 0)
+			return relay_check_peer(fd);
+		relay_why_errno("xptyd did not start");
+		return -1;
+	}
+	relay_why_errno(sock);
+	return -1;
+}
+
+/* A new connected socket (at the lowest free number, like open()). */
+static int
+relay_dial(int cloexec, int may_start)
+{
+	int	fd;
+
+	if ((fd = relay_socket(cloexec)) == -1) {
+		relay_why_errno("socket");
+		return -1;
+	}
+	if (relay_connect(fd, may_start) == -1) {
+		relay_close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* ---- requests ---- */
+
+static int
+relay_send(int fd, const uint8_t *buf, size_t len, int sendfd)
+{
+	struct iovec	 iov = { (void *)buf, len };
+	struct msghdr	 msg;
+	union {
+		struct cmsghdr	h;
+		char		b[CMSG_SPACE(sizeof(int))];
+	}		 cm;
+	struct cmsghdr	*cmh;
+	ssize_t		 n;
+
+	memset(&msg, 0, sizeof msg);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (sendfd != -1) {
+		memset(&cm, 0, sizeof cm);
+		msg.msg_control = cm.b;
+		msg.msg_controllen = sizeof cm.b;
+		cmh = CMSG_FIRSTHDR(&msg);
+		cmh->cmsg_level = SOL_SOCKET;
+		cmh->cmsg_type = SCM_RIGHTS;
+		cmh->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmh), &sendfd, sizeof sendfd);
+	}
+	do
+		n = syscall(SYS_sendmsg, fd, &msg, MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	if (n == (ssize_t)len)
+		return 0;
+	if (n >= 0)
+		errno = EPIPE;
+	return -1;
+}
+
+/* Receive exactly one reply, and the descriptor it may carry. */
+static int
+relay_recv(int fd, struct xp_reply *r, int *gotfd)
+{
+	uint8_t		 buf[XP_REPLYLEN];
+	size_t		 have = 0;
+	struct iovec	 iov;
+	struct msghdr	 msg;
+	union {
+		struct cmsghdr	h;
+		char		b[CMSG_SPACE(sizeof(int) * 4)];
+	}		 cm;
+	struct cmsghdr	*cmh;
+	ssize_t		 n;
+	size_t		 i, nfd;
+	int		 f;
+
+	*gotfd = -1;
+	while (have < sizeof buf) {
+		iov.iov_base = buf + have;
+		iov.iov_len = sizeof buf - have;
+		memset(&msg, 0, sizeof msg);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = cm.b;
+		msg.msg_controllen = sizeof cm.b;
+		n = syscall(SYS_recvmsg, fd, &msg, MSG_CMSG_CLOEXEC);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = ECONNRESET;
+			goto fail;
+		}
+		for (cmh = CMSG_FIRSTHDR(&msg); cmh != NULL;
+		    cmh = CMSG_NXTHDR(&msg, cmh)) {
+			if (cmh->cmsg_level != SOL_SOCKET ||
+			    cmh->cmsg_type != SCM_RIGHTS)
+				continue;
+			nfd = (cmh->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (i = 0; i < nfd; i++) {
+				memcpy(&f, CMSG_DATA(cmh) + i * sizeof f,
+				    sizeof f);
+				if (*gotfd == -1)
+					*gotfd = f;
+				else
+					xsys_close(f);
+			}
+		}
+		have += (size_t)n;
+	}
+	if (xp_get_reply(buf, r) == -1) {
+		errno = EPROTO;
+		goto fail;
+	}
+	return 0;
+
+fail:
+	relay_close(*gotfd);
+	*gotfd = -1;
+	return -1;
+}
+
+/*
+ * One request and its reply on fd.  With wantfd NULL a descriptor in the
+ * reply is closed.  The daemon's error comes back as errno.
+ */
+static int
+relay_call(int fd, enum xp_type type, const uint8_t *pay, size_t len,
+    int sendfd, struct xp_reply *r, int *wantfd)
+{
+	uint8_t	buf[XP_HDRLEN + 8 + XP_MAXEVENT];
+	int	got;
+
+	xp_put_hdr(buf, type, (uint32_t)len);
+	if (len > 0)
+		memcpy(buf + XP_HDRLEN, pay, len);
+	if (relay_send(fd, buf, XP_HDRLEN + len, sendfd) == -1 ||
+	    relay_recv(fd, r, &got) == -1) {
+		relay_why_errno("talking to xptyd");
+		return -1;
+	}
+	if (r->err != 0) {
+		relay_close(got);
+		errno = r->err;
+		relay_why_errno("xptyd refused the request");
+		return -1;
+	}
+	if (wantfd != NULL)
+		*wantfd = got;
+	else
+		relay_close(got);
+	return 0;
+}
+
+/* A one-shot control request on a fresh connection. */
+static int
+relay_ctl(enum xp_type type, const uint8_t *pay, size_t len, int sendfd,
+    struct xp_reply *r, int *wantfd)
+{
+	int	fd, rv;
+
+	if ((fd = relay_dial(1, 0)) == -1)
+		return -1;
+	fd = relay_high(fd);
+	rv = relay_call(fd, type, pay, len, sendfd, r, wantfd);
+	relay_close(fd);
+	return rv;
+}
+
+static uint64_t
+relay_ino(int fd)
+{
+	struct stat	st;
+
+	if (xsys_fstat(fd, &st) == -1)
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+/* ---- the interface ---- */
+
+int
+relay_open(int oflag, int *hostfd, int *ptyno)
+{
+	struct xp_reply	r;
+	uint8_t		pay[12];
+	int		fd, hfd, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if ((fd = relay_dial((oflag & O_CLOEXEC) != 0, 1)) == -1)
+			return -1;
+		xp_put32(pay, (uint32_t)oflag);
+		xp_put64(pay + 4, relay_ino(fd));
+		if (relay_call(fd, XP_OPEN, pay, sizeof pay, -1, &r,
+		    &hfd) == 0 && hfd != -1)
+			break;
+		relay_close(fd);
+		if (errno != ECONNRESET && errno != EPIPE)
+			return -1;	/* a daemon leaving: try once more */
+		fd = -1;
+	}
+	if (fd == -1)
+		return -1;
+	if ((oflag & O_NONBLOCK) &&
+	    xsys_fcntl(fd, F_SETFL, O_RDWR | O_NONBLOCK) == -1) {
+		relay_why_errno("fcntl");
+		relay_close(hfd);
+		relay_close(fd);
+		return -1;
+	}
+	*hostfd = relay_high(hfd);
+	*ptyno = r.ptyno;
+	return fd;
+}
+
+int
+relay_reattach(int fd, struct xstream *xs)
+{
+	struct xp_reply	r;
+	uint8_t		pay[8];
+	int		nfd, fl, fdfl, rv;
+
+	(void)xs;
+	if ((fl = xsys_fcntl(fd, F_GETFL, 0)) == -1 ||
+	    (fdfl = xsys_fcntl(fd, F_GETFD, 0)) == -1)
+		return -1;
+	if ((nfd = relay_dial(1, 0)) == -1)
+		return -1;
+	xp_put64(pay, relay_ino(nfd));
+	if (relay_call(nfd, XP_ATTACH, pay, sizeof pay, fd, &r, NULL) == -1) {
+		relay_close(nfd);
+		return -1;
+	}
+	if ((fl & O_NONBLOCK) &&
+	    xsys_fcntl(nfd, F_SETFL, O_RDWR | O_NONBLOCK) == -1) {
+		relay_close(nfd);
+		return -1;
+	}
+	rv = xsys_dup3(nfd, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
+	relay_close(nfd);
+	return rv == -1 ? -1 : 0;
+}
+
+/*
+ * Cheap for ordinary descriptors: one fstat; sockets also getpeername;
+ * only a socket connected to our daemon's path costs a request.
+ */
+int
+relay_identify(int fd, int *hostfd, int *ptyno)
+{
+	char			dir[XP_PATHMAX], sock[XP_PATHMAX];
+	struct sockaddr_un	sun;
+	socklen_t		len = sizeof sun;
+	struct stat		st;
+	struct xp_reply		r;
+	int			hfd;
+
+	if (xsys_fstat(fd, &st) == -1)
+		return -1;
+	if (!S_ISSOCK(st.st_mode))
+		goto notours;
+	memset(&sun, 0, sizeof sun);
+	if (syscall(SYS_getpeername, fd, &sun, &len) == -1 ||
+	    sun.sun_family != AF_UNIX)
+		goto notours;
+	if (relay_paths(dir, sock, NULL) == -1 ||
+	    len <= offsetof(struct sockaddr_un, sun_path) ||
+	    strncmp(sun.sun_path, sock, sizeof sun.sun_path) != 0)
+		goto notours;
+	if (relay_ctl(XP_IDENTIFY, NULL, 0, fd, &r, &hfd) == -1)
+		return -1;
+	if (hfd == -1) {
+		errno = EPROTO;
+		return -1;
+	}
+	*hostfd = relay_high(hfd);
+	*ptyno = r.ptyno;
+	return 0;
+
+notours:
+	errno = ENOENT;
+	return -1;
+}
+
+int
+relay_zero_write(int ptyno, int subsidfd)
+{
+	struct xp_reply	r;
+	uint8_t		pay[4];
+
+	xp_put32(pay, (uint32_t)ptyno);
+	return relay_ctl(XP_ZERO, pay, sizeof pay, subsidfd, &r, NULL);
+}
+
+int
+relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
+    size_t len)
+{
+	struct xp_reply	r;
+	uint8_t		pay[8 + XP_MAXEVENT];
+
+	if (len > XP_MAXEVENT || mtype < 0 || mtype > 0xff ||
+	    !xp_frame_type_ok((uint8_t)mtype)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(pay, 0, 8);
+	xp_put32(pay, (uint32_t)ptyno);
+	pay[4] = (uint8_t)mtype;
+	if (len > 0)
+		memcpy(pay + 8, payload, len);
+	return relay_ctl(XP_EVENT, pay, 8 + len, subsidfd, &r, NULL);
+}
+
+int
+relay_set_pckt(int fd, int on)
+{
+	struct xp_reply	r;
+	uint8_t		pay[4];
+
+	xp_put32(pay, on ? 1 : 0);
+	return relay_ctl(XP_PCKT, pay, sizeof pay, fd, &r, NULL);
+}
+
+int
+relay_status(int *pid, int *nptys, int *nconns)
+{
+	struct xp_reply	r;
+
+	if (relay_ctl(XP_STATUS, NULL, 0, -1, &r, NULL) == -1)
+		return -1;
+	*pid = r.ptyno;
+	*nptys = (int)r.aux;
+	*nconns = (int)r.aux2 - 1;	/* not counting this request's */
+	return 0;
+}
