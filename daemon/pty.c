@@ -208,6 +208,7 @@ pty_stream_reset(struct pty *p)
 static void
 pty_mread_cb(evutil_socket_t fd, short what, void *arg)
 {
+	xwork++;
 	pty_pump_out(arg);
 }
 
@@ -626,6 +627,7 @@ pty_conn_readable(struct conn *c)
 		conn_set_read(c, 0);
 		return;
 	}
+	xwork++;
 	n = read(c->fd, p->in.data, XBUF_SIZE);
 	if (n <= 0) {
 		xbuf_put(&p->in);

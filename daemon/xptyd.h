@@ -70,6 +70,7 @@ struct conn {
 /* ---- xptyd.c ---- */
 extern struct event_base	*xbase;
 extern int			 xdebug;
+extern unsigned long		 xwork;		/* bytes-moved events, for spinning */
 void	xptyd_activity(void);		/* counts changed: idle check */
 
 /* ---- log.c ---- */
