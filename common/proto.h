@@ -167,6 +167,13 @@ xp_len_ok(uint16_t type, uint32_t len)
 	}
 }
 
+/* Is this a type a client may send? */
+static inline int
+xp_is_request(uint16_t type)
+{
+	return type >= XP_OPEN && type <= XP_STATUS;
+}
+
 /* Does this request type carry (require) a descriptor? */
 static inline int
 xp_wants_fd(uint16_t type)

@@ -448,7 +448,7 @@ ctl_process(struct conn *c)
 	while (c->state == CONN_CTL && !c->waiting) {
 		if ((r = xp_decode(c->in, c->inlen, &m)) == 0)
 			return 0;
-		if (r < 0 || (size_t)r != c->inlen ||
+		if (r < 0 || (size_t)r != c->inlen || !xp_is_request(m.type) ||
 		    xp_wants_fd(m.type) != (c->heldfd != -1)) {
 			/* bad, pipelined, or descriptor out of place */
 			log_warnx("connection %d: malformed request", c->fd);

@@ -6,6 +6,8 @@
 #ifndef XPTY_RTEST_H
 #define XPTY_RTEST_H
 
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
