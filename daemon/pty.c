@@ -11,6 +11,9 @@
  *   out: host manager -> the current data connection (p->cur)
  *   in:  any data connection of the pty -> host manager
  *
+ * The in direction peeks at the socket and consumes only what the host
+ * manager took, so unsent bytes stay in the socket (where the library's
+ * direct-write fast path can see them, relay_write()).
  * A callback reads into the direction's buffer and writes it on at once;
  * only what the destination does not take stays pending, and while it is
  * pending the source is not read (flow control: nothing grows without
@@ -101,6 +104,7 @@ struct pty {
 	LIST_HEAD(, conn)	 conns;
 	int			 nconns;
 	struct conn		*cur;		/* receives the out direction */
+	struct conn		*in_conn;	/* in bytes are peeked from it */
 	struct xbuf		 out;
 	struct xbuf		 in;
 	int			 pckt;		/* framed (TIOCPKT on) */
@@ -583,6 +587,29 @@ pty_pump_out(struct pty *p)
 
 /* ---- the in direction: application -> host manager ---- */
 
+/*
+ * The in bytes were only peeked: take n of them off the socket now that
+ * they are in the host manager.  So the socket holds exactly what has not
+ * reached the manager yet, and the library may write straight to its host
+ * manager descriptor whenever its socket's send queue is empty
+ * (relay_write), without overtaking anything.
+ */
+static void
+pty_in_consume(struct pty *p, size_t n)
+{
+	static uint8_t	discard[XBUF_SIZE];
+	ssize_t		r;
+
+	while (p->in_conn != NULL && n > 0) {
+		r = recv(p->in_conn->fd, discard, n, MSG_DONTWAIT);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n -= (size_t)r;
+	}
+}
+
 /* Write pending in bytes to the manager; 1 if all are gone. */
 static int
 pty_in_flush(struct pty *p)
@@ -592,6 +619,7 @@ pty_in_flush(struct pty *p)
 	while (p->in.len > 0) {
 		n = write(p->mfd, p->in.data + p->in.off, p->in.len);
 		if (n > 0) {
+			pty_in_consume(p, (size_t)n);
 			p->in.off += (size_t)n;
 			p->in.len -= (size_t)n;
 		} else if (n == -1 && errno == EINTR)
@@ -601,9 +629,11 @@ pty_in_flush(struct pty *p)
 		else {
 			log_debug("pty %d: write: %s", p->ptyno,
 			    strerror(errno));
+			pty_in_consume(p, p->in.len);
 			p->in.len = 0;
 		}
 	}
+	p->in_conn = NULL;
 	xbuf_put(&p->in);
 	return 1;
 }
@@ -628,7 +658,7 @@ pty_conn_readable(struct conn *c)
 		return;
 	}
 	xwork++;
-	n = read(c->fd, p->in.data, XBUF_SIZE);
+	n = recv(c->fd, p->in.data, XBUF_SIZE, MSG_PEEK | MSG_DONTWAIT);
 	if (n <= 0) {
 		xbuf_put(&p->in);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
@@ -638,6 +668,7 @@ pty_conn_readable(struct conn *c)
 	}
 	p->in.off = 0;
 	p->in.len = (size_t)n;
+	p->in_conn = c;
 	if (!pty_in_flush(p))
 		pty_update(p);
 }
@@ -702,6 +733,8 @@ pty_detach(struct pty *p, struct conn *c)
 {
 	LIST_REMOVE(c, pentry);
 	p->nconns--;
+	if (p->in_conn == c)
+		p->in_conn = NULL;	/* what was peeked is all there is */
 	if (p->cur == c) {
 		p->cur = NULL;
 		p->out.len = 0;		/* nobody will read it */

@@ -205,35 +205,58 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 }
 
 /*
- * The loop.  With XPTY_SPIN_US > 0, after handling events the daemon
- * polls (epoll with no timeout) for that long before sleeping again:
- * an answer to a byte just relayed usually comes within microseconds,
- * and catching it without a wakeup shortens the round trip.
+ * The loop, with adaptive busy polling.  After bytes moved, the daemon
+ * polls (epoll without a timeout) for up to a few tens of microseconds
+ * before it sleeps: the answer to a byte just relayed usually comes that
+ * soon, and catching it without a sleep and a wakeup (an idle-state exit
+ * and an interrupt on a virtual CPU) shortens the round trip.  The window
+ * adapts: it is reset to XPTY_SPIN_US (default 200) when an event came
+ * inside it and halves when none did, down to nothing, so sporadic
+ * traffic on many ptys costs little CPU; every SPIN_PROBE-th burst tries
+ * the full window again.  XPTY_SPIN_US=0 turns it off.
  */
+#define SPIN_DEFAULT_US	200
+#define SPIN_MIN_US	5
+#define SPIN_PROBE	32
+
+static double
+now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
 static void
 run_loop(void)
 {
 	const char	*e = getenv("XPTY_SPIN_US");
-	unsigned long	 seen;
-	double		 spin = e != NULL ? atof(e) / 1e6 : 0, until = 0;
-	struct timespec	 ts;
-	double		 now;
+	double		 max = e != NULL ? atof(e) : SPIN_DEFAULT_US;
+	double		 win = max, until = 0, t;
+	unsigned long	 seen, bursts = 0;
+	int		 spinning = 0;
 
-	if (spin <= 0) {
+	if (max <= 0) {
 		event_base_dispatch(xbase);
 		return;
 	}
 	for (;;) {
 		seen = xwork;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = ts.tv_sec + ts.tv_nsec / 1e9;
-		if (now < until)
-			event_base_loop(xbase, EVLOOP_NONBLOCK);
-		else
-			event_base_loop(xbase, EVLOOP_ONCE);
+		event_base_loop(xbase, spinning ? EVLOOP_NONBLOCK :
+		    EVLOOP_ONCE);
+		t = now_us();
 		if (xwork != seen) {
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			until = ts.tv_sec + ts.tv_nsec / 1e9 + spin;
+			if (spinning)
+				win = max;	/* it came while we looked */
+			else if (win < SPIN_MIN_US &&
+			    ++bursts % SPIN_PROBE == 0)
+				win = max;	/* try again now and then */
+			until = t + win;
+			spinning = win >= SPIN_MIN_US;
+		} else if (spinning && t >= until) {
+			win /= 2;		/* nothing came: look less */
+			spinning = 0;
 		}
 	}
 }

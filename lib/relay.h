@@ -28,6 +28,8 @@ int	relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 	    size_t len);
 /* Switch the pty's data connection to pckt framing (common/proto.h). */
 int	relay_set_pckt(int fd, int on);
+/* Write on a relayed manager (straight to hostfd when nothing is queued). */
+ssize_t	relay_write(int fd, int hostfd, const void *buf, size_t n);
 /* Cause of the last failure, for the one-per-process diagnostic. */
 const char *relay_last_error(void);
 /* Daemon status: pid, ptys, connections (tests, xpty wrapper). */
@@ -39,5 +41,7 @@ int	xsys_close(int);
 int	xsys_fcntl(int, int, long);
 int	xsys_dup3(int, int, int);
 int	xsys_fstat(int, struct stat *);
+int	xsys_ioctl(int, unsigned long, void *);
+ssize_t	xsys_write(int, const void *, size_t);
 
 #endif /* XPTY_RELAY_H */

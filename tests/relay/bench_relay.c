@@ -71,7 +71,10 @@ rtt_block(int m, double *v, int iters)
 	for (i = 0; i < iters; i++) {
 		double	t0 = rt_now();
 
-		write(m == direct_r ? direct_w : m, &c, 1);
+		if (m == direct_r)
+			relay_write(m, direct_w, &c, 1);
+		else
+			write(m, &c, 1);
 		while (read(m, &c, 1) != 1)
 			;
 		v[i] = rt_now() - t0;

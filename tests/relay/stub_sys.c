@@ -39,3 +39,15 @@ xsys_fstat(int fd, struct stat *st)
 {
 	return fstat(fd, st);
 }
+
+int
+xsys_ioctl(int fd, unsigned long req, void *arg)
+{
+	return (int)syscall(SYS_ioctl, fd, req, arg);
+}
+
+ssize_t
+xsys_write(int fd, const void *buf, size_t n)
+{
+	return syscall(SYS_write, fd, buf, n);
+}
