@@ -133,13 +133,20 @@ static void
 usage(FILE *fp, int status)
 {
 	fprintf(fp,
-"usage: %s [--xpg4v2|--native] [--tree] [--trace[=FILE]] [--report] [--]\n"
-"            CMD [ARG...]\n"
-"       %s --version | --help\n"
-"\n"
+"usage: %s [--svr4|--xpg4v2|--native] [--tree] [--trace[=FILE]]\n"
+"            [--report] [--] CMD [ARG...]\n"
+"       %s --version | --help\n",
+	    progname, progname);
+	if (status != 0) {
+		fprintf(fp, "Try '%s --help' for more information.\n",
+		    progname);
+		exit(status);
+	}
+	fprintf(fp, "\n"
 "Run CMD with libxpty preloaded, so that it gets SVR4/illumos STREAMS\n"
 "pseudo-terminal semantics.\n"
 "\n"
+"  --svr4          illumos default behaviour (XPTY_MODE=svr4, the default)\n"
 "  --xpg4v2        strict XPG4v2 pseudo-terminals (XPTY_MODE=xpg4v2)\n"
 "  --native        load libxpty but pass everything through (XPTY_MODE=native)\n"
 "  --tree          apply the mode to every descendant, not only to CMD\n"
@@ -148,8 +155,7 @@ usage(FILE *fp, int status)
 "  --version       print the version and exit\n"
 "  --help          print this help and exit\n"
 "\n"
-"Environment: XPTY_LIBRARY overrides the library path.  See xpty(1).\n",
-	    progname, progname);
+"Environment: XPTY_LIBRARY overrides the library path.  See xpty(1).\n");
 	exit(status);
 }
 
