@@ -166,6 +166,7 @@ int	host_is_ptmx_path(const char *path);
 #define XSTATE_PTSTTY		0x01	/* XPG4v2 mark (PTSSTTY on the manager) */
 #define XSTATE_PTEM_XPG4	0x02	/* ptem passes zero-length writes */
 #define XSTATE_HUNGUP		0x04	/* manager gone */
+#define XSTATE_PCKT		0x08	/* pckt on the manager: report ioctls */
 
 enum xpty_module {
 	XM_NONE = 0, XM_PTEM = 1, XM_LDTERM = 2, XM_TTCOMPAT = 3, XM_PCKT = 4
@@ -203,6 +204,8 @@ int	stream_tty_ok(int fd, struct xstream *);	/* termios allowed? */
 int	stream_has_module(int fd, struct xstream *, enum xpty_module);
 int	stream_ctlfd(int fd, const struct xstream *);
 int	stream_set_pckt(int fd, struct xstream *, int on);
+void	stream_after_set(int fd, struct xstream *, unsigned long req,
+	    const void *arg, size_t len);
 
 /* ---- ioctl_map.c ---- */
 int	xpty_ioctl(int fd, struct xstream *, unsigned long req, void *arg);
@@ -228,6 +231,8 @@ int	relay_zero_write(int ptyno, int subsidfd);
 int	relay_reattach(int fd, struct xstream *);
 int	relay_identify(int fd, int *hostfd, int *ptyno);
 int	relay_set_pckt(int fd, int on);
+int	relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
+	    size_t len);
 
 /* ---- mode.c ---- */
 int	xpty_mode_current(void);	/* XPTY_NATIVE, XPTY_SVR4, XPTY_XPG4V2 */

@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <sys/ioctl.h>
+#include <termio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -312,7 +313,20 @@ subsid_tty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 	case TIOCGWINSZ:
 		return winsize_get(fd, arg);
 	case TCSETS: case TCSETSW: case TCSETSF:
-		return termios_set(fd, req, arg);
+		if (termios_set(fd, req, arg) == -1)
+			return -1;
+		stream_after_set(fd, xs, req, arg, sizeof(struct kterm));
+		return 0;
+	case TCSETA: case TCSETAW: case TCSETAF:
+		if (xsys_ioctl(fd, req, arg) == -1)
+			return -1;
+		stream_after_set(fd, xs, req, arg, sizeof(struct termio));
+		return 0;
+	case TIOCSWINSZ:
+		if (xsys_ioctl(fd, req, arg) == -1)
+			return -1;
+		stream_after_set(fd, xs, req, arg, sizeof(struct winsize));
+		return 0;
 	default:
 		return xsys_ioctl(fd, req, arg);
 	}

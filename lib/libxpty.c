@@ -702,7 +702,11 @@ tcsetattr(int fd, int act, const struct termios *t)
 		copy.c_cc[17] = cur.c_cc[17];
 		copy.c_cc[18] = cur.c_cc[18];
 	}
-	return NEXT(tcsetattr)(fd, act, &copy);
+	if (NEXT(tcsetattr)(fd, act, &copy) == -1)
+		return -1;
+	stream_after_set(fd, xs, act == TCSANOW ? TCSETS : act == TCSADRAIN ?
+	    TCSETSW : TCSETSF, &copy, sizeof(copy));
+	return 0;
 }
 
 /* ---- BSD pty API: SVR4 ptys that are terminals at once ---- */
