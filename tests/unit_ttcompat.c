@@ -230,6 +230,8 @@ test_setp_flags(void)
 	is_int(tc(TIOCSETN, &sg), 0, "TIOCSETN O_EVENP");
 	tio = attr();
 	ok((tio.c_iflag & (INPCK | ISTRIP)) == (INPCK | ISTRIP), "O_EVENP: INPCK, ISTRIP");
+	/* Linux ptys force CS8 without PARENB; the parity is remembered. */
+	is_int(tio.c_cflag & (CSIZE | PARENB), CS8, "O_EVENP: the host pty stays CS8");
 	tc(TIOCGETP, &sg);
 	ok((sg.sg_flags & (O_EVENP | O_ODDP)) == O_EVENP, "TIOCGETP keeps O_EVENP");
 	sg.sg_flags = O_ECHO | O_ODDP;
