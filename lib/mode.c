@@ -1,0 +1,101 @@
+/*
+ * mode.c - which behaviour this process gets: svr4, xpg4v2 or native.
+ *
+ * The mode comes from XPTY_MODE at load time (default svr4) and can be
+ * changed with xpty_setmode().  XPTY_SCOPE=image (what the xpty wrapper
+ * sets by default) limits the mode to this process image: the constructor
+ * rewrites XPTY_MODE to native in the environment, so exec'd descendants
+ * (shells, native tools) run untouched.  XPTY_SCOPE=tree leaves it alone.
+ * XPTY_HANDSHAKE_FD, set by the wrapper, receives one byte 'L' to prove
+ * the library loaded.
+ *
+ * State: one int, read on every slow-path call; written by the
+ * constructor and xpty_setmode() (a plain store: changing the mode while
+ * other threads open ptys gives each call one mode or the other).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xpty.h"
+#include "internal.h"
+
+static int current_mode = XPTY_SVR4;
+
+static int
+mode_parse(const char *s, int fallback)
+{
+	if (s == NULL || *s == '\0')
+		return fallback;
+	if (strcmp(s, "svr4") == 0)
+		return XPTY_SVR4;
+	if (strcmp(s, "xpg4v2") == 0 || strcmp(s, "xpg4") == 0)
+		return XPTY_XPG4V2;
+	if (strcmp(s, "native") == 0 || strcmp(s, "off") == 0)
+		return XPTY_NATIVE;
+	return fallback;
+}
+
+static void
+handshake(void)
+{
+	const char *s = getenv("XPTY_HANDSHAKE_FD");
+	char *end;
+	long fd;
+
+	if (s == NULL)
+		return;
+	fd = strtol(s, &end, 10);
+	if (*end == '\0' && fd > 2 && fd < 65536) {
+		(void)xsys_write((int)fd, "L", 1);
+		xsys_close((int)fd);
+	}
+	unsetenv("XPTY_HANDSHAKE_FD");
+}
+
+void
+xpty_mode_init(void)
+{
+	const char *scope;
+
+	current_mode = mode_parse(getenv("XPTY_MODE"), XPTY_SVR4);
+	scope = getenv("XPTY_SCOPE");
+	if (scope != NULL && strcmp(scope, "image") == 0) {
+		setenv("XPTY_MODE", "native", 1);
+		unsetenv("XPTY_SCOPE");
+	}
+	handshake();
+}
+
+int
+xpty_mode_current(void)
+{
+	return current_mode;
+}
+
+XPTY_EXPORT int
+xpty_setmode(int mode)
+{
+	int old = current_mode;
+
+	if (mode != XPTY_NATIVE && mode != XPTY_SVR4 && mode != XPTY_XPG4V2) {
+		errno = EINVAL;
+		return -1;
+	}
+	current_mode = mode;
+	return old;
+}
+
+XPTY_EXPORT int
+xpty_getmode(void)
+{
+	return current_mode;
+}
+
+XPTY_EXPORT const char *
+xpty_version(void)
+{
+	return PACKAGE_VERSION;
+}
