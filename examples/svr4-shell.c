@@ -20,6 +20,8 @@
  * usage: svr4-shell [CMD [ARG...]]
  */
 
+#define _GNU_SOURCE		/* grantpt() and friends, pipe2() */
+
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>

@@ -16,7 +16,8 @@
  *   XPTY_SCOPE		image (default: the library applies the mode to
  *			CMD's own image and gives exec'd descendants native
  *			mode) or tree (--tree: every descendant);
- *   XPTY_TRACE		from --trace and --report (see xpty(1));
+ *   XPTY_TRACE		from --trace: trace file or "stderr";
+ *   XPTY_REPORT	from --report: summary file or "stderr";
  *   XPTY_HANDSHAKE_FD	the write end of a pipe, see below.
  *
  * The library is found as $XPTY_LIBRARY, else in the build tree when this
@@ -88,7 +89,7 @@ struct options {
 	const char	*mode;		/* svr4, xpg4v2, native */
 	int		 tree;		/* --tree */
 	const char	*trace;		/* --trace[=FILE], NULL if absent */
-	int		 report;	/* --report */
+	const char	*report;	/* --report[=FILE], NULL if absent */
 };
 
 struct elfinfo {
@@ -134,7 +135,7 @@ usage(FILE *fp, int status)
 {
 	fprintf(fp,
 "usage: %s [--svr4|--xpg4v2|--native] [--tree] [--trace[=FILE]]\n"
-"            [--report] [--] CMD [ARG...]\n"
+"            [--report[=FILE]] [--] CMD [ARG...]\n"
 "       %s --version | --help\n",
 	    progname, progname);
 	if (status != 0) {
@@ -151,7 +152,7 @@ usage(FILE *fp, int status)
 "  --native        load libxpty but pass everything through (XPTY_MODE=native)\n"
 "  --tree          apply the mode to every descendant, not only to CMD\n"
 "  --trace[=FILE]  trace SVR4 pty calls to FILE or standard error\n"
-"  --report        print a summary of the pty calls when CMD exits\n"
+"  --report[=FILE] summarize the pty calls to FILE or stderr at exit\n"
 "  --version       print the version and exit\n"
 "  --help          print this help and exit\n"
 "\n"
@@ -182,7 +183,7 @@ parse_options(int argc, char **argv, struct options *o, int *optidx)
 		{ "svr4",	no_argument,		NULL, O_SVR4 },
 		{ "tree",	no_argument,		NULL, O_TREE },
 		{ "trace",	optional_argument,	NULL, O_TRACE },
-		{ "report",	no_argument,		NULL, O_REPORT },
+		{ "report",	optional_argument,	NULL, O_REPORT },
 		{ "version",	no_argument,		NULL, O_VERSION },
 		{ "help",	no_argument,		NULL, O_HELP },
 		{ NULL,		0,			NULL, 0 }
@@ -212,7 +213,9 @@ parse_options(int argc, char **argv, struct options *o, int *optidx)
 				o->trace = "stderr";
 			break;
 		case O_REPORT:
-			o->report = 1;
+			o->report = optarg != NULL ? optarg : "stderr";
+			if (*o->report == '\0')
+				o->report = "stderr";
 			break;
 		case O_VERSION:
 			printf("xpty (libxpty) %s\n", PACKAGE_VERSION);
@@ -320,30 +323,14 @@ append_preload(const char *lib)
 static void
 setup_env(const struct options *o, const char *lib)
 {
-	char	*val;
-
 	append_preload(lib);
 	setenv("XPTY_MODE", o->mode, 1);
 	setenv("XPTY_SCOPE", o->tree ? "tree" : "image", 1);
 	unsetenv("XPTY_HANDSHAKE_FD");
-	if (o->trace == NULL && !o->report)
-		return;
-	/*
-	 * XPTY_TRACE=DEST traces to DEST (a file or "stderr");
-	 * "report" alone prints only the summary, "report:DEST" both.
-	 */
-	if (!o->report)
+	if (o->trace != NULL)
 		setenv("XPTY_TRACE", o->trace, 1);
-	else if (o->trace == NULL)
-		setenv("XPTY_TRACE", "report", 1);
-	else {
-		if (asprintf(&val, "report:%s", o->trace) == -1) {
-			warnmsg("out of memory");
-			exit(EXIT_WRAPPER);
-		}
-		setenv("XPTY_TRACE", val, 1);
-		free(val);
-	}
+	if (o->report != NULL)
+		setenv("XPTY_REPORT", o->report, 1);
 }
 
 /*

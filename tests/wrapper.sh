@@ -36,7 +36,7 @@ todo() {
 }
 diag() {
 	[ -n "$*" ] || return 0
-	printf '%s\n' "$@" | sed 's/^/# /'
+	printf '%s\n' "$@" | sed '/^$/d; s/^/# /'
 }
 
 if [ ! -x "$XPTY" ]; then
@@ -49,6 +49,33 @@ unset XPTY_LIBRARY XPTY_MODE XPTY_SCOPE XPTY_TRACE XPTY_HANDSHAKE_FD
 
 # Any shared object that is surely loadable and is not libxpty.
 LIBC=$(ldd /bin/sh 2>/dev/null | awk '/libc\.so/ { print $3; exit }')
+
+# A stand-in library that answers the handshake and changes nothing else,
+# so that CMD shows the environment exactly as the wrapper made it (the
+# real library rewrites XPTY_MODE under XPTY_SCOPE=image).  Without a
+# compiler, a missing library does (with a warning on stderr).
+cat > "$tmp/fake.c" <<'EOF'
+#include <stdlib.h>
+#include <unistd.h>
+__attribute__((constructor)) static void
+init(void)
+{
+	const char *s = getenv("XPTY_HANDSHAKE_FD");
+
+	if (s != NULL) {
+		int fd = atoi(s);
+		(void)!write(fd, "L", 1);
+		close(fd);
+		unsetenv("XPTY_HANDSHAKE_FD");
+	}
+}
+EOF
+if $CC -shared -fPIC -o "$tmp/libfake.so" "$tmp/fake.c" 2>/dev/null; then
+	FAKE=$tmp/libfake.so
+else
+	FAKE=
+fi
+RAW=${FAKE:-/nonexistent/libxpty.so.0}
 
 # --- --version, --help, usage ---
 out=$("$XPTY" --version); rc=$?
@@ -74,26 +101,35 @@ fi
 env=$("$XPTY" env 2>/dev/null)
 echo "$env" | grep -qxF "LD_PRELOAD=$LIB"
 ok $? "LD_PRELOAD is the absolute library path when unset before"
+env=$(LD_PRELOAD=$LIB "$XPTY" env 2>/dev/null)
+echo "$env" | grep -qxF "LD_PRELOAD=$LIB"
+ok $? "the library is not added to LD_PRELOAD twice"
+raw() {
+	XPTY_LIBRARY=$RAW "$XPTY" "$@" 2>/dev/null
+}
+env=$(raw env)
 echo "$env" | grep -qx 'XPTY_MODE=svr4'
 ok $? "XPTY_MODE=svr4 by default"
 echo "$env" | grep -qx 'XPTY_SCOPE=image'
 ok $? "XPTY_SCOPE=image by default"
-env=$(LD_PRELOAD=$LIB "$XPTY" env 2>/dev/null)
-echo "$env" | grep -qxF "LD_PRELOAD=$LIB"
-ok $? "the library is not added to LD_PRELOAD twice"
-"$XPTY" --xpg4v2 env 2>/dev/null | grep -qx 'XPTY_MODE=xpg4v2'
+echo "$env" | grep -q '^XPTY_TRACE=\|^XPTY_REPORT='
+[ $? -ne 0 ]; ok $? "no XPTY_TRACE or XPTY_REPORT by default"
+raw --xpg4v2 env | grep -qx 'XPTY_MODE=xpg4v2'
 ok $? "--xpg4v2 gives XPTY_MODE=xpg4v2"
-"$XPTY" --native env 2>/dev/null | grep -qx 'XPTY_MODE=native'
+raw --native env | grep -qx 'XPTY_MODE=native'
 ok $? "--native gives XPTY_MODE=native"
-XPTY_MODE=native "$XPTY" --svr4 env 2>/dev/null | grep -qx 'XPTY_MODE=svr4'
+XPTY_MODE=native raw --svr4 env | grep -qx 'XPTY_MODE=svr4'
 ok $? "--svr4 overrides an inherited XPTY_MODE"
-"$XPTY" --tree env 2>/dev/null | grep -qx 'XPTY_SCOPE=tree'
+raw --tree env | grep -qx 'XPTY_SCOPE=tree'
 ok $? "--tree gives XPTY_SCOPE=tree"
-"$XPTY" --trace env 2>/dev/null | grep -qx 'XPTY_TRACE=stderr'
+raw --trace env | grep -qx 'XPTY_TRACE=stderr'
 ok $? "--trace gives XPTY_TRACE=stderr"
-"$XPTY" --trace="$tmp/t" --report env 2>/dev/null |
-    grep -qxF "XPTY_TRACE=report:$tmp/t"
-ok $? "--trace=FILE --report gives XPTY_TRACE=report:FILE"
+raw --report env | grep -qx 'XPTY_REPORT=stderr'
+ok $? "--report gives XPTY_REPORT=stderr"
+env=$(raw --trace="$tmp/t" --report="$tmp/r" env)
+echo "$env" | grep -qxF "XPTY_TRACE=$tmp/t" &&
+    echo "$env" | grep -qxF "XPTY_REPORT=$tmp/r"
+ok $? "--trace=FILE --report=FILE give XPTY_TRACE=FILE, XPTY_REPORT=FILE"
 env=$(XPTY_LIBRARY=/some/where/libx.so "$XPTY" env 2>/dev/null)
 echo "$env" | grep -qxF "LD_PRELOAD=/some/where/libx.so"
 ok $? "XPTY_LIBRARY chooses the library"
@@ -137,24 +173,8 @@ else
 	skip "no libc path from ldd"
 fi
 
-# --- the handshake, with a stand-in library ---
-cat > "$tmp/fake.c" <<'EOF'
-#include <stdlib.h>
-#include <unistd.h>
-__attribute__((constructor)) static void
-init(void)
-{
-	const char *s = getenv("XPTY_HANDSHAKE_FD");
-
-	if (s != NULL) {
-		int fd = atoi(s);
-		(void)!write(fd, "L", 1);
-		close(fd);
-		unsetenv("XPTY_HANDSHAKE_FD");
-	}
-}
-EOF
-if $CC -shared -fPIC -o "$tmp/libfake.so" "$tmp/fake.c" 2>/dev/null; then
+# --- the handshake, with the stand-in library ---
+if [ -n "$FAKE" ]; then
 	err=$(XPTY_LIBRARY=$tmp/libfake.so "$XPTY" sh -c 'echo ran' \
 	    2>&1 >"$tmp/out")
 	[ -z "$err" ] && grep -qx ran "$tmp/out"
@@ -181,7 +201,28 @@ if [ -f "$LIB" ]; then
 		    "the library does not implement XPTY_HANDSHAKE_FD yet"
 	fi
 	diag "$err"
+	env=$("$XPTY" env 2>/dev/null)
+	echo "$env" | grep -qx 'XPTY_MODE=native' &&
+	    ! echo "$env" | grep -q '^XPTY_SCOPE='
+	ok $? "with XPTY_SCOPE=image libxpty leaves native mode to descendants"
+	"$XPTY" --tree --xpg4v2 env 2>/dev/null | grep -qx 'XPTY_MODE=xpg4v2'
+	ok $? "with --tree descendants keep the mode"
+	printf '%s\n' '#include <fcntl.h>' '#include <stdlib.h>' \
+	    'int main(void) { return posix_openpt(O_RDWR) < 0; }' \
+	    > "$tmp/openpt.c"
+	if $CC -o "$tmp/openpt" "$tmp/openpt.c" 2>/dev/null; then
+		out=$("$XPTY" --trace="$tmp/trace" --report="$tmp/report" \
+		    "$tmp/openpt" 2>&1)
+		[ -s "$tmp/trace" ] && [ -s "$tmp/report" ] && [ -z "$out" ]
+		ok $? "--trace=FILE and --report=FILE reach the library"
+		diag "$out" "$(head -3 "$tmp/trace" "$tmp/report" 2>&1)"
+	else
+		skip "cannot build a program with $CC"
+	fi
 else
+	skip "$LIB not built"
+	skip "$LIB not built"
+	skip "$LIB not built"
 	skip "$LIB not built"
 fi
 
@@ -189,7 +230,7 @@ fi
 printf 'int main(void) { return 0; }\n' > "$tmp/static.c"
 if $CC -static -o "$tmp/static" "$tmp/static.c" 2>/dev/null &&
     "$tmp/static"; then
-	err=$(XPTY_LIBRARY=$tmp/libfake.so "$XPTY" "$tmp/static" 2>&1)
+	err=$(XPTY_LIBRARY=$RAW "$XPTY" "$tmp/static" 2>&1)
 	rc=$?
 	echo "$err" | grep -q "^xpty: warning: $tmp/static is statically linked"
 	ok $? "a statically linked CMD gets a warning"
