@@ -83,8 +83,10 @@ manager_open(int flags)
 	if ((xs = xstream_new(XK_MANAGER, ptyno)) == NULL ||
 	    xstate_init_bare(hostfd >= 0 ? hostfd : fd) == -1) {
 		saved = errno;
-		if (xs != NULL)
-			xstream_release(xs);	/* refs 0 -> ... */
+		if (xs != NULL) {
+			atomic_store(&xs->refs, 1);
+			xstream_release(xs);
+		}
 		xsys_close(fd);
 		if (hostfd >= 0)
 			xsys_close(hostfd);
