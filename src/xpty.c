@@ -726,9 +726,15 @@ main(int argc, char **argv)
 	warned += check_cmd(t.path, lib, &li, 0);
 
 	if (!warned) {
+		struct stat hs;
+
 		start_watcher(cmd, lib, getpid(), &hsfd, &exfd);
-		snprintf(num, sizeof num, "%d", hsfd);
-		setenv("XPTY_HANDSHAKE_FD", num, 1);
+		/* fd:inode, so that no descendant writes into a reused number */
+		if (fstat(hsfd, &hs) == 0) {
+			snprintf(num, sizeof num, "%d:%lu", hsfd,
+			    (unsigned long)hs.st_ino);
+			setenv("XPTY_HANDSHAKE_FD", num, 1);
+		}
 	}
 	execvp(cmd, argv + optidx);
 	err = errno;
