@@ -110,6 +110,61 @@ check_last_close(void)
 	close(m);
 }
 
+/* I_NREAD counts the zero-length message of the last close (SPEC 4.2). */
+static void
+check_nread_eof(void)
+{
+	char name[64], buf[64];
+	int m = -1, s = -1, n;
+
+	ok(xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == 0, "pty pair");
+	is_int(write(s, "ab", 2), 2, "subsidiary writes ab");
+	close(s);
+	usleep(20000);
+	n = -1;
+	is_int(ioctl(m, I_NREAD, &n), 2, "I_NREAD after the last close: 2 messages (data, zero-length)");
+	is_int(n, 2, "I_NREAD: the first message holds 2 bytes");
+	ok(read(m, buf, sizeof(buf)) == 2, "manager reads ab");
+	n = -1;
+	is_int(ioctl(m, I_NREAD, &n), 1, "I_NREAD: the zero-length message counts 1");
+	is_int(n, 0, "I_NREAD: with 0 bytes");
+	is_int(read(m, buf, sizeof(buf)), 0, "read consumes it: 0");
+	n = -1;
+	is_int(ioctl(m, I_NREAD, &n), 0, "I_NREAD: nothing queued now");
+	is_int(n, 0, "I_NREAD: *arg 0");
+	close(m);
+}
+
+/* A reopen and close with no data is a new last close: another 0. */
+static void
+check_empty_reopen(void)
+{
+	char name[64], buf[64];
+	int m = -1, s = -1, st;
+	ssize_t r;
+	pid_t pid;
+
+	ok(xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == 0, "pty pair");
+	close(s);
+	is_int(read(m, buf, sizeof(buf)), 0, "last close: read 0");
+	if ((pid = fork()) == 0) {
+		int c;
+
+		usleep(200000);
+		if ((c = open(name, O_RDWR | O_NOCTTY)) == -1)
+			_exit(1);
+		close(c);
+		_exit(0);
+	}
+	alarm(3);
+	r = read(m, buf, sizeof(buf));
+	alarm(0);
+	is_int(r, 0, "blocking read: a reopen and close without data gives another 0");
+	waitpid(pid, &st, 0);
+	is_int(WIFEXITED(st) ? WEXITSTATUS(st) : 100, 0, "child reopened and closed");
+	close(m);
+}
+
 /* The EOF reader: a client writes and exits; the manager reads to 0. */
 static void
 check_reader(void)
@@ -169,6 +224,8 @@ main(int argc, char **argv)
 	sa.sa_handler = on_alarm;
 	sigaction(SIGALRM, &sa, NULL);
 	check_last_close();
+	check_nread_eof();
+	check_empty_reopen();
 	check_reader();
 	check_manager_close();
 	return done_testing();
