@@ -41,15 +41,6 @@
 
 #include "internal.h"
 
-/*
- * Not yet declared in internal.h (requested); the same prototypes there
- * will be compatible with these.
- */
-tcflag_t	ldterm_illumos_to_host(int, tcflag_t);
-tcflag_t	ldterm_host_to_illumos(int, tcflag_t);
-int		ldterm_speed_to_illumos(speed_t);
-speed_t		ldterm_speed_to_host(int);
-
 #define CC_CTRL(c)	((c) & 037)
 
 #ifndef IBSHIFT

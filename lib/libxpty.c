@@ -374,53 +374,37 @@ open_hook(enum open_kind k, int dirfd, const char *path, int flags, mode_t mode)
 	((((flags) & O_CREAT) || ((flags) & O_TMPFILE) == O_TMPFILE) ? \
 	    (mode_t)va_arg(ap, int) : 0)
 
-XPTY_EXPORT int
-open(const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = OPEN_MODE(flags, ap);
-	va_end(ap);
-	return open_hook(OK_OPEN, AT_FDCWD, path, flags, mode);
+/* The variadic open family: fetch mode only when the flags need it. */
+#define DEFINE_OPEN(name, kind)						\
+XPTY_EXPORT int								\
+name(const char *path, int flags, ...)					\
+{									\
+	va_list ap;							\
+	mode_t mode;							\
+									\
+	va_start(ap, flags);						\
+	mode = OPEN_MODE(flags, ap);					\
+	va_end(ap);							\
+	return open_hook(kind, AT_FDCWD, path, flags, mode);		\
 }
 
-XPTY_EXPORT int
-open64(const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = OPEN_MODE(flags, ap);
-	va_end(ap);
-	return open_hook(OK_OPEN64, AT_FDCWD, path, flags, mode);
+#define DEFINE_OPENAT(name, kind)					\
+XPTY_EXPORT int								\
+name(int dirfd, const char *path, int flags, ...)			\
+{									\
+	va_list ap;							\
+	mode_t mode;							\
+									\
+	va_start(ap, flags);						\
+	mode = OPEN_MODE(flags, ap);					\
+	va_end(ap);							\
+	return open_hook(kind, dirfd, path, flags, mode);		\
 }
 
-XPTY_EXPORT int
-openat(int dirfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = OPEN_MODE(flags, ap);
-	va_end(ap);
-	return open_hook(OK_OPENAT, dirfd, path, flags, mode);
-}
-
-XPTY_EXPORT int
-openat64(int dirfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = OPEN_MODE(flags, ap);
-	va_end(ap);
-	return open_hook(OK_OPENAT64, dirfd, path, flags, mode);
-}
+DEFINE_OPEN(open, OK_OPEN)
+DEFINE_OPEN(open64, OK_OPEN64)
+DEFINE_OPENAT(openat, OK_OPENAT)
+DEFINE_OPENAT(openat64, OK_OPENAT64)
 
 /* _FORTIFY_SOURCE forms: no mode argument (O_CREAT would have been caught). */
 XPTY_EXPORT int

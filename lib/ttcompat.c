@@ -64,12 +64,6 @@
 #include "xpty.h"
 #include "internal.h"
 
-/*
- * Not yet declared in internal.h (requested); defined in ldterm.c.
- */
-int		ldterm_speed_to_illumos(speed_t);
-speed_t		ldterm_speed_to_host(int);
-
 #ifndef IBSHIFT
 #define IBSHIFT		16
 #endif

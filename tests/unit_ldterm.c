@@ -20,12 +20,6 @@
 #include "internal.h"
 #include "tap.h"
 
-/* ldterm.c's translation helpers (until internal.h declares them). */
-tcflag_t	ldterm_illumos_to_host(int, tcflag_t);
-tcflag_t	ldterm_host_to_illumos(int, tcflag_t);
-int		ldterm_speed_to_illumos(speed_t);
-speed_t		ldterm_speed_to_host(int);
-
 enum { WI, WO, WC, WL };
 
 /* illumos <sys/termios.h> values used below */
