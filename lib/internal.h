@@ -258,6 +258,9 @@ const char *trace_reqname(unsigned long);
 		trace_call((fd), (what), (num), (long)(rv), errno, (note)); \
 } while (0)
 
+/* ---- libxpty.c ---- */
+void	rediscover_fd(int fd);	/* adopt a pty libxpty made, if fd is one */
+
 /* ---- misc ---- */
 int	xpty_user_copyin(void *dst, const void *src, size_t len); /* EFAULT-safe */
 int	xpty_user_copyout(void *dst, const void *src, size_t len);

@@ -452,7 +452,12 @@ ioctl(int fd, unsigned long req, ...)
 		return rv;
 	}
 	if (xpty_is_streams_request(req) && svr4_active()) {
-		rv = xpty_ioctl_unmanaged(fd, req, arg);
+		/* a pty that came another way (SCM_RIGHTS, a missed exec)? */
+		rediscover_fd(fd);
+		if ((xs = xfd_lookup(fd)) != NULL)
+			rv = xpty_ioctl(fd, xs, req, arg);
+		else
+			rv = xpty_ioctl_unmanaged(fd, req, arg);
 		if (xpty_tracing)
 			trace_ioctl(fd, req, arg, rv, errno, "not a stream");
 		return rv;
@@ -816,7 +821,7 @@ forkpty(int *amaster, char *name, const struct termios *termp,
 
 /* ---- after exec: rediscover inherited ptys ---- */
 
-static void
+void
 rediscover_fd(int fd)
 {
 	struct xstream *xs;

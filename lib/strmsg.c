@@ -41,6 +41,11 @@ isastream(int fd)
 		return 1;
 	if (xsys_fstat(fd, &st) == -1)
 		return -1;
+	rediscover_fd(fd);
+	if (xfd_lookup(fd) != NULL) {
+		errno = saved;
+		return 1;
+	}
 	if (host_classify(fd, NULL) != 0 && xstate_get(fd, &xst) == 0 &&
 	    xst.managed) {
 		errno = saved;
