@@ -34,6 +34,12 @@ exec </dev/null
 n=0
 failed=0
 
+# Which engine serves managers here: relay (the descriptor is a socket to
+# xptyd) or direct (the host ptmx).  XPTY_ENGINE, if set, is inherited.
+ENGINE=$(LD_PRELOAD=$XPTY_LIB /bin/sh -c 'exec 3<>/dev/ptmx && readlink /proc/$$/fd/3' \
+    2>/dev/null | grep -q '^socket:' && echo relay || echo direct)
+echo "# engine: $ENGINE"
+
 ok() {	# ok COND-STATUS DESCRIPTION
 	n=$((n + 1))
 	if [ "$1" -eq 0 ]; then
