@@ -32,7 +32,8 @@
 
 #include "client.h"
 
-#define TODO_IOCTL	"needs relay M_IOCTL (subsidiary termios changes are not reported to pckt yet)"
+#define TODO_IOCTL	"needs relay M_IOCTL: stty's termios change is not reported to pckt " \
+	"(direct engine: never; relay: only when stty itself has libxpty loaded)"
 
 static char ctlbuf[BUFSIZ];
 static struct strbuf strbufc, strbufd;
