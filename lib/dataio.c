@@ -53,8 +53,11 @@ stream_dismantle(int cfd)
 	int saved = errno;
 
 	if (xstate_read(cfd, &xst, &t) == 0 && xst.managed) {
+		unsigned keep = xst.flags & XSTATE_PCKT;	/* manager side */
+
 		memset(&xst, 0, sizeof(xst));
 		xst.managed = 1;
+		xst.flags = keep;
 		ldterm_raw(&t);
 		(void)xstate_put(cfd, &xst, &t);
 	}
@@ -105,6 +108,8 @@ direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 		if (xs->eofstate != XEOF_DONE) {
 			xs->eofstate = XEOF_DONE;
 			stream_dismantle(fd);
+			XTRACE(fd, "read: zero-length message (last subsidiary close)",
+			    -1, 0, "host said EIO");
 			return 0;
 		}
 		fl = xsys_fcntl(fd, F_GETFL, 0);
@@ -114,6 +119,8 @@ direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 		}
 		if (wait_reopen(fd, xs->ptyno) == -1)
 			return -1;
+		/* a new open: its last close is a new zero-length message */
+		xs->eofstate = XEOF_NONE;
 	}
 }
 
@@ -128,6 +135,7 @@ relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 		want += iov[i].iov_len;
 	r = syscall(SYS_readv, fd, iov, iovcnt);
 	if (r == 0 && want > 0) {
+		XTRACE(fd, "read: zero-length message", -1, 0, NULL);
 		saved = errno;
 		(void)relay_reattach(fd, xs);
 		errno = saved;
@@ -191,19 +199,72 @@ xpty_write_zero(int fd, struct xstream *xs)
 		return 0;
 	}
 	if (xst.managed && (!xstate_has(&xst, XM_PTEM) ||
-	    (xst.flags & XSTATE_PTEM_XPG4)))
-		(void)relay_zero_write(xs->ptyno, fd);
+	    (xst.flags & XSTATE_PTEM_XPG4))) {
+		int r = relay_zero_write(xs->ptyno, fd);
+
+		XTRACE(fd, "zero-length write: message to the manager", -1, 0,
+		    r == -1 ? "not propagated: no relay for this pty" : NULL);
+	} else
+		XTRACE(fd, "zero-length write: discarded by ptem", -1, 0, NULL);
 	errno = saved;
 	return 0;
 }
 
-/* pckt pushed or popped on a manager. */
+/*
+ * pckt pushed or popped on a manager.  The XSTATE_PCKT mark tells
+ * subsidiary-side processes to report their termios changes (M_IOCTL).
+ */
 int
 stream_set_pckt(int fd, struct xstream *xs, int on)
 {
-	int v = on;
+	struct xstate xst;
+	int v = on, cfd = stream_ctlfd(fd, xs);
 
-	if (xs->engine == XE_RELAY)
-		return relay_set_pckt(fd, on);
-	return xsys_ioctl(fd, TIOCPKT, &v);
+	if (xs->engine == XE_RELAY ? relay_set_pckt(fd, on) :
+	    xsys_ioctl(fd, TIOCPKT, &v))
+		return -1;
+	if (xstate_get(cfd, &xst) == 0 && xst.managed) {
+		if (on)
+			xst.flags |= XSTATE_PCKT;
+		else
+			xst.flags &= ~XSTATE_PCKT;
+		(void)xstate_put(cfd, &xst, NULL);
+	}
+	return 0;
+}
+
+/*
+ * After a successful termios, window-size or break request on a
+ * subsidiary: what ptem sends down for pckt (an M_IOCTL copy: struct
+ * iocblk, then the request's data), and the hangup toward the manager when
+ * the speed is set to B0.  Request numbers and termios layout are the
+ * host's, as the program reading the messages was compiled with them.
+ */
+void
+stream_after_set(int fd, struct xstream *xs, unsigned long req,
+    const void *arg, size_t len)
+{
+	unsigned char msg[sizeof(struct iocblk) + sizeof(struct termios)];
+	struct iocblk ioc;
+	struct xstate xst;
+	struct kterm t;
+	int saved = errno;
+
+	if (xs->kind != XK_SUBSID || xstate_read(fd, &xst, &t) == -1 ||
+	    !xst.managed)
+		goto out;
+	if ((req == TCSETS || req == TCSETSW || req == TCSETSF) &&
+	    (t.c_cflag & CBAUD) == B0 && xstate_has(&xst, XM_PTEM))
+		(void)relay_zero_write(xs->ptyno, fd);	/* ptem: hangup */
+	if (!(xst.flags & XSTATE_PCKT) || len > sizeof(struct termios))
+		goto out;
+	memset(&ioc, 0, sizeof(ioc));
+	ioc.ioc_cmd = (int)req;
+	ioc.ioc_count = len;
+	memcpy(msg, &ioc, sizeof(ioc));
+	if (len > 0 && xpty_user_copyin(msg + sizeof(ioc), arg, len) == -1)
+		goto out;
+	(void)relay_event(xs->ptyno, fd, M_IOCTL, msg, sizeof(ioc) + len);
+out:
+	errno = saved;
 }

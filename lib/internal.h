@@ -166,6 +166,7 @@ int	host_is_ptmx_path(const char *path);
 #define XSTATE_PTSTTY		0x01	/* XPG4v2 mark (PTSSTTY on the manager) */
 #define XSTATE_PTEM_XPG4	0x02	/* ptem passes zero-length writes */
 #define XSTATE_HUNGUP		0x04	/* manager gone */
+#define XSTATE_PCKT		0x08	/* pckt on the manager: report ioctls */
 
 enum xpty_module {
 	XM_NONE = 0, XM_PTEM = 1, XM_LDTERM = 2, XM_TTCOMPAT = 3, XM_PCKT = 4
@@ -188,6 +189,10 @@ int	xstate_init_bare(int fd);
 /* ---- ldterm.c ---- */
 void	ldterm_defaults(struct kterm *);	/* illumos ttymodes, host bits */
 void	ldterm_raw(struct kterm *);		/* no line discipline */
+tcflag_t ldterm_illumos_to_host(int which, tcflag_t);	/* 0 i, 1 o, 2 c, 3 lflag */
+tcflag_t ldterm_host_to_illumos(int which, tcflag_t);
+int	ldterm_speed_to_illumos(speed_t);	/* host code -> illumos 0..23 */
+speed_t	ldterm_speed_to_host(int);		/* (speed_t)-1 if not a code */
 
 /* ---- ttcompat.c ---- */
 int	ttcompat_is_request(unsigned long req);
@@ -203,6 +208,8 @@ int	stream_tty_ok(int fd, struct xstream *);	/* termios allowed? */
 int	stream_has_module(int fd, struct xstream *, enum xpty_module);
 int	stream_ctlfd(int fd, const struct xstream *);
 int	stream_set_pckt(int fd, struct xstream *, int on);
+void	stream_after_set(int fd, struct xstream *, unsigned long req,
+	    const void *arg, size_t len);
 
 /* ---- ioctl_map.c ---- */
 int	xpty_ioctl(int fd, struct xstream *, unsigned long req, void *arg);
@@ -228,10 +235,28 @@ int	relay_zero_write(int ptyno, int subsidfd);
 int	relay_reattach(int fd, struct xstream *);
 int	relay_identify(int fd, int *hostfd, int *ptyno);
 int	relay_set_pckt(int fd, int on);
+int	relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
+	    size_t len);
 
 /* ---- mode.c ---- */
 int	xpty_mode_current(void);	/* XPTY_NATIVE, XPTY_SVR4, XPTY_XPG4V2 */
 void	xpty_mode_init(void);
+void	xpty_mode_scope_done(void);
+
+/* ---- trace.c ---- */
+extern int xpty_tracing;	/* 0: off (the only cost: this load) */
+void	trace_init(void);
+void	trace_call(int fd, const char *what, long num, long rv, int err,
+	    const char *note);
+void	trace_ioctl(int fd, unsigned long req, void *arg, long rv, int err,
+	    const char *note);
+void	trace_name(int fd, const char *name);
+const char *trace_errname(int);
+const char *trace_reqname(unsigned long);
+#define XTRACE(fd, what, num, rv, note) do {				\
+	if (xpty_tracing)						\
+		trace_call((fd), (what), (num), (long)(rv), errno, (note)); \
+} while (0)
 
 /* ---- misc ---- */
 int	xpty_user_copyin(void *dst, const void *src, size_t len); /* EFAULT-safe */
