@@ -90,12 +90,23 @@ vrun() {
 	esac
 }
 
+# keep_stderr ERRFILE OUTFILE: append a run's standard error to its output,
+# except libxpty's own one-line diagnostics ("libxpty: ...", e.g. the relay
+# fallback notice), which are reported as diagnostics instead.
+keep_stderr() {
+	grep -v '^libxpty: ' "$1" >>"$2"
+	if grep -q '^libxpty: ' "$1"; then
+		grep '^libxpty: ' "$1" | sort -u | sed 's/^/# (said) /'
+	fi
+	return 0
+}
+
 have_wrapper() { [ -x "$WRAPPER" ]; }
 
 # The variants must really have libxpty loaded (else the A/B is empty).
 check_loaded() {
 	for v in native svr4; do
-		vrun "$v" /bin/sh -c 'grep -c libxpty /proc/$$/maps' >"$TMPD/maps" 2>&1
+		vrun "$v" /bin/sh -c 'grep -c libxpty /proc/$$/maps' >"$TMPD/maps" 2>/dev/null
 		[ "$(cat "$TMPD/maps")" -gt 0 ] 2>/dev/null
 		ok $? "libxpty is mapped in the $v variant"
 	done

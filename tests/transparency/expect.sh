@@ -32,8 +32,9 @@ set r [wait]
 puts "WAIT:[lindex $r 2] [lindex $r 3]"
 EOP
 
-vrun base expect -f "$TMPD/dialog.exp" >"$TMPD/base" 2>&1
+vrun base expect -f "$TMPD/dialog.exp" >"$TMPD/base" 2>"$TMPD/base.err"
 echo "exit status $?" >>"$TMPD/base"
+keep_stderr "$TMPD/base.err" "$TMPD/base"
 grep -qF 'OUT:hi\r\ngot:hi\r\nisatty\r\na\tb\r' "$TMPD/base" && grep -qx 'WAIT:0 5' "$TMPD/base"
 ok $? "expect without libxpty: prompt, send, eof, child status 5"
 [ $? -eq 0 ] || show_file "$TMPD/base"
@@ -42,8 +43,9 @@ for v in native wrapper svr4; do
 		skip "expect as a descendant of xpty" "src/xpty is not built (wrapper branch not merged)"
 		continue
 	fi
-	vrun $v expect -f "$TMPD/dialog.exp" >"$TMPD/$v" 2>&1
+	vrun $v expect -f "$TMPD/dialog.exp" >"$TMPD/$v" 2>"$TMPD/$v.err"
 	echo "exit status $?" >>"$TMPD/$v"
+	keep_stderr "$TMPD/$v.err" "$TMPD/$v"
 	if [ $v = svr4 ]; then
 		grep -v '^MODES:' "$TMPD/base" >"$TMPD/base.nomodes"
 		grep -v '^MODES:' "$TMPD/$v" >"$TMPD/$v.nomodes"

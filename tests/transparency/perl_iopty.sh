@@ -44,7 +44,8 @@ print "output: $out\nend: $end\nstatus: $?\n";
 EOP
 cmd='echo hello; test -t 0 && echo isatty; printf "a\tb\n"; stty -g; exit 3'
 
-vrun base perl "$TMPD/spawn.pl" "$cmd" >"$TMPD/base" 2>&1
+vrun base perl "$TMPD/spawn.pl" "$cmd" >"$TMPD/base" 2>"$TMPD/base.err"
+keep_stderr "$TMPD/base.err" "$TMPD/base"
 grep -q '^output: hello\\r\\nisatty\\r\\na\\tb\\r\\n' "$TMPD/base" && grep -qx 'status: 768' "$TMPD/base"
 ok $? "IO::Pty without libxpty: output read to the end, status 3"
 [ $? -eq 0 ] || show_file "$TMPD/base"
@@ -53,12 +54,14 @@ for v in native wrapper; do
 		skip "IO::Pty as a descendant of xpty" "src/xpty is not built (wrapper branch not merged)"
 		continue
 	fi
-	vrun $v perl "$TMPD/spawn.pl" "$cmd" >"$TMPD/$v" 2>&1
+	vrun $v perl "$TMPD/spawn.pl" "$cmd" >"$TMPD/$v" 2>"$TMPD/$v.err"
+keep_stderr "$TMPD/$v.err" "$TMPD/$v"
 	same iopty "$TMPD/base" "$TMPD/$v" "IO::Pty ($v): same transcript, end and status as without libxpty"
 done
 
 # svr4: no pushes, so a bare stream: raw bytes, no terminal, SVR4 end of file
-vrun svr4 perl "$TMPD/spawn.pl" 'echo hello; test -t 0 || echo notatty; exit 3' >"$TMPD/svr4" 2>&1
+vrun svr4 perl "$TMPD/spawn.pl" 'echo hello; test -t 0 || echo notatty; exit 3' >"$TMPD/svr4" 2>"$TMPD/svr4.err"
+keep_stderr "$TMPD/svr4.err" "$TMPD/svr4"
 grep -qx 'output: hello\\nnotatty\\n' "$TMPD/svr4" && grep -qx 'end: read 0' "$TMPD/svr4" &&
     grep -qx 'status: 768' "$TMPD/svr4"
 ok $? "IO::Pty (svr4, nothing pushed): a bare stream, raw bytes, not a terminal, read 0 at the end"
@@ -66,7 +69,8 @@ ok $? "IO::Pty (svr4, nothing pushed): a bare stream, raw bytes, not a terminal,
 diag "finding: Debian's IO::Tty pushes no modules, so under svr4 its pty is raw and not a terminal (SVR4 semantics; use XPTY_MODE=xpg4v2 or native for it); base ends with '$(grep '^end:' "$TMPD/base")', svr4 with 'end: read 0'"
 
 # xpg4v2: autopush at open makes it a terminal
-vrun xpg4v2 perl "$TMPD/spawn.pl" "$cmd" >"$TMPD/xpg4v2" 2>&1
+vrun xpg4v2 perl "$TMPD/spawn.pl" "$cmd" >"$TMPD/xpg4v2" 2>"$TMPD/xpg4v2.err"
+keep_stderr "$TMPD/xpg4v2.err" "$TMPD/xpg4v2"
 grep -q '^output: hello\\r\\nisatty\\r\\n' "$TMPD/xpg4v2" && grep -qx 'status: 768' "$TMPD/xpg4v2"
 ok $? "IO::Pty (xpg4v2): the autopushed subsidiary is a terminal, status 3"
 [ $? -eq 0 ] || show_file "$TMPD/xpg4v2"

@@ -12,8 +12,9 @@ check_loaded
 
 cmd='echo hello; test -t 0 && echo isatty; printf "a\tb\n"; stty -g; exit 4'
 srun() {	# srun VARIANT: stdout (control characters visible) + status
-	vrun "$1" script -qec "$cmd" /dev/null >"$TMPD/$1.raw" 2>&1
+	vrun "$1" script -qec "$cmd" /dev/null >"$TMPD/$1.raw" 2>"$TMPD/$1.err"
 	rc=$?
+	keep_stderr "$TMPD/$1.err" "$TMPD/$1.raw"
 	{ sed -n 'l' "$TMPD/$1.raw"; echo "exit status $rc"; } >"$TMPD/$1"
 }
 srun base
