@@ -9,8 +9,10 @@
  * direct engine: the host manager runs in Linux packet mode (TIOCPKT).
  *   Each read returns a status byte: 0 is data, otherwise flush/stop/start
  *   bits, which become M_FLUSH (FLUSHR/FLUSHW in the subsidiary's own
- *   view), M_STOP and M_START; when one status carries several events the
- *   rest is kept for the next call.  The subsidiary's last close becomes
+ *   view), M_STOP and M_START, and a change of IXON (DOSTOP/NOSTOP), the
+ *   only termios change Linux reports, an M_IOCTL carrying the termios
+ *   now in force; when one status carries several events the rest is kept
+ *   for the next call.  The subsidiary's last close becomes
  *   a zero-length M_DATA.
  * relay engine: xptyd frames messages as a type byte, a 32-bit length in
  *   host byte order and the payload.  A payload longer than the caller's
@@ -25,6 +27,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <termios.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -80,6 +83,32 @@ data_room(struct strbuf *udata)
 	return k.maxlen > 0 ? k.maxlen : 0;
 }
 
+/*
+ * Linux reports a subsidiary's change of IXON (DOSTOP/NOSTOP) but no
+ * other termios change; on illumos ptem sends every TCSETS down, and pckt
+ * shows it as M_IOCTL.  Build that message from the termios now in force:
+ * struct iocblk (ioc_cmd TCSETS, host numbering), then struct termios.
+ */
+static int
+termios_message(int fd, unsigned char *msg)
+{
+	struct iocblk ioc;
+	struct termios t;
+	struct kterm k;
+
+	if (xsys_tcget(fd, &k) == -1)
+		return -1;
+	memset(&t, 0, sizeof(t));
+	memcpy(&t, &k, sizeof(k));
+	t.c_ispeed = t.c_ospeed = k.c_cflag & CBAUD;
+	memset(&ioc, 0, sizeof(ioc));
+	ioc.ioc_cmd = TCSETS;
+	ioc.ioc_count = sizeof(t);
+	memcpy(msg, &ioc, sizeof(ioc));
+	memcpy(msg + sizeof(ioc), &t, sizeof(t));
+	return (int)(sizeof(ioc) + sizeof(t));
+}
+
 /* The next event in a TIOCPKT status byte, consumed from *status. */
 static int
 status_event(int *status, unsigned char *flush)
@@ -98,6 +127,10 @@ status_event(int *status, unsigned char *flush)
 		*status &= ~TIOCPKT_START;
 		return M_START;
 	}
+	if (*status & (TIOCPKT_DOSTOP | TIOCPKT_NOSTOP)) {
+		*status &= ~(TIOCPKT_DOSTOP | TIOCPKT_NOSTOP);
+		return M_IOCTL;
+	}
 	*status = 0;
 	return -1;
 }
@@ -107,14 +140,20 @@ direct_pckt(int fd, struct xstream *xs, struct strbuf *uctl,
     struct strbuf *udata)
 {
 	unsigned char buf[4097], flush = 0;
-	int room = data_room(udata), type;
+	int room = data_room(udata), type, n;
 	ssize_t r;
 
 	for (;;) {
 		if (xs->pktstatus != 0 &&
-		    (type = status_event(&xs->pktstatus, &flush)) >= 0)
+		    (type = status_event(&xs->pktstatus, &flush)) >= 0) {
+			if (type == M_IOCTL && (n = termios_message(fd, buf)) > 0)
+				return deliver(uctl, udata, type, buf,
+				    n < room ? n : room, n > room);
+			if (type == M_IOCTL)
+				continue;
 			return deliver(uctl, udata, type, &flush,
 			    type == M_FLUSH ? 1 : 0, 0);
+		}
 		if (room > (int)sizeof(buf) - 1)
 			room = (int)sizeof(buf) - 1;
 		r = xpty_raw_read(fd, xs, buf, (size_t)room + 1);
