@@ -22,6 +22,7 @@
 
 #include <sys/types.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <termios.h>
@@ -30,6 +31,16 @@
 #define XPTY_UNUSED	__attribute__((unused))
 
 struct strioctl;
+struct stat;
+struct termios;
+
+/* glibc-private names libxpty also defines (fortify and internal forms) */
+int	__open_2(const char *, int);
+int	__open64_2(const char *, int);
+int	__openat_2(int, const char *, int);
+int	__openat64_2(int, const char *, int);
+ssize_t	__read_chk(int, void *, size_t, size_t);
+int	__ptsname_r_chk(int, char *, size_t, size_t);
 
 /* ---- sys.c: raw system calls, async-signal-safe, errno as the kernel says ---- */
 int	xsys_openat(int, const char *, int, mode_t);
@@ -79,6 +90,8 @@ struct xpty_next {
 };
 extern struct xpty_next xpty_next;
 void	xpty_resolve(void);
+void	*dlsym_next(const char *);
+extern void __chk_fail(void) __attribute__((noreturn));
 
 /* ---- fdtable.c ---- */
 enum xpty_kind {
@@ -99,13 +112,17 @@ enum xpty_engine {
  * termios instead (host_pty.c); what is here is this process's view.
  */
 struct xstream {
-	int		refs;		/* descriptors in this process */
+	_Atomic(int)	refs;		/* descriptors in this process */
+	struct xstream	*next_free;	/* fdtable.c free list */
 	enum xpty_kind	kind;
 	enum xpty_engine engine;
 	int		ptyno;		/* N of /dev/pts/N */
 	int		hostfd;		/* relay: private host manager fd, else -1 */
 	int		rdopt;		/* I_SRDOPT read options */
 	int		sigevents;	/* I_SETSIG events */
+	int		wropt;		/* I_SWROPT write options */
+	int		pktstatus;	/* pckt, direct: TIOCPKT bits not yet reported */
+	uint32_t	frame_left;	/* pckt, relay: unread rest of a message */
 	int		eofstate;	/* manager: XEOF_* below */
 	int		nmods;		/* manager side: modules pushed (pckt) */
 	char		mods[XPTY_MAXMODS][8 + 1];
@@ -122,9 +139,13 @@ struct xstream	*xfd_lookup(int fd);
 void		 xfd_attach(int fd, struct xstream *);	/* takes a reference */
 void		 xfd_detach(int fd);			/* drops it */
 void		 xfd_detach_range(unsigned int, unsigned int);
-int		 xfd_is_private(int fd);		/* libxpty's own fd */
-void		 xfd_mark_private(int fd, int on);
-extern int	 xfd_count;	/* managed descriptors; 0 = fast path only */
+int		 xfd_highest(void);	/* highest fd ever recorded, or -1 */
+/* libxpty's own descriptors: owner is where the fd number is recorded */
+int		*xfd_private_owner(int fd);
+void		 xfd_set_private(int fd, int *owner);	/* NULL: forget */
+int		 xfd_private_evict(int fd);		/* move it elsewhere */
+extern _Atomic(int) xfd_count;	/* managed descriptors */
+#define XPTY_PRIVATE_FDMIN	200	/* private fds are moved up here */
 
 /* ---- host_pty.c: Linux devpts backend ---- */
 int	host_open_manager(int oflag);		/* new host ptmx fd */
@@ -134,6 +155,7 @@ int	host_is_locked(int mfd);
 int	host_grant(int ptyno);			/* chown/chmod /dev/pts/N */
 int	host_classify(int fd, int *ptyno);	/* XK_* or 0 */
 int	host_path_ptyno(const char *path);	/* /dev/pts/N -> N, else -1 */
+int	host_is_ptmx_path(const char *path);
 
 /*
  * Per-stream state shared through the kernel termios of the pty (c_cc
@@ -144,6 +166,7 @@ int	host_path_ptyno(const char *path);	/* /dev/pts/N -> N, else -1 */
 #define XSTATE_PTSTTY		0x01	/* XPG4v2 mark (PTSSTTY on the manager) */
 #define XSTATE_PTEM_XPG4	0x02	/* ptem passes zero-length writes */
 #define XSTATE_HUNGUP		0x04	/* manager gone */
+#define XSTATE_PCKT		0x08	/* pckt on the manager: report ioctls */
 
 enum xpty_module {
 	XM_NONE = 0, XM_PTEM = 1, XM_LDTERM = 2, XM_TTCOMPAT = 3, XM_PCKT = 4
@@ -157,12 +180,19 @@ struct xstate {
 	enum xpty_module mods[XSTACK_MAX];	/* [0] is the bottom */
 };
 int	xstate_get(int fd, struct xstate *);	/* fd: either side */
+int	xstate_read(int fd, struct xstate *, struct kterm *);
 int	xstate_put(int fd, const struct xstate *, const struct kterm *base);
 int	xstate_has(const struct xstate *, enum xpty_module);
+void	xstate_preserve(const struct kterm *cur, struct kterm *next);
+int	xstate_init_bare(int fd);
 
 /* ---- ldterm.c ---- */
 void	ldterm_defaults(struct kterm *);	/* illumos ttymodes, host bits */
 void	ldterm_raw(struct kterm *);		/* no line discipline */
+tcflag_t ldterm_illumos_to_host(int which, tcflag_t);	/* 0 i, 1 o, 2 c, 3 lflag */
+tcflag_t ldterm_host_to_illumos(int which, tcflag_t);
+int	ldterm_speed_to_illumos(speed_t);	/* host code -> illumos 0..23 */
+speed_t	ldterm_speed_to_host(int);		/* (speed_t)-1 if not a code */
 
 /* ---- ttcompat.c ---- */
 int	ttcompat_is_request(unsigned long req);
@@ -175,23 +205,66 @@ int	stream_look(int fd, struct xstream *, char *buf);
 int	stream_find(int fd, struct xstream *, const char *name);
 int	stream_list(int fd, struct xstream *, void *arg);
 int	stream_tty_ok(int fd, struct xstream *);	/* termios allowed? */
+int	stream_has_module(int fd, struct xstream *, enum xpty_module);
+int	stream_ctlfd(int fd, const struct xstream *);
+int	stream_set_pckt(int fd, struct xstream *, int on);
+void	stream_after_set(int fd, struct xstream *, unsigned long req,
+	    const void *arg, size_t len);
 
 /* ---- ioctl_map.c ---- */
 int	xpty_ioctl(int fd, struct xstream *, unsigned long req, void *arg);
 int	xpty_is_streams_request(unsigned long req);
+int	xpty_ioctl_unmanaged(int fd, unsigned long req, void *arg);
+int	pt_mark_xpg4(int fd, struct xstream *);
+
+/* ---- dataio.c, pckt.c, strmsg.c ---- */
+struct iovec;
+struct strbuf;
+ssize_t	xpty_read(int fd, struct xstream *, void *, size_t);
+ssize_t	xpty_raw_read(int fd, struct xstream *, void *, size_t);
+ssize_t	xpty_readv(int fd, struct xstream *, const struct iovec *, int);
+ssize_t	xpty_write_zero(int fd, struct xstream *);
+void	stream_dismantle(int cfd);
+int	pckt_getmsg(int fd, struct xstream *, struct strbuf *, struct strbuf *);
 
 /* ---- relay.c ---- */
+int	relay_wanted(void);	/* use xptyd for new managers? */
 int	relay_open(int oflag, int *hostfd, int *ptyno);	/* app socket or -1 */
-int	relay_zero_write(int ptyno);
+const char *relay_last_error(void);
+int	relay_zero_write(int ptyno, int subsidfd);
 int	relay_reattach(int fd, struct xstream *);
+int	relay_identify(int fd, int *hostfd, int *ptyno);
+int	relay_set_pckt(int fd, int on);
+int	relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
+	    size_t len);
 
 /* ---- mode.c ---- */
 int	xpty_mode_current(void);	/* XPTY_NATIVE, XPTY_SVR4, XPTY_XPG4V2 */
 void	xpty_mode_init(void);
+void	xpty_mode_scope_done(void);
+
+/* ---- trace.c ---- */
+extern int xpty_tracing;	/* 0: off (the only cost: this load) */
+void	trace_init(void);
+void	trace_call(int fd, const char *what, long num, long rv, int err,
+	    const char *note);
+void	trace_ioctl(int fd, unsigned long req, void *arg, long rv, int err,
+	    const char *note);
+void	trace_name(int fd, const char *name);
+const char *trace_errname(int);
+const char *trace_reqname(unsigned long);
+#define XTRACE(fd, what, num, rv, note) do {				\
+	if (xpty_tracing)						\
+		trace_call((fd), (what), (num), (long)(rv), errno, (note)); \
+} while (0)
+
+/* ---- libxpty.c ---- */
+void	rediscover_fd(int fd);	/* adopt a pty libxpty made, if fd is one */
 
 /* ---- misc ---- */
 int	xpty_user_copyin(void *dst, const void *src, size_t len); /* EFAULT-safe */
 int	xpty_user_copyout(void *dst, const void *src, size_t len);
 int	xpty_user_strcopy(char *dst, const char *src, size_t dstlen); /* EFAULT / EINVAL too long */
+size_t	xpty_strlcpy(char *, const char *, size_t);
 
 #endif /* XPTY_INTERNAL_H */

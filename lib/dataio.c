@@ -1,0 +1,270 @@
+/*
+ * dataio.c - the data path of the descriptors libxpty manages.
+ *
+ * Reads on a manager: STREAMS delivers a zero-length message when the
+ * last subsidiary closes, so the manager reads 0 once and then blocks (or
+ * gets EAGAIN) until a subsidiary is opened again and writes; Linux gives
+ * EIO instead, over and over.
+ *   relay engine: the descriptor is a socket whose far end (xptyd) ends
+ *     the byte stream with shutdown() at that point; once read() has
+ *     returned that 0, relay_reattach() swaps a fresh connection in under
+ *     the same descriptor number, so the stream goes on.
+ *   direct engine: the descriptor is the host manager; the first EIO
+ *     becomes 0 and dismantles the stream (modules gone, XPG4v2 mark
+ *     cleared, as ptsclose does); after that a blocking read waits for the
+ *     next open of /dev/pts/N with inotify instead of spinning.
+ * With pckt pushed, read() fails with EBADMSG (RPROTNORM): the data comes
+ * as messages, through getmsg() (strmsg.c).
+ *
+ * Zero-length writes on a subsidiary reach the manager as a zero-length
+ * message when the stream is bare or XPG4v2 (ptem drops them otherwise);
+ * only the relay can carry that (relay_zero_write()).
+ *
+ * State: eofstate in the manager's struct xstream.
+ */
+#include "config.h"
+
+#include <sys/inotify.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xpty.h"
+#include "internal.h"
+
+static int
+has_pckt(const struct xstream *xs)
+{
+	return xs->kind == XK_MANAGER && xs->nmods > 0;
+}
+
+/* The last subsidiary closed: what ptsclose() does to the stream. */
+void
+stream_dismantle(int cfd)
+{
+	struct xstate xst;
+	struct kterm t;
+	int saved = errno;
+
+	if (xstate_read(cfd, &xst, &t) == 0 && xst.managed) {
+		unsigned keep = xst.flags & XSTATE_PCKT;	/* manager side */
+
+		memset(&xst, 0, sizeof(xst));
+		xst.managed = 1;
+		xst.flags = keep;
+		ldterm_raw(&t);
+		(void)xstate_put(cfd, &xst, &t);
+	}
+	errno = saved;
+}
+
+/* Block until /dev/pts/N is opened again (or a signal interrupts). */
+static int
+wait_reopen(int fd, int ptyno)
+{
+	char path[32], ev[sizeof(struct inotify_event) + 64];
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int ifd, r;
+
+	snprintf(path, sizeof(path), "/dev/pts/%d", ptyno);
+	ifd = (int)syscall(SYS_inotify_init1, IN_CLOEXEC);
+	if (ifd == -1)
+		return -1;
+	if (syscall(SYS_inotify_add_watch, ifd, path, IN_OPEN) == -1) {
+		xsys_close(ifd);
+		return -1;
+	}
+	/* opened between the EIO and the watch? then POLLHUP is gone */
+	r = (int)syscall(SYS_poll, &pfd, 1, 0);
+	if (r == 1 && !(pfd.revents & POLLHUP)) {
+		xsys_close(ifd);
+		return 0;
+	}
+	r = (int)xsys_read(ifd, ev, sizeof(ev));
+	xsys_close(ifd);
+	return r > 0 ? 0 : -1;
+}
+
+static ssize_t
+direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
+{
+	ssize_t r;
+	int fl;
+
+	for (;;) {
+		r = syscall(SYS_readv, fd, iov, iovcnt);
+		if (r > 0) {
+			xs->eofstate = XEOF_NONE;
+			return r;
+		}
+		if (r == 0 || errno != EIO)
+			return r;
+		if (xs->eofstate != XEOF_DONE) {
+			xs->eofstate = XEOF_DONE;
+			stream_dismantle(fd);
+			XTRACE(fd, "read: zero-length message (last subsidiary close)",
+			    -1, 0, "host said EIO");
+			return 0;
+		}
+		fl = xsys_fcntl(fd, F_GETFL, 0);
+		if (fl != -1 && (fl & O_NONBLOCK)) {
+			errno = EAGAIN;
+			return -1;
+		}
+		if (wait_reopen(fd, xs->ptyno) == -1)
+			return -1;
+		/* a new open: its last close is a new zero-length message */
+		xs->eofstate = XEOF_NONE;
+	}
+}
+
+static ssize_t
+relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
+{
+	size_t want = 0;
+	ssize_t r;
+	int i, saved;
+
+	for (i = 0; i < iovcnt; i++)
+		want += iov[i].iov_len;
+	r = syscall(SYS_readv, fd, iov, iovcnt);
+	if (r == 0 && want > 0) {
+		XTRACE(fd, "read: zero-length message", -1, 0, NULL);
+		saved = errno;
+		(void)relay_reattach(fd, xs);
+		errno = saved;
+	}
+	return r;
+}
+
+ssize_t
+xpty_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
+{
+	if (xs->kind != XK_MANAGER)
+		return syscall(SYS_readv, fd, iov, iovcnt);
+	if (has_pckt(xs) && (xs->rdopt & RPROTMASK) == RPROTNORM) {
+		errno = EBADMSG;
+		return -1;
+	}
+	if (xs->engine == XE_RELAY)
+		return relay_read(fd, xs, iov, iovcnt);
+	return direct_read(fd, xs, iov, iovcnt);
+}
+
+/* A manager read that ignores pckt (pckt.c reads the packets itself). */
+ssize_t
+xpty_raw_read(int fd, struct xstream *xs, void *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+
+	if (xs->engine == XE_RELAY)
+		return relay_read(fd, xs, &iov, 1);
+	return direct_read(fd, xs, &iov, 1);
+}
+
+ssize_t
+xpty_read(int fd, struct xstream *xs, void *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+
+	if (xs->kind != XK_MANAGER)
+		return xpty_next.read != NULL ? xpty_next.read(fd, buf, len) :
+		    xsys_read(fd, buf, len);
+	return xpty_readv(fd, xs, &iov, 1);
+}
+
+/*
+ * write(fd, p, 0).  On a subsidiary that is bare or XPG4v2 it becomes a
+ * zero-length message for the manager; with ptem in normal mode it is
+ * discarded.  Either way the caller sees 0.
+ */
+ssize_t
+xpty_write_zero(int fd, struct xstream *xs)
+{
+	struct xstate xst;
+	int saved = errno;
+
+	if (xs->kind != XK_SUBSID)
+		return 0;
+	if (xstate_get(fd, &xst) == -1) {
+		if (errno == EIO)
+			return -1;		/* hung up */
+		errno = saved;
+		return 0;
+	}
+	if (xst.managed && (!xstate_has(&xst, XM_PTEM) ||
+	    (xst.flags & XSTATE_PTEM_XPG4))) {
+		int r = relay_zero_write(xs->ptyno, fd);
+
+		XTRACE(fd, "zero-length write: message to the manager", -1, 0,
+		    r == -1 ? "not propagated: no relay for this pty" : NULL);
+	} else
+		XTRACE(fd, "zero-length write: discarded by ptem", -1, 0, NULL);
+	errno = saved;
+	return 0;
+}
+
+/*
+ * pckt pushed or popped on a manager.  The XSTATE_PCKT mark tells
+ * subsidiary-side processes to report their termios changes (M_IOCTL).
+ */
+int
+stream_set_pckt(int fd, struct xstream *xs, int on)
+{
+	struct xstate xst;
+	int v = on, cfd = stream_ctlfd(fd, xs);
+
+	if (xs->engine == XE_RELAY ? relay_set_pckt(fd, on) :
+	    xsys_ioctl(fd, TIOCPKT, &v))
+		return -1;
+	if (xstate_get(cfd, &xst) == 0 && xst.managed) {
+		if (on)
+			xst.flags |= XSTATE_PCKT;
+		else
+			xst.flags &= ~XSTATE_PCKT;
+		(void)xstate_put(cfd, &xst, NULL);
+	}
+	return 0;
+}
+
+/*
+ * After a successful termios, window-size or break request on a
+ * subsidiary: what ptem sends down for pckt (an M_IOCTL copy: struct
+ * iocblk, then the request's data), and the hangup toward the manager when
+ * the speed is set to B0.  Request numbers and termios layout are the
+ * host's, as the program reading the messages was compiled with them.
+ */
+void
+stream_after_set(int fd, struct xstream *xs, unsigned long req,
+    const void *arg, size_t len)
+{
+	unsigned char msg[sizeof(struct iocblk) + sizeof(struct termios)];
+	struct iocblk ioc;
+	struct xstate xst;
+	struct kterm t;
+	int saved = errno;
+
+	if (xs->kind != XK_SUBSID || xstate_read(fd, &xst, &t) == -1 ||
+	    !xst.managed)
+		goto out;
+	if ((req == TCSETS || req == TCSETSW || req == TCSETSF) &&
+	    (t.c_cflag & CBAUD) == B0 && xstate_has(&xst, XM_PTEM))
+		(void)relay_zero_write(xs->ptyno, fd);	/* ptem: hangup */
+	if (!(xst.flags & XSTATE_PCKT) || len > sizeof(struct termios))
+		goto out;
+	memset(&ioc, 0, sizeof(ioc));
+	ioc.ioc_cmd = (int)req;
+	ioc.ioc_count = len;
+	memcpy(msg, &ioc, sizeof(ioc));
+	if (len > 0 && xpty_user_copyin(msg + sizeof(ioc), arg, len) == -1)
+		goto out;
+	(void)relay_event(xs->ptyno, fd, M_IOCTL, msg, sizeof(ioc) + len);
+out:
+	errno = saved;
+}

@@ -1,0 +1,377 @@
+/*
+ * ldterm.c - illumos ldterm's modes, expressed in host (Linux) termios bits.
+ *
+ * Theory of operation.  Linux's n_tty line discipline already does what
+ * illumos's ldterm module does; what differs is the starting point and the
+ * numbers.  When libxpty "pushes" ldterm on a subsidiary it loads the modes
+ * illumos would start with (the "ttymodes" property of options.conf, see
+ * SPEC 4.4) into the pty's kernel termios: ldterm_defaults().  When ldterm
+ * is popped, or was never pushed, the stream must behave as a bare STREAMS
+ * pty, a byte pipe with no line discipline at all: ldterm_raw() clears
+ * every mode that would make n_tty edit, echo, signal or post-process.
+ *
+ * Both work on a struct kterm (the kernel's struct termios) in place and
+ * never touch c_line or c_cc[17] and c_cc[18]: Linux stores but never
+ * interprets those two slots, and host_pty.c keeps the shared per-stream
+ * state (module stack, XPG4v2 mark) in them.
+ *
+ * The rest of this file translates termios flag words between illumos's
+ * bit values (<sys/termios.h>) and the host's, for code that has to show
+ * or accept illumos numbers (pckt's ioctl copies, tests).  Most bits sit in
+ * the same place on both systems; the tables below list every bit either
+ * side defines, so a bit with no counterpart is visibly dropped.  Speeds
+ * are codes, not bits, and go through a table of their own: illumos codes
+ * above B38400 are (CBAUDEXT | code - 16), Linux's are (CBAUDEX | n), and
+ * each side has rates the other lacks; a rate with no counterpart becomes
+ * the nearest lower rate the other side has.
+ *
+ * State and locking: none.  Everything here is a pure function of its
+ * arguments and the constant tables, so it is safe from any thread and
+ * from signal handlers.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <string.h>
+#include <termios.h>
+
+#include "internal.h"
+
+#define CC_CTRL(c)	((c) & 037)
+
+#ifndef IBSHIFT
+#define IBSHIFT		16
+#endif
+
+/* illumos <sys/termios.h> values that are not bit-for-bit Linux's. */
+#define IL_CBAUD	0000017
+#define IL_CBAUDEXT	010000000
+#define IL_CIBAUD	03600000
+#define IL_CIBAUDEXT	020000000
+#define IL_B38400	15
+#define IL_NSPEEDS	24		/* B0 .. B921600 */
+
+/*
+ * One translation entry.  If il == host the bits (a single bit or a
+ * multi-bit field with the same encoding) are copied as they are;
+ * otherwise il and host are single bits in different places.
+ */
+struct xlat {
+	tcflag_t	il;
+	tcflag_t	host;
+};
+
+static const struct xlat xlat_iflag[] = {
+	{ 0000001, IGNBRK },
+	{ 0000002, BRKINT },
+	{ 0000004, IGNPAR },
+	{ 0000010, PARMRK },
+	{ 0000020, INPCK },
+	{ 0000040, ISTRIP },
+	{ 0000100, INLCR },
+	{ 0000200, IGNCR },
+	{ 0000400, ICRNL },
+	{ 0001000, IUCLC },
+	{ 0002000, IXON },
+	{ 0004000, IXANY },
+	{ 0010000, IXOFF },
+	{ 0020000, IMAXBEL },
+	/* illumos DOSMODE 0100000: none.  Linux IUTF8: none. */
+};
+
+static const struct xlat xlat_oflag[] = {
+	{ 0000001, OPOST },
+	{ 0000002, OLCUC },
+	{ 0000004, ONLCR },
+	{ 0000010, OCRNL },
+	{ 0000020, ONOCR },
+	{ 0000040, ONLRET },
+	{ 0000100, OFILL },
+	{ 0000200, OFDEL },
+	{ 0000400, NLDLY },
+	{ 0003000, CRDLY },
+	{ 0014000, TABDLY },
+	{ 0020000, BSDLY },
+	{ 0040000, VTDLY },
+	{ 0100000, FFDLY },
+	/* illumos PAGEOUT 0200000, WRAP 0400000: none. */
+};
+
+static const struct xlat xlat_cflag[] = {
+	/* CBAUD, CIBAUD: speed codes, see cflag_*() below. */
+	{ 0000060, CSIZE },
+	{ 0000100, CSTOPB },
+	{ 0000200, CREAD },
+	{ 0000400, PARENB },
+	{ 0001000, PARODD },
+	{ 0002000, HUPCL },
+	{ 0004000, CLOCAL },
+	{ 04000000, CMSPAR },		/* PAREXT: mark/space parity */
+	{ 020000000000, CRTSCTS },
+	/* illumos RCV1EN, XMT1EN, LOBLK, XCLUDE, CRTSXOFF: none. */
+};
+
+static const struct xlat xlat_lflag[] = {
+	{ 0000001, ISIG },
+	{ 0000002, ICANON },
+	{ 0000004, XCASE },
+	{ 0000010, ECHO },
+	{ 0000020, ECHOE },
+	{ 0000040, ECHOK },
+	{ 0000100, ECHONL },
+	{ 0000200, NOFLSH },
+	{ 0000400, TOSTOP },
+	{ 0001000, ECHOCTL },
+	{ 0002000, ECHOPRT },
+	{ 0004000, ECHOKE },
+	{ 0020000, FLUSHO },		/* Linux: 0010000 */
+	{ 0040000, PENDIN },
+	{ 0100000, IEXTEN },
+	/* illumos DEFECHO 0010000: none.  Linux EXTPROC: none. */
+};
+
+struct xlat_set {
+	const struct xlat	*tab;
+	size_t			 n;
+};
+
+#define NITEMS(a)	(sizeof (a) / sizeof ((a)[0]))
+
+static const struct xlat_set xlat_sets[4] = {
+	{ xlat_iflag, NITEMS(xlat_iflag) },
+	{ xlat_oflag, NITEMS(xlat_oflag) },
+	{ xlat_cflag, NITEMS(xlat_cflag) },
+	{ xlat_lflag, NITEMS(xlat_lflag) },
+};
+
+/*
+ * Line rates: illumos code (the index), bits per second, host code.  The
+ * host codes with no illumos rate (500000, 576000, 1000000 and above) are
+ * handled by speed_to_illumos() through their rate.
+ */
+struct speed {
+	unsigned long	bps;
+	speed_t		host;		/* (speed_t)-1: no host code */
+};
+
+#define NOSPEED		((speed_t)-1)
+
+static const struct speed il_speeds[IL_NSPEEDS] = {
+	{ 0, B0 },		{ 50, B50 },		{ 75, B75 },
+	{ 110, B110 },		{ 134, B134 },		{ 150, B150 },
+	{ 200, B200 },		{ 300, B300 },		{ 600, B600 },
+	{ 1200, B1200 },	{ 1800, B1800 },	{ 2400, B2400 },
+	{ 4800, B4800 },	{ 9600, B9600 },	{ 19200, B19200 },
+	{ 38400, B38400 },	{ 57600, B57600 },	{ 76800, NOSPEED },
+	{ 115200, B115200 },	{ 153600, NOSPEED },	{ 230400, B230400 },
+	{ 307200, NOSPEED },	{ 460800, B460800 },	{ 921600, B921600 },
+};
+
+static const struct speed host_only_speeds[] = {
+	{ 500000, B500000 },	{ 576000, B576000 },	{ 1000000, B1000000 },
+	{ 1152000, B1152000 },	{ 1500000, B1500000 },	{ 2000000, B2000000 },
+	{ 2500000, B2500000 },	{ 3000000, B3000000 },	{ 3500000, B3500000 },
+	{ 4000000, B4000000 },
+};
+
+/*
+ * illumos speed code (0 .. 23) of a host speed code.  A host rate illumos
+ * lacks gives the nearest lower illumos rate; a code this table does not
+ * know (BOTHER: the rate is elsewhere) gives B38400, the highest rate the
+ * old interfaces can show.
+ */
+int
+ldterm_speed_to_illumos(speed_t host)
+{
+	unsigned long	bps = 0;
+	size_t		i;
+	int		code;
+
+	for (i = 0; i < IL_NSPEEDS; i++) {
+		if (il_speeds[i].host == host)
+			return ((int)i);
+	}
+	for (i = 0; i < NITEMS(host_only_speeds); i++) {
+		if (host_only_speeds[i].host == host)
+			bps = host_only_speeds[i].bps;
+	}
+	if (bps == 0)
+		return (IL_B38400);
+	for (code = IL_NSPEEDS - 1; code > 0; code--) {
+		if (il_speeds[code].bps <= bps)
+			break;
+	}
+	return (code);
+}
+
+/*
+ * Host speed code of an illumos speed code; an illumos rate Linux lacks
+ * gives the nearest lower rate.  (speed_t)-1 if code is not an illumos
+ * speed code at all.
+ */
+speed_t
+ldterm_speed_to_host(int code)
+{
+	if (code < 0 || code >= IL_NSPEEDS)
+		return (NOSPEED);
+	while (il_speeds[code].host == NOSPEED)
+		code--;
+	return (il_speeds[code].host);
+}
+
+/* illumos code of the CBAUD (or, shifted down, CIBAUD) part of a cflag. */
+static int
+il_speed_code(tcflag_t v, tcflag_t mask, tcflag_t ext, int shift)
+{
+	return ((int)((v & mask) >> shift) + ((v & ext) ? 16 : 0));
+}
+
+static tcflag_t
+il_speed_bits(int code, tcflag_t ext, int shift)
+{
+	if (code > IL_B38400)
+		return (ext | ((tcflag_t)(code - 16) << shift));
+	return ((tcflag_t)code << shift);
+}
+
+static tcflag_t
+cflag_to_host(tcflag_t v)
+{
+	tcflag_t	out = 0;
+	speed_t		s;
+	int		code;
+
+	code = il_speed_code(v, IL_CBAUD, IL_CBAUDEXT, 0);
+	if ((s = ldterm_speed_to_host(code)) == NOSPEED)
+		s = B921600;		/* codes 24..31: undefined */
+	out |= s;
+	if ((v & (IL_CIBAUD | IL_CIBAUDEXT)) == 0)
+		return (out);		/* input rate = output rate */
+	code = il_speed_code(v, IL_CIBAUD, IL_CIBAUDEXT, IBSHIFT);
+	if ((s = ldterm_speed_to_host(code)) == NOSPEED)
+		s = B921600;
+	return (out | ((tcflag_t)s << IBSHIFT));
+}
+
+static tcflag_t
+cflag_to_illumos(tcflag_t v)
+{
+	tcflag_t	out;
+	speed_t		is;
+
+	out = il_speed_bits(ldterm_speed_to_illumos(v & CBAUD), IL_CBAUDEXT, 0);
+	is = (v & CIBAUD) >> IBSHIFT;
+	if (is != 0) {
+		out |= il_speed_bits(ldterm_speed_to_illumos(is),
+		    IL_CIBAUDEXT, IBSHIFT);
+	}
+	return (out);
+}
+
+static tcflag_t
+xlat_apply(const struct xlat_set *set, tcflag_t v, int to_host)
+{
+	const struct xlat	*x;
+	tcflag_t		 from, to, out = 0;
+	size_t			 i;
+
+	for (i = 0; i < set->n; i++) {
+		x = &set->tab[i];
+		from = to_host ? x->il : x->host;
+		to = to_host ? x->host : x->il;
+		if (from == to)
+			out |= v & from;
+		else if ((v & from) == from)
+			out |= to;
+	}
+	return (out);
+}
+
+/* which: 0 c_iflag, 1 c_oflag, 2 c_cflag, 3 c_lflag.  Others give 0. */
+tcflag_t
+ldterm_illumos_to_host(int which, tcflag_t v)
+{
+	tcflag_t	out;
+
+	if (which < 0 || which > 3)
+		return (0);
+	out = xlat_apply(&xlat_sets[which], v, 1);
+	if (which == 2)
+		out |= cflag_to_host(v);
+	return (out);
+}
+
+tcflag_t
+ldterm_host_to_illumos(int which, tcflag_t v)
+{
+	tcflag_t	out;
+
+	if (which < 0 || which > 3)
+		return (0);
+	out = xlat_apply(&xlat_sets[which], v, 0);
+	if (which == 2)
+		out |= cflag_to_illumos(v);
+	return (out);
+}
+
+/*
+ * illumos's ttymodes (options.conf; termio(7I) gives the same) in host
+ * bits.  c_cflag is the illumos one too, B9600|CS8|CREAD: CLOCAL and
+ * HUPCL end up off whatever the caller had, as on a freshly pushed ldterm
+ * over ptem.  VDSUSP, VSTATUS and VERASE2 have no Linux slot; c_cc[17]
+ * and c_cc[18] and c_line are left alone (see the top of the file).
+ */
+void
+ldterm_defaults(struct kterm *t)
+{
+	t->c_iflag = BRKINT | ICRNL | IXON | IMAXBEL;
+	t->c_oflag = OPOST | ONLCR | TAB3;
+	t->c_cflag = B9600 | CS8 | CREAD;
+	t->c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE |
+	    IEXTEN;
+
+	t->c_cc[VINTR] = CC_CTRL('c');
+	t->c_cc[VQUIT] = CC_CTRL('\\');
+	t->c_cc[VERASE] = 0177;
+	t->c_cc[VKILL] = CC_CTRL('u');
+	t->c_cc[VEOF] = CC_CTRL('d');
+	t->c_cc[VTIME] = 0;
+	t->c_cc[VMIN] = 1;
+	t->c_cc[VSWTC] = 0;
+	t->c_cc[VSTART] = CC_CTRL('q');
+	t->c_cc[VSTOP] = CC_CTRL('s');
+	t->c_cc[VSUSP] = CC_CTRL('z');
+	t->c_cc[VEOL] = 0;
+	t->c_cc[VREPRINT] = CC_CTRL('r');
+	t->c_cc[VDISCARD] = CC_CTRL('o');
+	t->c_cc[VWERASE] = CC_CTRL('w');
+	t->c_cc[VLNEXT] = CC_CTRL('v');
+	t->c_cc[VEOL2] = 0;
+}
+
+/*
+ * No line discipline: what a bare STREAMS pty, or one with only ptem, does
+ * to the bytes (nothing).  Besides the modes cfmakeraw() clears, this
+ * clears those that would still make n_tty alter or inject bytes when not
+ * canonical: IUCLC, IXOFF and IXANY (n_tty would send STOP/START bytes
+ * to the manager), XCASE, FLUSHO and PENDIN.  TOSTOP, NOFLSH and the
+ * speed and clocal bits are not line discipline matters and stay.  Only
+ * VMIN and VTIME of c_cc change.
+ */
+void
+ldterm_raw(struct kterm *t)
+{
+	t->c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
+	    ICRNL | IUCLC | IXON | IXANY | IXOFF | IMAXBEL);
+	t->c_oflag &= ~OPOST;
+	t->c_cflag &= ~(CSIZE | PARENB);
+	t->c_cflag |= CS8;
+	t->c_lflag &= ~(ISIG | ICANON | XCASE | ECHO | ECHOE | ECHOK | ECHONL |
+	    ECHOCTL | ECHOPRT | ECHOKE | FLUSHO | PENDIN | IEXTEN);
+	t->c_cc[VMIN] = 1;
+	t->c_cc[VTIME] = 0;
+}

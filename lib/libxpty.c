@@ -1,0 +1,894 @@
+/*
+ * libxpty.c - the interposed entry points.
+ *
+ * Every libc name libxpty stands in front of is defined here, exported
+ * unversioned (see xpty.sym), and follows one pattern: look the
+ * descriptor up in the fd table (fdtable.c); if libxpty does not manage
+ * it, tail-call the next definition with errno untouched; otherwise hand
+ * it to the emulation (ioctl_map.c, streams_emul.c, relay.c).  Path-based
+ * calls (the open family) test the path for /dev/ptmx and /dev/pts/N with
+ * a few byte compares first.
+ *
+ * glibc calls its own internals directly (posix_openpt -> __open, tcgetattr
+ * -> __ioctl, openpty -> __posix_openpt...), so interposition happens at
+ * the API: posix_openpt, grantpt, ptsname, tcgetattr, isatty, openpty and
+ * so on are each replaced whole.
+ *
+ * Descriptor lifetime is followed through close, dup, dup2, dup3,
+ * fcntl(F_DUPFD*), close_range, closefrom and fclose; fork needs nothing
+ * (the table is inherited with the descriptors); after exec the
+ * constructor rediscovers inherited ptys from the descriptors themselves
+ * (their termios carries libxpty's mark, host_pty.c).
+ *
+ * State: the fd table and the mode; the per-thread ptsname() buffer.
+ */
+#include "config.h"
+
+#include <sys/ioctl.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pty.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <utmp.h>
+
+#include "xpty.h"
+#include "internal.h"
+
+#define NEXT(name) \
+	(xpty_next.name != NULL ? xpty_next.name : (xpty_resolve(), xpty_next.name))
+
+static int
+svr4_active(void)
+{
+	return xpty_mode_current() != XPTY_NATIVE;
+}
+
+/* ---- managers ---- */
+
+static void
+relay_diag_once(void)
+{
+	static int said;
+	const char *why;
+
+	if (said++)
+		return;
+	why = relay_last_error();
+	dprintf(2, "libxpty: relay daemon unavailable (%s); using the host "
+	    "manager directly\n", why != NULL ? why : strerror(errno));
+}
+
+static int
+manager_open(int flags)
+{
+	struct xstream *xs;
+	int fd, hostfd = -1, ptyno = -1, saved;
+
+	fd = relay_wanted() ? relay_open(flags, &hostfd, &ptyno) : -1;
+	if (fd == -1) {
+		if (relay_wanted())
+			relay_diag_once();
+		if ((fd = host_open_manager(flags)) == -1)
+			return -1;
+		ptyno = host_ptyno(fd);
+	}
+	if ((xs = xstream_new(XK_MANAGER, ptyno)) == NULL ||
+	    xstate_init_bare(hostfd >= 0 ? hostfd : fd) == -1) {
+		saved = errno;
+		if (xs != NULL) {
+			atomic_store(&xs->refs, 1);
+			xstream_release(xs);
+		}
+		xsys_close(fd);
+		if (hostfd >= 0)
+			xsys_close(hostfd);
+		errno = saved;
+		return -1;
+	}
+	xs->engine = hostfd >= 0 ? XE_RELAY : XE_DIRECT;
+	if (hostfd >= 0) {
+		xs->hostfd = hostfd;
+		xfd_set_private(hostfd, &xs->hostfd);
+	}
+	xfd_attach(fd, xs);
+	XTRACE(fd, "manager open: /dev/pts/", ptyno, fd,
+	    xs->engine == XE_RELAY ? NULL : relay_wanted() ?
+	    "relay unavailable, direct engine" : NULL);
+	return fd;
+}
+
+XPTY_EXPORT int
+posix_openpt(int flags)
+{
+	static int (*next)(int);
+
+	if (!svr4_active()) {
+		if (next == NULL)
+			next = (int (*)(int))dlsym_next("posix_openpt");
+		return next(flags);
+	}
+	if ((flags & O_ACCMODE) != O_RDWR) {
+		errno = EINVAL;
+		return -1;
+	}
+	return manager_open(flags);
+}
+
+XPTY_EXPORT int
+getpt(void)
+{
+	return posix_openpt(O_RDWR);
+}
+
+/* The manager behind fd, or NULL with errno as illumos's ISPTM check. */
+static struct xstream *
+manager_of(int fd)
+{
+	struct xstream *xs = xfd_lookup(fd);
+	struct stat st;
+
+	if (xs != NULL && xs->kind == XK_MANAGER)
+		return xs;
+	if (xsys_fstat(fd, &st) == -1)
+		return NULL;			/* EBADF */
+	errno = EINVAL;
+	return NULL;
+}
+
+/* A native host manager (opened before libxpty or in native mode)? */
+static int
+is_native_manager(int fd)
+{
+	int saved = errno, r;
+
+	r = xfd_lookup(fd) == NULL && host_classify(fd, NULL) == XK_MANAGER;
+	errno = saved;
+	return r;
+}
+
+XPTY_EXPORT int
+grantpt(int fd)
+{
+	static int (*next)(int);
+	struct xstream *xs;
+
+	if (!svr4_active() || is_native_manager(fd)) {
+		if (next == NULL)
+			next = (int (*)(int))dlsym_next("grantpt");
+		return next(fd);
+	}
+	int rv;
+
+	if ((xs = manager_of(fd)) == NULL) {
+		XTRACE(fd, "grantpt", -1, -1, NULL);
+		return -1;
+	}
+	rv = host_grant(xs->ptyno);
+	XTRACE(fd, "grantpt", -1, rv, NULL);
+	return rv;
+}
+
+XPTY_EXPORT int
+unlockpt(int fd)
+{
+	static int (*next)(int);
+	struct xstream *xs;
+
+	if (!svr4_active() || is_native_manager(fd)) {
+		if (next == NULL)
+			next = (int (*)(int))dlsym_next("unlockpt");
+		return next(fd);
+	}
+	int rv;
+
+	if ((xs = manager_of(fd)) == NULL)
+		rv = -1;
+	else if ((rv = host_set_lock(stream_ctlfd(fd, xs), 0)) == 0 &&
+	    xpty_mode_current() == XPTY_XPG4V2)
+		rv = pt_mark_xpg4(fd, xs);
+	XTRACE(fd, "unlockpt", -1, rv, NULL);
+	return rv;
+}
+
+XPTY_EXPORT int
+xpty_unlockpt_xpg4(int fd)
+{
+	struct xstream *xs;
+
+	if (unlockpt(fd) == -1)
+		return -1;
+	if ((xs = manager_of(fd)) == NULL)
+		return -1;
+	return pt_mark_xpg4(fd, xs);
+}
+
+static int
+is_null(const void *p)
+{
+	const void *volatile v = p;
+
+	return v == NULL;
+}
+
+XPTY_EXPORT int
+ptsname_r(int fd, char *buf, size_t len)
+{
+	static int (*next)(int, char *, size_t);
+	struct xstream *xs;
+	char name[32];
+	int n;
+
+	if (!svr4_active() || is_native_manager(fd)) {
+		if (next == NULL)
+			next = (int (*)(int, char *, size_t))dlsym_next("ptsname_r");
+		return next(fd, buf, len);
+	}
+	if (is_null(buf))	/* declared nonnull; illumos checks anyway */
+		return errno = EINVAL;
+	if ((xs = manager_of(fd)) == NULL)
+		return errno;
+	n = snprintf(name, sizeof(name), "/dev/pts/%d", xs->ptyno);
+	if (n < 0 || (size_t)n >= len)
+		return errno = ERANGE;
+	memcpy(buf, name, (size_t)n + 1);
+	return 0;
+}
+
+XPTY_EXPORT int
+__ptsname_r_chk(int fd, char *buf, size_t len, size_t nreal)
+{
+	if (nreal < len)
+		__chk_fail();
+	return ptsname_r(fd, buf, len);
+}
+
+XPTY_EXPORT char *
+ptsname(int fd)
+{
+	static __thread char buf[32];
+	int saved = errno, err;
+
+	if ((err = ptsname_r(fd, buf, sizeof(buf))) != 0) {
+		errno = err;
+		XTRACE(fd, "ptsname", -1, -1, NULL);
+		return NULL;
+	}
+	if (xpty_tracing)
+		trace_name(fd, buf);
+	errno = saved;
+	return buf;
+}
+
+/* ---- the open family ---- */
+
+static int
+autopush_xpg4(int fd)
+{
+	static const char *mods[] = { "ptem", "ldterm", "ttcompat" };
+	struct xstream *xs = xfd_lookup(fd);
+	struct xstate xst;
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if (stream_push(fd, xs, mods[i]) == -1)
+			return -1;
+	if (xstate_get(fd, &xst) == -1)
+		return -1;
+	xst.flags |= XSTATE_PTEM_XPG4;
+	return xstate_put(fd, &xst, NULL);
+}
+
+/* A /dev/pts/N open succeeded: manage it if libxpty made that pty. */
+static int
+subsid_adopt(int fd, int ptyno)
+{
+	struct xstream *xs;
+	struct xstate xst;
+	int saved = errno;
+
+	if (xstate_get(fd, &xst) == -1 || !xst.managed) {
+		errno = saved;
+		return fd;
+	}
+	if ((xs = xstream_new(XK_SUBSID, ptyno)) == NULL) {
+		errno = saved;
+		return fd;
+	}
+	xfd_attach(fd, xs);
+	if ((xst.flags & XSTATE_PTSTTY) && !xstate_has(&xst, XM_LDTERM) &&
+	    autopush_xpg4(fd) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	errno = saved;
+	return fd;
+}
+
+enum open_kind { OK_OPEN, OK_OPEN64, OK_OPENAT, OK_OPENAT64 };
+
+static int
+next_open(enum open_kind k, int dirfd, const char *path, int flags, mode_t mode)
+{
+	switch (k) {
+	case OK_OPEN:
+		if (xpty_next.open != NULL)
+			return xpty_next.open(path, flags, mode);
+		break;
+	case OK_OPEN64:
+		if (xpty_next.open64 != NULL)
+			return xpty_next.open64(path, flags, mode);
+		break;
+	case OK_OPENAT:
+		if (xpty_next.openat != NULL)
+			return xpty_next.openat(dirfd, path, flags, mode);
+		break;
+	case OK_OPENAT64:
+		if (xpty_next.openat64 != NULL)
+			return xpty_next.openat64(dirfd, path, flags, mode);
+		break;
+	}
+	/* not resolved yet (we are inside dlsym or a constructor) */
+	return xsys_openat(dirfd, path, flags, mode);
+}
+
+static int
+open_hook(enum open_kind k, int dirfd, const char *path, int flags, mode_t mode)
+{
+	int fd, ptyno;
+
+	if (path != NULL && path[0] == '/' && path[1] == 'd' && path[4] == '/' &&
+	    svr4_active()) {
+		if (host_is_ptmx_path(path))
+			return manager_open(flags);
+		if ((ptyno = host_path_ptyno(path)) >= 0) {
+			fd = next_open(k, dirfd, path, flags, mode);
+			if (fd == -1 && errno == EIO) {
+				errno = EAGAIN;		/* locked: illumos's errno */
+				XTRACE(-1, "open /dev/pts/", ptyno, -1,
+				    "host said EIO");
+				return -1;
+			}
+			if (fd != -1)
+				fd = subsid_adopt(fd, ptyno);
+			XTRACE(fd, "open /dev/pts/", ptyno, fd, NULL);
+			return fd;
+		}
+	}
+	fd = next_open(k, dirfd, path, flags, mode);
+	if (fd >= 0 && xfd_lookup(fd) != NULL)
+		xfd_detach(fd);		/* stale: closed behind our back */
+	return fd;
+}
+
+#define OPEN_MODE(flags, ap) \
+	((((flags) & O_CREAT) || ((flags) & O_TMPFILE) == O_TMPFILE) ? \
+	    (mode_t)va_arg(ap, int) : 0)
+
+/* The variadic open family: fetch mode only when the flags need it. */
+#define DEFINE_OPEN(name, kind)						\
+XPTY_EXPORT int								\
+name(const char *path, int flags, ...)					\
+{									\
+	va_list ap;							\
+	mode_t mode;							\
+									\
+	va_start(ap, flags);						\
+	mode = OPEN_MODE(flags, ap);					\
+	va_end(ap);							\
+	return open_hook(kind, AT_FDCWD, path, flags, mode);		\
+}
+
+#define DEFINE_OPENAT(name, kind)					\
+XPTY_EXPORT int								\
+name(int dirfd, const char *path, int flags, ...)			\
+{									\
+	va_list ap;							\
+	mode_t mode;							\
+									\
+	va_start(ap, flags);						\
+	mode = OPEN_MODE(flags, ap);					\
+	va_end(ap);							\
+	return open_hook(kind, dirfd, path, flags, mode);		\
+}
+
+DEFINE_OPEN(open, OK_OPEN)
+DEFINE_OPEN(open64, OK_OPEN64)
+DEFINE_OPENAT(openat, OK_OPENAT)
+DEFINE_OPENAT(openat64, OK_OPENAT64)
+
+/* _FORTIFY_SOURCE forms: no mode argument (O_CREAT would have been caught). */
+XPTY_EXPORT int
+__open_2(const char *path, int flags)
+{
+	return open_hook(OK_OPEN, AT_FDCWD, path, flags, 0);
+}
+
+XPTY_EXPORT int
+__open64_2(const char *path, int flags)
+{
+	return open_hook(OK_OPEN64, AT_FDCWD, path, flags, 0);
+}
+
+XPTY_EXPORT int
+__openat_2(int dirfd, const char *path, int flags)
+{
+	return open_hook(OK_OPENAT, dirfd, path, flags, 0);
+}
+
+XPTY_EXPORT int
+__openat64_2(int dirfd, const char *path, int flags)
+{
+	return open_hook(OK_OPENAT64, dirfd, path, flags, 0);
+}
+
+/* ---- ioctl ---- */
+
+XPTY_EXPORT int
+ioctl(int fd, unsigned long req, ...)
+{
+	struct xstream *xs;
+	va_list ap;
+	void *arg;
+
+	int rv;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if ((xs = xfd_lookup(fd)) != NULL) {
+		rv = xpty_ioctl(fd, xs, req, arg);
+		if (xpty_tracing)
+			trace_ioctl(fd, req, arg, rv, errno, NULL);
+		return rv;
+	}
+	if (xpty_is_streams_request(req) && svr4_active()) {
+		/* a pty that came another way (SCM_RIGHTS, a missed exec)? */
+		rediscover_fd(fd);
+		if ((xs = xfd_lookup(fd)) != NULL)
+			rv = xpty_ioctl(fd, xs, req, arg);
+		else
+			rv = xpty_ioctl_unmanaged(fd, req, arg);
+		if (xpty_tracing)
+			trace_ioctl(fd, req, arg, rv, errno, "not a stream");
+		return rv;
+	}
+	if (xpty_next.ioctl == NULL)
+		return xsys_ioctl(fd, req, arg);
+	return xpty_next.ioctl(fd, req, arg);
+}
+
+/* ---- read and write ---- */
+
+XPTY_EXPORT ssize_t
+read(int fd, void *buf, size_t len)
+{
+	struct xstream *xs = xfd_lookup(fd);
+
+	if (xs == NULL) {
+		if (xpty_next.read == NULL)
+			return xsys_read(fd, buf, len);
+		return xpty_next.read(fd, buf, len);
+	}
+	return xpty_read(fd, xs, buf, len);
+}
+
+XPTY_EXPORT ssize_t
+__read_chk(int fd, void *buf, size_t len, size_t buflen)
+{
+	if (len > buflen)
+		__chk_fail();
+	return read(fd, buf, len);
+}
+
+XPTY_EXPORT ssize_t
+readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	static ssize_t (*next)(int, const struct iovec *, int);
+	struct xstream *xs = xfd_lookup(fd);
+
+	if (xs == NULL || xs->kind != XK_MANAGER) {
+		if (next == NULL)
+			next = (ssize_t (*)(int, const struct iovec *, int))
+			    dlsym_next("readv");
+		return next(fd, iov, iovcnt);
+	}
+	return xpty_readv(fd, xs, iov, iovcnt);
+}
+
+XPTY_EXPORT ssize_t
+write(int fd, const void *buf, size_t len)
+{
+	struct xstream *xs;
+
+	if (len == 0 && (xs = xfd_lookup(fd)) != NULL)
+		return xpty_write_zero(fd, xs);
+	if (xpty_next.write == NULL)
+		return xsys_write(fd, buf, len);
+	return xpty_next.write(fd, buf, len);
+}
+
+/* ---- descriptor lifetime ---- */
+
+XPTY_EXPORT int
+close(int fd)
+{
+	if (xfd_private_owner(fd) != NULL)
+		return 0;	/* libxpty's own: pretend, as fakeroot does */
+	if (xfd_lookup(fd) != NULL)
+		xfd_detach(fd);
+	if (xpty_next.close == NULL)
+		return xsys_close(fd);
+	return xpty_next.close(fd);
+}
+
+static int
+dup_follow(int oldfd, int newfd)
+{
+	struct xstream *xs;
+
+	if (newfd >= 0 && (xs = xfd_lookup(oldfd)) != NULL)
+		xfd_attach(newfd, xs);
+	else if (newfd >= 0 && xfd_lookup(newfd) != NULL)
+		xfd_detach(newfd);
+	return newfd;
+}
+
+XPTY_EXPORT int
+dup(int fd)
+{
+	return dup_follow(fd, NEXT(dup)(fd));
+}
+
+XPTY_EXPORT int
+dup2(int oldfd, int newfd)
+{
+	int r;
+
+	if (oldfd != newfd && xfd_private_evict(newfd) == -1)
+		return -1;
+	r = NEXT(dup2)(oldfd, newfd);
+	return oldfd == newfd ? r : dup_follow(oldfd, r);
+}
+
+XPTY_EXPORT int
+dup3(int oldfd, int newfd, int flags)
+{
+	if (oldfd != newfd && xfd_private_evict(newfd) == -1)
+		return -1;
+	return dup_follow(oldfd, NEXT(dup3)(oldfd, newfd, flags));
+}
+
+static int
+fcntl_common(int fd, int cmd, long arg)
+{
+	int r = NEXT(fcntl)(fd, cmd, arg);
+
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+		return dup_follow(fd, r);
+	return r;
+}
+
+XPTY_EXPORT int
+fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	long arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, long);
+	va_end(ap);
+	return fcntl_common(fd, cmd, arg);
+}
+
+XPTY_EXPORT int
+fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	long arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, long);
+	va_end(ap);
+	return fcntl_common(fd, cmd, arg);
+}
+
+static int
+next_close_range(unsigned int first, unsigned int last, int flags)
+{
+	if (xpty_next.close_range != NULL)
+		return xpty_next.close_range(first, last, flags);
+	return (int)syscall(SYS_close_range, first, last, flags);
+}
+
+/* close_range(2), stepping around libxpty's private descriptors. */
+XPTY_EXPORT int
+close_range(unsigned int first, unsigned int last, int flags)
+{
+	int hi = xfd_highest();
+	unsigned int fd, start = first;
+
+	if (first > last) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (hi < 0 || first > (unsigned int)hi || (flags & CLOSE_RANGE_CLOEXEC))
+		return next_close_range(first, last, flags);
+	for (fd = first; fd <= last && fd <= (unsigned int)hi; fd++) {
+		if (xfd_private_owner((int)fd) == NULL)
+			continue;
+		if (fd > start && next_close_range(start, fd - 1, flags) == -1)
+			return -1;
+		start = fd + 1;
+	}
+	xfd_detach_range(first, last);
+	if (start > last || start < first)
+		return 0;
+	return next_close_range(start, last, flags);
+}
+
+XPTY_EXPORT void
+closefrom(int lowfd)
+{
+	if (lowfd < 0)
+		lowfd = 0;
+	(void)close_range((unsigned int)lowfd, ~0U, 0);
+}
+
+XPTY_EXPORT int
+fclose(FILE *fp)
+{
+	static int (*next)(FILE *);
+	int fd = fp != NULL ? fileno_unlocked(fp) : -1;
+	int r;
+
+	if (next == NULL)
+		next = (int (*)(FILE *))dlsym_next("fclose");
+	r = next(fp);
+	if (fd >= 0 && xfd_lookup(fd) != NULL)
+		xfd_detach(fd);
+	return r;
+}
+
+/* ---- termios ---- */
+
+XPTY_EXPORT int
+isatty(int fd)
+{
+	struct xstream *xs = xfd_lookup(fd);
+	int r;
+
+	if (xs == NULL)
+		return NEXT(isatty)(fd);
+	if (xs->kind == XK_MANAGER) {
+		errno = ENOTTY;		/* ptm: "manager PTY is not a TTY" */
+		return 0;
+	}
+	if ((r = stream_tty_ok(fd, xs)) == 1)
+		return 1;
+	errno = ENOTTY;
+	return 0;
+}
+
+static int
+termios_gate(int fd, struct xstream *xs)
+{
+	int r;
+
+	if (xs->kind == XK_MANAGER) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((r = stream_tty_ok(fd, xs)) == 1)
+		return 0;
+	if (r == 0)
+		errno = EINVAL;
+	return -1;
+}
+
+XPTY_EXPORT int
+tcgetattr(int fd, struct termios *t)
+{
+	struct xstream *xs = xfd_lookup(fd);
+
+	if (xs != NULL && termios_gate(fd, xs) == -1)
+		return -1;
+	return NEXT(tcgetattr)(fd, t);
+}
+
+XPTY_EXPORT int
+tcsetattr(int fd, int act, const struct termios *t)
+{
+	struct xstream *xs = xfd_lookup(fd);
+	struct termios copy;
+	struct kterm cur;
+
+	if (xs == NULL)
+		return NEXT(tcsetattr)(fd, act, t);
+	if (termios_gate(fd, xs) == -1)
+		return -1;
+	if (t == NULL || xpty_user_copyin(&copy, t, sizeof(copy)) == -1) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (xsys_tcget(fd, &cur) == 0) {
+		copy.c_cc[17] = cur.c_cc[17];
+		copy.c_cc[18] = cur.c_cc[18];
+	}
+	if (NEXT(tcsetattr)(fd, act, &copy) == -1)
+		return -1;
+	stream_after_set(fd, xs, act == TCSANOW ? TCSETS : act == TCSADRAIN ?
+	    TCSETSW : TCSETSF, &copy, sizeof(copy));
+	return 0;
+}
+
+/* ---- BSD pty API: SVR4 ptys that are terminals at once ---- */
+
+XPTY_EXPORT int
+openpty(int *amaster, int *aslave, char *name, const struct termios *termp,
+    const struct winsize *winp)
+{
+	static int (*next)(int *, int *, char *, const struct termios *,
+	    const struct winsize *);
+	static const char *mods[] = { "ptem", "ldterm", "ttcompat" };
+	char path[32];
+	int m, s, saved;
+	size_t i;
+
+	if (!svr4_active()) {
+		if (next == NULL)
+			next = (int (*)(int *, int *, char *,
+			    const struct termios *, const struct winsize *))
+			    dlsym_next("openpty");
+		return next(amaster, aslave, name, termp, winp);
+	}
+	if ((m = posix_openpt(O_RDWR | O_NOCTTY)) == -1)
+		return -1;
+	if (grantpt(m) == -1 || unlockpt(m) == -1 ||
+	    ptsname_r(m, path, sizeof(path)) != 0 ||
+	    (s = open(path, O_RDWR | O_NOCTTY)) == -1)
+		goto fail;
+	for (i = 0; i < 3; i++)
+		if (ioctl(s, I_PUSH, mods[i]) == -1)
+			goto fail_s;
+	if (termp != NULL && tcsetattr(s, TCSAFLUSH, termp) == -1)
+		goto fail_s;
+	if (winp != NULL && ioctl(s, TIOCSWINSZ, winp) == -1)
+		goto fail_s;
+	if (name != NULL)
+		strcpy(name, path);
+	*amaster = m;
+	*aslave = s;
+	return 0;
+fail_s:
+	saved = errno;
+	close(s);
+	errno = saved;
+fail:
+	saved = errno;
+	close(m);
+	errno = saved;
+	return -1;
+}
+
+XPTY_EXPORT int
+login_tty(int fd)
+{
+	(void)setsid();
+	if (ioctl(fd, TIOCSCTTY, 0) == -1)
+		return -1;
+	if (dup2(fd, 0) == -1 || dup2(fd, 1) == -1 || dup2(fd, 2) == -1)
+		return -1;
+	if (fd > 2)
+		close(fd);
+	return 0;
+}
+
+XPTY_EXPORT pid_t
+forkpty(int *amaster, char *name, const struct termios *termp,
+    const struct winsize *winp)
+{
+	int m, s;
+	pid_t pid;
+
+	if (openpty(&m, &s, name, termp, winp) == -1)
+		return -1;
+	switch (pid = fork()) {
+	case -1:
+		close(m);
+		close(s);
+		return -1;
+	case 0:
+		close(m);
+		if (login_tty(s) == -1)
+			_exit(1);
+		return 0;
+	default:
+		close(s);
+		*amaster = m;
+		return pid;
+	}
+}
+
+/* ---- after exec: rediscover inherited ptys ---- */
+
+void
+rediscover_fd(int fd)
+{
+	struct xstream *xs;
+	struct xstate xst;
+	int kind, ptyno, hostfd = -1, cfd;
+
+	if (xfd_lookup(fd) != NULL || xfd_private_owner(fd) != NULL)
+		return;
+	kind = host_classify(fd, &ptyno);
+	if (kind == 0) {
+		if (relay_identify(fd, &hostfd, &ptyno) == -1)
+			return;
+		kind = XK_MANAGER;
+	}
+	cfd = hostfd >= 0 ? hostfd : fd;
+	if (xstate_get(cfd, &xst) == -1 || !xst.managed ||
+	    (xs = xstream_new(kind, ptyno)) == NULL) {
+		if (hostfd >= 0)
+			xsys_close(hostfd);
+		return;
+	}
+	if (hostfd >= 0) {
+		xs->engine = XE_RELAY;
+		xs->hostfd = hostfd;
+		xfd_set_private(hostfd, &xs->hostfd);
+	}
+	xfd_attach(fd, xs);
+}
+
+static void
+rediscover_all(void)
+{
+	char buf[2048];
+	int dfd, saved = errno;
+	long n, off;
+
+	dfd = xsys_openat(AT_FDCWD, "/proc/self/fd",
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (dfd == -1)
+		goto out;
+	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+			char *p = d->d_name;
+			int fd = 0;
+
+			off += d->d_reclen;
+			if (*p < '0' || *p > '9')
+				continue;
+			for (; *p >= '0' && *p <= '9'; p++)
+				fd = fd * 10 + (*p - '0');
+			if (fd != dfd)
+				rediscover_fd(fd);
+		}
+	}
+	xsys_close(dfd);
+out:
+	errno = saved;
+}
+
+__attribute__((constructor)) static void
+xpty_init(void)
+{
+	xpty_resolve();
+	xpty_mode_init();
+	trace_init();
+	xpty_mode_scope_done();
+	if (svr4_active())
+		rediscover_all();
+}

@@ -1,0 +1,152 @@
+/*
+ * mode.c - which behaviour this process gets: svr4, xpg4v2 or native.
+ *
+ * The mode comes from XPTY_MODE at load time (default svr4) and can be
+ * changed with xpty_setmode().  XPTY_SCOPE=image (what the xpty wrapper
+ * sets by default) limits the mode to this process image: the constructor
+ * rewrites XPTY_MODE to native in the environment, so exec'd descendants
+ * (shells, native tools) run untouched.  XPTY_SCOPE=tree leaves it alone.
+ * XPTY_ENGINE=direct keeps new managers on the host ptmx instead of the
+ * relay daemon (tests, hosts where xptyd cannot run).
+ * XPTY_HANDSHAKE_FD, set by the wrapper, receives one byte 'L' to prove
+ * the library loaded.
+ *
+ * State: one int, read on every slow-path call; written by the
+ * constructor and xpty_setmode() (a plain store: changing the mode while
+ * other threads open ptys gives each call one mode or the other).
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <time.h>
+#include <string.h>
+
+#include "xpty.h"
+#include "internal.h"
+
+static int current_mode = XPTY_SVR4;
+static int engine_direct;
+static int scope_image;		/* XPTY_SCOPE=image was set for this image */	/* XPTY_ENGINE=direct: no relay daemon */
+
+static int
+mode_parse(const char *s, int fallback)
+{
+	if (s == NULL || *s == '\0')
+		return fallback;
+	if (strcmp(s, "svr4") == 0)
+		return XPTY_SVR4;
+	if (strcmp(s, "xpg4v2") == 0 || strcmp(s, "xpg4") == 0)
+		return XPTY_XPG4V2;
+	if (strcmp(s, "native") == 0 || strcmp(s, "off") == 0)
+		return XPTY_NATIVE;
+	return fallback;
+}
+
+/*
+ * XPTY_HANDSHAKE_FD is "fd:inode" of the wrapper's pipe.  Only a
+ * descriptor that is still that very pipe gets the byte (a descendant that
+ * inherited the variable but not the pipe must not write into whatever
+ * now has the number), with SIGPIPE held off in case the watcher is gone.
+ */
+static void
+handshake(void)
+{
+	const char *s = getenv("XPTY_HANDSHAKE_FD");
+	struct stat st;
+	sigset_t pipe_set, saved;
+	struct timespec zero = { 0, 0 };
+	unsigned long ino;
+	char *end;
+	long fd;
+
+	if (s == NULL)
+		return;
+	unsetenv("XPTY_HANDSHAKE_FD");
+	fd = strtol(s, &end, 10);
+	if (*end != ':' || fd <= 2 || fd > 65535)
+		return;
+	ino = strtoul(end + 1, &end, 10);
+	if (*end != '\0' || xsys_fstat((int)fd, &st) == -1 ||
+	    !S_ISFIFO(st.st_mode) || st.st_ino != ino)
+		return;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &saved);
+	if (xsys_write((int)fd, "L", 1) == -1 && errno == EPIPE)
+		(void)sigtimedwait(&pipe_set, NULL, &zero);
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	xsys_close((int)fd);
+}
+
+void
+xpty_mode_init(void)
+{
+	const char *scope;
+
+	const char *engine = getenv("XPTY_ENGINE");
+
+	current_mode = mode_parse(getenv("XPTY_MODE"), XPTY_SVR4);
+	engine_direct = engine != NULL && strcmp(engine, "direct") == 0;
+	scope = getenv("XPTY_SCOPE");
+	scope_image = scope != NULL && strcmp(scope, "image") == 0;
+	if (scope_image) {
+		setenv("XPTY_MODE", "native", 1);
+		unsetenv("XPTY_SCOPE");
+	}
+	handshake();
+}
+
+/*
+ * Under image scope, what the wrapper asked of this image (tracing, a
+ * report) is not passed on to exec'd descendants either.  Called once the
+ * constructor has read it.
+ */
+void
+xpty_mode_scope_done(void)
+{
+	if (scope_image) {
+		unsetenv("XPTY_TRACE");
+		unsetenv("XPTY_REPORT");
+	}
+}
+
+/* New managers go through xptyd unless the direct engine was asked for. */
+int
+relay_wanted(void)
+{
+	return current_mode != XPTY_NATIVE && !engine_direct;
+}
+
+int
+xpty_mode_current(void)
+{
+	return current_mode;
+}
+
+XPTY_EXPORT int
+xpty_setmode(int mode)
+{
+	int old = current_mode;
+
+	if (mode != XPTY_NATIVE && mode != XPTY_SVR4 && mode != XPTY_XPG4V2) {
+		errno = EINVAL;
+		return -1;
+	}
+	current_mode = mode;
+	return old;
+}
+
+XPTY_EXPORT int
+xpty_getmode(void)
+{
+	return current_mode;
+}
+
+XPTY_EXPORT const char *
+xpty_version(void)
+{
+	return PACKAGE_VERSION;
+}

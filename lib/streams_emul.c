@@ -1,0 +1,282 @@
+/*
+ * streams_emul.c - the STREAMS module stack of a pty, emulated.
+ *
+ * SVR4 makes a subsidiary a terminal by pushing modules on it: ptem
+ * (termios storage, window size, hangup), ldterm (the line discipline)
+ * and ttcompat (V7/4BSD ioctls).  On Linux the line discipline is always
+ * there; libxpty reproduces the module's effects on it:
+ *   no modules     raw byte pipe, and not a terminal for code that goes
+ *                  through libxpty (termios calls fail with EINVAL);
+ *   ptem           termios calls and window size work;
+ *   ldterm         illumos's default line discipline modes are set;
+ *                  popping it returns the line to raw;
+ *   ttcompat       the V7/4BSD ioctls are answered.
+ * ptem, ldterm and ttcompat are single-instance (a second push succeeds
+ * and changes nothing).  On the manager only pckt can be pushed; it is not
+ * single-instance.
+ *
+ * State: the subsidiary's stack lives in the pty's termios (host_pty.c),
+ * shared by every process; the manager's stack is in its struct xstream
+ * (one manager open per pty, as on illumos).  No locks: see host_pty.c
+ * for the read-modify-write caveat.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "xpty.h"
+#include "internal.h"
+
+static const struct {
+	const char	*name;
+	enum xpty_module id;
+} modtab[] = {
+	{ "ptem", XM_PTEM },
+	{ "ldterm", XM_LDTERM },
+	{ "ttcompat", XM_TTCOMPAT },
+	{ "pckt", XM_PCKT },
+};
+
+static const char *
+module_name(enum xpty_module m)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(modtab) / sizeof(modtab[0]); i++)
+		if (modtab[i].id == m)
+			return modtab[i].name;
+	return "?";
+}
+
+/* Copy in and look up a module name: EFAULT, EINVAL (too long, unknown). */
+static int
+module_lookup(const char *uname, enum xpty_module *m)
+{
+	char name[FMNAMESZ + 1];
+	size_t i;
+
+	if (xpty_user_strcopy(name, uname, sizeof(name)) == -1)
+		return -1;
+	for (i = 0; i < sizeof(modtab) / sizeof(modtab[0]); i++) {
+		if (strcmp(name, modtab[i].name) == 0) {
+			*m = modtab[i].id;
+			return 0;
+		}
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+/* The descriptor whose termios is the stream's state. */
+int
+stream_ctlfd(int fd, const struct xstream *xs)
+{
+	return xs->hostfd >= 0 ? xs->hostfd : fd;
+}
+
+/* Read the subsidiary's state; ENXIO once the manager is gone. */
+static int
+subsid_state(int fd, struct xstate *xst, struct kterm *t)
+{
+	if (xstate_read(fd, xst, t) == -1) {
+		if (errno == EIO)
+			errno = ENXIO;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+subsid_push(int fd, enum xpty_module m)
+{
+	struct xstate xst;
+	struct kterm t;
+
+	if (subsid_state(fd, &xst, &t) == -1)
+		return -1;
+	if (m == XM_PCKT) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (xstate_has(&xst, m))
+		return 0;		/* single-instance: already there */
+	if (xst.depth >= XSTACK_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	xst.mods[xst.depth++] = m;
+	if (m == XM_LDTERM)
+		ldterm_defaults(&t);
+	return xstate_put(fd, &xst, &t);
+}
+
+static int
+subsid_pop(int fd)
+{
+	struct xstate xst;
+	struct kterm t;
+
+	if (subsid_state(fd, &xst, &t) == -1)
+		return -1;
+	if (xst.depth == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (xst.mods[--xst.depth] == XM_LDTERM)
+		ldterm_raw(&t);
+	xst.mods[xst.depth] = XM_NONE;
+	return xstate_put(fd, &xst, &t);
+}
+
+/* Fill names[] top down, driver last; returns the count. */
+static int
+stack_names(int fd, struct xstream *xs, const char **names)
+{
+	struct xstate xst;
+	struct kterm t;
+	int n = 0, i;
+
+	if (xs->kind == XK_MANAGER) {
+		for (i = xs->nmods - 1; i >= 0; i--)
+			names[n++] = xs->mods[i];
+		names[n++] = "ptm";
+		return n;
+	}
+	if (subsid_state(fd, &xst, &t) == -1)
+		return -1;
+	for (i = xst.depth - 1; i >= 0; i--)
+		names[n++] = module_name(xst.mods[i]);
+	names[n++] = "pts";
+	return n;
+}
+
+int
+stream_push(int fd, struct xstream *xs, const char *uname)
+{
+	enum xpty_module m;
+
+	if (module_lookup(uname, &m) == -1)
+		return -1;
+	if (xs->kind == XK_SUBSID)
+		return subsid_push(fd, m);
+	if (m != XM_PCKT || xs->nmods >= XPTY_MAXMODS - 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (stream_set_pckt(fd, xs, 1) == -1)
+		return -1;
+	xpty_strlcpy(xs->mods[xs->nmods++], "pckt", sizeof(xs->mods[0]));
+	return 0;
+}
+
+int
+stream_pop(int fd, struct xstream *xs)
+{
+	if (xs->kind == XK_SUBSID)
+		return subsid_pop(fd);
+	if (xs->nmods == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	xs->nmods--;
+	if (xs->nmods == 0)
+		return stream_set_pckt(fd, xs, 0);
+	return 0;
+}
+
+int
+stream_look(int fd, struct xstream *xs, char *ubuf)
+{
+	const char *names[XPTY_MAXMODS + 1];
+	char out[FMNAMESZ + 1];
+	int n;
+
+	if ((n = stack_names(fd, xs, names)) == -1)
+		return -1;
+	if (n < 2) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(out, 0, sizeof(out));
+	xpty_strlcpy(out, names[0], sizeof(out));
+	return xpty_user_copyout(ubuf, out, strlen(out) + 1);
+}
+
+int
+stream_find(int fd, struct xstream *xs, const char *uname)
+{
+	const char *names[XPTY_MAXMODS + 1];
+	enum xpty_module m;
+	int n, i;
+
+	if (module_lookup(uname, &m) == -1)
+		return -1;
+	if ((n = stack_names(fd, xs, names)) == -1)
+		return -1;
+	for (i = 0; i < n - 1; i++)
+		if (strcmp(names[i], module_name(m)) == 0)
+			return 1;
+	return 0;
+}
+
+int
+stream_list(int fd, struct xstream *xs, void *uarg)
+{
+	const char *names[XPTY_MAXMODS + 1];
+	struct str_list sl;
+	struct str_mlist ml;
+	int n, i;
+
+	if ((n = stack_names(fd, xs, names)) == -1)
+		return -1;
+	if (uarg == NULL)
+		return n;
+	if (xpty_user_copyin(&sl, uarg, sizeof(sl)) == -1)
+		return -1;
+	if (sl.sl_nmods <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (sl.sl_nmods < n)
+		n = sl.sl_nmods;
+	for (i = 0; i < n; i++) {
+		memset(&ml, 0, sizeof(ml));
+		xpty_strlcpy(ml.l_name, names[i], sizeof(ml.l_name));
+		if (xpty_user_copyout(&sl.sl_modlist[i], &ml, sizeof(ml)) == -1)
+			return -1;
+	}
+	sl.sl_nmods = n;
+	if (xpty_user_copyout(uarg, &sl, sizeof(sl)) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * May termios-class requests go ahead on this subsidiary?  1 yes, 0 no
+ * (not a terminal: EINVAL), -1 with errno (ENXIO after hangup).  A pty
+ * libxpty did not set up is native: always yes.
+ */
+int
+stream_tty_ok(int fd, struct xstream *xs)
+{
+	struct xstate xst;
+	struct kterm t;
+
+	if (subsid_state(stream_ctlfd(fd, xs), &xst, &t) == -1)
+		return -1;
+	if (!xst.managed)
+		return 1;
+	return xstate_has(&xst, XM_PTEM);
+}
+
+int
+stream_has_module(int fd, struct xstream *xs, enum xpty_module m)
+{
+	struct xstate xst;
+	struct kterm t;
+
+	if (subsid_state(stream_ctlfd(fd, xs), &xst, &t) == -1)
+		return -1;
+	return xst.managed ? xstate_has(&xst, m) : 0;
+}

@@ -1,0 +1,243 @@
+/*
+ * strmsg.c - isastream(), getmsg(), getpmsg(), putmsg(), putpmsg().
+ *
+ * glibc dropped these (2.30).  libxpty provides them for the ptys it
+ * manages: a message is what one read of the stream delivers.  Without
+ * pckt the data part is the bytes available (the control part is absent,
+ * len -1) and the zero-length message of a subsidiary close is a data
+ * part of length 0.  With pckt pushed on the manager, every message has a
+ * one-byte control part holding its STREAMS type:
+ *   direct engine: the host manager is in TIOCPKT mode; its status byte
+ *     becomes M_DATA, M_FLUSH (FLUSHR/FLUSHW as the subsidiary sees them),
+ *     M_STOP or M_START;
+ *   relay engine: xptyd frames each message as a type byte, a 32-bit
+ *     length in host order and the payload (common/proto.h).
+ * MORECTL and MOREDATA report parts that did not fit; the rest stays
+ * queued for the next call.  Stateless apart from the direct engine's
+ * leftover buffer in struct xstream.
+ */
+#include "config.h"
+
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xpty.h"
+#include "internal.h"
+
+XPTY_EXPORT int
+isastream(int fd)
+{
+	struct stat st;
+	struct xstate xst;
+	int saved = errno;
+
+	if (xfd_lookup(fd) != NULL)
+		return 1;
+	if (xsys_fstat(fd, &st) == -1)
+		return -1;
+	rediscover_fd(fd);
+	if (xfd_lookup(fd) != NULL) {
+		errno = saved;
+		return 1;
+	}
+	if (host_classify(fd, NULL) != 0 && xstate_get(fd, &xst) == 0 &&
+	    xst.managed) {
+		errno = saved;
+		return 1;
+	}
+	errno = saved;
+	return 0;
+}
+
+static int
+bad_buf(const struct strbuf *sb)
+{
+	return sb != NULL && sb->maxlen > 0 && sb->buf == NULL;
+}
+
+/* Copy one part out, setting len; returns 1 if it did not fit. */
+static int
+part_out(struct strbuf *sb, const void *src, int len, int present)
+{
+	struct strbuf k;
+	int n;
+
+	if (sb == NULL)
+		return present && len > 0;
+	if (xpty_user_copyin(&k, sb, sizeof(k)) == -1)
+		return -1;
+	if (!present) {
+		k.len = -1;
+		return xpty_user_copyout(sb, &k, sizeof(k)) == -1 ? -1 : 0;
+	}
+	n = len;
+	if (k.maxlen >= 0 && n > k.maxlen)
+		n = k.maxlen;
+	if (k.maxlen < 0)
+		n = 0;
+	if (n > 0 && xpty_user_copyout(k.buf, src, (size_t)n) == -1)
+		return -1;
+	k.len = n;
+	if (xpty_user_copyout(sb, &k, sizeof(k)) == -1)
+		return -1;
+	return n < len;
+}
+
+/* Plain stream: the data available now (blocking for some if none). */
+static int
+getmsg_plain(int fd, struct xstream *xs, struct strbuf *ctl, struct strbuf *data)
+{
+	struct strbuf k;
+	char buf[4096];
+	ssize_t r;
+	size_t want = sizeof(buf);
+	int more;
+
+	if (data != NULL) {
+		if (xpty_user_copyin(&k, data, sizeof(k)) == -1)
+			return -1;
+		if (k.maxlen >= 0 && (size_t)k.maxlen < want)
+			want = (size_t)k.maxlen;
+	}
+	r = xpty_read(fd, xs, buf, want);
+	if (r == -1)
+		return -1;
+	if (part_out(ctl, NULL, 0, 0) == -1)
+		return -1;
+	more = part_out(data, buf, (int)r, 1);
+	if (more == -1)
+		return -1;
+	return 0;
+}
+
+static int
+check_getflags(int *flagsp, int *bandp, int pmsg)
+{
+	int f;
+
+	if (flagsp == NULL || xpty_user_copyin(&f, flagsp, sizeof(f)) == -1) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (!pmsg)
+		return (f == 0 || f == RS_HIPRI) ? f : (errno = EINVAL, -1);
+	if (f != MSG_HIPRI && f != MSG_ANY && f != MSG_BAND) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (bandp == NULL) {
+		errno = EFAULT;
+		return -1;
+	}
+	return f;
+}
+
+static int
+getmsg_common(int fd, struct strbuf *ctl, struct strbuf *data, int *bandp,
+    int *flagsp, int pmsg)
+{
+	struct xstream *xs = xfd_lookup(fd);
+	int f, r, zero = 0;
+
+	if ((f = check_getflags(flagsp, bandp, pmsg)) == -1)
+		return -1;
+	if (xs == NULL) {
+		errno = isastream(fd) == -1 ? EBADF : ENOSTR;
+		return -1;
+	}
+	if (bad_buf(ctl) || bad_buf(data)) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (f == RS_HIPRI || f == MSG_HIPRI) {
+		errno = EAGAIN;		/* no high-priority messages here */
+		return -1;
+	}
+	if (xs->kind == XK_MANAGER && xs->nmods > 0)
+		r = pckt_getmsg(fd, xs, ctl, data);
+	else
+		r = getmsg_plain(fd, xs, ctl, data);
+	if (r == -1)
+		return -1;
+	(void)xpty_user_copyout(flagsp, pmsg ? &(int){ MSG_BAND } : &zero,
+	    sizeof(int));
+	if (pmsg)
+		(void)xpty_user_copyout(bandp, &zero, sizeof(int));
+	return r;
+}
+
+XPTY_EXPORT int
+getmsg(int fd, struct strbuf *ctl, struct strbuf *data, int *flagsp)
+{
+	return getmsg_common(fd, ctl, data, NULL, flagsp, 0);
+}
+
+XPTY_EXPORT int
+getpmsg(int fd, struct strbuf *ctl, struct strbuf *data, int *bandp,
+    int *flagsp)
+{
+	return getmsg_common(fd, ctl, data, bandp, flagsp, 1);
+}
+
+static int
+putmsg_common(int fd, const struct strbuf *ctl, const struct strbuf *data,
+    int band, int flags, int pmsg)
+{
+	struct xstream *xs = xfd_lookup(fd);
+	struct strbuf c = { .len = -1 }, d = { .len = -1 };
+	char buf[65536];
+	ssize_t w;
+
+	if (xs == NULL) {
+		errno = isastream(fd) == -1 ? EBADF : ENOSTR;
+		return -1;
+	}
+	if ((ctl != NULL && xpty_user_copyin(&c, ctl, sizeof(c)) == -1) ||
+	    (data != NULL && xpty_user_copyin(&d, data, sizeof(d)) == -1))
+		return -1;
+	if (pmsg ? (flags != MSG_HIPRI && flags != MSG_BAND) ||
+	    (flags == MSG_HIPRI && band != 0) || band < 0 || band > 255 :
+	    (flags != 0 && flags != RS_HIPRI)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((flags & (RS_HIPRI | MSG_HIPRI)) && c.len <= 0) {
+		errno = EINVAL;		/* high priority needs a control part */
+		return -1;
+	}
+	if (c.len > 0) {
+		errno = EINVAL;		/* no module here takes M_PROTO */
+		return -1;
+	}
+	if (d.len < 0)
+		return 0;		/* nothing to send */
+	if (d.len == 0)
+		return xpty_write_zero(fd, xs) == -1 ? -1 : 0;
+	if ((size_t)d.len > sizeof(buf)) {
+		errno = ERANGE;		/* over the stream's maximum packet */
+		return -1;
+	}
+	if (xpty_user_copyin(buf, d.buf, (size_t)d.len) == -1)
+		return -1;
+	w = syscall(SYS_write, fd, buf, (size_t)d.len);
+	return w == -1 ? -1 : 0;
+}
+
+XPTY_EXPORT int
+putmsg(int fd, const struct strbuf *ctl, const struct strbuf *data, int flags)
+{
+	return putmsg_common(fd, ctl, data, 0, flags, 0);
+}
+
+XPTY_EXPORT int
+putpmsg(int fd, const struct strbuf *ctl, const struct strbuf *data, int band,
+    int flags)
+{
+	return putmsg_common(fd, ctl, data, band, flags, 1);
+}

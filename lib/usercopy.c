@@ -1,0 +1,143 @@
+/*
+ * usercopy.c - copy to and from caller-supplied pointers without crashing.
+ *
+ * STREAMS ioctls take pointers (module names, struct strioctl, buffers)
+ * that a kernel would copy in with copyin() and answer EFAULT when they
+ * are bad.  libxpty does the same in user space with process_vm_readv(2)
+ * and process_vm_writev(2) on its own process, which fail with EFAULT
+ * instead of faulting.  Where those system calls are unavailable (seccomp
+ * policies, old kernels) it moves the bytes through a pipe instead: read(2)
+ * and write(2) also fail with EFAULT on a bad address.  Stateless apart from the
+ * one-time "process_vm is usable" flag (a benign race: every thread
+ * computes the same answer).
+ */
+#include "config.h"
+
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static int vm_usable = 1;
+
+/* Move len bytes through a pipe: read(2)/write(2) report EFAULT for either side. */
+static int
+pipe_copy(void *dst, const void *src, size_t len)
+{
+	int	pfd[2];
+	ssize_t	n, m;
+	int	rc = 0;
+
+	if (syscall(SYS_pipe2, pfd, O_CLOEXEC | O_NONBLOCK) == -1)
+		return -1;
+	while (len > 0) {
+		n = xsys_write(pfd[1], src, len > 65536 ? 65536 : len);
+		if (n <= 0) {
+			rc = -1;
+			break;
+		}
+		m = xsys_read(pfd[0], dst, (size_t)n);
+		if (m != n) {
+			rc = -1;
+			break;
+		}
+		src = (const char *)src + n;
+		dst = (char *)dst + n;
+		len -= (size_t)n;
+	}
+	xsys_close(pfd[0]);
+	xsys_close(pfd[1]);
+	if (rc == -1)
+		errno = EFAULT;
+	return rc;
+}
+
+static int
+vm_copy(void *dst, const void *src, size_t len, int towards_user)
+{
+	struct iovec	local, remote;
+	ssize_t		n;
+
+	if (len == 0)
+		return 0;
+	if (vm_usable) {
+		local.iov_base = towards_user ? (void *)src : dst;
+		local.iov_len = len;
+		remote.iov_base = towards_user ? dst : (void *)src;
+		remote.iov_len = len;
+		n = towards_user ?
+		    syscall(SYS_process_vm_writev, getpid(), &local, 1UL, &remote, 1UL, 0UL) :
+		    syscall(SYS_process_vm_readv, getpid(), &local, 1UL, &remote, 1UL, 0UL);
+		if (n == (ssize_t)len)
+			return 0;
+		if (n >= 0 || errno == EFAULT) {
+			errno = EFAULT;
+			return -1;
+		}
+		vm_usable = 0;	/* ENOSYS, EPERM: use the probe from now on */
+	}
+	return pipe_copy(dst, src, len);
+}
+
+int
+xpty_user_copyin(void *dst, const void *src, size_t len)
+{
+	if (src == NULL && len > 0) {
+		errno = EFAULT;
+		return -1;
+	}
+	return vm_copy(dst, src, len, 0);
+}
+
+int
+xpty_user_copyout(void *dst, const void *src, size_t len)
+{
+	if (dst == NULL && len > 0) {
+		errno = EFAULT;
+		return -1;
+	}
+	return vm_copy(dst, src, len, 1);
+}
+
+/*
+ * Copy a NUL-terminated string of at most dstlen-1 characters.  EFAULT if
+ * it cannot be read, EINVAL if it does not end within dstlen bytes (what
+ * illumos's I_PUSH makes of ENAMETOOLONG).
+ */
+int
+xpty_user_strcopy(char *dst, const char *src, size_t dstlen)
+{
+	size_t	i;
+
+	if (src == NULL) {
+		errno = EFAULT;
+		return -1;
+	}
+	for (i = 0; i < dstlen; i++) {
+		if (xpty_user_copyin(dst + i, src + i, 1) == -1)
+			return -1;
+		if (dst[i] == '\0')
+			return 0;
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+/* strlcpy(3) for library-internal strings (libbsd stays out of the .so). */
+size_t
+xpty_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+
+	if (size > 0) {
+		size_t n = len < size - 1 ? len : size - 1;
+
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}
