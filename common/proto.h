@@ -25,6 +25,11 @@
  *   XP_PCKT      u32 on                                        data socket
  *   XP_STATUS    (empty)                                       -
  *                reply: ptyno = daemon pid, aux = ptys, aux2 = connections
+ *   XP_SYNC      i32 ptyno                                     -
+ *                sent after the last manager descriptor of a process was
+ *                closed: the daemon looks for end of file on the pty's
+ *                connections now, and hangs up at once if that was the
+ *                last; reply: aux = 1 if the pty is hung up (or gone)
  *
  * pckt framing (data connections in pckt mode): 1 byte message type,
  * u32 little-endian payload length, payload.
@@ -56,6 +61,7 @@ enum xp_type {
 	XP_EVENT = 5,
 	XP_PCKT = 6,
 	XP_STATUS = 7,
+	XP_SYNC = 8,
 	XP_REPLY = 0x80
 };
 
@@ -157,6 +163,7 @@ xp_len_ok(uint16_t type, uint32_t len)
 		return len == 0;
 	case XP_ZERO:
 	case XP_PCKT:
+	case XP_SYNC:
 		return len == 4;
 	case XP_EVENT:
 		return len >= 8 && len <= 8 + XP_MAXEVENT;
@@ -171,7 +178,7 @@ xp_len_ok(uint16_t type, uint32_t len)
 static inline int
 xp_is_request(uint16_t type)
 {
-	return type >= XP_OPEN && type <= XP_STATUS;
+	return type >= XP_OPEN && type <= XP_SYNC;
 }
 
 /* Does this request type carry (require) a descriptor? */

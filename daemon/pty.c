@@ -66,8 +66,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "xpty.h"		/* struct iocblk */
 #include "xptyd.h"
 
 #define PTY_XSTATE_MAGIC	0xa0	/* c_cc[17] high nibble, lib/host_pty.c */
@@ -115,6 +117,7 @@ struct pty {
 	int			 close_ms;	/* time spent hanging up */
 	int			 close_step;
 	int			 zeros;		/* consecutive TIOCINQ == 0 */
+	long			 last_in_ms;	/* last write to the host manager */
 	TAILQ_HEAD(, inj)	 injq;
 	RB_ENTRY(pty)		 entry;
 	LIST_ENTRY(pty)		 wentry;
@@ -141,6 +144,15 @@ static void	pty_pump_out(struct pty *);
 static void	pty_update(struct pty *);
 static void	pty_destroy(struct pty *);
 static void	pty_timer_cb(evutil_socket_t, short, void *);
+
+static long
+pty_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
 
 /* ---- accessors ---- */
 
@@ -315,12 +327,19 @@ pty_kick(struct pty *p)
 
 /* ---- inotify: when does a subsidiary open again? ---- */
 
+/*
+ * Has a subsidiary been opened since the last close?  Forced by IN_OPEN:
+ * then even one that is already closed again counts (its close gives
+ * another zero-length message).
+ */
 static void
-pty_check_reopen(struct pty *p)
+pty_check_reopen(struct pty *p, int force)
 {
 	struct pollfd	pfd = { p->mfd, POLLIN, 0 };
 
-	if (!p->hup || poll(&pfd, 1, 0) == -1 || (pfd.revents & POLLHUP))
+	if (!p->hup)
+		return;
+	if (!force && (poll(&pfd, 1, 0) == -1 || (pfd.revents & POLLHUP)))
 		return;
 	log_debug("pty %d: subsidiary open again", p->ptyno);
 	p->hup = 0;
@@ -355,7 +374,7 @@ pty_watch_start(struct pty *p)
 		LIST_INSERT_HEAD(&watched, p, wentry);
 	else			/* no inotify: look again every 20 ms */
 		evtimer_add(p->ev_timer, &tv);
-	pty_check_reopen(p);	/* it may have happened already */
+	pty_check_reopen(p, 0);	/* it may have happened already */
 }
 
 static void
@@ -373,7 +392,7 @@ pty_inotify_cb(evutil_socket_t fd, short what, void *arg)
 			ie = (struct inotify_event *)q;
 			LIST_FOREACH_SAFE(p, &watched, wentry, next) {
 				if (p->wd == ie->wd) {
-					pty_check_reopen(p);
+					pty_check_reopen(p, 1);
 					break;
 				}
 			}
@@ -466,6 +485,33 @@ pty_out_frame(struct pty *p, uint8_t mtype, const uint8_t *data, size_t len)
 }
 
 /*
+ * Linux reports a subsidiary's change of IXON (TIOCPKT_DOSTOP/NOSTOP) but
+ * no other termios change; illumos's pckt shows the subsidiary's TCSETS
+ * as M_IOCTL.  Send that: struct iocblk (TCSETS, host numbering) and the
+ * termios now in force, as lib/pckt.c does for the direct engine.
+ */
+static void
+pty_out_termios(struct pty *p)
+{
+	struct iocblk	ioc;
+	struct termios	t;
+	struct kterm	k;
+	uint8_t		msg[sizeof ioc + sizeof t];
+
+	if (ioctl(p->mfd, TCGETS, &k) == -1)
+		return;
+	memset(&t, 0, sizeof t);
+	memcpy(&t, &k, sizeof k);
+	t.c_ispeed = t.c_ospeed = k.c_cflag & CBAUD;
+	memset(&ioc, 0, sizeof ioc);
+	ioc.ioc_cmd = TCSETS;
+	ioc.ioc_count = sizeof t;
+	memcpy(msg, &ioc, sizeof ioc);
+	memcpy(msg + sizeof ioc, &t, sizeof t);
+	pty_out_frame(p, XP_M_IOCTL, msg, sizeof msg);
+}
+
+/*
  * n bytes were read at out.data + hdr: make them frames (pckt) or send
  * them as they are.
  */
@@ -494,6 +540,8 @@ pty_out_deliver(struct pty *p, size_t hdr, size_t n)
 			pty_out_frame(p, XP_M_STOP, NULL, 0);
 		if (st & TIOCPKT_START)
 			pty_out_frame(p, XP_M_START, NULL, 0);
+		if (st & (TIOCPKT_DOSTOP | TIOCPKT_NOSTOP))
+			pty_out_termios(p);
 	}
 	pty_out_flush(p);
 }
@@ -619,6 +667,7 @@ pty_in_flush(struct pty *p)
 	while (p->in.len > 0) {
 		n = write(p->mfd, p->in.data + p->in.off, p->in.len);
 		if (n > 0) {
+			p->last_in_ms = pty_now_ms();
 			pty_in_consume(p, (size_t)n);
 			p->in.off += (size_t)n;
 			p->in.len -= (size_t)n;
@@ -701,9 +750,11 @@ pty_attach(struct pty *p, struct conn *c)
 	p->cur = c;
 	log_debug("pty %d: connection %d attached", p->ptyno, c->fd);
 	if (p->hup)
-		pty_check_reopen(p);
+		pty_check_reopen(p, 0);
 	pty_kick(p);
 }
+
+static int	pty_inq_empty(struct pty *);
 
 static void
 pty_hangup(struct pty *p)
@@ -724,6 +775,12 @@ pty_hangup(struct pty *p)
 		hangup_limit = e != NULL ? atoi(e) : PTY_HANGUP_MS;
 	}
 	p->close_step = 1;
+	if (p->in.len == 0 && pty_now_ms() - p->last_in_ms > 10 &&
+	    (p->hup || pty_inq_empty(p))) {
+		pty_destroy(p);		/* nothing queued: hang up now */
+		return;
+	}
+	p->zeros = 0;
 	pty_update(p);
 	evtimer_add(p->ev_timer, &tv);
 }
@@ -747,6 +804,19 @@ pty_detach(struct pty *p, struct conn *c)
 }
 
 /* ---- hanging up ---- */
+
+/* Nothing queued in the subsidiary right now (or no subsidiary)? */
+static int
+pty_inq_empty(struct pty *p)
+{
+	int	q = 0;
+
+	if (p->peerfd == -1)
+		p->peerfd = ioctl(p->mfd, TIOCGPTPEER,
+		    O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	return p->peerfd == -1 || (ioctl(p->peerfd, TIOCINQ, &q) == 0 &&
+	    q == 0);
+}
 
 /* Is anything queued toward the subsidiary still unread there? */
 static int
@@ -777,7 +847,7 @@ pty_timer_cb(evutil_socket_t fd, short what, void *arg)
 	struct timeval	 tv;
 
 	if (!p->closing) {		/* no inotify: poll for a reopen */
-		pty_check_reopen(p);
+		pty_check_reopen(p, 0);
 		if (p->hup) {
 			tv.tv_sec = 0;
 			tv.tv_usec = 20000;
@@ -856,7 +926,7 @@ pty_inject(struct pty *p, struct conn *c, uint8_t mtype, const uint8_t *data,
 	c->pty = p;
 	TAILQ_INSERT_TAIL(&p->injq, ij, entry);
 	if (p->hup)
-		pty_check_reopen(p);
+		pty_check_reopen(p, 0);
 	pty_kick(p);
 	return 0;
 }
@@ -873,4 +943,36 @@ pty_cancel(struct conn *c)
 		if (ij->waiter == c)
 			ij->waiter = NULL;
 	}
+}
+
+/*
+ * A process closed its last descriptor of this pty's manager: look for
+ * end of file on the connections now rather than when the loop gets to
+ * them, so that the hangup is seen as soon as close() has returned.
+ * Returns 1 if the pty is hung up (or gone), 0 if a manager is still open.
+ */
+int
+pty_sync(int ptyno)
+{
+	struct pty	 key, *p;
+	struct conn	*c, *dead[64];
+	int		 n = 0, i, gone;
+	ssize_t		 r;
+	char		 b;
+
+	key.ptyno = ptyno;
+	p = RB_FIND(pty_tree, &ptys, &key);
+	if (p == NULL || p->closing)
+		return 1;
+	LIST_FOREACH(c, &p->conns, pentry) {
+		if (n == (int)(sizeof dead / sizeof dead[0]))
+			break;
+		r = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+		if (r == 0 || (r == -1 && errno != EAGAIN && errno != EINTR))
+			dead[n++] = c;
+	}
+	gone = n > 0 && n == p->nconns;
+	for (i = 0; i < n; i++)
+		conn_close(dead[i]);	/* the last may free p */
+	return gone;
 }

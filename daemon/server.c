@@ -386,6 +386,10 @@ ctl_dispatch(struct conn *c, const struct xp_msg *m)
 		server_reply(c, 0, (int)getpid(), (uint32_t)npty,
 		    (uint32_t)nconns, -1);
 		break;
+	case XP_SYNC:
+		server_reply(c, 0, (int)xp_get32(m->pay),
+		    (uint32_t)pty_sync((int)xp_get32(m->pay)), 0, -1);
+		break;
 	}
 }
 

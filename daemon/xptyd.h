@@ -115,6 +115,7 @@ int	 pty_check_subsid(struct pty *, int fd);	/* fd is its subsidiary? */
 int	 pty_inject(struct pty *, struct conn *, uint8_t mtype,
 	    const uint8_t *, size_t);			/* reply later */
 void	 pty_cancel(struct conn *);		/* waiting ctl conn closing */
+int	 pty_sync(int ptyno);			/* 1: hung up or gone */
 void	 pty_conn_readable(struct conn *);	/* data conn callback */
 void	 pty_conn_writable(struct conn *);
 void	 pty_inotify_init(void);

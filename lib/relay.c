@@ -718,6 +718,25 @@ relay_write(int fd, int hostfd, const void *buf, size_t n)
 	return w + r;
 }
 
+/*
+ * Call after this process closed its last descriptor of a relayed manager
+ * (and its private host manager copy): if that was the last anywhere, the
+ * daemon hangs the subsidiary up before this returns.  Returns 1 if the
+ * pty is hung up or gone, 0 if a manager is still open somewhere, -1 if
+ * the daemon cannot be reached.
+ */
+int
+relay_sync_close(int ptyno)
+{
+	struct xp_reply	r;
+	uint8_t		pay[4];
+
+	xp_put32(pay, (uint32_t)ptyno);
+	if (relay_ctl(XP_SYNC, pay, sizeof pay, -1, &r, NULL) == -1)
+		return -1;
+	return r.aux != 0;
+}
+
 int
 relay_status(int *pid, int *nptys, int *nconns)
 {

@@ -30,6 +30,8 @@ int	relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 int	relay_set_pckt(int fd, int on);
 /* Write on a relayed manager (straight to hostfd when nothing is queued). */
 ssize_t	relay_write(int fd, int hostfd, const void *buf, size_t n);
+/* After the last close of a relayed manager in this process: 1 hung up. */
+int	relay_sync_close(int ptyno);
 /* Cause of the last failure, for the one-per-process diagnostic. */
 const char *relay_last_error(void);
 /* Daemon status: pid, ptys, connections (tests, xpty wrapper). */

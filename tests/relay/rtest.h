@@ -47,7 +47,11 @@ rt_env(void)
 		setenv("XPTY_RUNDIR", tmpl, 1);
 	}
 	if (getenv("XPTY_DAEMON") == NULL)
+#ifdef XPTY_TOP_BUILDDIR
+		setenv("XPTY_DAEMON", XPTY_TOP_BUILDDIR "/daemon/xptyd", 1);
+#else
 		setenv("XPTY_DAEMON", "../../daemon/xptyd", 1);
+#endif
 	if (getenv("XPTY_IDLE") == NULL)
 		setenv("XPTY_IDLE", "2", 1);
 	signal(SIGPIPE, SIG_IGN);

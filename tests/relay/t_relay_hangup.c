@@ -112,10 +112,36 @@ test_kill(void)
 	close(pfd[1]);
 }
 
+/* relay_sync_close: the hangup is done when it returns. */
+static void
+test_sync_close(void)
+{
+	struct rpty	p;
+	int		s, s2, ptyno;
+
+	if (rt_open(&p, 0) == -1) {
+		ok(0, "relay_open: %s", relay_last_error());
+		return;
+	}
+	s = rt_subsid(&p, O_NONBLOCK);
+	ptyno = p.ptyno;
+	s2 = dup(p.fd);
+	close(p.fd);
+	is_int(relay_sync_close(ptyno), 0, "sync: another descriptor is open");
+	close(s2);
+	close(p.hostfd);
+	is_int(relay_sync_close(ptyno), 1, "sync after the last close: hung up");
+	errno = 0;
+	ok(write(s, "x", 1) == -1 && errno == EIO,
+	    "at once: the subsidiary's write fails EIO");
+	close(s);
+}
+
 int
 main(void)
 {
 	rt_env();
+	test_sync_close();
 	setenv("XPTY_HANGUP_MS", "2000", 1);
 	test_manager_close();
 	test_kill();
