@@ -64,6 +64,12 @@ close_inherited(int keep)
 {
 	int	fd, max = (int)sysconf(_SC_OPEN_MAX);
 
+#ifdef HAVE_CLOSE_RANGE
+	if (keep < 3 ? close_range(3, ~0U, 0) == 0 :
+	    ((keep == 3 || close_range(3, keep - 1, 0) == 0) &&
+	    close_range(keep + 1, ~0U, 0) == 0))
+		return;
+#endif
 	if (max < 0 || max > 65536)
 		max = 65536;
 	for (fd = 3; fd < max; fd++)
