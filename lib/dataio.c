@@ -137,7 +137,16 @@ relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	if (r == 0 && want > 0) {
 		XTRACE(fd, "read: zero-length message", -1, 0, NULL);
 		saved = errno;
-		(void)relay_reattach(fd, xs);
+		if (relay_reattach(fd, xs) == -1 && xs->hostfd >= 0) {
+			/*
+			 * The daemon is gone: its end of file stays.  Drop the
+			 * private host copy too, or it would keep the pty from
+			 * hanging up.
+			 */
+			xfd_set_private(xs->hostfd, NULL);
+			xsys_close(xs->hostfd);
+			xs->hostfd = -1;
+		}
 		errno = saved;
 	}
 	return r;

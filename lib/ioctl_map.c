@@ -115,18 +115,20 @@ pt_zone(struct xstream *xs, const void *uarg, int len)
 /* ---- stream-head ioctls ---- */
 
 /*
- * Direct manager: is the zero-length message of a last subsidiary close
- * waiting (the host reports the hangup and read() has not returned 0)?
+ * Is the zero-length message of a last subsidiary close waiting (not yet
+ * returned by read())?
  */
 static int
 eof_pending(int fd, const struct xstream *xs)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
 
-	if (xs->kind != XK_MANAGER || xs->engine != XE_DIRECT ||
-	    xs->eofstate == XEOF_DONE)
+	if (xs->kind != XK_MANAGER || xs->eofstate == XEOF_DONE)
 		return 0;
-	return syscall(SYS_poll, &pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
+	if (syscall(SYS_poll, &pfd, 1, 0) != 1)
+		return 0;
+	/* relay: the daemon ended the byte stream; direct: the host hangup */
+	return (pfd.revents & (xs->engine == XE_RELAY ? POLLRDHUP : POLLHUP)) != 0;
 }
 
 /* I_NREAD: bytes of the first message, the number of messages returned. */

@@ -519,16 +519,39 @@ write(int fd, const void *buf, size_t len)
 
 /* ---- descriptor lifetime ---- */
 
+/*
+ * The last descriptor of a relayed manager in this process: once it and
+ * the private host copy are closed, ask the daemon to finish the hangup
+ * (if no other process holds the manager), so that the subsidiary is hung
+ * up when close() returns, as with a kernel driver.
+ */
+static int
+last_relay_manager(const struct xstream *xs)
+{
+	return xs != NULL && xs->kind == XK_MANAGER && xs->engine == XE_RELAY &&
+	    atomic_load(&xs->refs) == 1;
+}
+
 XPTY_EXPORT int
 close(int fd)
 {
+	struct xstream *xs;
+	int r, ptyno = -1, saved;
+
 	if (xfd_private_owner(fd) != NULL)
 		return 0;	/* libxpty's own: pretend, as fakeroot does */
-	if (xfd_lookup(fd) != NULL)
+	if ((xs = xfd_lookup(fd)) != NULL) {
+		if (last_relay_manager(xs))
+			ptyno = xs->ptyno;
 		xfd_detach(fd);
-	if (xpty_next.close == NULL)
-		return xsys_close(fd);
-	return xpty_next.close(fd);
+	}
+	r = xpty_next.close != NULL ? xpty_next.close(fd) : xsys_close(fd);
+	if (ptyno >= 0) {
+		saved = errno;
+		(void)relay_sync_close(ptyno);
+		errno = saved;
+	}
+	return r;
 }
 
 static int

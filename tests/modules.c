@@ -546,8 +546,11 @@ check_ptem_writes(void)
 	errno = 0;
 	r = read(m, buf, sizeof(buf));	/* still O_NONBLOCK: EAGAIN if nothing came */
 	fcntl(m, F_SETFL, fl);
-	ok(r == 0, "ptem: B0 hangs up toward the manager: it reads 0 (got %zd) "
-	    "# TODO libxpty bug: B0 does not send the zero-length message", r);
+	if (xt_engine_direct())
+		ok(r == 0, "ptem: B0 hangs up toward the manager: it reads 0 (got %zd) "
+		    "# TODO direct engine: no zero-length message without xptyd", r);
+	else
+		ok(r == 0, "ptem: B0 hangs up toward the manager: it reads 0 (got %zd)", r);
 	close2(m, s);
 }
 

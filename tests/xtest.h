@@ -1,9 +1,10 @@
 /*
  * xtest.h - helpers shared by the behavioural tests.
  *
- * Each test source is built twice: t_NAME links -lxpty, p_NAME does not
- * and re-executes itself under LD_PRELOAD of the build tree's libxpty.so
- * (xt_init()).  libxpty's own functions (isastream, getmsg, xpty_*) are
+ * Each test source is built three times: t_NAME links -lxpty, p_NAME does
+ * not and re-executes itself under LD_PRELOAD of the build tree's
+ * libxpty.so (xt_init()), and d_NAME is p_NAME in the direct engine
+ * (XPTY_ENGINE=direct: no relay daemon).  libxpty's own functions (isastream, getmsg, xpty_*) are
  * declared weak in the preload build, so the unlinked binary binds them
  * to the preloaded library at run time.
  */
@@ -41,6 +42,15 @@
 
 static char **xt_argv;
 
+/* The direct engine (XPTY_ENGINE=direct, the d_NAME runs) lacks xptyd. */
+static inline int
+xt_engine_direct(void)
+{
+	const char *e = getenv("XPTY_ENGINE");
+
+	return e != NULL && strcmp(e, "direct") == 0;
+}
+
 /* Under p_NAME: make sure libxpty is preloaded, re-executing if not. */
 static inline void
 xt_init(int argc, char **argv)
@@ -53,6 +63,9 @@ xt_init(int argc, char **argv)
 	const char *top = getenv("XPTY_BUILDDIR");
 	char lib[PATH_MAX];
 
+#ifdef XT_DIRECT
+	setenv("XPTY_ENGINE", "direct", 1);
+#endif
 	if (pre != NULL && strstr(pre, "libxpty") != NULL)
 		return;
 	if (top == NULL)
