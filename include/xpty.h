@@ -240,6 +240,12 @@ struct iocblk {
 #define TIOCNXCL	(tIOC | 14)
 #endif
 #define TIOCFLUSH	(tIOC | 16)
+#ifndef FREAD
+#define FREAD		0x01	/* TIOCFLUSH argument bits */
+#endif
+#ifndef FWRITE
+#define FWRITE		0x02
+#endif
 #define TIOCSETC	(tIOC | 17)
 #define TIOCGETC	(tIOC | 18)
 #define TIOCSTART	(tIOC | 110)

@@ -108,6 +108,8 @@ direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 		if (xs->eofstate != XEOF_DONE) {
 			xs->eofstate = XEOF_DONE;
 			stream_dismantle(fd);
+			XTRACE(fd, "read: zero-length message (last subsidiary close)",
+			    -1, 0, "host said EIO");
 			return 0;
 		}
 		fl = xsys_fcntl(fd, F_GETFL, 0);
@@ -131,6 +133,7 @@ relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 		want += iov[i].iov_len;
 	r = syscall(SYS_readv, fd, iov, iovcnt);
 	if (r == 0 && want > 0) {
+		XTRACE(fd, "read: zero-length message", -1, 0, NULL);
 		saved = errno;
 		(void)relay_reattach(fd, xs);
 		errno = saved;
@@ -194,8 +197,13 @@ xpty_write_zero(int fd, struct xstream *xs)
 		return 0;
 	}
 	if (xst.managed && (!xstate_has(&xst, XM_PTEM) ||
-	    (xst.flags & XSTATE_PTEM_XPG4)))
-		(void)relay_zero_write(xs->ptyno, fd);
+	    (xst.flags & XSTATE_PTEM_XPG4))) {
+		int r = relay_zero_write(xs->ptyno, fd);
+
+		XTRACE(fd, "zero-length write: message to the manager", -1, 0,
+		    r == -1 ? "not propagated: no relay for this pty" : NULL);
+	} else
+		XTRACE(fd, "zero-length write: discarded by ptem", -1, 0, NULL);
 	errno = saved;
 	return 0;
 }

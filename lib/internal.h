@@ -189,6 +189,10 @@ int	xstate_init_bare(int fd);
 /* ---- ldterm.c ---- */
 void	ldterm_defaults(struct kterm *);	/* illumos ttymodes, host bits */
 void	ldterm_raw(struct kterm *);		/* no line discipline */
+tcflag_t ldterm_illumos_to_host(int which, tcflag_t);	/* 0 i, 1 o, 2 c, 3 lflag */
+tcflag_t ldterm_host_to_illumos(int which, tcflag_t);
+int	ldterm_speed_to_illumos(speed_t);	/* host code -> illumos 0..23 */
+speed_t	ldterm_speed_to_host(int);		/* (speed_t)-1 if not a code */
 
 /* ---- ttcompat.c ---- */
 int	ttcompat_is_request(unsigned long req);
@@ -237,6 +241,21 @@ int	relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 /* ---- mode.c ---- */
 int	xpty_mode_current(void);	/* XPTY_NATIVE, XPTY_SVR4, XPTY_XPG4V2 */
 void	xpty_mode_init(void);
+
+/* ---- trace.c ---- */
+extern int xpty_tracing;	/* 0: off (the only cost: this load) */
+void	trace_init(void);
+void	trace_call(int fd, const char *what, long num, long rv, int err,
+	    const char *note);
+void	trace_ioctl(int fd, unsigned long req, void *arg, long rv, int err,
+	    const char *note);
+void	trace_name(int fd, const char *name);
+const char *trace_errname(int);
+const char *trace_reqname(unsigned long);
+#define XTRACE(fd, what, num, rv, note) do {				\
+	if (xpty_tracing)						\
+		trace_call((fd), (what), (num), (long)(rv), errno, (note)); \
+} while (0)
 
 /* ---- misc ---- */
 int	xpty_user_copyin(void *dst, const void *src, size_t len); /* EFAULT-safe */

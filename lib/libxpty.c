@@ -83,8 +83,10 @@ manager_open(int flags)
 	if ((xs = xstream_new(XK_MANAGER, ptyno)) == NULL ||
 	    xstate_init_bare(hostfd >= 0 ? hostfd : fd) == -1) {
 		saved = errno;
-		if (xs != NULL)
-			xstream_release(xs);	/* refs 0 -> ... */
+		if (xs != NULL) {
+			atomic_store(&xs->refs, 1);
+			xstream_release(xs);
+		}
 		xsys_close(fd);
 		if (hostfd >= 0)
 			xsys_close(hostfd);
@@ -97,6 +99,9 @@ manager_open(int flags)
 		xfd_set_private(hostfd, &xs->hostfd);
 	}
 	xfd_attach(fd, xs);
+	XTRACE(fd, "manager open: /dev/pts/", ptyno, fd,
+	    xs->engine == XE_RELAY ? NULL : relay_wanted() ?
+	    "relay unavailable, direct engine" : NULL);
 	return fd;
 }
 
@@ -160,9 +165,15 @@ grantpt(int fd)
 			next = (int (*)(int))dlsym_next("grantpt");
 		return next(fd);
 	}
-	if ((xs = manager_of(fd)) == NULL)
+	int rv;
+
+	if ((xs = manager_of(fd)) == NULL) {
+		XTRACE(fd, "grantpt", -1, -1, NULL);
 		return -1;
-	return host_grant(xs->ptyno);
+	}
+	rv = host_grant(xs->ptyno);
+	XTRACE(fd, "grantpt", -1, rv, NULL);
+	return rv;
 }
 
 XPTY_EXPORT int
@@ -176,13 +187,15 @@ unlockpt(int fd)
 			next = (int (*)(int))dlsym_next("unlockpt");
 		return next(fd);
 	}
+	int rv;
+
 	if ((xs = manager_of(fd)) == NULL)
-		return -1;
-	if (host_set_lock(stream_ctlfd(fd, xs), 0) == -1)
-		return -1;
-	if (xpty_mode_current() == XPTY_XPG4V2)
-		return pt_mark_xpg4(fd, xs);
-	return 0;
+		rv = -1;
+	else if ((rv = host_set_lock(stream_ctlfd(fd, xs), 0)) == 0 &&
+	    xpty_mode_current() == XPTY_XPG4V2)
+		rv = pt_mark_xpg4(fd, xs);
+	XTRACE(fd, "unlockpt", -1, rv, NULL);
+	return rv;
 }
 
 XPTY_EXPORT int
@@ -245,8 +258,11 @@ ptsname(int fd)
 
 	if ((err = ptsname_r(fd, buf, sizeof(buf))) != 0) {
 		errno = err;
+		XTRACE(fd, "ptsname", -1, -1, NULL);
 		return NULL;
 	}
+	if (xpty_tracing)
+		trace_name(fd, buf);
 	errno = saved;
 	return buf;
 }
@@ -336,9 +352,16 @@ open_hook(enum open_kind k, int dirfd, const char *path, int flags, mode_t mode)
 			return manager_open(flags);
 		if ((ptyno = host_path_ptyno(path)) >= 0) {
 			fd = next_open(k, dirfd, path, flags, mode);
-			if (fd == -1 && errno == EIO)
+			if (fd == -1 && errno == EIO) {
 				errno = EAGAIN;		/* locked: illumos's errno */
-			return fd == -1 ? -1 : subsid_adopt(fd, ptyno);
+				XTRACE(-1, "open /dev/pts/", ptyno, -1,
+				    "host said EIO");
+				return -1;
+			}
+			if (fd != -1)
+				fd = subsid_adopt(fd, ptyno);
+			XTRACE(fd, "open /dev/pts/", ptyno, fd, NULL);
+			return fd;
 		}
 	}
 	fd = next_open(k, dirfd, path, flags, mode);
@@ -433,13 +456,23 @@ ioctl(int fd, unsigned long req, ...)
 	va_list ap;
 	void *arg;
 
+	int rv;
+
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if ((xs = xfd_lookup(fd)) != NULL)
-		return xpty_ioctl(fd, xs, req, arg);
-	if (xpty_is_streams_request(req) && svr4_active())
-		return xpty_ioctl_unmanaged(fd, req, arg);
+	if ((xs = xfd_lookup(fd)) != NULL) {
+		rv = xpty_ioctl(fd, xs, req, arg);
+		if (xpty_tracing)
+			trace_ioctl(fd, req, arg, rv, errno, NULL);
+		return rv;
+	}
+	if (xpty_is_streams_request(req) && svr4_active()) {
+		rv = xpty_ioctl_unmanaged(fd, req, arg);
+		if (xpty_tracing)
+			trace_ioctl(fd, req, arg, rv, errno, "not a stream");
+		return rv;
+	}
 	if (xpty_next.ioctl == NULL)
 		return xsys_ioctl(fd, req, arg);
 	return xpty_next.ioctl(fd, req, arg);
@@ -865,6 +898,7 @@ xpty_init(void)
 {
 	xpty_resolve();
 	xpty_mode_init();
+	trace_init();
 	if (svr4_active())
 		rediscover_all();
 }

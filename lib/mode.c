@@ -6,6 +6,8 @@
  * sets by default) limits the mode to this process image: the constructor
  * rewrites XPTY_MODE to native in the environment, so exec'd descendants
  * (shells, native tools) run untouched.  XPTY_SCOPE=tree leaves it alone.
+ * XPTY_ENGINE=direct keeps new managers on the host ptmx instead of the
+ * relay daemon (tests, hosts where xptyd cannot run).
  * XPTY_HANDSHAKE_FD, set by the wrapper, receives one byte 'L' to prove
  * the library loaded.
  *
@@ -23,6 +25,7 @@
 #include "internal.h"
 
 static int current_mode = XPTY_SVR4;
+static int engine_direct;	/* XPTY_ENGINE=direct: no relay daemon */
 
 static int
 mode_parse(const char *s, int fallback)
@@ -60,13 +63,23 @@ xpty_mode_init(void)
 {
 	const char *scope;
 
+	const char *engine = getenv("XPTY_ENGINE");
+
 	current_mode = mode_parse(getenv("XPTY_MODE"), XPTY_SVR4);
+	engine_direct = engine != NULL && strcmp(engine, "direct") == 0;
 	scope = getenv("XPTY_SCOPE");
 	if (scope != NULL && strcmp(scope, "image") == 0) {
 		setenv("XPTY_MODE", "native", 1);
 		unsetenv("XPTY_SCOPE");
 	}
 	handshake();
+}
+
+/* New managers go through xptyd unless the direct engine was asked for. */
+int
+relay_wanted(void)
+{
+	return current_mode != XPTY_NATIVE && !engine_direct;
 }
 
 int

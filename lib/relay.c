@@ -3,7 +3,6 @@
 #include <errno.h>
 #include "internal.h"
 
-int relay_wanted(void) { return 0; }
 int relay_open(int oflag, int *hostfd, int *ptyno) { errno = ENOSYS; return -1; }
 const char *relay_last_error(void) { return "not built"; }
 int relay_zero_write(int ptyno, int subsidfd) { errno = ENOSYS; return -1; }

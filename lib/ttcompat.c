@@ -27,7 +27,11 @@
  *    leaves the host's speed bits untouched, so a rate only Linux has is
  *    not lost; a code that is no illumos speed is EINVAL;
  *  - in cooked CS8 mode LPASS8 is "not ISTRIP", recomputed every time
- *    (illumos only ever sets it there).
+ *    (illumos only ever sets it there);
+ *  - a Linux pty forces CS8 without PARENB whatever is set, so O_EVENP and
+ *    O_ODDP reach termios only as INPCK|ISTRIP; TIOCGETP still reports
+ *    them, from the remembered state below (they are sticky on illumos
+ *    too while the terminal is CS8).
  *
  * State.  Some old-style bits cannot be seen in termios and illumos keeps
  * them in the module: LCTLECH, LLITOUT, LPASS8 and the parity bits while
