@@ -119,6 +119,8 @@ direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 		}
 		if (wait_reopen(fd, xs->ptyno) == -1)
 			return -1;
+		/* a new open: its last close is a new zero-length message */
+		xs->eofstate = XEOF_NONE;
 	}
 }
 

@@ -241,6 +241,7 @@ int	relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 /* ---- mode.c ---- */
 int	xpty_mode_current(void);	/* XPTY_NATIVE, XPTY_SVR4, XPTY_XPG4V2 */
 void	xpty_mode_init(void);
+void	xpty_mode_scope_done(void);
 
 /* ---- trace.c ---- */
 extern int xpty_tracing;	/* 0: off (the only cost: this load) */

@@ -114,16 +114,33 @@ pt_zone(struct xstream *xs, const void *uarg, int len)
 
 /* ---- stream-head ioctls ---- */
 
+/*
+ * Direct manager: is the zero-length message of a last subsidiary close
+ * waiting (the host reports the hangup and read() has not returned 0)?
+ */
+static int
+eof_pending(int fd, const struct xstream *xs)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	if (xs->kind != XK_MANAGER || xs->engine != XE_DIRECT ||
+	    xs->eofstate == XEOF_DONE)
+		return 0;
+	return syscall(SYS_poll, &pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
+}
+
+/* I_NREAD: bytes of the first message, the number of messages returned. */
 static int
 sh_nread(int fd, struct xstream *xs, void *uarg)
 {
-	int n = 0;
+	int n = 0, msgs;
 
 	if (xsys_ioctl(fd, FIONREAD, &n) == -1)
 		return -1;
+	msgs = (n > 0) + eof_pending(fd, xs);
 	if (xpty_user_copyout(uarg, &n, sizeof(n)) == -1)
 		return -1;
-	return n > 0 ? 1 : 0;
+	return msgs;
 }
 
 /* Discard what is queued on fd's read side (a relay socket or a tty). */

@@ -899,6 +899,7 @@ xpty_init(void)
 	xpty_resolve();
 	xpty_mode_init();
 	trace_init();
+	xpty_mode_scope_done();
 	if (svr4_active())
 		rediscover_all();
 }

@@ -17,15 +17,19 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "xpty.h"
 #include "internal.h"
 
 static int current_mode = XPTY_SVR4;
-static int engine_direct;	/* XPTY_ENGINE=direct: no relay daemon */
+static int engine_direct;
+static int scope_image;		/* XPTY_SCOPE=image was set for this image */	/* XPTY_ENGINE=direct: no relay daemon */
 
 static int
 mode_parse(const char *s, int fallback)
@@ -41,21 +45,40 @@ mode_parse(const char *s, int fallback)
 	return fallback;
 }
 
+/*
+ * XPTY_HANDSHAKE_FD is "fd:inode" of the wrapper's pipe.  Only a
+ * descriptor that is still that very pipe gets the byte (a descendant that
+ * inherited the variable but not the pipe must not write into whatever
+ * now has the number), with SIGPIPE held off in case the watcher is gone.
+ */
 static void
 handshake(void)
 {
 	const char *s = getenv("XPTY_HANDSHAKE_FD");
+	struct stat st;
+	sigset_t pipe_set, saved;
+	struct timespec zero = { 0, 0 };
+	unsigned long ino;
 	char *end;
 	long fd;
 
 	if (s == NULL)
 		return;
-	fd = strtol(s, &end, 10);
-	if (*end == '\0' && fd > 2 && fd < 65536) {
-		(void)xsys_write((int)fd, "L", 1);
-		xsys_close((int)fd);
-	}
 	unsetenv("XPTY_HANDSHAKE_FD");
+	fd = strtol(s, &end, 10);
+	if (*end != ':' || fd <= 2 || fd > 65535)
+		return;
+	ino = strtoul(end + 1, &end, 10);
+	if (*end != '\0' || xsys_fstat((int)fd, &st) == -1 ||
+	    !S_ISFIFO(st.st_mode) || st.st_ino != ino)
+		return;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &saved);
+	if (xsys_write((int)fd, "L", 1) == -1 && errno == EPIPE)
+		(void)sigtimedwait(&pipe_set, NULL, &zero);
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	xsys_close((int)fd);
 }
 
 void
@@ -68,11 +91,26 @@ xpty_mode_init(void)
 	current_mode = mode_parse(getenv("XPTY_MODE"), XPTY_SVR4);
 	engine_direct = engine != NULL && strcmp(engine, "direct") == 0;
 	scope = getenv("XPTY_SCOPE");
-	if (scope != NULL && strcmp(scope, "image") == 0) {
+	scope_image = scope != NULL && strcmp(scope, "image") == 0;
+	if (scope_image) {
 		setenv("XPTY_MODE", "native", 1);
 		unsetenv("XPTY_SCOPE");
 	}
 	handshake();
+}
+
+/*
+ * Under image scope, what the wrapper asked of this image (tracing, a
+ * report) is not passed on to exec'd descendants either.  Called once the
+ * constructor has read it.
+ */
+void
+xpty_mode_scope_done(void)
+{
+	if (scope_image) {
+		unsetenv("XPTY_TRACE");
+		unsetenv("XPTY_REPORT");
+	}
 }
 
 /* New managers go through xptyd unless the direct engine was asked for. */

@@ -378,8 +378,14 @@ report_print(void)
 	struct tline l;
 	int i;
 
+	long total = 0;
+
 	if (report_fd < 0)
 		return;
+	for (i = 0; i < R_NCOUNT; i++)
+		total += atomic_load(&rcalls[i]);
+	if (total == 0)
+		return;		/* this process made no SVR4 call */
 	l.len = 0;
 	put(&l, "xpty report for pid ");
 	put_long(&l, (long)syscall(SYS_getpid));

@@ -16,16 +16,18 @@ static int tap_n, tap_failed;
 static inline int
 tap_ok(int cond, const char *file, int line, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
 	tap_n++;
-	printf("%sok %d - ", cond ? "" : "not ", tap_n);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	printf("\n");
+	printf("%sok %d - %s\n", cond ? "" : "not ", tap_n, msg);
 	if (!cond) {
-		tap_failed++;
+		/* a failing "# TODO" test is expected (XFAIL), not a failure */
+		if (strstr(msg, "# TODO") == NULL)
+			tap_failed++;
 		printf("#   failed at %s:%d (errno %d: %s)\n", file, line,
 		    errno, strerror(errno));
 	}
