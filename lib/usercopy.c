@@ -22,6 +22,8 @@
 
 #include "internal.h"
 
+#define XPTY_PAGE	4096	/* the smallest page size Linux uses */
+
 static int vm_usable = 1;
 
 /* Move len bytes through a pipe: read(2)/write(2) report EFAULT for either side. */
@@ -111,17 +113,21 @@ xpty_user_copyout(void *dst, const void *src, size_t len)
 int
 xpty_user_strcopy(char *dst, const char *src, size_t dstlen)
 {
-	size_t	i;
+	size_t i = 0, chunk, to_page;
 
 	if (src == NULL) {
 		errno = EFAULT;
 		return -1;
 	}
-	for (i = 0; i < dstlen; i++) {
-		if (xpty_user_copyin(dst + i, src + i, 1) == -1)
+	/* one copy per page: a page is readable as a whole or not at all */
+	while (i < dstlen) {
+		to_page = XPTY_PAGE - ((uintptr_t)(src + i) & (XPTY_PAGE - 1));
+		chunk = dstlen - i < to_page ? dstlen - i : to_page;
+		if (xpty_user_copyin(dst + i, src + i, chunk) == -1)
 			return -1;
-		if (dst[i] == '\0')
+		if (memchr(dst + i, '\0', chunk) != NULL)
 			return 0;
+		i += chunk;
 	}
 	errno = EINVAL;
 	return -1;
