@@ -51,7 +51,6 @@ readstream(int p, char *ibuf, int bufsize)
 	int flags = 0;
 	int ret = 0;
 	struct termios *tsp;
-	struct iocblk *ip;
 	char vstop, vstart;
 	int ixon;
 	int newflow;
@@ -91,8 +90,7 @@ readstream(int p, char *ibuf, int bufsize)
 
 	case M_IOCTL:
 		n_ioctl++;
-		ip = (struct iocblk *)(ibuf + 1);
-		memcpy(&last_ioc, ip, sizeof(last_ioc));
+		memcpy(&last_ioc, ibuf + 1, sizeof(last_ioc));
 		last_tio_ok = strbufd.len >= (int)(sizeof(struct iocblk) +
 		    offsetof(struct termios, c_cc) + VSTOP + 1);
 		if (last_tio_ok)
@@ -101,12 +99,15 @@ readstream(int p, char *ibuf, int bufsize)
 			    sizeof(last_tio) ? (size_t)strbufd.len -
 			    sizeof(struct iocblk) : sizeof(last_tio));
 
-		switch (ip->ioc_cmd) {
+		/*
+		 * Heimdal casts ibuf + 1 in place; that is misaligned (UB
+		 * that UBSan reports), so read the same fields from copies.
+		 */
+		switch (last_ioc.ioc_cmd) {
 		case TCSETS:
 		case TCSETSW:
 		case TCSETSF:
-			tsp = (struct termios *)
-			    (ibuf + 1 + sizeof(struct iocblk));
+			tsp = &last_tio;
 			vstop = (char)tsp->c_cc[VSTOP];
 			vstart = (char)tsp->c_cc[VSTART];
 			ixon = tsp->c_iflag & IXON;
