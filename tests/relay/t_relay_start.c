@@ -50,28 +50,32 @@ count_daemons(const char *dir)
 static void
 test_concurrent(void)
 {
-	int	go[2], res[2], i, pid, np, nc, first = -1, same = 1, good = 0;
+	int	go[2], res[2], hold[2], i, pid, np, nc, first = -1, same = 1;
+	int	good = 0;
 	pid_t	kids[NSTART];
 	char	c;
 
 	pipe(go);
 	pipe(res);
+	pipe(hold);
 	for (i = 0; i < NSTART; i++) {
 		if ((kids[i] = fork()) == 0) {
 			struct rpty	p;
 			int		r = -1;
 
 			close(go[1]);
+			close(hold[1]);
 			read(go[0], &c, 1);	/* all start together */
 			if (rt_open(&p, 0) == 0 &&
 			    relay_status(&pid, &np, &nc) == 0)
 				r = pid;
 			write(res[1], &r, sizeof r);
-			read(go[0], &c, 1);	/* hold the pty until told */
+			read(hold[0], &c, 1);	/* hold the pty until told */
 			_exit(0);
 		}
 	}
 	close(go[0]);
+	close(hold[0]);
 	usleep(50000);
 	for (i = 0; i < NSTART; i++)
 		write(go[1], "g", 1);
@@ -87,7 +91,8 @@ test_concurrent(void)
 	is_int(good, NSTART, "%d concurrent starters all got a pty", NSTART);
 	ok(same, "all from the same daemon (pid %d)", first);
 	is_int(count_daemons(getenv("XPTY_RUNDIR")), 1, "exactly one daemon runs");
-	close(go[1]);		/* children exit */
+	close(go[1]);
+	close(hold[1]);		/* children exit */
 	for (i = 0; i < NSTART; i++)
 		waitpid(kids[i], NULL, 0);
 	close(res[0]);
@@ -124,7 +129,7 @@ test_stale(void)
 	/* a socket file nobody listens on */
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s/xptyd.v1",
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s/" XP_SOCKNAME,
 	    getenv("XPTY_RUNDIR"));
 	if (relay_status(&pid, &np, &nc) == 0) {
 		kill(pid, SIGKILL);
