@@ -1,38 +1,60 @@
 /*
  * proto.h - the wire protocol between libxpty (lib/relay.c) and xptyd.
  *
- * Theory of operation.  Every connection to the daemon's socket begins
- * with framed requests: an 8-byte header (u16 type, u16 version, u32
- * payload length, all little-endian) followed by the payload.  A request
- * may carry one descriptor with SCM_RIGHTS, attached to its first byte.
- * The daemon answers every request with one fixed-size XP_REPLY (24 bytes,
- * possibly carrying one descriptor).
+ * Theory of operation.  A connection to the daemon's socket is a control
+ * connection: it carries framed requests, an 8-byte header (u16 type,
+ * u16 version, u32 payload length, all little-endian) followed by the
+ * payload.  A request may carry descriptors with SCM_RIGHTS (exactly as
+ * many as its type wants, attached to its bytes, which are sent with one
+ * sendmsg).  The daemon answers every request but XP_ADOPT with one
+ * fixed-size XP_REPLY (24 bytes, possibly carrying one descriptor); a
+ * client sends the next request only after the reply (XP_ADOPT, which
+ * has none, may be followed at once).  The library keeps one such
+ * connection per process for as long as the process lives.
  *
- * XP_OPEN and XP_ATTACH turn the connection into a data connection: after
- * the reply, the connection carries the manager's byte stream (or, when
- * the pty is in pckt mode, the frames described below) and never frames
- * again.  Every other request leaves the connection a control connection.
+ * The application's manager descriptor is one end of a socketpair the
+ * library makes; XP_ADOPT (a new pty) and XP_ATTACH (a fresh connection
+ * for a pty, after a zero-length message) hand the other end to the
+ * daemon, which relays it: a data connection.  It carries the manager's
+ * byte stream (or, when the pty is in pckt mode, the frames described
+ * below) and never frames.  Data connections are known by the inode of
+ * the application's end (the payload of XP_ADOPT and XP_ATTACH), which is
+ * how a socket passed along as proof is recognised.  The daemon's end is
+ * bound to an abstract name starting with XP_MARK, so that the library
+ * can tell a relayed manager from other sockets (getpeername) before it
+ * asks.  A request about a pty the daemon does not know first makes the
+ * daemon take every XP_ADOPT already queued on any control connection:
+ * an XP_ADOPT sent before the request was sent is never overtaken.
  *
- * Requests (payload layout, descriptor):
- *   XP_OPEN      u32 oflag, u64 ino of the client's end        -
- *                reply: ptyno, descriptor = dup of the host manager
- *   XP_ATTACH    u64 ino of the new connection's client end    old data socket
- *                reply: ptyno
- *   XP_IDENTIFY  (empty)                                       data socket
+ * Requests (payload layout, descriptors):
+ *   XP_ADOPT     u64 ino of the client's end        daemon's end, host manager
+ *                no reply; the host manager is a /dev/ptmx the library
+ *                opened (and dismantled: raw, no modules)
+ *   XP_ATTACH    u64 ino of the new client end      old data socket, daemon's
+ *                                                   end of the new one
+ *                reply: ptyno, aux = pckt mode
+ *   XP_IDENTIFY  (empty)                            data socket
  *                reply: ptyno, aux = pckt mode, descriptor = host manager
- *   XP_ZERO      i32 ptyno                                     subsidiary
- *   XP_EVENT     i32 ptyno, u8 mtype, 3 pad, payload           subsidiary
- *   XP_PCKT      u32 on                                        data socket
- *   XP_STATUS    (empty)                                       -
+ *   XP_ZERO      i32 ptyno                          subsidiary
+ *   XP_EVENT     i32 ptyno, u8 mtype, 3 pad, payload    subsidiary
+ *   XP_PCKT      u32 on                             data socket
+ *   XP_STATUS    (empty)                            -
  *                reply: ptyno = daemon pid, aux = ptys, aux2 = connections
- *   XP_SYNC      i32 ptyno                                     -
+ *   XP_SYNC      i32 ptyno                          -
  *                sent after the last manager descriptor of a process was
  *                closed: the daemon looks for end of file on the pty's
  *                connections now, and hangs up at once if that was the
- *                last; reply: aux = 1 if the pty is hung up (or gone)
+ *                last; reply: aux = 1 if the pty is hung up (or gone).
+ *                Before, it takes in what the subsidiary side did (reopen,
+ *                last close and its dismantling), so it also serves as a
+ *                barrier with the manager open (aux = 0)
  *
  * pckt framing (data connections in pckt mode): 1 byte message type,
  * u32 little-endian payload length, payload.
+ *
+ * Version 2 (socket xptyd.v2) replaced version 1's XP_OPEN (the daemon
+ * opened the pty, the connection became the manager) with XP_ADOPT, and
+ * XP_ATTACH now passes the new connection instead of becoming it.
  *
  * Everything here is static inline and allocation-free, so that both the
  * preloaded library and the daemon use it and the fuzz target can drive
@@ -46,15 +68,17 @@
 #include <stdint.h>
 #include <string.h>
 
-#define XP_VERSION	1
-#define XP_SOCKNAME	"xptyd.v1"	/* the version is part of the name */
+#define XP_VERSION	2
+#define XP_SOCKNAME	"xptyd.v2"	/* the version is part of the name */
+#define XP_MARK		"xptyd.v2/"	/* abstract names of daemon ends */
+#define XP_MAXFDS	2		/* descriptors on one request */
 
 #define XP_HDRLEN	8
 #define XP_MAXPAYLOAD	2048		/* larger claims close the client */
 #define XP_MAXEVENT	1024		/* XP_EVENT payload after its 8 bytes */
 
 enum xp_type {
-	XP_OPEN = 1,
+	XP_ADOPT = 1,
 	XP_ATTACH = 2,
 	XP_IDENTIFY = 3,
 	XP_ZERO = 4,
@@ -154,8 +178,7 @@ static inline int
 xp_len_ok(uint16_t type, uint32_t len)
 {
 	switch (type) {
-	case XP_OPEN:
-		return len == 12;
+	case XP_ADOPT:
 	case XP_ATTACH:
 		return len == 8;
 	case XP_IDENTIFY:
@@ -178,15 +201,24 @@ xp_len_ok(uint16_t type, uint32_t len)
 static inline int
 xp_is_request(uint16_t type)
 {
-	return type >= XP_OPEN && type <= XP_SYNC;
+	return type >= XP_ADOPT && type <= XP_SYNC;
 }
 
-/* Does this request type carry (require) a descriptor? */
+/* Does the daemon answer this request? */
 static inline int
-xp_wants_fd(uint16_t type)
+xp_has_reply(uint16_t type)
+{
+	return type != XP_ADOPT;
+}
+
+/* How many descriptors does this request type carry (require)? */
+static inline int
+xp_wants_fds(uint16_t type)
 {
 	switch (type) {
+	case XP_ADOPT:
 	case XP_ATTACH:
+		return 2;
 	case XP_IDENTIFY:
 	case XP_ZERO:
 	case XP_EVENT:

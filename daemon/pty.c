@@ -2,9 +2,13 @@
  * pty.c - one relayed pty: the host manager and the application's data
  * connections, moved through one libevent loop.
  *
- * Theory of operation.  The daemon opens the host manager (/dev/ptmx,
- * non-blocking) and keeps it for the pty's whole life; the application
- * holds one end of a data connection (an AF_UNIX stream socket) instead.
+ * Theory of operation.  The library opens the host manager (/dev/ptmx,
+ * non-blocking), dismantles its stream and hands it to the daemon with
+ * XP_ADOPT, together with the daemon's end of the socketpair whose other
+ * end the application holds as its manager: the first data connection.
+ * The daemon keeps the host manager for the pty's whole life; the library
+ * keeps a private copy for control ioctls.  Adoption touches no termios:
+ * the application may already be pushing modules.
  * Bytes move in two directions, each with at most one transfer buffer
  * (buf.c), taken only while bytes are in flight:
  *
@@ -71,20 +75,9 @@
 
 #include "xpty.h"		/* struct iocblk */
 #include "xptyd.h"
+#include "kterm.h"
 
-#define PTY_XSTATE_MAGIC	0xa0	/* c_cc[17] high nibble, lib/host_pty.c */
-#define PTY_KNCCS		19
 #define PTY_HANGUP_MS		2000	/* default bound on the hangup wait */
-
-/* The kernel's termios, as TCGETS and TCSETS move it. */
-struct kterm {
-	tcflag_t	c_iflag;
-	tcflag_t	c_oflag;
-	tcflag_t	c_cflag;
-	tcflag_t	c_lflag;
-	cc_t		c_line;
-	cc_t		c_cc[PTY_KNCCS];
-};
 
 struct inj {
 	TAILQ_ENTRY(inj)	 entry;
@@ -199,22 +192,13 @@ pty_find(int ptyno)
 static void
 pty_stream_reset(struct pty *p)
 {
-	struct kterm	kt;
+	struct xp_kterm	kt;
 
 	if (ioctl(p->mfd, TCGETS, &kt) == -1) {
 		log_warn("pty %d: TCGETS", p->ptyno);
 		return;
 	}
-	kt.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
-	    ICRNL | IXON);
-	kt.c_oflag &= ~OPOST;
-	kt.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-	kt.c_cflag &= ~(CSIZE | PARENB);
-	kt.c_cflag |= CS8;
-	kt.c_cc[VMIN] = 1;
-	kt.c_cc[VTIME] = 0;
-	kt.c_cc[17] = PTY_XSTATE_MAGIC;
-	kt.c_cc[18] = 0;
+	xp_kterm_dismantle(&kt);
 	if (ioctl(p->mfd, TCSETS, &kt) == -1)
 		log_warn("pty %d: TCSETS", p->ptyno);
 }
@@ -230,57 +214,74 @@ pty_mread_cb(evutil_socket_t fd, short what, void *arg)
 
 static void pty_mwrite_cb(evutil_socket_t, short, void *);
 
+/*
+ * Adopt mfd, a host manager the library opened (XP_ADOPT).  On success the
+ * pty owns mfd; on failure the caller still does.
+ */
 struct pty *
-pty_create(int *err)
+pty_adopt(int mfd, int *err)
 {
 	struct pty	*p;
 	struct stat	 st;
 	char		 path[64];
+	int		 fl;
 
 	if ((p = calloc(1, sizeof *p)) == NULL) {
 		*err = ENOMEM;
 		return NULL;
 	}
 	p->peerfd = p->wd = -1;
+	p->mfd = -1;
 	LIST_INIT(&p->conns);
 	TAILQ_INIT(&p->injq);
-	p->mfd = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (p->mfd == -1 || ioctl(p->mfd, TIOCGPTN, &p->ptyno) == -1)
+	errno = 0;
+	if (ioctl(mfd, TIOCGPTN, &p->ptyno) == -1 ||
+	    (fl = fcntl(mfd, F_GETFL)) == -1 ||
+	    ((fl & O_NONBLOCK) == 0 &&
+	    fcntl(mfd, F_SETFL, fl | O_NONBLOCK) == -1))
 		goto fail;
 	snprintf(path, sizeof path, "/dev/pts/%d", p->ptyno);
 	if (stat(path, &st) == 0 && S_ISCHR(st.st_mode))
 		p->rdev = st.st_rdev;
 	else
 		p->rdev = makedev(136, (unsigned)p->ptyno);
-	p->ev_mread = event_new(xbase, p->mfd, EV_READ | EV_PERSIST,
+	p->ev_mread = event_new(xbase, mfd, EV_READ | EV_PERSIST,
 	    pty_mread_cb, p);
-	p->ev_mwrite = event_new(xbase, p->mfd, EV_WRITE | EV_PERSIST,
+	p->ev_mwrite = event_new(xbase, mfd, EV_WRITE | EV_PERSIST,
 	    pty_mwrite_cb, p);
 	p->ev_timer = evtimer_new(xbase, pty_timer_cb, p);
 	if (p->ev_mread == NULL || p->ev_mwrite == NULL || p->ev_timer == NULL)
 		goto fail;
-	pty_stream_reset(p);
 	if (RB_INSERT(pty_tree, &ptys, p) != NULL) {
 		errno = EEXIST;
 		goto fail;
 	}
+	p->mfd = mfd;
 	npty++;
-	log_debug("pty %d created", p->ptyno);
+	log_debug("pty %d adopted", p->ptyno);
 	return p;
 
 fail:
 	*err = errno != 0 ? errno : EIO;
-	log_warn("cannot create a pty");
+	log_warn("cannot adopt a pty");
 	if (p->ev_mread != NULL)
 		event_free(p->ev_mread);
 	if (p->ev_mwrite != NULL)
 		event_free(p->ev_mwrite);
 	if (p->ev_timer != NULL)
 		event_free(p->ev_timer);
-	if (p->mfd != -1)
-		close(p->mfd);
 	free(p);
 	return NULL;
+}
+
+/* Is there a pty numbered ptyno, even one hanging up? */
+int
+pty_known(int ptyno)
+{
+	struct pty	key;
+
+	key.ptyno = ptyno;
+	return RB_FIND(pty_tree, &ptys, &key) != NULL;
 }
 
 /* ---- event bookkeeping ---- */
@@ -495,7 +496,7 @@ pty_out_termios(struct pty *p)
 {
 	struct iocblk	ioc;
 	struct termios	t;
-	struct kterm	k;
+	struct xp_kterm	k;
 	uint8_t		msg[sizeof ioc + sizeof t];
 
 	if (ioctl(p->mfd, TCGETS, &k) == -1)
@@ -785,6 +786,14 @@ pty_hangup(struct pty *p)
 	evtimer_add(p->ev_timer, &tv);
 }
 
+/* A pty adopted without a connection (out of memory): hang it up. */
+void
+pty_orphan(struct pty *p)
+{
+	if (p->nconns == 0 && !p->closing)
+		pty_hangup(p);
+}
+
 void
 pty_detach(struct pty *p, struct conn *c)
 {
@@ -805,12 +814,19 @@ pty_detach(struct pty *p, struct conn *c)
 
 /* ---- hanging up ---- */
 
-/* Nothing queued in the subsidiary right now (or no subsidiary)? */
+/*
+ * Nothing queued in the subsidiary right now (or no subsidiary)?  With no
+ * subsidiary open (POLLHUP on the manager) nobody can read what is queued
+ * any more: the manager's close makes opening one fail.
+ */
 static int
 pty_inq_empty(struct pty *p)
 {
-	int	q = 0;
+	struct pollfd	pfd = { p->mfd, POLLIN, 0 };
+	int		q = 0;
 
+	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP))
+		return 1;
 	if (p->peerfd == -1)
 		p->peerfd = ioctl(p->mfd, TIOCGPTPEER,
 		    O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
@@ -949,6 +965,11 @@ pty_cancel(struct conn *c)
  * A process closed its last descriptor of this pty's manager: look for
  * end of file on the connections now rather than when the loop gets to
  * them, so that the hangup is seen as soon as close() has returned.
+ * Before that, take in what the subsidiary side did before the request
+ * was sent (a reopen seen by inotify, a last close that the manager reads
+ * as EIO, which dismantles the stream), so that a library that asks with
+ * the manager still open (before it marks the stream, say) knows that no
+ * dismantling of an earlier close is still to come.
  * Returns 1 if the pty is hung up (or gone), 0 if a manager is still open.
  */
 int
@@ -964,6 +985,10 @@ pty_sync(int ptyno)
 	p = RB_FIND(pty_tree, &ptys, &key);
 	if (p == NULL || p->closing)
 		return 1;
+	if (inotify_fd != -1 && p->wd != -1)
+		pty_inotify_cb(inotify_fd, EV_READ, NULL);
+	if (pty_can_read_master(p))
+		pty_pump_out(p);
 	LIST_FOREACH(c, &p->conns, pentry) {
 		if (n == (int)(sizeof dead / sizeof dead[0]))
 			break;

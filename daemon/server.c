@@ -4,11 +4,27 @@
  * Theory of operation.  The daemon listens on an AF_UNIX SOCK_STREAM
  * socket in a private directory (common/sockpath.h).  Every accepted
  * connection's peer is checked with SO_PEERCRED; a uid other than the
- * daemon's own is logged and dropped at once.  A new connection is a
- * control connection: it sends framed requests (common/proto.h), possibly
- * with one descriptor each, and gets one fixed-size reply per request.
- * XP_OPEN and XP_ATTACH turn it into a data connection owned by a pty
- * (pty.c); from then on its bytes are the manager's stream.
+ * daemon's own is logged and dropped at once.  An accepted connection is
+ * a control connection: it sends framed requests (common/proto.h), with
+ * the descriptors each type wants, and gets one fixed-size reply per
+ * request (none for XP_ADOPT).  The library keeps one open per process,
+ * so an idle control connection does not keep the daemon running.
+ * XP_ADOPT and XP_ATTACH bring the daemon's end of a socketpair, which
+ * becomes a data connection owned by a pty (pty.c): from then on its
+ * bytes are the manager's stream.  Such an end must be an AF_UNIX stream
+ * socket made by a process of the control connection's uid.
+ *
+ * Ordering.  XP_ADOPT is not answered, so another process (a child after
+ * fork) may ask about the new pty before the daemon has read the XP_ADOPT
+ * on the parent's connection.  A request naming a pty or a socket the
+ * daemon does not know therefore first takes every XP_ADOPT at the head of
+ * any control connection's queue (ctl_take_adopts), and looks again: what
+ * was sent before the request was sent is in those queues by now.
+ *
+ * Exiting when idle (server_close_idle): each control connection is shut
+ * down for reading, which fails the client's later sends with EPIPE (the
+ * library then reconnects, starting a new daemon), and whatever it had
+ * queued before is still read and served.
  *
  * Anything malformed, truncated, oversized, carrying unexpected
  * descriptors, or sent out of turn closes that connection only.
@@ -55,6 +71,9 @@ static struct event	*listen_backoff;
 
 static void	conn_read_cb(evutil_socket_t, short, void *);
 static void	conn_write_cb(evutil_socket_t, short, void *);
+static void	ctl_drop_held(struct conn *);
+static int	ctl_recv(struct conn *);
+static int	ctl_process(struct conn *);
 
 int
 server_listen(const char *path)
@@ -129,21 +148,22 @@ conn_index(struct conn *c)
 	c->indexed = RB_INSERT(conn_tree, &conn_tree, c) == NULL;
 }
 
+/* A new connection; a data connection gets its pty later (pty_attach). */
 static struct conn *
-conn_new(int fd, uid_t uid)
+conn_new(int fd, uid_t uid, enum conn_state state)
 {
 	struct conn	*c;
 
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		return NULL;
-	if ((c->in = malloc(CONN_INCAP)) == NULL) {
+	if (state == CONN_CTL && (c->in = malloc(CONN_INCAP)) == NULL) {
 		free(c);
 		return NULL;
 	}
 	c->fd = fd;
 	c->uid = uid;
-	c->heldfd = -1;
-	c->state = CONN_CTL;
+	c->held[0] = c->held[1] = -1;
+	c->state = state;
 	c->ev_read = event_new(xbase, fd, EV_READ | EV_PERSIST, conn_read_cb,
 	    c);
 	c->ev_write = event_new(xbase, fd, EV_WRITE | EV_PERSIST,
@@ -172,12 +192,12 @@ conn_close(struct conn *c)
 	if (c->state == CONN_DATA) {
 		if (c->indexed)
 			RB_REMOVE(conn_tree, &conn_tree, c);
-		pty_detach(c->pty, c);
+		if (c->pty != NULL)
+			pty_detach(c->pty, c);
 	}
 	if (c->waiting)
 		pty_cancel(c);
-	if (c->heldfd != -1)
-		close(c->heldfd);
+	ctl_drop_held(c);
 	close(c->fd);
 	free(c->in);
 	TAILQ_REMOVE(&conns, c, entry);
@@ -232,9 +252,58 @@ server_reply(struct conn *c, int err, int ptyno, uint32_t aux, uint32_t aux2,
 
 /* ---- control requests ---- */
 
-/* The data connection whose client end is the socket fd; -1/ENOENT. */
+static void
+ctl_drop_held(struct conn *c)
+{
+	int	i;
+
+	for (i = 0; i < XP_MAXFDS; i++) {
+		if (c->held[i] != -1)
+			close(c->held[i]);
+		c->held[i] = -1;
+	}
+	c->nheld = 0;
+}
+
+/* Take the request's descriptor i: the caller closes it. */
+static int
+ctl_take_held(struct conn *c, int i)
+{
+	int	fd = c->held[i];
+
+	c->held[i] = -1;
+	return fd;
+}
+
+/*
+ * Take every XP_ADOPT queued at the head of a control connection other
+ * than self (see Ordering above).  A read that brings descriptors ends
+ * with them, so each read takes one XP_ADOPT, whole.
+ */
+static void
+ctl_take_adopts(struct conn *self)
+{
+	struct conn	*c, *next;
+	uint8_t		 hdr[XP_HDRLEN];
+	ssize_t		 n;
+
+	TAILQ_FOREACH_SAFE(c, &conns, entry, next) {
+		while (c != self && c->state == CONN_CTL && !c->waiting &&
+		    c->inlen == 0 && c->nheld == 0) {
+			n = recv(c->fd, hdr, sizeof hdr, MSG_PEEK | MSG_DONTWAIT);
+			if (n != (ssize_t)sizeof hdr || xp_get16(hdr) != XP_ADOPT)
+				break;
+			if (ctl_recv(c) == -1 || ctl_process(c) == -1) {
+				conn_close(c);
+				break;
+			}
+		}
+	}
+}
+
+/* The data connection whose client end is the socket fd, or NULL. */
 static struct conn *
-ctl_conn_of(int fd)
+ctl_lookup(int fd)
 {
 	struct stat	 st;
 	struct conn	*d;
@@ -242,68 +311,125 @@ ctl_conn_of(int fd)
 	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode))
 		return NULL;
 	if ((d = conn_by_ino((uint64_t)st.st_ino)) == NULL ||
-	    d->state != CONN_DATA || pty_closing(d->pty))
+	    d->state != CONN_DATA || d->pty == NULL || pty_closing(d->pty))
 		return NULL;
 	return d;
 }
 
-static void
-ctl_drop_held(struct conn *c)
+/* As ctl_lookup, after the XP_ADOPTs sent before this request if needed. */
+static struct conn *
+ctl_conn_of(struct conn *c, int fd)
 {
-	if (c->heldfd != -1) {
-		close(c->heldfd);
-		c->heldfd = -1;
+	struct conn	*d;
+
+	if ((d = ctl_lookup(fd)) == NULL && fd != -1) {
+		ctl_take_adopts(c);
+		d = ctl_lookup(fd);
 	}
+	return d;
 }
 
-/* Make c a data connection of p after a successful reply. */
-static void
-ctl_to_data(struct conn *c, struct pty *p, uint64_t ino)
+/* Is fd the daemon's end of a stream socketpair made by uid? */
+static int
+ctl_sock_ok(int fd, uid_t uid)
 {
-	c->state = CONN_DATA;
-	c->ino = ino;
-	c->pty = p;
-	free(c->in);
-	c->in = NULL;
-	c->inlen = 0;
-	conn_index(c);
-	pty_attach(p, c);
+	struct ucred	uc;
+	socklen_t	len;
+	int		v;
+
+	len = sizeof v;
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) == -1 ||
+	    v != AF_UNIX)
+		return 0;
+	len = sizeof v;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) == -1 ||
+	    v != SOCK_STREAM)
+		return 0;
+	len = sizeof uc;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1 ||
+	    uc.uid != uid)
+		return 0;
+	return fcntl(fd, F_SETFL, O_RDWR | O_NONBLOCK) != -1;
 }
 
-static void
-ctl_open(struct conn *c, const struct xp_msg *m)
+/* A data connection of p on sfd (which it owns from now on), or NULL. */
+static struct conn *
+ctl_new_data(struct conn *c, struct pty *p, int sfd, uint64_t ino)
+{
+	struct conn	*d;
+
+	if ((d = conn_new(sfd, c->uid, CONN_DATA)) == NULL) {
+		log_warn("connection");
+		close(sfd);
+		return NULL;
+	}
+	d->ino = ino;
+	conn_index(d);
+	log_debug("connection %d: data connection %d", c->fd, d->fd);
+	pty_attach(p, d);
+	return d;
+}
+
+/*
+ * XP_ADOPT: a new pty.  There is no reply: if it cannot be adopted, its
+ * socket is closed and the application reads end of file.
+ */
+static int
+ctl_adopt(struct conn *c, const struct xp_msg *m)
 {
 	struct pty	*p;
+	int		 sfd = ctl_take_held(c, 0), mfd = ctl_take_held(c, 1);
 	int		 err;
 
-	if ((p = pty_create(&err)) == NULL) {
-		server_reply(c, err, -1, 0, 0, -1);
-		return;
+	c->nheld = 0;
+	if (!ctl_sock_ok(sfd, c->uid)) {
+		log_warnx("connection %d: XP_ADOPT without a socketpair",
+		    c->fd);
+		close(sfd);
+		close(mfd);
+		return -1;
 	}
-	server_reply(c, 0, pty_number(p), 0, 0, pty_hostfd(p));
-	ctl_to_data(c, p, xp_get64(m->pay + 4));
+	if ((p = pty_adopt(mfd, &err)) == NULL) {
+		close(sfd);
+		close(mfd);
+		return 0;
+	}
+	if (ctl_new_data(c, p, sfd, xp_get64(m->pay)) == NULL)
+		pty_orphan(p);
+	return 0;
 }
 
+/* XP_ATTACH: a fresh data connection for the pty of the old one. */
 static void
 ctl_attach(struct conn *c, const struct xp_msg *m)
 {
-	struct conn	*old = ctl_conn_of(c->heldfd);
+	struct conn	*old = ctl_conn_of(c, c->held[0]);
 	struct pty	*p;
+	int		 sfd = ctl_take_held(c, 1);
 
-	ctl_drop_held(c);	/* our copy must not keep it alive */
+	ctl_drop_held(c);	/* our copy must not keep the old one alive */
 	if (old == NULL) {
+		close(sfd);
 		server_reply(c, ENOENT, -1, 0, 0, -1);
 		return;
 	}
+	if (!ctl_sock_ok(sfd, c->uid)) {
+		close(sfd);
+		server_reply(c, EINVAL, -1, 0, 0, -1);
+		return;
+	}
 	p = old->pty;
-	server_reply(c, 0, pty_number(p), (uint32_t)pty_pckt(p), 0, -1);
-	ctl_to_data(c, p, xp_get64(m->pay));
+	if (ctl_new_data(c, p, sfd, xp_get64(m->pay)) == NULL)
+		server_reply(c, ENOMEM, -1, 0, 0, -1);
+	else
+		server_reply(c, 0, pty_number(p), (uint32_t)pty_pckt(p), 0,
+		    -1);
 }
 
 static void
 ctl_identify(struct conn *c)
 {
-	struct conn	*d = ctl_conn_of(c->heldfd);
+	struct conn	*d = ctl_conn_of(c, c->held[0]);
 
 	ctl_drop_held(c);
 	if (d == NULL)
@@ -316,7 +442,7 @@ ctl_identify(struct conn *c)
 static void
 ctl_pckt(struct conn *c, const struct xp_msg *m)
 {
-	struct conn	*d = ctl_conn_of(c->heldfd);
+	struct conn	*d = ctl_conn_of(c, c->held[0]);
 	int		 err;
 
 	ctl_drop_held(c);
@@ -336,8 +462,11 @@ ctl_inject(struct conn *c, const struct xp_msg *m)
 	uint8_t		 mtype = XP_M_DATA;
 	int		 ok, err;
 
-	p = pty_find(ptyno);
-	ok = p != NULL && pty_check_subsid(p, c->heldfd);
+	if ((p = pty_find(ptyno)) == NULL && !pty_known(ptyno)) {
+		ctl_take_adopts(c);
+		p = pty_find(ptyno);
+	}
+	ok = p != NULL && pty_check_subsid(p, c->held[0]);
 	ctl_drop_held(c);
 	if (!ok) {
 		server_reply(c, p == NULL ? ENOENT : EPERM, ptyno, 0, 0, -1);
@@ -360,15 +489,27 @@ ctl_inject(struct conn *c, const struct xp_msg *m)
 		server_reply(c, err, ptyno, 0, 0, -1);
 }
 
-/* Handle one decoded request.  Descriptor presence was checked. */
 static void
+ctl_sync(struct conn *c, const struct xp_msg *m)
+{
+	int	ptyno = (int)xp_get32(m->pay);
+
+	if (!pty_known(ptyno))
+		ctl_take_adopts(c);
+	server_reply(c, 0, ptyno, (uint32_t)pty_sync(ptyno), 0, -1);
+}
+
+/*
+ * Handle one decoded request.  Descriptor count was checked.  -1 if the
+ * connection must go.
+ */
+static int
 ctl_dispatch(struct conn *c, const struct xp_msg *m)
 {
 	log_debug("connection %d: request %u", c->fd, m->type);
 	switch (m->type) {
-	case XP_OPEN:
-		ctl_open(c, m);
-		break;
+	case XP_ADOPT:
+		return ctl_adopt(c, m);
 	case XP_ATTACH:
 		ctl_attach(c, m);
 		break;
@@ -387,10 +528,10 @@ ctl_dispatch(struct conn *c, const struct xp_msg *m)
 		    (uint32_t)nconns, -1);
 		break;
 	case XP_SYNC:
-		server_reply(c, 0, (int)xp_get32(m->pay),
-		    (uint32_t)pty_sync((int)xp_get32(m->pay)), 0, -1);
+		ctl_sync(c, m);
 		break;
 	}
+	return 0;
 }
 
 /* Receive bytes and descriptors; -1 if the connection must go. */
@@ -424,8 +565,8 @@ ctl_recv(struct conn *c)
 		nfd = (cmh->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (i = 0; i < nfd; i++) {
 			memcpy(&fd, CMSG_DATA(cmh) + i * sizeof(int), sizeof fd);
-			if (c->heldfd == -1 && !bad)
-				c->heldfd = fd;
+			if (c->nheld < XP_MAXFDS && !bad)
+				c->held[c->nheld++] = fd;
 			else {
 				close(fd);
 				bad = 1;
@@ -453,13 +594,14 @@ ctl_process(struct conn *c)
 		if ((r = xp_decode(c->in, c->inlen, &m)) == 0)
 			return 0;
 		if (r < 0 || (size_t)r != c->inlen || !xp_is_request(m.type) ||
-		    xp_wants_fd(m.type) != (c->heldfd != -1)) {
-			/* bad, pipelined, or descriptor out of place */
+		    xp_wants_fds(m.type) != c->nheld) {
+			/* bad, pipelined, or descriptors out of place */
 			log_warnx("connection %d: malformed request", c->fd);
 			return -1;
 		}
 		c->inlen = 0;
-		ctl_dispatch(c, &m);
+		if (ctl_dispatch(c, &m) == -1)
+			return -1;
 	}
 	return 0;
 }
@@ -536,7 +678,7 @@ listen_cb(evutil_socket_t lfd, short what, void *arg)
 			close(fd);
 			continue;
 		}
-		if (conn_new(fd, uid) == NULL) {
+		if (conn_new(fd, uid, CONN_CTL) == NULL) {
 			log_warn("connection");
 			close(fd);
 			continue;
@@ -575,4 +717,48 @@ server_stop_listening(void)
 	close(listen_fd);
 	listen_fd = -1;
 	return nconns - before;
+}
+
+/*
+ * Connections that keep the daemon from exiting when no pty is left: data
+ * connections and control connections with a request under way.  An idle
+ * control connection does not (every process keeps one).
+ */
+int
+server_busy(void)
+{
+	struct conn	*c;
+	int		 n = 0;
+
+	TAILQ_FOREACH(c, &conns, entry) {
+		if (c->state == CONN_DATA || c->waiting || c->inlen > 0 ||
+		    c->nheld > 0)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * Exiting (not listening any more): shut every control connection down
+ * for reading, so that the client's next send fails, serve what it had
+ * already queued, and close it.
+ */
+void
+server_close_idle(void)
+{
+	struct conn	*c, *next;
+
+	TAILQ_FOREACH_SAFE(c, &conns, entry, next) {
+		if (c->state != CONN_CTL || c->waiting)
+			continue;
+		shutdown(c->fd, SHUT_RD);
+		for (;;) {
+			if (ctl_recv(c) == -1 || ctl_process(c) == -1) {
+				conn_close(c);
+				break;
+			}
+			if (c->state != CONN_CTL || c->waiting)
+				break;
+		}
+	}
 }

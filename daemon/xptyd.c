@@ -9,12 +9,20 @@
  * for the lock then finds a bound socket.  Run by hand, xptyd takes the
  * lock itself.
  *
- * The daemon exits when it has served no pty and no connection for
- * XPTY_IDLE seconds (default 5).  To exit it takes the lock (so no starter
- * is between its checks), removes its socket if the path is still its
- * own, accepts and serves what was already queued, and leaves when that
- * is done too.  SIGTERM and SIGINT end it at once: host managers close
- * and their subsidiaries are hung up.
+ * The library starts it with every signal blocked, from a grandchild of
+ * the application (lib/relay.c: so that the application sees no SIGCHLD);
+ * main() sets the mask and all dispositions back to the defaults.
+ *
+ * The daemon exits when it has served no pty for XPTY_IDLE seconds
+ * (default 5) and no connection has a request under way (idle control
+ * connections, which every client process keeps, do not count).  To exit
+ * it takes the lock (so no starter is between its checks), removes its
+ * socket if the path is still its own, accepts what was already queued,
+ * shuts its control connections down (server_close_idle: their queued
+ * requests are still served, later sends fail and the clients reconnect)
+ * and leaves.  If that brought a new pty after all, it binds its socket
+ * again, still holding the lock, and goes on.  SIGTERM and SIGINT end it
+ * at once: host managers close and their subsidiaries are hung up.
  *
  * State: the event base, the socket path and its inode, the lock
  * descriptor, the idle timer.  Single-threaded.
@@ -75,6 +83,24 @@ close_inherited(int keep)
 	for (fd = 3; fd < max; fd++)
 		if (fd != keep)
 			close(fd);
+}
+
+/* Started with every signal blocked: the defaults, all unblocked. */
+static void
+default_signals(void)
+{
+	struct sigaction	sa;
+	sigset_t		none;
+	int			sig;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 static void
@@ -158,18 +184,40 @@ remove_socket(void)
 		unlink(sock_path);
 }
 
+static int
+listen_on_path(void)
+{
+	struct stat	st;
+	int		lfd;
+
+	if ((lfd = server_listen(sock_path)) == -1)
+		return -1;
+	if (stat(sock_path, &st) == 0)
+		sock_ino = st.st_ino;
+	listening = 1;
+	return lfd;
+}
+
 /* Idle long enough: leave, unless a starter or a client came by. */
 static void
 idle_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct timeval	tv = { 0, 100000 };
-	int		lfd;
+	struct timeval	tv = { 0, 100000 }, again = { idle_secs, 0 };
+	int		lfd, nlfd;
 
-	if (npty != 0 || nconns != 0)
+	if (npty != 0)
 		return;
+	if (server_busy() != 0) {
+		evtimer_add(idle_ev, &again);	/* a request under way */
+		return;
+	}
 	if (!listening) {
-		log_debug("idle, exiting");
-		exit(0);
+		server_close_idle();
+		if (npty == 0 && nconns == 0) {
+			log_debug("idle, exiting");
+			exit(0);
+		}
+		return;
 	}
 	lfd = open(lock_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (lfd != -1 && flock(lfd, LOCK_EX | LOCK_NB) == -1) {
@@ -179,9 +227,16 @@ idle_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	remove_socket();
 	listening = 0;
-	if (server_stop_listening() == 0) {
+	server_stop_listening();
+	server_close_idle();
+	if (npty == 0 && nconns == 0) {
 		log_debug("idle, exiting");
 		exit(0);
+	}
+	/* Work came in after all: serve it at the same path again. */
+	if (lfd != -1 && (nlfd = listen_on_path()) != -1) {
+		server_start(nlfd);
+		log_debug("not idle after all, listening again");
 	}
 	if (lfd != -1)
 		close(lfd);
@@ -194,7 +249,7 @@ xptyd_activity(void)
 
 	if (idle_ev == NULL)
 		return;
-	if (npty == 0 && nconns == 0) {
+	if (npty == 0 && server_busy() == 0) {
 		xbuf_trim();
 		evtimer_add(idle_ev, &tv);
 	} else if (evtimer_pending(idle_ev, NULL))
@@ -216,12 +271,15 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
  * before it sleeps: the answer to a byte just relayed usually comes that
  * soon, and catching it without a sleep and a wakeup (an idle-state exit
  * and an interrupt on a virtual CPU) shortens the round trip.  The window
- * adapts: it is reset to XPTY_SPIN_US (default 200) when an event came
+ * adapts: it is reset to XPTY_SPIN_US (default 50) when an event came
  * inside it and halves when none did, down to nothing, so sporadic
  * traffic on many ptys costs little CPU; every SPIN_PROBE-th burst tries
- * the full window again.  XPTY_SPIN_US=0 turns it off.
+ * the full window again.  XPTY_SPIN_US=0 turns it off.  Measured on a
+ * 2-CPU guest (bench rtt-p50, native 16-36 us): off 40-53 us, 50 us
+ * 30-34 us, 200 us 32-42 us with a worse p99 and more CPU; an idle daemon
+ * never spins.
  */
-#define SPIN_DEFAULT_US	200
+#define SPIN_DEFAULT_US	50
 #define SPIN_MIN_US	5
 #define SPIN_PROBE	32
 
@@ -317,7 +375,6 @@ int
 main(int argc, char **argv)
 {
 	const char	*sflag = NULL, *errstr, *e;
-	struct stat	 st;
 	int		 ch, fg = 0, lockfd = -1, lfd;
 
 	while ((ch = getopt(argc, argv, "dfL:S:")) != -1) {
@@ -345,6 +402,7 @@ main(int argc, char **argv)
 	if ((e = getenv("XPTY_IDLE")) != NULL)
 		idle_secs = (int)strtonum(e, 0, 86400, &errstr);
 	close_inherited(lockfd);
+	default_signals();
 	log_open(1, xdebug);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
@@ -352,11 +410,8 @@ main(int argc, char **argv)
 	setup_paths(sflag);
 	if (lockfd == -1)
 		lockfd = take_lock();
-	if ((lfd = server_listen(sock_path)) == -1)
+	if ((lfd = listen_on_path()) == -1)
 		fatal("%s", sock_path);
-	if (stat(sock_path, &st) == 0)
-		sock_ino = st.st_ino;
-	listening = 1;
 	if (!fg) {
 		daemonize();
 		log_open(0, xdebug);

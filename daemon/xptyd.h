@@ -5,7 +5,8 @@
  * Shape of the daemon (one concern per file):
  *   xptyd.c   main: options, socket directory, daemonizing, signals, idle exit
  *   server.c  the listening socket, accept, peer authentication, control
- *             requests (decoding, dispatch, replies, descriptor passing)
+ *             requests (decoding, dispatch, replies, descriptor passing),
+ *             adoption of the library's sockets as data connections
  *   pty.c     one relayed pty: the state machine between the host manager
  *             and the application's data connections
  *   buf.c     fixed-size transfer buffers and their free list
@@ -58,7 +59,8 @@ struct conn {
 	int			 wr_on;		/* ev_write added */
 	int			 shut;		/* data: SHUT_WR done */
 	int			 waiting;	/* ctl: injection in flight */
-	int			 heldfd;	/* descriptor of this request */
+	int			 held[XP_MAXFDS];	/* descriptors of this request */
+	int			 nheld;
 	uint8_t			*in;		/* ctl: request bytes */
 	size_t			 inlen;
 	struct pty		*pty;		/* data connections */
@@ -92,6 +94,8 @@ size_t	xbuf_cached(void);
 int	 server_listen(const char *path);
 void	 server_start(int lfd);
 int	 server_stop_listening(void);
+int	 server_busy(void);		/* connections that keep us running */
+void	 server_close_idle(void);	/* exiting: drain, close control conns */
 void	 server_reply(struct conn *, int err, int ptyno, uint32_t aux,
 	    uint32_t aux2, int fd);
 void	 conn_close(struct conn *);
@@ -102,7 +106,8 @@ void	 conn_index(struct conn *);
 extern int	nconns;
 
 /* ---- pty.c ---- */
-struct pty *pty_create(int *err);
+struct pty *pty_adopt(int mfd, int *err);	/* XP_ADOPT */
+int	 pty_known(int ptyno);			/* even if closing */
 int	 pty_number(struct pty *);
 int	 pty_hostfd(struct pty *);
 int	 pty_pckt(struct pty *);
@@ -110,6 +115,7 @@ int	 pty_closing(struct pty *);
 struct pty *pty_find(int ptyno);
 void	 pty_attach(struct pty *, struct conn *);	/* becomes current */
 void	 pty_detach(struct pty *, struct conn *);	/* conn closing */
+void	 pty_orphan(struct pty *);		/* adopted, no connection */
 int	 pty_set_pckt(struct pty *, int on);
 int	 pty_check_subsid(struct pty *, int fd);	/* fd is its subsidiary? */
 int	 pty_inject(struct pty *, struct conn *, uint8_t mtype,

@@ -2,45 +2,68 @@
  * relay.c - libxpty's client of xptyd, the relay daemon.
  *
  * Theory of operation.  In the relay engine an application's manager
- * descriptor is one end of an AF_UNIX stream connection whose other end
- * xptyd relays to a host manager (DESIGN.md section 3).  This file opens
- * such connections and speaks the request protocol of common/proto.h:
+ * descriptor is one end of an AF_UNIX stream socketpair whose other end
+ * xptyd relays to a host manager (DESIGN.md section 3).  This file makes
+ * such sockets and speaks the request protocol of common/proto.h:
  *
- *   relay_open      connect (starting the daemon if needed), XP_OPEN; the
- *                   connection itself becomes the manager descriptor, and
- *                   a private dup of the host manager comes back for the
- *                   control ioctls
+ *   relay_open      open /dev/ptmx here (a private copy stays for the
+ *                   control ioctls), dismantle its stream, make a
+ *                   socketpair, and post XP_ADOPT with the daemon's end and
+ *                   the host manager; no round trip: bytes the application
+ *                   writes before the daemon has adopted them wait in the
+ *                   socket
  *   relay_reattach  after the manager read 0 (the daemon shut its writing
  *                   half down: a zero-length message), XP_ATTACH a fresh
- *                   connection and dup3() it onto the same number; the
- *                   daemon reads the host manager no more until then, so
- *                   nothing is lost or reordered
+ *                   socketpair and dup3() our end onto the same number;
+ *                   the daemon reads the host manager no more until then,
+ *                   so nothing is lost or reordered
  *   relay_identify  XP_IDENTIFY: which pty is this inherited socket?
+ *                   Only sockets whose peer has an XP_MARK name are asked
  *   relay_zero_write, relay_event
  *                   from a process holding the subsidiary (passed along as
  *                   proof): place a zero-length message or a pckt message
  *                   at the current point of the stream; returns when the
  *                   daemon has placed it
  *   relay_set_pckt  XP_PCKT: frame the stream for getmsg()
+ *   relay_sync_close  XP_SYNC after the last close in this process
+ *
+ * The control connection.  Requests go over one connection per process,
+ * kept open (private, high, close-on-exec, registered with the fdtable so
+ * the application cannot close it).  It belongs to the process that made
+ * it: a child after fork sees another pid, closes its inherited copy and
+ * dials its own, so parent and child never share one.  A lock word
+ * (holding the pid of its user) keeps two threads, or a signal handler
+ * and the code it interrupted, off it at the same time; whoever finds it
+ * busy uses a one-shot connection instead, so nothing ever waits for it.
+ * A send that fails (EPIPE: the daemon exited or shut the connection down
+ * when idle) or a reply that never comes drops the connection, and the
+ * request is tried once more on a new one: no request is lost, since a
+ * request the daemon has accepted is always served (xptyd's
+ * server_close_idle).  XP_ADOPT has no reply; the daemon never lets a
+ * later request overtake it (proto.h).
  *
  * Starting the daemon is race-free in the way tmux does it: connect; on
  * ENOENT or ECONNREFUSED take <socket>.lock with flock(); if it was busy,
  * wait for it and start over; holding it, try to connect once more; only
  * then remove a stale socket and spawn xptyd, which releases the lock
- * after it has bound the socket.  The daemon is checked to run under our
+ * after it has bound the socket.  The spawned process is a clone() with
+ * no exit signal, reaped with __WALL, which forks the daemon and exits:
+ * the application gets no SIGCHLD and its wait() calls never see it.  The daemon is checked to run under our
  * own uid (SO_PEERCRED) before anything is sent to it.
  *
  * Constraints of a preloaded library: no malloc, no stdio; interposed
  * names (open, close, fcntl, dup3, fstat) are reached through sys.c's raw
  * calls, socket calls through syscall(2) (recvmsg may be interposed for
  * SCM_RIGHTS tracking).  Private descriptors are close-on-exec and live at
- * high numbers, never 0-2.  State: only the text of the last error.
+ * high numbers, never 0-2.  State: the text of the last error, the control
+ * connection (descriptor, owner pid, inode) and its lock word.
  */
 #include "config.h"
 
 #include <sys/types.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -50,8 +73,9 @@
 #include <linux/sockios.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
-#include <spawn.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +85,7 @@
 #include "relay.h"
 #include "proto.h"
 #include "sockpath.h"
+#include "kterm.h"
 
 #ifndef XPTY_LIBEXECDIR
 #define XPTY_LIBEXECDIR	"/usr/local/libexec"
@@ -68,10 +93,17 @@
 
 #define RELAY_HIGHFD	100	/* private descriptors start here */
 #define RELAY_WAIT_MS	10000	/* for the start lock and the daemon */
+#define RELAY_STACK	65536	/* for the spawning clone */
 
 extern char	**environ;
 
 static char	relay_err[512];
+
+/* The control connection (see the top of the file). */
+static int		ctl_fd = -1;
+static pid_t		ctl_pid;
+static uint64_t		ctl_ino;
+static _Atomic(pid_t)	ctl_lock;
 
 const char *
 relay_last_error(void)
@@ -238,26 +270,73 @@ relay_daemon_path(void)
 	return e;
 }
 
+struct relay_spawn_arg {
+	const char	 *path;
+	char		**argv;
+	char		**envp;
+	int		  lockfd;
+};
+
+/*
+ * The spawned process, sharing our memory (CLONE_VM) while we wait for it
+ * (CLONE_VFORK): raw system calls only, and every signal stays blocked (no
+ * handler of the application may run here); xptyd unblocks them.  execve
+ * would give it an exit signal again (SIGCHLD), so it does not exec: it
+ * forks the process that does and leaves at once, and that grandchild,
+ * reparented to init, is no child of the application.
+ */
+static int
+relay_spawn_child(void *arg)
+{
+	struct relay_spawn_arg	*a = arg;
+	long			 pid;
+
+	if ((pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0)) != 0)
+		syscall(SYS_exit, pid == -1 ? 127 : 0);
+	/* The grandchild: a copy of our memory, no longer shared. */
+	if (syscall(SYS_dup3, a->lockfd, 3, 0) == -1 ||
+	    syscall(SYS_dup3, (int)syscall(SYS_openat, AT_FDCWD, "/dev/null",
+	    O_RDWR, 0), 0, 0) == -1)
+		syscall(SYS_exit, 127);
+	syscall(SYS_dup3, 0, 1, 0);
+	syscall(SYS_execve, a->path, a->argv, a->envp);
+	syscall(SYS_exit, 127);
+	return 127;
+}
+
 /*
  * Spawn the daemon with the locked descriptor as its fd 3.  It must not
  * be preloaded with libxpty itself, so LD_PRELOAD and XPTY_MODE are
- * dropped from its environment.
+ * dropped from its environment.  The child has no exit signal: the
+ * application sees no SIGCHLD, and only a wait with __WCLONE or __WALL
+ * (ours) can reap it.  A daemon that cannot be executed is seen here
+ * (access) or as a lock released with nobody listening.
  */
 static int
 relay_spawn(const char *sock, int lockfd)
 {
-	posix_spawn_file_actions_t	 fa;
-	posix_spawnattr_t		 at;
-	sigset_t			 none, all;
-	const char			*path = relay_daemon_path();
-	char				*argv[] = { "xptyd", "-S", (char *)sock,
-					    "-L", "3", NULL };
-	size_t				 n = 0, i, k = 0;
-	pid_t				 pid;
-	int				 r, st;
+	struct relay_spawn_arg	 a;
+	sigset_t		 all, saved;
+	const char		*path = relay_daemon_path();
+	char			*argv[] = { "xptyd", "-S", (char *)sock,
+				    "-L", "3", NULL };
+	size_t			 n = 0, i, k = 0;
+	char			*stack;
+	pid_t			 pid;
+	int			 st, e;
 
+	if (access(path, X_OK) == -1) {
+		relay_why_errno(path);
+		return -1;
+	}
 	while (environ != NULL && environ[n] != NULL)
 		n++;
+	stack = mmap(NULL, RELAY_STACK, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED) {
+		relay_why_errno("mmap");
+		return -1;
+	}
 	{
 		char	*envp[n + 2];
 
@@ -269,31 +348,31 @@ relay_spawn(const char *sock, int lockfd)
 		}
 		envp[k++] = "XPTY_MODE=native";
 		envp[k] = NULL;
-		posix_spawn_file_actions_init(&fa);
-		posix_spawn_file_actions_adddup2(&fa, lockfd, 3);
-		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
-		    0);
-		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY,
-		    0);
-		posix_spawnattr_init(&at);
-		sigemptyset(&none);
+		a.path = path;
+		a.argv = argv;
+		a.envp = envp;
+		a.lockfd = lockfd;
 		sigfillset(&all);
-		posix_spawnattr_setsigmask(&at, &none);
-		posix_spawnattr_setsigdefault(&at, &all);
-		posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
-		    POSIX_SPAWN_SETSIGDEF);
-		r = posix_spawn(&pid, path, &fa, &at, argv, envp);
-		posix_spawn_file_actions_destroy(&fa);
-		posix_spawnattr_destroy(&at);
+		pthread_sigmask(SIG_SETMASK, &all, &saved);
+		pid = clone(relay_spawn_child, stack + RELAY_STACK,
+		    CLONE_VM | CLONE_VFORK, &a);
+		e = errno;
+		pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	}
-	if (r != 0) {
-		errno = r;
-		relay_why(path, strerror(r));
+	munmap(stack, RELAY_STACK);
+	if (pid == -1) {
+		errno = e;
+		relay_why_errno("clone");
 		return -1;
 	}
-	/* The first process exits as soon as the daemon is in the background. */
-	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+	/* It exits as soon as the daemon is in the background. */
+	while (waitpid(pid, &st, __WALL) == -1 && errno == EINTR)
 		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		relay_why(path, "cannot fork");
+		errno = EAGAIN;
+		return -1;
+	}
 	return 0;
 }
 
@@ -390,14 +469,15 @@ relay_dial(int cloexec, int may_start)
 
 /* ---- requests ---- */
 
+/* Send one request (one sendmsg) with nfd descriptors attached. */
 static int
-relay_send(int fd, const uint8_t *buf, size_t len, int sendfd)
+relay_send(int fd, const uint8_t *buf, size_t len, const int *fds, int nfd)
 {
 	struct iovec	 iov = { (void *)buf, len };
 	struct msghdr	 msg;
 	union {
 		struct cmsghdr	h;
-		char		b[CMSG_SPACE(sizeof(int))];
+		char		b[CMSG_SPACE(sizeof(int) * XP_MAXFDS)];
 	}		 cm;
 	struct cmsghdr	*cmh;
 	ssize_t		 n;
@@ -405,15 +485,15 @@ relay_send(int fd, const uint8_t *buf, size_t len, int sendfd)
 	memset(&msg, 0, sizeof msg);
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
-	if (sendfd != -1) {
+	if (nfd > 0) {
 		memset(&cm, 0, sizeof cm);
 		msg.msg_control = cm.b;
-		msg.msg_controllen = sizeof cm.b;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfd);
 		cmh = CMSG_FIRSTHDR(&msg);
 		cmh->cmsg_level = SOL_SOCKET;
 		cmh->cmsg_type = SCM_RIGHTS;
-		cmh->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cmh), &sendfd, sizeof sendfd);
+		cmh->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfd);
+		memcpy(CMSG_DATA(cmh), fds, sizeof(int) * (size_t)nfd);
 	}
 	do
 		n = syscall(SYS_sendmsg, fd, &msg, MSG_NOSIGNAL);
@@ -489,12 +569,13 @@ fail:
 }
 
 /*
- * One request and its reply on fd.  With wantfd NULL a descriptor in the
- * reply is closed.  The daemon's error comes back as errno.
+ * One request on fd, and its reply unless the type has none.  With wantfd
+ * NULL a descriptor in the reply is closed.  Returns 0; -1 with errno the
+ * daemon's error; -2 if the connection failed (errno EPIPE, ECONNRESET...).
  */
 static int
 relay_call(int fd, enum xp_type type, const uint8_t *pay, size_t len,
-    int sendfd, struct xp_reply *r, int *wantfd)
+    const int *fds, int nfd, struct xp_reply *r, int *wantfd)
 {
 	uint8_t	buf[XP_HDRLEN + 8 + XP_MAXEVENT];
 	int	got;
@@ -502,10 +583,15 @@ relay_call(int fd, enum xp_type type, const uint8_t *pay, size_t len,
 	xp_put_hdr(buf, type, (uint32_t)len);
 	if (len > 0)
 		memcpy(buf + XP_HDRLEN, pay, len);
-	if (relay_send(fd, buf, XP_HDRLEN + len, sendfd) == -1 ||
-	    relay_recv(fd, r, &got) == -1) {
+	if (relay_send(fd, buf, XP_HDRLEN + len, fds, nfd) == -1) {
 		relay_why_errno("talking to xptyd");
-		return -1;
+		return -2;
+	}
+	if (!xp_has_reply(type))
+		return 0;
+	if (relay_recv(fd, r, &got) == -1) {
+		relay_why_errno("talking to xptyd");
+		return -2;
 	}
 	if (r->err != 0) {
 		relay_close(got);
@@ -520,21 +606,6 @@ relay_call(int fd, enum xp_type type, const uint8_t *pay, size_t len,
 	return 0;
 }
 
-/* A one-shot control request on a fresh connection. */
-static int
-relay_ctl(enum xp_type type, const uint8_t *pay, size_t len, int sendfd,
-    struct xp_reply *r, int *wantfd)
-{
-	int	fd, rv;
-
-	if ((fd = relay_dial(1, 0)) == -1)
-		return -1;
-	fd = relay_high(fd);
-	rv = relay_call(fd, type, pay, len, sendfd, r, wantfd);
-	relay_close(fd);
-	return rv;
-}
-
 static uint64_t
 relay_ino(int fd)
 {
@@ -545,40 +616,200 @@ relay_ino(int fd)
 	return (uint64_t)st.st_ino;
 }
 
+/* ---- the control connection ---- */
+
+/*
+ * Take the control connection for this thread; -1 if another thread (or
+ * the code a signal handler interrupted) has it.  A lock word holding
+ * another pid was inherited from the parent at fork: nobody holds it here.
+ */
+static int
+ctl_acquire(pid_t me)
+{
+	pid_t	cur = 0;
+
+	if (atomic_compare_exchange_strong(&ctl_lock, &cur, me))
+		return 0;
+	if (cur != me && atomic_compare_exchange_strong(&ctl_lock, &cur, me))
+		return 0;
+	return -1;
+}
+
+static void
+ctl_release(void)
+{
+	atomic_store(&ctl_lock, 0);
+}
+
+/* Forget the control connection; close it if it is still ours. */
+static void
+ctl_drop(void)
+{
+	if (ctl_fd != -1) {
+		if (ctl_pid == getpid() || relay_ino(ctl_fd) == ctl_ino) {
+			xfd_set_private(ctl_fd, NULL);
+			relay_close(ctl_fd);
+		}
+		ctl_fd = -1;
+	}
+}
+
+/* This process's control connection (lock held), dialled if need be. */
+static int
+ctl_get(pid_t me, int may_start)
+{
+	int	fd;
+
+	if (ctl_fd != -1 && ctl_pid != me)
+		ctl_drop();		/* the parent's, inherited at fork */
+	if (ctl_fd != -1)
+		return ctl_fd;
+	if ((fd = relay_dial(1, may_start)) == -1)
+		return -1;
+	fd = relay_high(fd);
+	ctl_ino = relay_ino(fd);
+	ctl_pid = me;
+	ctl_fd = fd;
+	xfd_set_private(fd, &ctl_fd);
+	return fd;
+}
+
+/*
+ * A request on the control connection (or, if it is busy, on a one-shot
+ * connection), tried once more on a new connection if the old one failed.
+ * may_start: start the daemon if it is not running.  -1 with errno and
+ * relay_err set on failure.
+ */
+static int
+relay_req(enum xp_type type, const uint8_t *pay, size_t len, const int *fds,
+    int nfd, struct xp_reply *r, int *wantfd, int may_start)
+{
+	pid_t	me = getpid();
+	int	fd, rv = -2, tries;
+
+	for (tries = 0; tries < 2 && rv == -2; tries++) {
+		if (ctl_acquire(me) == 0) {
+			if ((fd = ctl_get(me, may_start)) == -1) {
+				ctl_release();
+				return -1;
+			}
+			if ((rv = relay_call(fd, type, pay, len, fds, nfd, r,
+			    wantfd)) == -2)
+				ctl_drop();
+			ctl_release();
+		} else {
+			if ((fd = relay_dial(1, may_start)) == -1)
+				return -1;
+			rv = relay_call(fd, type, pay, len, fds, nfd, r,
+			    wantfd);
+			relay_close(fd);
+		}
+	}
+	return rv == 0 ? 0 : -1;
+}
+
+/* ---- making data connections ---- */
+
+/*
+ * A socketpair for a data connection: sv[0] for the application (at the
+ * lowest free number, like open()), sv[1], close-on-exec, for the daemon,
+ * bound to an XP_MARK name that relay_identify recognises.
+ */
+static int
+relay_pair(int sv[2])
+{
+	struct sockaddr_un	sun;
+	socklen_t		len;
+	uint64_t		ino;
+	unsigned		n;
+	int			r;
+
+	if (syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    sv) == -1) {
+		relay_why_errno("socketpair");
+		return -1;
+	}
+	ino = relay_ino(sv[1]);
+	for (n = 0; n < 4; n++) {
+		len = xp_mark_addr(&sun, ino, n);
+		if ((r = (int)syscall(SYS_bind, sv[1], &sun, len)) == 0 ||
+		    errno != EADDRINUSE)
+			break;
+	}
+	(void)r;	/* unmarked, it still works; it is just not found */
+	return 0;
+}
+
+/* The application's end takes the descriptor flags asked for. */
+static int
+relay_app_flags(int fd, int cloexec, int nonblock)
+{
+	if ((!cloexec && xsys_fcntl(fd, F_SETFD, 0) == -1) ||
+	    (nonblock && xsys_fcntl(fd, F_SETFL, O_RDWR | O_NONBLOCK) == -1)) {
+		relay_why_errno("fcntl");
+		return -1;
+	}
+	return 0;
+}
+
+/* A host manager, dismantled (raw, no modules), high and close-on-exec. */
+static int
+relay_ptmx(int *ptyno)
+{
+	struct xp_kterm	kt;
+	int		fd;
+
+	fd = xsys_openat(AT_FDCWD, "/dev/ptmx",
+	    O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0);
+	if (fd == -1) {
+		relay_why_errno("/dev/ptmx");
+		return -1;
+	}
+	if (xsys_ioctl(fd, TIOCGPTN, ptyno) == -1 ||
+	    xsys_ioctl(fd, TCGETS, &kt) == -1) {
+		relay_why_errno("/dev/ptmx");
+		relay_close(fd);
+		return -1;
+	}
+	xp_kterm_dismantle(&kt);
+	if (xsys_ioctl(fd, TCSETS, &kt) == -1) {
+		relay_why_errno("TCSETS");
+		relay_close(fd);
+		return -1;
+	}
+	return relay_high(fd);
+}
+
 /* ---- the interface ---- */
 
 int
 relay_open(int oflag, int *hostfd, int *ptyno)
 {
 	struct xp_reply	r;
-	uint8_t		pay[12];
-	int		fd, hfd, tries;
+	uint8_t		pay[8];
+	int		hfd, sv[2], fds[2], n;
 
-	for (tries = 0; tries < 2; tries++) {
-		if ((fd = relay_dial((oflag & O_CLOEXEC) != 0, 1)) == -1)
-			return -1;
-		xp_put32(pay, (uint32_t)oflag);
-		xp_put64(pay + 4, relay_ino(fd));
-		if (relay_call(fd, XP_OPEN, pay, sizeof pay, -1, &r,
-		    &hfd) == 0 && hfd != -1)
-			break;
-		relay_close(fd);
-		if (errno != ECONNRESET && errno != EPIPE)
-			return -1;	/* a daemon leaving: try once more */
-		fd = -1;
-	}
-	if (fd == -1)
+	if ((hfd = relay_ptmx(&n)) == -1)
 		return -1;
-	if ((oflag & O_NONBLOCK) &&
-	    xsys_fcntl(fd, F_SETFL, O_RDWR | O_NONBLOCK) == -1) {
-		relay_why_errno("fcntl");
+	if (relay_pair(sv) == -1) {
 		relay_close(hfd);
-		relay_close(fd);
 		return -1;
 	}
-	*hostfd = relay_high(hfd);
-	*ptyno = r.ptyno;
-	return fd;
+	xp_put64(pay, relay_ino(sv[0]));
+	fds[0] = sv[1];
+	fds[1] = hfd;
+	if (relay_req(XP_ADOPT, pay, sizeof pay, fds, 2, &r, NULL, 1) == -1 ||
+	    relay_app_flags(sv[0], (oflag & O_CLOEXEC) != 0,
+	    (oflag & O_NONBLOCK) != 0) == -1) {
+		relay_close(sv[0]);
+		relay_close(sv[1]);
+		relay_close(hfd);
+		return -1;
+	}
+	relay_close(sv[1]);	/* the daemon has it now */
+	*hostfd = hfd;
+	*ptyno = n;
+	return sv[0];
 }
 
 int
@@ -586,37 +817,36 @@ relay_reattach(int fd, struct xstream *xs)
 {
 	struct xp_reply	r;
 	uint8_t		pay[8];
-	int		nfd, fl, fdfl, rv;
+	int		sv[2], fds[2], fl, fdfl, rv;
 
 	(void)xs;
 	if ((fl = xsys_fcntl(fd, F_GETFL, 0)) == -1 ||
 	    (fdfl = xsys_fcntl(fd, F_GETFD, 0)) == -1)
 		return -1;
-	if ((nfd = relay_dial(1, 0)) == -1)
+	if (relay_pair(sv) == -1)
 		return -1;
-	xp_put64(pay, relay_ino(nfd));
-	if (relay_call(nfd, XP_ATTACH, pay, sizeof pay, fd, &r, NULL) == -1) {
-		relay_close(nfd);
+	xp_put64(pay, relay_ino(sv[0]));
+	fds[0] = fd;
+	fds[1] = sv[1];
+	rv = relay_req(XP_ATTACH, pay, sizeof pay, fds, 2, &r, NULL, 0);
+	relay_close(sv[1]);
+	if (rv == -1 || relay_app_flags(sv[0], 1, (fl & O_NONBLOCK) != 0) ==
+	    -1) {
+		relay_close(sv[0]);
 		return -1;
 	}
-	if ((fl & O_NONBLOCK) &&
-	    xsys_fcntl(nfd, F_SETFL, O_RDWR | O_NONBLOCK) == -1) {
-		relay_close(nfd);
-		return -1;
-	}
-	rv = xsys_dup3(nfd, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
-	relay_close(nfd);
+	rv = xsys_dup3(sv[0], fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
+	relay_close(sv[0]);
 	return rv == -1 ? -1 : 0;
 }
 
 /*
  * Cheap for ordinary descriptors: one fstat; sockets also getpeername;
- * only a socket connected to our daemon's path costs a request.
+ * only a socket whose peer carries the XP_MARK name costs a request.
  */
 int
 relay_identify(int fd, int *hostfd, int *ptyno)
 {
-	char			dir[XP_PATHMAX], sock[XP_PATHMAX];
 	struct sockaddr_un	sun;
 	socklen_t		len = sizeof sun;
 	struct stat		st;
@@ -629,13 +859,9 @@ relay_identify(int fd, int *hostfd, int *ptyno)
 		goto notours;
 	memset(&sun, 0, sizeof sun);
 	if (syscall(SYS_getpeername, fd, &sun, &len) == -1 ||
-	    sun.sun_family != AF_UNIX)
+	    !xp_is_mark(&sun, len))
 		goto notours;
-	if (relay_paths(dir, sock, NULL) == -1 ||
-	    len <= offsetof(struct sockaddr_un, sun_path) ||
-	    strncmp(sun.sun_path, sock, sizeof sun.sun_path) != 0)
-		goto notours;
-	if (relay_ctl(XP_IDENTIFY, NULL, 0, fd, &r, &hfd) == -1)
+	if (relay_req(XP_IDENTIFY, NULL, 0, &fd, 1, &r, &hfd, 0) == -1)
 		return -1;
 	if (hfd == -1) {
 		errno = EPROTO;
@@ -657,7 +883,7 @@ relay_zero_write(int ptyno, int subsidfd)
 	uint8_t		pay[4];
 
 	xp_put32(pay, (uint32_t)ptyno);
-	return relay_ctl(XP_ZERO, pay, sizeof pay, subsidfd, &r, NULL);
+	return relay_req(XP_ZERO, pay, sizeof pay, &subsidfd, 1, &r, NULL, 0);
 }
 
 int
@@ -677,7 +903,7 @@ relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 	pay[4] = (uint8_t)mtype;
 	if (len > 0)
 		memcpy(pay + 8, payload, len);
-	return relay_ctl(XP_EVENT, pay, 8 + len, subsidfd, &r, NULL);
+	return relay_req(XP_EVENT, pay, 8 + len, &subsidfd, 1, &r, NULL, 0);
 }
 
 int
@@ -687,7 +913,7 @@ relay_set_pckt(int fd, int on)
 	uint8_t		pay[4];
 
 	xp_put32(pay, on ? 1 : 0);
-	return relay_ctl(XP_PCKT, pay, sizeof pay, fd, &r, NULL);
+	return relay_req(XP_PCKT, pay, sizeof pay, &fd, 1, &r, NULL, 0);
 }
 
 /*
@@ -732,7 +958,7 @@ relay_sync_close(int ptyno)
 	uint8_t		pay[4];
 
 	xp_put32(pay, (uint32_t)ptyno);
-	if (relay_ctl(XP_SYNC, pay, sizeof pay, -1, &r, NULL) == -1)
+	if (relay_req(XP_SYNC, pay, sizeof pay, NULL, 0, &r, NULL, 0) == -1)
 		return -1;
 	return r.aux != 0;
 }
@@ -742,10 +968,10 @@ relay_status(int *pid, int *nptys, int *nconns)
 {
 	struct xp_reply	r;
 
-	if (relay_ctl(XP_STATUS, NULL, 0, -1, &r, NULL) == -1)
+	if (relay_req(XP_STATUS, NULL, 0, NULL, 0, &r, NULL, 0) == -1)
 		return -1;
 	*pid = r.ptyno;
 	*nptys = (int)r.aux;
-	*nconns = (int)r.aux2 - 1;	/* not counting this request's */
+	*nconns = (int)r.aux2 - 1;	/* not counting our control connection */
 	return 0;
 }

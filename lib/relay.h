@@ -4,7 +4,7 @@
  * Include this from internal.h (or in place of its relay block).  The
  * raw system calls relay.c needs from sys.c are repeated here with the
  * same prototypes, so relay.c compiles on its own (tests/relay build it
- * with a stub of them).
+ * with a stub of them), and so is fdtable.c's xfd_set_private().
  */
 #ifndef XPTY_RELAY_H
 #define XPTY_RELAY_H
@@ -45,5 +45,8 @@ int	xsys_dup3(int, int, int);
 int	xsys_fstat(int, struct stat *);
 int	xsys_ioctl(int, unsigned long, void *);
 ssize_t	xsys_write(int, const void *, size_t);
+
+/* From fdtable.c (same prototype as internal.h). */
+void	xfd_set_private(int fd, int *owner);
 
 #endif /* XPTY_RELAY_H */

@@ -50,9 +50,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(m.pay + m.len <= buf + have);
 			check(xp_len_ok(m.type, m.len));
 			(void)xp_is_request(m.type);
-			(void)xp_wants_fd(m.type);
-			if (m.type == XP_OPEN)
-				(void)xp_get64(m.pay + 4);
+			check(xp_wants_fds(m.type) <= XP_MAXFDS);
+			(void)xp_has_reply(m.type);
+			if (m.type == XP_ADOPT || m.type == XP_ATTACH)
+				(void)xp_get64(m.pay);
 			if (m.type == XP_EVENT)
 				(void)xp_frame_type_ok(m.pay[4]);
 			memmove(buf, buf + n, have - (size_t)n);

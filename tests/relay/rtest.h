@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "relay.h"
+#include "proto.h"
 #include "tap.h"
 
 struct rpty {
@@ -158,9 +159,9 @@ rt_cleanup(void)
 			usleep(10000);
 	}
 	if (dir != NULL && strncmp(dir, "/tmp/xpty-", 10) == 0) {
-		snprintf(p, sizeof p, "%s/xptyd.v1.lock", dir);
+		snprintf(p, sizeof p, "%s/" XP_SOCKNAME ".lock", dir);
 		unlink(p);
-		snprintf(p, sizeof p, "%s/xptyd.v1", dir);
+		snprintf(p, sizeof p, "%s/" XP_SOCKNAME, dir);
 		unlink(p);
 		rmdir(dir);
 	}

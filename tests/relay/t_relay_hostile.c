@@ -79,17 +79,39 @@ expect_close(const char *what, const void *buf, size_t len, const int *fds,
 
 /* Send a request; expect a reply with this error. */
 static void
-expect_err(const char *what, const void *buf, size_t len, int sfd, int err)
+expect_err(const char *what, const void *buf, size_t len, const int *fds,
+    int nfd, int err)
 {
 	uint8_t		r[XP_REPLYLEN];
 	struct xp_reply	rep;
 	int		fd = raw_connect();
 
-	ok(fd >= 0 && send_fds(fd, buf, len, &sfd, sfd >= 0) == 0 &&
+	ok(fd >= 0 && send_fds(fd, buf, len, fds, nfd) == 0 &&
 	    rt_readn(fd, r, sizeof r, 2000) == sizeof r &&
 	    xp_get_reply(r, &rep) == 0 && rep.err == err,
 	    "%s: refused with %s", what, strerror(err));
 	close(fd);
+}
+
+/*
+ * ADOPT with a socket and something that is not a host manager: no reply,
+ * the socket's far end is closed (our end reads end of file), no pty.
+ */
+static int
+adopt_refused(const uint8_t *m, int mine, int theirs, int notpty)
+{
+	int	fd = raw_connect(), two[2] = { theirs, notpty };
+	int	pid, np, nc, np0, eof;
+	char	b;
+
+	if (fd < 0 || relay_status(&pid, &np0, &nc) == -1 ||
+	    send_fds(fd, m, XP_HDRLEN + 8, two, 2) == -1)
+		return 0;
+	close(theirs);
+	eof = rt_readable(mine, 1000) && read(mine, &b, 1) == 0;
+	ok(!rt_readable(fd, 100), "ADOPT: no reply");
+	close(fd);
+	return eof && relay_status(&pid, &np, &nc) == 0 && np == np0;
 }
 
 static int
@@ -138,11 +160,11 @@ main(void)
 	for (i = 0; i < (int)sizeof junk; i++)
 		junk[i] = (uint8_t)(i * 7 + 3);
 	expect_close("garbage", junk, sizeof junk, NULL, 0);
-	xp_put_hdr(m, XP_OPEN, 0xffffffffu);
+	xp_put_hdr(m, XP_ADOPT, 0xffffffffu);
 	expect_close("huge length", m, XP_HDRLEN, NULL, 0);
 	xp_put_hdr(m, XP_EVENT, XP_MAXPAYLOAD + 1);
 	expect_close("oversized event", m, XP_HDRLEN, NULL, 0);
-	xp_put_hdr(m, XP_OPEN, 3);
+	xp_put_hdr(m, XP_ADOPT, 3);
 	expect_close("wrong length for the type", m, XP_HDRLEN + 3, NULL, 0);
 	xp_put_hdr(m, 99, 0);
 	expect_close("unknown type", m, XP_HDRLEN, NULL, 0);
@@ -152,9 +174,29 @@ main(void)
 	xp_put_hdr(m, XP_REPLY, XP_REPLYPAY);
 	expect_close("a reply sent as a request", m, XP_REPLYLEN, NULL, 0);
 	xp_put_hdr(m, XP_ATTACH, 8);
-	expect_close("ATTACH without its descriptor", m, XP_HDRLEN + 8, NULL, 0);
+	expect_close("ATTACH without its descriptors", m, XP_HDRLEN + 8, NULL, 0);
 	for (i = 0; i < 5; i++)
 		fds[i] = open("/dev/null", O_RDONLY);
+	xp_put_hdr(m, XP_ADOPT, 8);
+	expect_close("ADOPT with one descriptor", m, XP_HDRLEN + 8, fds, 1);
+	expect_close("ADOPT of /dev/null for a socket", m, XP_HDRLEN + 8, fds,
+	    2);
+	{
+		int	sv[2], two[2];
+
+		socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+		xp_put64(m + XP_HDRLEN, 12345);
+		ok(adopt_refused(m, sv[0], sv[1], fds[0]), "ADOPT of /dev/null "
+		    "for a host manager: the socket is closed, nothing adopted");
+		close(sv[0]);
+		socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+		two[0] = fds[0];
+		two[1] = sv[0];
+		xp_put_hdr(m, XP_ATTACH, 8);
+		expect_err("ATTACH to a socket that is not relayed", m,
+		    XP_HDRLEN + 8, two, 2, ENOENT);
+		close(sv[0]);
+	}
 	xp_put_hdr(m, XP_STATUS, 0);
 	expect_close("descriptors on a request that takes none", m, XP_HDRLEN,
 	    fds, 1);
@@ -166,7 +208,7 @@ main(void)
 	{
 		int	fd = raw_connect();
 
-		xp_put_hdr(m, XP_OPEN, 12);
+		xp_put_hdr(m, XP_ADOPT, 8);
 		write(fd, m, 5);	/* truncated header, then silence */
 		check_alive(&p, s, "while a client sits on a truncated header");
 		close(fd);
@@ -175,19 +217,19 @@ main(void)
 		close(fd);
 	}
 	xp_put_hdr(m, XP_IDENTIFY, 0);
-	expect_err("IDENTIFY of /dev/null", m, XP_HDRLEN, fds[0], ENOENT);
+	expect_err("IDENTIFY of /dev/null", m, XP_HDRLEN, fds, 1, ENOENT);
 	xp_put_hdr(m, XP_ZERO, 4);
 	xp_put32(m + XP_HDRLEN, (uint32_t)p.ptyno);
-	expect_err("ZERO with a foreign descriptor", m, XP_HDRLEN + 4, fds[0],
+	expect_err("ZERO with a foreign descriptor", m, XP_HDRLEN + 4, fds, 1,
 	    EPERM);
 	xp_put32(m + XP_HDRLEN, 999999);
-	expect_err("ZERO for a pty that is not there", m, XP_HDRLEN + 4, s,
+	expect_err("ZERO for a pty that is not there", m, XP_HDRLEN + 4, &s, 1,
 	    ENOENT);
 	xp_put_hdr(m, XP_EVENT, 8);
 	xp_put32(m + XP_HDRLEN, (uint32_t)p.ptyno);
 	memset(m + XP_HDRLEN + 4, 0, 4);
 	m[XP_HDRLEN + 4] = 0x42;
-	expect_err("EVENT of an unknown message type", m, XP_HDRLEN + 8, s,
+	expect_err("EVENT of an unknown message type", m, XP_HDRLEN + 8, &s, 1,
 	    EINVAL);
 	for (i = 0; i < 5; i++)
 		close(fds[i]);

@@ -50,18 +50,14 @@ count_daemons(const char *dir)
 static void
 test_concurrent(void)
 {
-	int	go[2], hold[2], res[2], i, pid, np, nc, first = -1, same = 1;
+	int	go[2], res[2], hold[2], i, pid, np, nc, first = -1, same = 1;
 	int	good = 0;
 	pid_t	kids[NSTART];
 	char	c;
 
-	/*
-	 * go: one byte each to start together; hold: end of file releases
-	 * them (a separate pipe, or a fast child would eat another's byte).
-	 */
 	pipe(go);
-	pipe(hold);
 	pipe(res);
+	pipe(hold);
 	for (i = 0; i < NSTART; i++) {
 		if ((kids[i] = fork()) == 0) {
 			struct rpty	p;
@@ -74,7 +70,7 @@ test_concurrent(void)
 			    relay_status(&pid, &np, &nc) == 0)
 				r = pid;
 			write(res[1], &r, sizeof r);
-			read(hold[0], &c, 1);	/* hold the pty until EOF */
+			read(hold[0], &c, 1);	/* hold the pty until told */
 			_exit(0);
 		}
 	}
@@ -133,7 +129,7 @@ test_stale(void)
 	/* a socket file nobody listens on */
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s/xptyd.v1",
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s/" XP_SOCKNAME,
 	    getenv("XPTY_RUNDIR"));
 	if (relay_status(&pid, &np, &nc) == 0) {
 		kill(pid, SIGKILL);
