@@ -277,3 +277,13 @@ stream_after_set(int fd, struct xstream *xs, unsigned long req,
 out:
 	errno = saved;
 }
+
+/* Wait until xptyd has handled what already happened on pty ptyno. */
+void
+relay_barrier(int ptyno)
+{
+	int saved = errno;
+
+	(void)relay_sync_close(ptyno);
+	errno = saved;
+}

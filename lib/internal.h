@@ -236,6 +236,7 @@ int	relay_reattach(int fd, struct xstream *);
 int	relay_identify(int fd, int *hostfd, int *ptyno);
 int	relay_set_pckt(int fd, int on);
 int	relay_sync_close(int ptyno);	/* after the last manager close */
+void	relay_barrier(int ptyno);	/* xptyd has seen what happened */
 int	relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 	    size_t len);
 

@@ -64,6 +64,12 @@ pt_mark_xpg4(int fd, struct xstream *xs)
 	struct xstate xst;
 	int cfd = stream_ctlfd(fd, xs);
 
+	/*
+	 * Relay: xptyd dismantles the stream when it sees the subsidiary's
+	 * last close; let it see one that came before this mark.
+	 */
+	if (xs->kind == XK_MANAGER && xs->engine == XE_RELAY)
+		(void)relay_sync_close(xs->ptyno);
 	if (xstate_get(cfd, &xst) == -1)
 		return -1;
 	if (xs->kind == XK_MANAGER) {

@@ -32,6 +32,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pty.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -314,6 +315,29 @@ subsid_adopt(int fd, int ptyno)
 	return fd;
 }
 
+/*
+ * Can this process tell that pty ptyno has no last close that xptyd may
+ * not have handled yet?  Only if it holds the manager: the host manager
+ * shows POLLHUP from a subsidiary's last close until the next open.
+ */
+static int
+no_pending_close(int ptyno)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	struct xstream *xs;
+	int fd, hi = xfd_highest();
+
+	for (fd = 0; fd <= hi && fd < 1024; fd++) {
+		xs = xfd_lookup(fd);
+		if (xs == NULL || xs->kind != XK_MANAGER || xs->ptyno != ptyno ||
+		    xs->hostfd < 0)
+			continue;
+		pfd.fd = xs->hostfd;
+		return syscall(SYS_poll, &pfd, 1, 0) == 0;
+	}
+	return 0;
+}
+
 enum open_kind { OK_OPEN, OK_OPEN64, OK_OPENAT, OK_OPENAT64 };
 
 static int
@@ -351,6 +375,14 @@ open_hook(enum open_kind k, int dirfd, const char *path, int flags, mode_t mode)
 		if (host_is_ptmx_path(path))
 			return manager_open(flags);
 		if ((ptyno = host_path_ptyno(path)) >= 0) {
+			/*
+			 * STREAMS dismantles the stream inside the last close;
+			 * xptyd does it when it notices.  Let it notice a close
+			 * that came before this open, or it could undo what the
+			 * new opener pushes.  (Without a daemon: fails at once.)
+			 */
+			if (relay_wanted() && !no_pending_close(ptyno))
+				relay_barrier(ptyno);
 			fd = next_open(k, dirfd, path, flags, mode);
 			if (fd == -1 && errno == EIO) {
 				errno = EAGAIN;		/* locked: illumos's errno */
