@@ -13,6 +13,9 @@
  * the application (lib/relay.c: so that the application sees no SIGCHLD);
  * main() sets the mask and all dispositions back to the defaults.
  *
+ * Under systemd (xptyd.socket and xptyd.service, user units) the socket
+ * comes ready-made by activation instead; see activated_socket().
+ *
  * The daemon exits when it has served no pty for XPTY_IDLE seconds
  * (default 5) and no connection has a request under way (idle control
  * connections, which every client process keeps, do not count).  To exit
@@ -129,6 +132,39 @@ already_running(const char *path)
 	ok = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
 	close(fd);
 	return ok;
+}
+
+/*
+ * systemd socket activation (xptyd.socket): the listening socket arrives
+ * as descriptor 3 with LISTEN_PID naming us and LISTEN_FDS=1.  systemd
+ * owns the socket then: xptyd neither takes the start lock nor removes the
+ * socket, and leaving when idle is enough, since the next connection
+ * starts it again.  Returns the descriptor or -1.
+ */
+#define SD_LISTEN_FDS_START	3
+
+static int
+activated_socket(void)
+{
+	const char	*pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
+	const char	*errstr;
+	int		 type;
+	socklen_t	 len = sizeof type;
+
+	if (pid == NULL || n == NULL ||
+	    strtonum(pid, 1, INT_MAX, &errstr) != getpid() ||
+	    strtonum(n, 1, 1, &errstr) != 1)
+		return -1;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (getsockopt(SD_LISTEN_FDS_START, SOL_SOCKET, SO_TYPE, &type,
+	    &len) == -1 || type != SOCK_STREAM)
+		return -1;
+	if (fcntl(SD_LISTEN_FDS_START, F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(SD_LISTEN_FDS_START, F_SETFL, O_RDWR | O_NONBLOCK) == -1)
+		return -1;
+	return SD_LISTEN_FDS_START;
 }
 
 /* By hand: take the start lock ourselves; returns its descriptor. */
@@ -401,22 +437,27 @@ main(int argc, char **argv)
 		usage();
 	if ((e = getenv("XPTY_IDLE")) != NULL)
 		idle_secs = (int)strtonum(e, 0, 86400, &errstr);
-	close_inherited(lockfd);
+	if ((lfd = activated_socket()) != -1)
+		fg = 1;		/* systemd supervises us */
+	close_inherited(lfd != -1 ? lfd : lockfd);
 	default_signals();
 	log_open(1, xdebug);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	raise_nofile();
 	setup_paths(sflag);
-	if (lockfd == -1)
-		lockfd = take_lock();
-	if ((lfd = listen_on_path()) == -1)
-		fatal("%s", sock_path);
+	if (lfd == -1) {
+		if (lockfd == -1)
+			lockfd = take_lock();
+		if ((lfd = listen_on_path()) == -1)
+			fatal("%s", sock_path);
+	}
 	if (!fg) {
 		daemonize();
 		log_open(0, xdebug);
 	}
-	close(lockfd);		/* releases the start lock */
+	if (lockfd != -1)
+		close(lockfd);	/* releases the start lock */
 	setup_loop();
 	pty_inotify_init();
 	server_start(lfd);
