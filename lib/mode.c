@@ -12,8 +12,10 @@
  * the library loaded.
  *
  * State: one int, read on every slow-path call; written by the
- * constructor and xpty_setmode() (a plain store: changing the mode while
- * other threads open ptys gives each call one mode or the other).
+ * constructor and xpty_setmode().  It is atomic with relaxed ordering: no
+ * other memory is published through it, and changing the mode while other
+ * threads open ptys gives each call one mode or the other (a plain int
+ * would make that a data race, undefined behaviour in C11).
  */
 #include "config.h"
 
@@ -27,7 +29,7 @@
 #include "xpty.h"
 #include "internal.h"
 
-static int current_mode = XPTY_SVR4;
+static _Atomic(int) current_mode = XPTY_SVR4;
 static int engine_direct;
 static int scope_image;		/* XPTY_SCOPE=image was set for this image */	/* XPTY_ENGINE=direct: no relay daemon */
 
@@ -88,7 +90,8 @@ xpty_mode_init(void)
 
 	const char *engine = getenv("XPTY_ENGINE");
 
-	current_mode = mode_parse(getenv("XPTY_MODE"), XPTY_SVR4);
+	atomic_store_explicit(&current_mode,
+	    mode_parse(getenv("XPTY_MODE"), XPTY_SVR4), memory_order_relaxed);
 	engine_direct = engine != NULL && strcmp(engine, "direct") == 0;
 	scope = getenv("XPTY_SCOPE");
 	scope_image = scope != NULL && strcmp(scope, "image") == 0;
@@ -117,32 +120,30 @@ xpty_mode_scope_done(void)
 int
 relay_wanted(void)
 {
-	return current_mode != XPTY_NATIVE && !engine_direct;
+	return xpty_mode_current() != XPTY_NATIVE && !engine_direct;
 }
 
 int
 xpty_mode_current(void)
 {
-	return current_mode;
+	return atomic_load_explicit(&current_mode, memory_order_relaxed);
 }
 
 XPTY_EXPORT int
 xpty_setmode(int mode)
 {
-	int old = current_mode;
-
 	if (mode != XPTY_NATIVE && mode != XPTY_SVR4 && mode != XPTY_XPG4V2) {
 		errno = EINVAL;
 		return -1;
 	}
-	current_mode = mode;
-	return old;
+	return atomic_exchange_explicit(&current_mode, mode,
+	    memory_order_relaxed);
 }
 
 XPTY_EXPORT int
 xpty_getmode(void)
 {
-	return current_mode;
+	return xpty_mode_current();
 }
 
 XPTY_EXPORT const char *
