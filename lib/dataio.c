@@ -20,7 +20,8 @@
  * message when the stream is bare or XPG4v2 (ptem drops them otherwise);
  * only the relay can carry that (relay_zero_write()).
  *
- * State: eofstate in the manager's struct xstream.
+ * State: eofstate in the manager's struct xstream, atomic (relaxed): one
+ * thread may read the manager while another asks I_NREAD of it.
  */
 #include "config.h"
 
@@ -100,13 +101,17 @@ direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	for (;;) {
 		r = syscall(SYS_readv, fd, iov, iovcnt);
 		if (r > 0) {
-			xs->eofstate = XEOF_NONE;
+			if (atomic_load_explicit(&xs->eofstate,
+			    memory_order_relaxed) != XEOF_NONE)
+				atomic_store_explicit(&xs->eofstate, XEOF_NONE,
+				    memory_order_relaxed);
 			return r;
 		}
 		if (r == 0 || errno != EIO)
 			return r;
-		if (xs->eofstate != XEOF_DONE) {
-			xs->eofstate = XEOF_DONE;
+		/* one reader, whichever thread, gets the zero-length message */
+		if (atomic_exchange_explicit(&xs->eofstate, XEOF_DONE,
+		    memory_order_relaxed) != XEOF_DONE) {
 			stream_dismantle(fd);
 			XTRACE(fd, "read: zero-length message (last subsidiary close)",
 			    -1, 0, "host said EIO");
@@ -120,7 +125,8 @@ direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 		if (wait_reopen(fd, xs->ptyno) == -1)
 			return -1;
 		/* a new open: its last close is a new zero-length message */
-		xs->eofstate = XEOF_NONE;
+		atomic_store_explicit(&xs->eofstate, XEOF_NONE,
+		    memory_order_relaxed);
 	}
 }
 

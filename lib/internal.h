@@ -123,7 +123,7 @@ struct xstream {
 	int		wropt;		/* I_SWROPT write options */
 	int		pktstatus;	/* pckt, direct: TIOCPKT bits not yet reported */
 	uint32_t	frame_left;	/* pckt, relay: unread rest of a message */
-	int		eofstate;	/* manager: XEOF_* below */
+	_Atomic(int)	eofstate;	/* manager: XEOF_* below (relaxed) */
 	int		nmods;		/* manager side: modules pushed (pckt) */
 	char		mods[XPTY_MAXMODS][8 + 1];
 };

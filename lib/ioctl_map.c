@@ -129,7 +129,8 @@ eof_pending(int fd, const struct xstream *xs)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
 
-	if (xs->kind != XK_MANAGER || xs->eofstate == XEOF_DONE)
+	if (xs->kind != XK_MANAGER ||
+	    atomic_load_explicit(&xs->eofstate, memory_order_relaxed) == XEOF_DONE)
 		return 0;
 	if (syscall(SYS_poll, &pfd, 1, 0) != 1)
 		return 0;
