@@ -241,9 +241,15 @@ stream_list(int fd, struct xstream *xs, void *uarg)
 	if (sl.sl_nmods < n)
 		n = sl.sl_nmods;
 	for (i = 0; i < n; i++) {
+		/*
+		 * The caller's address as an integer: &sl_modlist[i] on a
+		 * NULL or wrapping pointer is undefined behaviour, not EFAULT.
+		 */
+		uintptr_t at = (uintptr_t)sl.sl_modlist + (uintptr_t)i * sizeof(ml);
+
 		memset(&ml, 0, sizeof(ml));
 		xpty_strlcpy(ml.l_name, names[i], sizeof(ml.l_name));
-		if (xpty_user_copyout(&sl.sl_modlist[i], &ml, sizeof(ml)) == -1)
+		if (xpty_user_copyout((void *)at, &ml, sizeof(ml)) == -1)
 			return -1;
 	}
 	sl.sl_nmods = n;

@@ -173,6 +173,15 @@ check_bad_names(void)
 	errno = 0;
 	ok(ioctl(s, I_LIST, &sl) == -1 && errno == EFAULT,
 	    "I_LIST with an unmapped sl_modlist: EFAULT");
+	/* found by tests/fuzz_ioctl.c: indexing these was undefined */
+	sl.sl_modlist = NULL;
+	errno = 0;
+	ok(ioctl(s, I_LIST, &sl) == -1 && errno == EFAULT,
+	    "I_LIST with a NULL sl_modlist: EFAULT");
+	sl.sl_modlist = (struct str_mlist *)~(uintptr_t)0;
+	errno = 0;
+	ok(ioctl(s, I_LIST, &sl) == -1 && errno == EFAULT,
+	    "I_LIST with an sl_modlist at the top of the address space: EFAULT");
 	is_int(ioctl(s, I_PUSH, "ptem"), 0, "push ptem");
 	errno = 0;
 	ok(ioctl(s, I_LOOK, NULL) == -1 && errno == EFAULT, "I_LOOK NULL buffer: EFAULT");
