@@ -151,7 +151,7 @@ relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 			 */
 			xfd_set_private(xs->hostfd, NULL);
 			xsys_close(xs->hostfd);
-			xs->hostfd = -1;
+			XS_STORE(xs->hostfd, -1);
 		}
 		errno = saved;
 	}

@@ -234,7 +234,7 @@ xfd_private_evict(int fd)
 		return -1;
 	xfd_set_private(fd, NULL);
 	xfd_set_private(nfd, owner);
-	*owner = nfd;
+	XS_STORE(*owner, nfd);	/* owner may be an xstream's hostfd */
 	xsys_close(fd);
 	return 0;
 }
@@ -295,10 +295,11 @@ xstream_new(enum xpty_kind kind, int ptyno)
 		errno = ENOMEM;
 		return NULL;
 	}
-	memset(xs, 0, sizeof(*xs));
-	xs->kind = kind;
-	xs->ptyno = ptyno;
-	xs->hostfd = -1;
+	atomic_store_explicit(&xs->refs, 0, memory_order_relaxed);
+	XS_STORE(xs->kind, kind);
+	XS_STORE(xs->ptyno, ptyno);
+	XS_STORE(xs->hostfd, -1);
+	memset(&xs->engine, 0, sizeof(*xs) - offsetof(struct xstream, engine));
 	xs->rdopt = RNORM | RPROTNORM;
 	return xs;
 }
@@ -313,7 +314,7 @@ xstream_release(struct xstream *xs)
 	if (xs->hostfd >= 0) {
 		xfd_set_private(xs->hostfd, NULL);
 		xsys_close(xs->hostfd);
-		xs->hostfd = -1;
+		XS_STORE(xs->hostfd, -1);
 	}
 	free_list_lock(&saved);
 	xs->next_free = free_list;

@@ -114,10 +114,17 @@ enum xpty_engine {
 struct xstream {
 	_Atomic(int)	refs;		/* descriptors in this process */
 	struct xstream	*next_free;	/* fdtable.c free list */
+	/*
+	 * kind, ptyno and hostfd are also read by scans of the whole table
+	 * (no_pending_close()), which may meet an xstream another thread is
+	 * releasing or reusing: stale but mapped memory, read and written
+	 * with XS_LOAD/XS_STORE (relaxed atomics) so that is not a data race.
+	 * xstream_new() clears the fields from engine on.
+	 */
 	enum xpty_kind	kind;
-	enum xpty_engine engine;
 	int		ptyno;		/* N of /dev/pts/N */
 	int		hostfd;		/* relay: private host manager fd, else -1 */
+	enum xpty_engine engine;
 	int		rdopt;		/* I_SRDOPT read options */
 	int		sigevents;	/* I_SETSIG events */
 	int		wropt;		/* I_SWROPT write options */
@@ -130,6 +137,9 @@ struct xstream {
 #define XEOF_NONE	0	/* subsidiary open or never opened */
 #define XEOF_PENDING	1	/* last close seen, 0 not yet returned */
 #define XEOF_DONE	2	/* 0 returned; reads block until reopen */
+
+#define XS_LOAD(field)		__atomic_load_n(&(field), __ATOMIC_RELAXED)
+#define XS_STORE(field, v)	__atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
 
 struct xstream	*xstream_new(enum xpty_kind, int ptyno);
 void		 xstream_release(struct xstream *);

@@ -96,7 +96,7 @@ manager_open(int flags)
 	}
 	xs->engine = hostfd >= 0 ? XE_RELAY : XE_DIRECT;
 	if (hostfd >= 0) {
-		xs->hostfd = hostfd;
+		XS_STORE(xs->hostfd, hostfd);
 		xfd_set_private(hostfd, &xs->hostfd);
 	}
 	xfd_attach(fd, xs);
@@ -328,11 +328,11 @@ no_pending_close(int ptyno)
 	int fd, hi = xfd_highest();
 
 	for (fd = 0; fd <= hi && fd < 1024; fd++) {
+		/* other threads' xstreams: see struct xstream */
 		xs = xfd_lookup(fd);
-		if (xs == NULL || xs->kind != XK_MANAGER || xs->ptyno != ptyno ||
-		    xs->hostfd < 0)
+		if (xs == NULL || XS_LOAD(xs->kind) != XK_MANAGER ||
+		    XS_LOAD(xs->ptyno) != ptyno || (pfd.fd = XS_LOAD(xs->hostfd)) < 0)
 			continue;
-		pfd.fd = xs->hostfd;
 		return syscall(SYS_poll, &pfd, 1, 0) == 0;
 	}
 	return 0;
@@ -900,7 +900,7 @@ rediscover_fd(int fd)
 	}
 	if (hostfd >= 0) {
 		xs->engine = XE_RELAY;
-		xs->hostfd = hostfd;
+		XS_STORE(xs->hostfd, hostfd);
 		xfd_set_private(hostfd, &xs->hostfd);
 	}
 	xfd_attach(fd, xs);
