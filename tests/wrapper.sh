@@ -90,6 +90,10 @@ ok $? "--help prints the options and exits 0"
 [ $? -eq 125 ]; ok $? "no command exits 125"
 
 # --- the environment CMD gets ---
+# The old entry: libc, or under AddressSanitizer its runtime (a sanitized
+# wrapper crashes at start when anything else is preloaded ahead of it).
+ASANRT=$(ldd "$XPTY" 2>/dev/null | awk '/libasan/ {print $3}')
+[ -n "$ASANRT" ] && LIBC=$ASANRT
 if [ -n "$LIBC" ]; then
 	env=$(LD_PRELOAD=$LIBC "$XPTY" env 2>/dev/null)
 	echo "$env" | grep -qxF "LD_PRELOAD=$LIBC:$LIB"
