@@ -46,6 +46,12 @@
 #define NEXT(name) \
 	(xpty_next.name != NULL ? xpty_next.name : (xpty_resolve(), xpty_next.name))
 
+/* Look up once the next definition of a name not in xpty_next. */
+#define LOOKUP_NEXT(cache, name) do {					\
+	if ((cache) == NULL)						\
+		(cache) = (__typeof__(cache))dlsym_next(name);		\
+} while (0)
+
 static int
 svr4_active(void)
 {
@@ -112,8 +118,7 @@ posix_openpt(int flags)
 	static int (*next)(int);
 
 	if (!svr4_active()) {
-		if (next == NULL)
-			next = (int (*)(int))dlsym_next("posix_openpt");
+		LOOKUP_NEXT(next, "posix_openpt");
 		return next(flags);
 	}
 	if ((flags & O_ACCMODE) != O_RDWR) {
@@ -160,13 +165,12 @@ grantpt(int fd)
 {
 	static int (*next)(int);
 	struct xstream *xs;
+	int rv;
 
 	if (!svr4_active() || is_native_manager(fd)) {
-		if (next == NULL)
-			next = (int (*)(int))dlsym_next("grantpt");
+		LOOKUP_NEXT(next, "grantpt");
 		return next(fd);
 	}
-	int rv;
 
 	if ((xs = manager_of(fd)) == NULL) {
 		XTRACE(fd, "grantpt", -1, -1, NULL);
@@ -182,13 +186,12 @@ unlockpt(int fd)
 {
 	static int (*next)(int);
 	struct xstream *xs;
+	int rv;
 
 	if (!svr4_active() || is_native_manager(fd)) {
-		if (next == NULL)
-			next = (int (*)(int))dlsym_next("unlockpt");
+		LOOKUP_NEXT(next, "unlockpt");
 		return next(fd);
 	}
-	int rv;
 
 	if ((xs = manager_of(fd)) == NULL)
 		rv = -1;
@@ -228,8 +231,7 @@ ptsname_r(int fd, char *buf, size_t len)
 	int n;
 
 	if (!svr4_active() || is_native_manager(fd)) {
-		if (next == NULL)
-			next = (int (*)(int, char *, size_t))dlsym_next("ptsname_r");
+		LOOKUP_NEXT(next, "ptsname_r");
 		return next(fd, buf, len);
 	}
 	if (is_null(buf))	/* declared nonnull; illumos checks anyway */
@@ -529,9 +531,7 @@ readv(int fd, const struct iovec *iov, int iovcnt)
 	struct xstream *xs = xfd_lookup(fd);
 
 	if (xs == NULL || xs->kind != XK_MANAGER) {
-		if (next == NULL)
-			next = (ssize_t (*)(int, const struct iovec *, int))
-			    dlsym_next("readv");
+		LOOKUP_NEXT(next, "readv");
 		return next(fd, iov, iovcnt);
 	}
 	return xpty_readv(fd, xs, iov, iovcnt);
@@ -706,8 +706,7 @@ fclose(FILE *fp)
 	int fd = fp != NULL ? fileno_unlocked(fp) : -1;
 	int r;
 
-	if (next == NULL)
-		next = (int (*)(FILE *))dlsym_next("fclose");
+	LOOKUP_NEXT(next, "fclose");
 	r = next(fp);
 	if (fd >= 0 && xfd_lookup(fd) != NULL)
 		xfd_detach(fd);
@@ -800,10 +799,7 @@ openpty(int *amaster, int *aslave, char *name, const struct termios *termp,
 	size_t i;
 
 	if (!svr4_active()) {
-		if (next == NULL)
-			next = (int (*)(int *, int *, char *,
-			    const struct termios *, const struct winsize *))
-			    dlsym_next("openpty");
+		LOOKUP_NEXT(next, "openpty");
 		return next(amaster, aslave, name, termp, winp);
 	}
 	if ((m = posix_openpt(O_RDWR | O_NOCTTY)) == -1)
