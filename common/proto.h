@@ -13,12 +13,17 @@
  * connection per process for as long as the process lives.
  *
  * The application's manager descriptor is one end of a socketpair the
- * library makes; XP_ADOPT (a new pty) and XP_ATTACH (a fresh connection
- * for a pty, after a zero-length message) hand the other end to the
- * daemon, which relays it: a data connection.  It carries the manager's
- * byte stream (or, when the pty is in pckt mode, the frames described
- * below) and never frames.  Data connections are known by the inode of
- * the application's end (the payload of XP_ADOPT and XP_ATTACH), which is
+ * library makes; XP_ADOPT (a new pty) hands the other end to the daemon,
+ * which relays it: a data connection.  It carries the manager's byte
+ * stream (or, when the pty is in pckt mode, the frames described below)
+ * and never frames.  A zero-length message ends a data connection's
+ * stream (shutdown of the daemon's writing half); the daemon then makes
+ * the next connection of the pty itself, its successor, and keeps a copy
+ * of the successor's client end for as long as the ended connection is
+ * open anywhere, so every process holding the ended one can fetch the
+ * successor (XP_ATTACH) and all of them go on sharing one stream.  Data
+ * connections are known by the inode of the application's end (the
+ * payload of XP_ADOPT; fstat of the client end for successors), which is
  * how a socket passed along as proof is recognised.  The daemon's end is
  * bound to an abstract name starting with XP_MARK, so that the library
  * can tell a relayed manager from other sockets (getpeername) before it
@@ -30,9 +35,11 @@
  *   XP_ADOPT     u64 ino of the client's end        daemon's end, host manager
  *                no reply; the host manager is a /dev/ptmx the library
  *                opened (and dismantled: raw, no modules)
- *   XP_ATTACH    u64 ino of the new client end      old data socket, daemon's
- *                                                   end of the new one
- *                reply: ptyno, aux = pckt mode
+ *   XP_ATTACH    (empty)                            an ended data socket
+ *                reply: ptyno, aux = pckt mode, aux2 = 1 if another
+ *                XP_ATTACH bearing the same socket came first (its
+ *                zero-length message was read there: read on instead),
+ *                descriptor = the client end of its successor
  *   XP_IDENTIFY  (empty)                            data socket
  *                reply: ptyno, aux = pckt mode, descriptor = host manager
  *   XP_ZERO      i32 ptyno                          subsidiary
@@ -53,8 +60,11 @@
  * u32 little-endian payload length, payload.
  *
  * Version 2 (socket xptyd.v2) replaced version 1's XP_OPEN (the daemon
- * opened the pty, the connection became the manager) with XP_ADOPT, and
- * XP_ATTACH now passes the new connection instead of becoming it.
+ * opened the pty, the connection became the manager) with XP_ADOPT.
+ * Version 3 (xptyd.v3): the daemon makes the connection that follows a
+ * zero-length message (XP_ATTACH fetches it instead of bringing one), so
+ * zero-length messages queue up without waiting for the reader and a
+ * manager shared across fork goes on in every process.
  *
  * Everything here is static inline and allocation-free, so that both the
  * preloaded library and the daemon use it and the fuzz target can drive
@@ -68,9 +78,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#define XP_VERSION	2
-#define XP_SOCKNAME	"xptyd.v2"	/* the version is part of the name */
-#define XP_MARK		"xptyd.v2/"	/* abstract names of daemon ends */
+#define XP_VERSION	3
+#define XP_SOCKNAME	"xptyd.v3"	/* the version is part of the name */
+#define XP_MARK		"xptyd.v3/"	/* abstract names of daemon ends */
 #define XP_MAXFDS	2		/* descriptors on one request */
 
 #define XP_HDRLEN	8
@@ -179,8 +189,8 @@ xp_len_ok(uint16_t type, uint32_t len)
 {
 	switch (type) {
 	case XP_ADOPT:
-	case XP_ATTACH:
 		return len == 8;
+	case XP_ATTACH:
 	case XP_IDENTIFY:
 	case XP_STATUS:
 		return len == 0;
@@ -217,8 +227,8 @@ xp_wants_fds(uint16_t type)
 {
 	switch (type) {
 	case XP_ADOPT:
-	case XP_ATTACH:
 		return 2;
+	case XP_ATTACH:
 	case XP_IDENTIFY:
 	case XP_ZERO:
 	case XP_EVENT:

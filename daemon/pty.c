@@ -29,9 +29,15 @@
  * connection: when the subsidiary's last close is seen (the host manager
  * reads EIO), or a subsidiary-side process asks for a zero-length message
  * (XP_ZERO), the daemon sends what precedes it and then shuts down the
- * writing half of the current connection (p->eofq).  It then reads the
- * host manager no more until the library swaps in a fresh connection
- * (XP_ATTACH), so nothing after the marker can overtake it.  In pckt mode
+ * writing half of the current connection (p->eofq).  What comes after
+ * goes to the connection's successor, which the daemon makes at once
+ * (server.c, conn_successor) and which becomes current: the library
+ * fetches it with XP_ATTACH once it has read the 0, and until then the
+ * bytes wait in the successor's socket.  So markers queue up like
+ * messages on a stream, and a writer never waits for the reader.  The
+ * chain of ended connections whose successors are not yet fetched is
+ * bounded (PTY_MAXCHAIN): past it the host manager is not read until the
+ * reader catches up, which is the stream's flow control.  In pckt mode
  * the marker is a frame (M_DATA, length 0) and the connection stays.
  *
  * Injections (XP_ZERO, XP_EVENT) are queued in p->injq and placed at a
@@ -78,6 +84,7 @@
 #include "kterm.h"
 
 #define PTY_HANGUP_MS		2000	/* default bound on the hangup wait */
+#define PTY_MAXCHAIN		32	/* unfetched zero-length messages */
 
 struct inj {
 	TAILQ_ENTRY(inj)	 entry;
@@ -171,6 +178,12 @@ int
 pty_closing(struct pty *p)
 {
 	return p->closing;
+}
+
+struct conn *
+pty_current(struct pty *p)
+{
+	return p->cur;
 }
 
 struct pty *
@@ -418,11 +431,26 @@ pty_inotify_init(void)
 
 /* ---- the out direction: host manager -> application ---- */
 
-/* The current connection shuts down its writing half: the manager's 0. */
+/* Successors made and not yet fetched, up to and including c. */
+static int
+pty_chain_len(struct conn *c)
+{
+	int	n = 0;
+
+	for (; c != NULL && c->clientfd != -1; c = c->pred)
+		n++;
+	return n;
+}
+
+/*
+ * The current connection shuts down its writing half: the manager's 0.
+ * Its successor becomes current, unless the chain is at its bound (or
+ * there are no resources): then the host manager waits for XP_ATTACH.
+ */
 static void
 pty_do_eof(struct pty *p)
 {
-	struct conn	*c = p->cur;
+	struct conn	*c = p->cur, *d = NULL;
 
 	p->eofq = 0;
 	if (c == NULL)
@@ -431,7 +459,9 @@ pty_do_eof(struct pty *p)
 	shutdown(c->fd, SHUT_WR);
 	c->shut = 1;
 	conn_set_write(c, 0);
-	p->cur = NULL;
+	if (pty_chain_len(c) < PTY_MAXCHAIN && (d = conn_successor(c)) != NULL)
+		pty_link(p, d);
+	p->cur = d;
 }
 
 /* Send pending out bytes; 1 if all are gone. */
@@ -596,7 +626,7 @@ pty_drained(struct pty *p)
 		pty_inj_done(p, ij, 0);
 		if (p->out.len == 0)
 			pty_do_eof(p);
-		return 0;
+		return p->cur != NULL;
 	}
 	pty_inj_done(p, ij, 0);		/* not framed: nothing to show */
 	return 1;
@@ -741,11 +771,17 @@ pty_conn_writable(struct conn *c)
 /* ---- connections ---- */
 
 void
-pty_attach(struct pty *p, struct conn *c)
+pty_link(struct pty *p, struct conn *c)
 {
 	c->pty = p;
 	LIST_INSERT_HEAD(&p->conns, c, pentry);
 	p->nconns++;
+}
+
+void
+pty_attach(struct pty *p, struct conn *c)
+{
+	pty_link(p, c);
 	if (p->cur == NULL && p->eofq)
 		p->eofq = 0;	/* its reader vanished before the marker */
 	p->cur = c;
@@ -989,15 +1025,20 @@ pty_sync(int ptyno)
 		pty_inotify_cb(inotify_fd, EV_READ, NULL);
 	if (pty_can_read_master(p))
 		pty_pump_out(p);
-	LIST_FOREACH(c, &p->conns, pentry) {
-		if (n == (int)(sizeof dead / sizeof dead[0]))
-			break;
-		r = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-		if (r == 0 || (r == -1 && errno != EAGAIN && errno != EINTR))
-			dead[n++] = c;
-	}
-	gone = n > 0 && n == p->nconns;
-	for (i = 0; i < n; i++)
-		conn_close(dead[i]);	/* the last may free p */
+	/* closing an ended connection may end its unfetched successor */
+	do {
+		n = 0;
+		LIST_FOREACH(c, &p->conns, pentry) {
+			if (n == (int)(sizeof dead / sizeof dead[0]))
+				break;
+			r = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+			if (r == 0 || (r == -1 && errno != EAGAIN &&
+			    errno != EINTR))
+				dead[n++] = c;
+		}
+		gone = n > 0 && n == p->nconns;
+		for (i = 0; i < n; i++)
+			conn_close(dead[i]);	/* the last may free p */
+	} while (n > 0 && !gone);
 	return gone;
 }

@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "xptyd.h"
+#include "sockpath.h"
 
 #define CONN_INCAP	(XP_HDRLEN + XP_MAXPAYLOAD)
 
@@ -162,7 +163,7 @@ conn_new(int fd, uid_t uid, enum conn_state state)
 	}
 	c->fd = fd;
 	c->uid = uid;
-	c->held[0] = c->held[1] = -1;
+	c->held[0] = c->held[1] = c->clientfd = -1;
 	c->state = state;
 	c->ev_read = event_new(xbase, fd, EV_READ | EV_PERSIST, conn_read_cb,
 	    c);
@@ -183,6 +184,30 @@ conn_new(int fd, uid_t uid, enum conn_state state)
 	return c;
 }
 
+/*
+ * A data connection leaves its chain.  Its successor's client end was kept
+ * only so that holders of this one could fetch it: with this one closed
+ * everywhere there are none left, so the copy goes, and with it, if no
+ * process took the successor, the successor (its end of file follows).
+ */
+static void
+conn_unchain(struct conn *c)
+{
+	if (c->succ != NULL) {
+		c->succ->pred = NULL;
+		if (c->succ->clientfd != -1)
+			close(c->succ->clientfd);
+		c->succ->clientfd = -1;
+		c->succ = NULL;
+	}
+	if (c->pred != NULL)
+		c->pred->succ = NULL;
+	c->pred = NULL;
+	if (c->clientfd != -1)
+		close(c->clientfd);
+	c->clientfd = -1;
+}
+
 void
 conn_close(struct conn *c)
 {
@@ -192,6 +217,7 @@ conn_close(struct conn *c)
 	if (c->state == CONN_DATA) {
 		if (c->indexed)
 			RB_REMOVE(conn_tree, &conn_tree, c);
+		conn_unchain(c);
 		if (c->pty != NULL)
 			pty_detach(c->pty, c);
 	}
@@ -371,6 +397,50 @@ ctl_new_data(struct conn *c, struct pty *p, int sfd, uint64_t ino)
 }
 
 /*
+ * The successor of data connection old, whose stream has just ended: a
+ * socketpair made here, the daemon's end marked as the library's are
+ * (relay_identify), the client end kept until old is closed everywhere
+ * (conn_unchain).  pty.c links it to the pty.  NULL if out of resources:
+ * the next XP_ATTACH tries again.
+ */
+struct conn *
+conn_successor(struct conn *old)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 st;
+	struct conn		*d;
+	socklen_t		 len;
+	unsigned		 n;
+	int			 sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("socketpair");
+		return NULL;
+	}
+	if (fstat(sv[0], &st) == -1 ||
+	    fcntl(sv[1], F_SETFL, O_RDWR | O_NONBLOCK) == -1 ||
+	    (d = conn_new(sv[1], old->uid, CONN_DATA)) == NULL) {
+		log_warn("successor connection");
+		close(sv[0]);
+		close(sv[1]);
+		return NULL;
+	}
+	for (n = 0; n < 4; n++) {
+		len = xp_mark_addr(&sun, (uint64_t)st.st_ino, n);
+		if (bind(sv[1], (struct sockaddr *)&sun, len) == 0 ||
+		    errno != EADDRINUSE)
+			break;
+	}
+	d->ino = (uint64_t)st.st_ino;
+	d->clientfd = sv[0];
+	d->pred = old;
+	old->succ = d;
+	conn_index(d);
+	log_debug("connection %d: successor %d", old->fd, d->fd);
+	return d;
+}
+
+/*
  * XP_ADOPT: a new pty.  There is no reply: if it cannot be adopted, its
  * socket is closed and the application reads end of file.
  */
@@ -399,31 +469,46 @@ ctl_adopt(struct conn *c, const struct xp_msg *m)
 	return 0;
 }
 
-/* XP_ATTACH: a fresh data connection for the pty of the old one. */
+/*
+ * XP_ATTACH: the successor of an ended data connection, for a process
+ * that read its end of file.  The first to ask consumed the zero-length
+ * message; later ones (other holders of the same socket) are told so.
+ * If the successor could not be made when the stream ended, it is made
+ * now.
+ */
 static void
-ctl_attach(struct conn *c, const struct xp_msg *m)
+ctl_attach(struct conn *c)
 {
 	struct conn	*old = ctl_conn_of(c, c->held[0]);
 	struct pty	*p;
-	int		 sfd = ctl_take_held(c, 1);
+	uint32_t	 seen;
 
 	ctl_drop_held(c);	/* our copy must not keep the old one alive */
 	if (old == NULL) {
-		close(sfd);
 		server_reply(c, ENOENT, -1, 0, 0, -1);
 		return;
 	}
-	if (!ctl_sock_ok(sfd, c->uid)) {
-		close(sfd);
-		server_reply(c, EINVAL, -1, 0, 0, -1);
+	p = old->pty;
+	if (!old->shut) {
+		server_reply(c, EINVAL, pty_number(p), 0, 0, -1);
 		return;
 	}
-	p = old->pty;
-	if (ctl_new_data(c, p, sfd, xp_get64(m->pay)) == NULL)
-		server_reply(c, ENOMEM, -1, 0, 0, -1);
-	else
-		server_reply(c, 0, pty_number(p), (uint32_t)pty_pckt(p), 0,
-		    -1);
+	if (old->succ == NULL) {
+		if (pty_current(p) != NULL) {
+			/* its successor is gone; the stream went on without */
+			server_reply(c, ENOENT, pty_number(p), 0, 0, -1);
+			return;
+		}
+		if (conn_successor(old) == NULL) {
+			server_reply(c, EAGAIN, pty_number(p), 0, 0, -1);
+			return;
+		}
+		pty_attach(p, old->succ);
+	}
+	seen = (uint32_t)old->claimed;
+	old->claimed = 1;
+	server_reply(c, 0, pty_number(p), (uint32_t)pty_pckt(p), seen,
+	    old->succ->clientfd);
 }
 
 static void
@@ -511,7 +596,7 @@ ctl_dispatch(struct conn *c, const struct xp_msg *m)
 	case XP_ADOPT:
 		return ctl_adopt(c, m);
 	case XP_ATTACH:
-		ctl_attach(c, m);
+		ctl_attach(c);
 		break;
 	case XP_IDENTIFY:
 		ctl_identify(c);

@@ -64,6 +64,10 @@ struct conn {
 	uint8_t			*in;		/* ctl: request bytes */
 	size_t			 inlen;
 	struct pty		*pty;		/* data connections */
+	struct conn		*succ;		/* data: made at its end of file */
+	struct conn		*pred;		/* data: whose end of file made it */
+	int			 clientfd;	/* data: client end, kept while pred lives */
+	int			 claimed;	/* data: succ already fetched once */
 	LIST_ENTRY(conn)	 pentry;	/* pty's connections */
 	TAILQ_ENTRY(conn)	 entry;		/* all connections */
 	RB_ENTRY(conn)		 ientry;	/* by ino (data) */
@@ -102,6 +106,7 @@ void	 conn_close(struct conn *);
 void	 conn_set_read(struct conn *, int);
 void	 conn_set_write(struct conn *, int);
 struct conn *conn_by_ino(uint64_t);
+struct conn *conn_successor(struct conn *);	/* pty.c links it */
 void	 conn_index(struct conn *);
 extern int	nconns;
 
@@ -112,8 +117,10 @@ int	 pty_number(struct pty *);
 int	 pty_hostfd(struct pty *);
 int	 pty_pckt(struct pty *);
 int	 pty_closing(struct pty *);
+struct conn *pty_current(struct pty *);
 struct pty *pty_find(int ptyno);
 void	 pty_attach(struct pty *, struct conn *);	/* becomes current */
+void	 pty_link(struct pty *, struct conn *);		/* one more conn */
 void	 pty_detach(struct pty *, struct conn *);	/* conn closing */
 void	 pty_orphan(struct pty *);		/* adopted, no connection */
 int	 pty_set_pckt(struct pty *, int on);

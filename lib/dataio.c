@@ -7,8 +7,11 @@
  * EIO instead, over and over.
  *   relay engine: the descriptor is a socket whose far end (xptyd) ends
  *     the byte stream with shutdown() at that point; once read() has
- *     returned that 0, relay_reattach() swaps a fresh connection in under
- *     the same descriptor number, so the stream goes on.
+ *     seen that 0, relay_reattach() swaps the connection that follows in
+ *     under the same descriptor number, so the stream goes on.  If another
+ *     holder of the socket (after fork, or another descriptor) fetched it
+ *     first, that holder had the message: this read goes on with the
+ *     next connection instead of returning 0.
  *   direct engine: the descriptor is the host manager; the first EIO
  *     becomes 0 and dismantles the stream (modules gone, XPG4v2 mark
  *     cleared, as ptsclose does); after that a blocking read waits for the
@@ -130,32 +133,46 @@ direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	}
 }
 
+/*
+ * The daemon is gone: its end of file stays.  Drop the private host copy
+ * too, or it would keep the pty from hanging up.
+ */
+static void
+relay_lost(struct xstream *xs)
+{
+	if (xs->hostfd < 0)
+		return;
+	xfd_set_private(xs->hostfd, NULL);
+	xsys_close(xs->hostfd);
+	XS_STORE(xs->hostfd, -1);
+}
+
+#define RELAY_CHAIN_MAX	64	/* successors followed by one read */
+
 static ssize_t
 relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 {
 	size_t want = 0;
 	ssize_t r;
-	int i, saved;
+	int i, n, saved;
 
 	for (i = 0; i < iovcnt; i++)
 		want += iov[i].iov_len;
-	r = syscall(SYS_readv, fd, iov, iovcnt);
-	if (r == 0 && want > 0) {
-		XTRACE(fd, "read: zero-length message", -1, 0, NULL);
+	for (n = 0; n < RELAY_CHAIN_MAX; n++) {
+		r = syscall(SYS_readv, fd, iov, iovcnt);
+		if (r != 0 || want == 0)
+			return r;
 		saved = errno;
-		if (relay_reattach(fd, xs) == -1 && xs->hostfd >= 0) {
-			/*
-			 * The daemon is gone: its end of file stays.  Drop the
-			 * private host copy too, or it would keep the pty from
-			 * hanging up.
-			 */
-			xfd_set_private(xs->hostfd, NULL);
-			xsys_close(xs->hostfd);
-			XS_STORE(xs->hostfd, -1);
-		}
+		i = relay_reattach(fd, xs);
+		if (i == -1 && errno != EAGAIN)
+			relay_lost(xs);
 		errno = saved;
+		if (i != 1)
+			break;
+		/* another reader had this message: go on to what follows */
 	}
-	return r;
+	XTRACE(fd, "read: zero-length message", -1, 0, NULL);
+	return 0;
 }
 
 ssize_t

@@ -13,10 +13,11 @@
  *                   writes before the daemon has adopted them wait in the
  *                   socket
  *   relay_reattach  after the manager read 0 (the daemon shut its writing
- *                   half down: a zero-length message), XP_ATTACH a fresh
- *                   socketpair and dup3() our end onto the same number;
- *                   the daemon reads the host manager no more until then,
- *                   so nothing is lost or reordered
+ *                   half down: a zero-length message), XP_ATTACH fetches
+ *                   the connection the daemon made to follow it, and
+ *                   dup3() puts it under the same number; every holder of
+ *                   the ended socket fetches the same one, and all but the
+ *                   first are told the message was already read
  *   relay_identify  XP_IDENTIFY: which pty is this inherited socket?
  *                   Only sockets whose peer has an XP_MARK name are asked
  *   relay_zero_write, relay_event
@@ -812,32 +813,41 @@ relay_open(int oflag, int *hostfd, int *ptyno)
 	return sv[0];
 }
 
+/*
+ * fd read end of file: fetch the connection that follows (XP_ATTACH) and
+ * put it under the same number.  Returns 0 if this was the first fetch,
+ * so the 0 read was the zero-length message; 1 if another holder of the
+ * same socket (a process sharing it after fork, another descriptor of it)
+ * fetched it first and consumed that message, so the caller reads on;
+ * -1 with errno on failure (EAGAIN: the daemon is short of resources and
+ * keeps the stream ended for now).
+ */
 int
 relay_reattach(int fd, struct xstream *xs)
 {
 	struct xp_reply	r;
-	uint8_t		pay[8];
-	int		sv[2], fds[2], fl, fdfl, rv;
+	int		nfd = -1, fl, fdfl, rv;
 
 	(void)xs;
 	if ((fl = xsys_fcntl(fd, F_GETFL, 0)) == -1 ||
 	    (fdfl = xsys_fcntl(fd, F_GETFD, 0)) == -1)
 		return -1;
-	if (relay_pair(sv) == -1)
+	if (relay_req(XP_ATTACH, NULL, 0, &fd, 1, &r, &nfd, 0) == -1)
 		return -1;
-	xp_put64(pay, relay_ino(sv[0]));
-	fds[0] = fd;
-	fds[1] = sv[1];
-	rv = relay_req(XP_ATTACH, pay, sizeof pay, fds, 2, &r, NULL, 0);
-	relay_close(sv[1]);
-	if (rv == -1 || relay_app_flags(sv[0], 1, (fl & O_NONBLOCK) != 0) ==
-	    -1) {
-		relay_close(sv[0]);
+	if (nfd == -1) {
+		errno = EPROTO;
 		return -1;
 	}
-	rv = xsys_dup3(sv[0], fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
-	relay_close(sv[0]);
-	return rv == -1 ? -1 : 0;
+	/* status flags belong to the shared connection: set them alike */
+	if (xsys_fcntl(nfd, F_SETFL, fl) == -1) {
+		relay_close(nfd);
+		return -1;
+	}
+	rv = xsys_dup3(nfd, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
+	relay_close(nfd);
+	if (rv == -1)
+		return -1;
+	return r.aux2 != 0;
 }
 
 /*

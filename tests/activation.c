@@ -23,7 +23,7 @@ main(int argc, char **argv)
 		skip_all("needs the relay engine and XPTY_DAEMON");
 	if (mkdtemp(dir) == NULL)
 		return 1;
-	snprintf(path, sizeof(path), "%s/xptyd.v2", dir);
+	snprintf(path, sizeof(path), "%s/xptyd.v3", dir);
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
 	ok(lfd >= 0 && bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&

@@ -173,8 +173,8 @@ main(void)
 	expect_close("wrong version", m, XP_HDRLEN, NULL, 0);
 	xp_put_hdr(m, XP_REPLY, XP_REPLYPAY);
 	expect_close("a reply sent as a request", m, XP_REPLYLEN, NULL, 0);
-	xp_put_hdr(m, XP_ATTACH, 8);
-	expect_close("ATTACH without its descriptors", m, XP_HDRLEN + 8, NULL, 0);
+	xp_put_hdr(m, XP_ATTACH, 0);
+	expect_close("ATTACH without its descriptor", m, XP_HDRLEN, NULL, 0);
 	for (i = 0; i < 5; i++)
 		fds[i] = open("/dev/null", O_RDONLY);
 	xp_put_hdr(m, XP_ADOPT, 8);
@@ -190,12 +190,15 @@ main(void)
 		    "for a host manager: the socket is closed, nothing adopted");
 		close(sv[0]);
 		socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
-		two[0] = fds[0];
-		two[1] = sv[0];
-		xp_put_hdr(m, XP_ATTACH, 8);
+		two[0] = sv[0];
+		two[1] = fds[0];
+		xp_put_hdr(m, XP_ATTACH, 0);
 		expect_err("ATTACH to a socket that is not relayed", m,
-		    XP_HDRLEN + 8, two, 2, ENOENT);
+		    XP_HDRLEN, two, 1, ENOENT);
+		expect_close("ATTACH with two descriptors", m, XP_HDRLEN, two,
+		    2);
 		close(sv[0]);
+		close(sv[1]);
 	}
 	xp_put_hdr(m, XP_STATUS, 0);
 	expect_close("descriptors on a request that takes none", m, XP_HDRLEN,
