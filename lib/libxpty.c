@@ -555,13 +555,23 @@ write(int fd, const void *buf, size_t len)
  * The last descriptor of a relayed manager in this process: once it and
  * the private host copy are closed, ask the daemon to finish the hangup
  * (if no other process holds the manager), so that the subsidiary is hung
- * up when close() returns, as with a kernel driver.
+ * up when close() returns, as with a kernel driver.  With no subsidiary
+ * open anywhere (the host manager shows POLLHUP) nobody can see the
+ * hangup come a little later: the daemon notices by itself, and a
+ * libxpty process that opens /dev/pts/N meanwhile waits for it
+ * (open_hook's barrier).  Then close() does not wait.
  */
 static int
 last_relay_manager(const struct xstream *xs)
 {
-	return xs != NULL && xs->kind == XK_MANAGER && xs->engine == XE_RELAY &&
-	    atomic_load(&xs->refs) == 1;
+	struct pollfd pfd = { .events = POLLIN };
+
+	if (xs == NULL || xs->kind != XK_MANAGER || xs->engine != XE_RELAY ||
+	    atomic_load(&xs->refs) != 1)
+		return 0;
+	pfd.fd = XS_LOAD(xs->hostfd);
+	return pfd.fd < 0 || syscall(SYS_poll, &pfd, 1, 0) != 1 ||
+	    !(pfd.revents & POLLHUP);
 }
 
 XPTY_EXPORT int

@@ -7,7 +7,7 @@
  * such sockets and speaks the request protocol of common/proto.h:
  *
  *   relay_open      open /dev/ptmx here (a private copy stays for the
- *                   control ioctls), dismantle its stream, make a
+ *                   control ioctls; the caller sets its stream up), make a
  *                   socketpair, and post XP_ADOPT with the daemon's end and
  *                   the host manager; no round trip: bytes the application
  *                   writes before the daemon has adopted them wait in the
@@ -65,7 +65,6 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -86,7 +85,6 @@
 #include "relay.h"
 #include "proto.h"
 #include "sockpath.h"
-#include "kterm.h"
 
 #ifndef XPTY_LIBEXECDIR
 #define XPTY_LIBEXECDIR	"/usr/local/libexec"
@@ -149,14 +147,10 @@ relay_close(int fd)
 static int
 relay_high(int fd)
 {
-	struct rlimit	rl;
-	long		want = RELAY_HIGHFD;
-	int		nfd;
+	int	nfd;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    (long)rl.rlim_cur <= want)
-		want = 3;
-	if ((nfd = xsys_fcntl(fd, F_DUPFD_CLOEXEC, want)) == -1 &&
+	/* EINVAL: RLIMIT_NOFILE is at most RELAY_HIGHFD */
+	if ((nfd = xsys_fcntl(fd, F_DUPFD_CLOEXEC, RELAY_HIGHFD)) == -1 &&
 	    (nfd = xsys_fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1)
 		return fd;
 	xsys_close(fd);
@@ -753,12 +747,14 @@ relay_app_flags(int fd, int cloexec, int nonblock)
 	return 0;
 }
 
-/* A host manager, dismantled (raw, no modules), high and close-on-exec. */
+/*
+ * A host manager, high and close-on-exec.  Its stream is set up (raw, no
+ * modules) by the caller, before any subsidiary can be opened.
+ */
 static int
 relay_ptmx(int *ptyno)
 {
-	struct xp_kterm	kt;
-	int		fd;
+	int	fd;
 
 	fd = xsys_openat(AT_FDCWD, "/dev/ptmx",
 	    O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0);
@@ -766,15 +762,8 @@ relay_ptmx(int *ptyno)
 		relay_why_errno("/dev/ptmx");
 		return -1;
 	}
-	if (xsys_ioctl(fd, TIOCGPTN, ptyno) == -1 ||
-	    xsys_ioctl(fd, TCGETS, &kt) == -1) {
+	if (xsys_ioctl(fd, TIOCGPTN, ptyno) == -1) {
 		relay_why_errno("/dev/ptmx");
-		relay_close(fd);
-		return -1;
-	}
-	xp_kterm_dismantle(&kt);
-	if (xsys_ioctl(fd, TCSETS, &kt) == -1) {
-		relay_why_errno("TCSETS");
 		relay_close(fd);
 		return -1;
 	}
