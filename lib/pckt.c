@@ -330,13 +330,17 @@ head_open(int fd, struct xstream *xs, int block)
 	return direct_head(fd, xs, block);
 }
 
-/* Bytes of the head's data part not yet delivered (direct data: unknown, 0). */
+/*
+ * Bytes of the head's data part not yet delivered.  Direct data in the
+ * host manager: the message is what was queued when its first read came
+ * (frame_left counts its rest), unknown (0) before that.
+ */
 static size_t
 head_left(const struct xstream *xs)
 {
 	if (!xs->msg_data)
 		return 0;
-	if (xs->engine == XE_RELAY)
+	if (xs->engine == XE_RELAY || xs->msg_kern)
 		return xs->frame_left;
 	return (size_t)(xs->pend_len - xs->pend_off);
 }
@@ -355,9 +359,16 @@ head_take(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
 	ssize_t r;
 
 	if (xs->msg_kern) {
+		int queued = 0;
+
 		if (len == 0)
 			return 0;
+		if (xs->frame_left == 0 &&
+		    xsys_ioctl(fd, FIONREAD, &queued) == 0 && queued > 0)
+			xs->frame_left = (uint32_t)queued;	/* the message */
 		n = len < CHUNK ? len : CHUNK;
+		if (xs->frame_left > 0 && n > xs->frame_left)
+			n = xs->frame_left;
 		for (;;) {
 			r = xpty_raw_read(fd, xs, buf, n + 1);
 			if (r == -1)
@@ -366,12 +377,14 @@ head_take(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
 				break;
 			xs->pktstatus |= buf[0];	/* an event came first */
 		}
-		xs->msg_data = xs->msg_kern = 0;
-		if (r <= 1)
-			return 0;
-		if (iov_put(iov, iovcnt, off, buf + 1, (size_t)r - 1) == -1)
+		r = r > 1 ? r - 1 : 0;
+		xs->frame_left = xs->frame_left > (uint32_t)r ?
+		    xs->frame_left - (uint32_t)r : 0;
+		if (xs->frame_left == 0)
+			xs->msg_data = xs->msg_kern = 0;
+		if (r > 0 && iov_put(iov, iovcnt, off, buf + 1, (size_t)r) == -1)
 			return -1;
-		return r - 1;
+		return r;
 	}
 	while (done < len && head_left(xs) > 0) {
 		n = len - done;
@@ -407,14 +420,25 @@ head_discard(int fd, struct xstream *xs)
 	unsigned char sink[CHUNK];
 	size_t n;
 
-	if (xs->engine == XE_RELAY) {
-		while (xs->frame_left > 0) {
-			n = xs->frame_left < sizeof(sink) ? xs->frame_left :
-			    sizeof(sink);
+	while (xs->frame_left > 0 && (xs->engine == XE_RELAY || xs->msg_kern)) {
+		n = xs->frame_left < sizeof(sink) - 1 ? xs->frame_left :
+		    sizeof(sink) - 1;
+		if (xs->engine == XE_RELAY) {
 			if (recv_all(fd, sink, n) != (ssize_t)n)
 				break;
-			xs->frame_left -= (uint32_t)n;
+		} else {
+			/* one TIOCPKT read: its status byte, then data */
+			ssize_t r = xpty_raw_read(fd, xs, sink, n + 1);
+
+			if (r <= 0)
+				break;
+			if (sink[0] != TIOCPKT_DATA) {
+				xs->pktstatus |= sink[0];
+				continue;
+			}
+			n = (size_t)r - 1;
 		}
+		xs->frame_left -= (uint32_t)n;
 	}
 	xs->frame_left = 0;
 	xs->msg_ctl = xs->msg_data = xs->msg_kern = 0;
@@ -530,8 +554,6 @@ pckt_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 			return out > 0 ? (ssize_t)out : -1;
 		out += (size_t)n;
 	}
-	if (head_left(xs) == 0 && !xs->msg_kern)
-		xs->msg_data = 0;
 	if (xs->msg_data && mode == RMSGD)
 		head_discard(fd, xs);
 	return (ssize_t)out;
