@@ -245,8 +245,16 @@ direct_head(int fd, struct xstream *xs, int block)
 			xs->pend_off = xs->pend_len = 0;
 			return HEAD_OPEN;
 		}
-		if (!(pfd.revents & (POLLHUP | POLLERR)))
+		if (!(pfd.revents & (POLLHUP | POLLERR))) {
+			if (!block)
+				return HEAD_NONE;
+			/* wait for a status or data without taking data */
+			if ((r = xpty_raw_read(fd, xs, &c, 1)) == -1)
+				return -1;
+			if (r == 1 && c != TIOCPKT_DATA)
+				xs->pktstatus |= c;
 			continue;
+		}
 		/* the subsidiary's last close, or a wait for its reopen */
 		if (!block && atomic_load_explicit(&xs->eofstate,
 		    memory_order_relaxed) == XEOF_DONE)

@@ -119,6 +119,16 @@ check_plain(void)
 	is_int(peek(m, &sp, cbuf, sizeof(cbuf), dbuf, sizeof(dbuf), 0), 0,
 	    "plain: I_PEEK after the read: 0 again");
 
+	/* the subsidiary is the host tty: its input cannot be peeked */
+	is_int(write(m, "q", 1), 1, "plain: the manager writes q");
+	ok(readable(s, 2000), "plain: the subsidiary has input");
+	errno = 0;
+	r = peek(s, &sp, cbuf, sizeof(cbuf), dbuf, sizeof(dbuf), 0);
+	ok(r == -1 && errno == EBADMSG,
+	    "plain: I_PEEK of the subsidiary's queued input fails EBADMSG (r=%d)", r);
+	n = read(s, buf, sizeof(buf));
+	ok(n == 1 && buf[0] == 'q', "plain: the subsidiary still reads q (n=%zd)", n);
+
 	/* RMSGN: the rest of the message stays */
 	is_int(write(s, "abcdef", 6), 6, "plain: the subsidiary writes abcdef");
 	ok(wait_nread(m, 6), "plain: 6 bytes queued");
