@@ -2,16 +2,17 @@
  * strmsg.c - isastream(), getmsg(), getpmsg(), putmsg(), putpmsg().
  *
  * glibc dropped these (2.30).  libxpty provides them for the ptys it
- * manages: a message is what one read of the stream delivers.  Without
- * pckt the data part is the bytes available (the control part is absent,
- * len -1) and the zero-length message of a subsidiary close is a data
+ * manages.  Without pckt a message is the data queued when the call is
+ * made (the control part is absent, len -1) and the zero-length message of a subsidiary close is a data
  * part of length 0.  With pckt pushed on the manager, every message has a
  * one-byte control part holding its STREAMS type:
  *   direct engine: the host manager is in TIOCPKT mode; its status byte
  *     becomes M_DATA, M_FLUSH (FLUSHR/FLUSHW as the subsidiary sees them),
- *     M_STOP or M_START;
+ *     M_STOP, M_START or M_IOCTL;
  *   relay engine: xptyd frames each message as a type byte, a 32-bit
- *     length in host order and the payload (common/proto.h).
+ *     little-endian length and the payload (common/proto.h);
+ * pckt.c reads them (pckt_getmsg()).  Neither kind of message is of high
+ * priority (pckt sends M_PROTO), so RS_HIPRI / MSG_HIPRI find none.
  * MORECTL and MOREDATA report parts that did not fit (or that maxlen 0
  * or -1 declined); the rest stays queued for the next call, as STREAMS
  * puts it back.  A data part shorter than the plain stream's queued
