@@ -16,8 +16,12 @@
  *     becomes 0 and dismantles the stream (modules gone, XPG4v2 mark
  *     cleared, as ptsclose does); after that a blocking read waits for the
  *     next open of /dev/pts/N with inotify instead of spinning.
- * With pckt pushed, read() fails with EBADMSG (RPROTNORM): the data comes
- * as messages, through getmsg() (strmsg.c).
+ * With pckt pushed, reads go to pckt.c, which knows the messages: read()
+ * fails with EBADMSG in the default RPROTNORM mode (the data comes as
+ * messages, through getmsg(), strmsg.c), and delivers them under
+ * RPROTDAT / RPROTDIS and the RMSGD / RMSGN read modes.  Without pckt a
+ * message is the data queued when a read starts; RMSGD discards what of
+ * it the read did not take (RMSGN and RNORM leave it queued).
  *
  * Zero-length writes on a subsidiary reach the manager as a zero-length
  * message when the stream is bare or XPG4v2 (ptem drops them otherwise);
@@ -30,6 +34,7 @@
 
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <errno.h>
@@ -175,18 +180,52 @@ relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	return 0;
 }
 
+/* Throw away n bytes known to be queued on fd (RMSGD). */
+static void
+discard_queued(int fd, struct xstream *xs, size_t n)
+{
+	char sink[4096];
+	ssize_t r;
+
+	while (n > 0) {
+		size_t k = n < sizeof(sink) ? n : sizeof(sink);
+
+		r = xs->engine == XE_RELAY ? syscall(SYS_recvfrom, fd, sink, k,
+		    MSG_DONTWAIT, NULL, NULL) : syscall(SYS_read, fd, sink, k);
+		if (r <= 0)
+			break;
+		n -= (size_t)r;
+	}
+}
+
 ssize_t
 xpty_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 {
+	int queued = 0, saved;
+	ssize_t r;
+
 	if (xs->kind != XK_MANAGER)
 		return syscall(SYS_readv, fd, iov, iovcnt);
-	if (has_pckt(xs) && (xs->rdopt & RPROTMASK) == RPROTNORM) {
-		errno = EBADMSG;
-		return -1;
-	}
+	if (has_pckt(xs))
+		return pckt_read(fd, xs, iov, iovcnt);
+	/*
+	 * Without pckt a message is the data queued when the read starts
+	 * (as for getmsg, I_NREAD, I_PEEK); RMSGD discards what of it the
+	 * read did not take.
+	 */
+	if ((xs->rdopt & RMODEMASK) == RMSGD &&
+	    xsys_ioctl(fd, FIONREAD, &queued) == -1)
+		queued = 0;
 	if (xs->engine == XE_RELAY)
-		return relay_read(fd, xs, iov, iovcnt);
-	return direct_read(fd, xs, iov, iovcnt);
+		r = relay_read(fd, xs, iov, iovcnt);
+	else
+		r = direct_read(fd, xs, iov, iovcnt);
+	if (r > 0 && queued > r) {
+		saved = errno;
+		discard_queued(fd, xs, (size_t)(queued - r));
+		errno = saved;
+	}
+	return r;
 }
 
 /* A manager read that ignores pckt (pckt.c reads the packets itself). */
@@ -255,6 +294,7 @@ stream_set_pckt(int fd, struct xstream *xs, int on)
 	if (xs->engine == XE_RELAY ? relay_set_pckt(fd, on) :
 	    xsys_ioctl(fd, TIOCPKT, &v))
 		return -1;
+	pckt_reset(xs);		/* no partly read message survives */
 	if (xstate_get(cfd, &xst) == 0 && xst.managed) {
 		if (on)
 			xst.flags |= XSTATE_PCKT;

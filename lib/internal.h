@@ -104,6 +104,7 @@ enum xpty_engine {
 };
 
 #define XPTY_MAXMODS	9	/* illumos nstrpush */
+#define XPTY_PENDMAX	128	/* direct pckt: an M_IOCTL message */
 
 /*
  * One struct xstream per open file description libxpty manages (dup()ed
@@ -129,7 +130,22 @@ struct xstream {
 	int		sigevents;	/* I_SETSIG events */
 	int		wropt;		/* I_SWROPT write options */
 	int		pktstatus;	/* pckt, direct: TIOCPKT bits not yet reported */
-	uint32_t	frame_left;	/* pckt, relay: unread rest of a message */
+	/*
+	 * pckt: the head message once opened (relay: its frame header read;
+	 * direct: its status event taken) and not yet wholly delivered
+	 * (pckt.c).  msg_ctl is 1 + its type while the control part is
+	 * undelivered, else 0; msg_data says its data part (maybe empty) is
+	 * undelivered.  Where that data part is: relay, frame_left bytes
+	 * still in the socket; direct, pend[pend_off..pend_len) or, with
+	 * msg_kern, in the host manager (one read of it).
+	 */
+	int		msg_ctl;
+	int		msg_data;
+	int		msg_kern;
+	uint32_t	frame_left;
+	uint16_t	pend_off;
+	uint16_t	pend_len;
+	unsigned char	pend[XPTY_PENDMAX];
 	_Atomic(int)	eofstate;	/* manager: XEOF_* below (relaxed) */
 	int		nmods;		/* manager side: modules pushed (pckt) */
 	char		mods[XPTY_MAXMODS][8 + 1];
@@ -236,6 +252,12 @@ ssize_t	xpty_readv(int fd, struct xstream *, const struct iovec *, int);
 ssize_t	xpty_write_zero(int fd, struct xstream *);
 void	stream_dismantle(int cfd);
 int	pckt_getmsg(int fd, struct xstream *, struct strbuf *, struct strbuf *);
+ssize_t	pckt_read(int fd, struct xstream *, const struct iovec *, int);
+int	pckt_peek(int fd, struct xstream *, void *uarg);
+int	pckt_nread(int fd, struct xstream *, int *first);
+void	pckt_reset(struct xstream *);
+int	plain_peek(int fd, struct xstream *, void *uarg);
+int	iov_put(const struct iovec *, int, size_t off, const void *, size_t);
 
 /* ---- relay.c ---- */
 int	relay_wanted(void);	/* use xptyd for new managers? */

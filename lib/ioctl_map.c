@@ -6,8 +6,9 @@
  *   - the pty driver ioctls ISPTM, UNLKPT, PTSSTTY, ZONEPT, OWNERPT, both
  *     direct and carried by I_STR (as libc sends them on illumos);
  *   - the stream-head ioctls I_PUSH, I_POP, I_LOOK, I_FIND, I_LIST,
- *     I_NREAD, I_FLUSH, I_SRDOPT, I_GRDOPT, I_CANPUT, I_SETSIG, I_GETSIG,
- *     I_SWROPT, I_GWROPT, I_STR;
+ *     I_NREAD, I_PEEK, I_FLUSH, I_SRDOPT, I_GRDOPT, I_CANPUT, I_SETSIG,
+ *     I_GETSIG, I_SWROPT, I_GWROPT, I_STR (I_NREAD and I_PEEK on a pckt
+ *     manager count and show messages, pckt.c);
  *   - terminal ioctls, which on a subsidiary need ptem on the stream and
  *     on the manager are limited to what ptm/ptem answer there;
  *   - the V7/4BSD ioctls, which need ttcompat (ttcompat.c).
@@ -144,9 +145,12 @@ sh_nread(int fd, struct xstream *xs, void *uarg)
 {
 	int n = 0, msgs;
 
-	if (xsys_ioctl(fd, FIONREAD, &n) == -1)
+	if (xs->kind == XK_MANAGER && xs->nmods > 0)
+		msgs = pckt_nread(fd, xs, &n);	/* count the messages */
+	else if (xsys_ioctl(fd, FIONREAD, &n) == -1)
 		return -1;
-	msgs = (n > 0) + eof_pending(fd, xs);
+	else
+		msgs = (n > 0) + eof_pending(fd, xs);
 	if (xpty_user_copyout(uarg, &n, sizeof(n)) == -1)
 		return -1;
 	return msgs;
@@ -443,6 +447,12 @@ xpty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 		return stream_list(fd, xs, arg);
 	case I_NREAD:
 		return sh_nread(fd, xs, arg);
+	case I_PEEK:
+		if (arg == NULL)
+			return fail(EFAULT);
+		if (xs->kind == XK_MANAGER && xs->nmods > 0)
+			return pckt_peek(fd, xs, arg);
+		return plain_peek(fd, xs, arg);
 	case I_FLUSH:
 		return sh_flush(fd, xs, (long)arg);
 	case I_SRDOPT:

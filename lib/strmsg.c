@@ -2,19 +2,22 @@
  * strmsg.c - isastream(), getmsg(), getpmsg(), putmsg(), putpmsg().
  *
  * glibc dropped these (2.30).  libxpty provides them for the ptys it
- * manages: a message is what one read of the stream delivers.  Without
- * pckt the data part is the bytes available (the control part is absent,
- * len -1) and the zero-length message of a subsidiary close is a data
+ * manages.  Without pckt a message is the data queued when the call is
+ * made (the control part is absent, len -1) and the zero-length message of a subsidiary close is a data
  * part of length 0.  With pckt pushed on the manager, every message has a
  * one-byte control part holding its STREAMS type:
  *   direct engine: the host manager is in TIOCPKT mode; its status byte
  *     becomes M_DATA, M_FLUSH (FLUSHR/FLUSHW as the subsidiary sees them),
- *     M_STOP or M_START;
+ *     M_STOP, M_START or M_IOCTL;
  *   relay engine: xptyd frames each message as a type byte, a 32-bit
- *     length in host order and the payload (common/proto.h).
- * MORECTL and MOREDATA report parts that did not fit; the rest stays
- * queued for the next call.  Stateless apart from the direct engine's
- * leftover buffer in struct xstream.
+ *     little-endian length and the payload (common/proto.h);
+ * pckt.c reads them (pckt_getmsg()).  Neither kind of message is of high
+ * priority (pckt sends M_PROTO), so RS_HIPRI / MSG_HIPRI find none.
+ * MORECTL and MOREDATA report parts that did not fit (or that maxlen 0
+ * or -1 declined); the rest stays queued for the next call, as STREAMS
+ * puts it back.  A data part shorter than the plain stream's queued
+ * bytes is MOREDATA too.  pckt.c keeps the partly delivered head message
+ * (in struct xstream); this file is stateless.
  */
 #include "config.h"
 
@@ -24,6 +27,7 @@
 #include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -58,62 +62,88 @@ isastream(int fd)
 static int
 bad_buf(const struct strbuf *sb)
 {
-	return sb != NULL && sb->maxlen > 0 && sb->buf == NULL;
-}
-
-/* Copy one part out, setting len; returns 1 if it did not fit. */
-static int
-part_out(struct strbuf *sb, const void *src, int len, int present)
-{
 	struct strbuf k;
-	int n;
 
 	if (sb == NULL)
-		return present && len > 0;
+		return 0;
 	if (xpty_user_copyin(&k, sb, sizeof(k)) == -1)
-		return -1;
-	if (!present) {
-		k.len = -1;
-		return xpty_user_copyout(sb, &k, sizeof(k)) == -1 ? -1 : 0;
-	}
-	n = len;
-	if (k.maxlen >= 0 && n > k.maxlen)
-		n = k.maxlen;
-	if (k.maxlen < 0)
-		n = 0;
-	if (n > 0 && xpty_user_copyout(k.buf, src, (size_t)n) == -1)
-		return -1;
-	k.len = n;
-	if (xpty_user_copyout(sb, &k, sizeof(k)) == -1)
-		return -1;
-	return n < len;
+		return 1;
+	return k.maxlen > 0 && k.buf == NULL;
 }
 
-/* Plain stream: the data available now (blocking for some if none). */
+/* Wait until fd has something to read (a message), or EAGAIN. */
+static int
+wait_message(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
+	int fl = xsys_fcntl(fd, F_GETFL, 0), r;
+
+	do
+		r = (int)syscall(SYS_poll, &pfd, 1,
+		    fl != -1 && (fl & O_NONBLOCK) ? 0 : -1);
+	while (r == -1 && errno == EINTR);
+	if (r == 0)
+		errno = EAGAIN;
+	return r == 1 ? 0 : -1;
+}
+
+/*
+ * Plain stream: the message is the data queued now (blocking for some if
+ * none).  A data buffer shorter than that takes its beginning and the
+ * rest stays queued (MOREDATA); maxlen 0 or -1 (or no buffer) takes
+ * nothing but a zero-length message, which maxlen 0 removes.
+ */
 static int
 getmsg_plain(int fd, struct xstream *xs, struct strbuf *ctl, struct strbuf *data)
 {
-	struct strbuf k;
+	struct strbuf k = { .maxlen = -1, .len = -1, .buf = NULL };
 	char buf[4096];
-	ssize_t r;
 	size_t want = sizeof(buf);
-	int more;
+	int queued = 0, dlen = -1, more = 0, clen = -1;
+	ssize_t r;
 
-	if (data != NULL) {
-		if (xpty_user_copyin(&k, data, sizeof(k)) == -1)
+	if (data != NULL && xpty_user_copyin(&k, data, sizeof(k)) == -1)
+		return -1;
+	if (ctl != NULL && xpty_user_copyout(&ctl->len, &clen, sizeof(int)) == -1)
+		return -1;
+	if (k.maxlen <= 0) {
+		if (wait_message(fd) == -1)
 			return -1;
-		if (k.maxlen >= 0 && (size_t)k.maxlen < want)
+		if (xsys_ioctl(fd, FIONREAD, &queued) == -1)
+			return -1;
+		if (queued > 0 || k.maxlen < 0) {
+			more = MOREDATA;	/* left queued */
+			dlen = k.maxlen < 0 ? -1 : 0;
+		} else {
+			/* the zero-length message: maxlen 0 removes it */
+			if ((r = xpty_raw_read(fd, xs, buf, 1)) == -1)
+				return -1;
+			dlen = 0;
+			more = r > 0 ? MOREDATA : 0;
+		}
+	} else {
+		if ((size_t)k.maxlen < want)
 			want = (size_t)k.maxlen;
+		if (xsys_ioctl(fd, FIONREAD, &queued) == -1)
+			queued = 0;
+		if (xs->kind == XK_MANAGER)
+			r = xpty_raw_read(fd, xs, buf, want);
+		else
+			r = xpty_read(fd, xs, buf, want);
+		if (r == -1)
+			return -1;
+		if (r > 0 && xpty_user_copyout(k.buf, buf, (size_t)r) == -1)
+			return -1;
+		dlen = (int)r;
+		if (queued == 0 && (size_t)r == want &&
+		    xsys_ioctl(fd, FIONREAD, &queued) == 0 && queued > 0)
+			queued += (int)r;
+		if (queued > r)
+			more = MOREDATA;
 	}
-	r = xpty_read(fd, xs, buf, want);
-	if (r == -1)
+	if (data != NULL && xpty_user_copyout(&data->len, &dlen, sizeof(int)) == -1)
 		return -1;
-	if (part_out(ctl, NULL, 0, 0) == -1)
-		return -1;
-	more = part_out(data, buf, (int)r, 1);
-	if (more == -1)
-		return -1;
-	return 0;
+	return more;
 }
 
 static int
