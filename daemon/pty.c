@@ -235,8 +235,6 @@ struct pty *
 pty_adopt(int mfd, int *err)
 {
 	struct pty	*p;
-	struct stat	 st;
-	char		 path[64];
 	int		 fl;
 
 	if ((p = calloc(1, sizeof *p)) == NULL) {
@@ -253,11 +251,6 @@ pty_adopt(int mfd, int *err)
 	    ((fl & O_NONBLOCK) == 0 &&
 	    fcntl(mfd, F_SETFL, fl | O_NONBLOCK) == -1))
 		goto fail;
-	snprintf(path, sizeof path, "/dev/pts/%d", p->ptyno);
-	if (stat(path, &st) == 0 && S_ISCHR(st.st_mode))
-		p->rdev = st.st_rdev;
-	else
-		p->rdev = makedev(136, (unsigned)p->ptyno);
 	p->ev_mread = event_new(xbase, mfd, EV_READ | EV_PERSIST,
 	    pty_mread_cb, p);
 	p->ev_mwrite = event_new(xbase, mfd, EV_WRITE | EV_PERSIST,
@@ -953,11 +946,23 @@ pty_set_pckt(struct pty *p, int on)
 	return 0;
 }
 
+/*
+ * Is fd this pty's subsidiary?  The device number of /dev/pts/N is looked
+ * up the first time a subsidiary is shown as proof, not at adoption.
+ */
 int
 pty_check_subsid(struct pty *p, int fd)
 {
 	struct stat	st;
+	char		path[64];
 
+	if (p->rdev == 0) {
+		snprintf(path, sizeof path, "/dev/pts/%d", p->ptyno);
+		if (stat(path, &st) == 0 && S_ISCHR(st.st_mode))
+			p->rdev = st.st_rdev;
+		else
+			p->rdev = makedev(136, (unsigned)p->ptyno);
+	}
 	return fd != -1 && fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
 	    st.st_rdev == p->rdev;
 }

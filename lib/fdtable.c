@@ -16,6 +16,9 @@
  * managed descriptors too.  Freed xstreams go to a free list and their
  * memory is never unmapped, so a lookup racing with a close in another
  * thread reads stale but valid memory (an application race in any case).
+ * The free list is a lock-free stack of slab indexes whose top carries a
+ * generation count (no ABA), so allocation needs neither a lock nor
+ * blocked signals.
  *
  * A slot whose low bit is set holds one of libxpty's own private
  * descriptors (the relay's host manager dups); the rest of the pointer
@@ -30,7 +33,6 @@
 #include <sys/mman.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
@@ -42,12 +44,16 @@
 #define PAGE_SLOTS	(1U << PAGE_SHIFT)
 #define DIR_SLOTS	(1U << 21)
 #define SLAB_BYTES	(64 * 1024)
+#define SLAB_ITEMS	(SLAB_BYTES / sizeof(struct xstream))
+#define SLAB_MAX	4096		/* xstreams: SLAB_MAX * SLAB_ITEMS */
 
 typedef _Atomic(uintptr_t) slot_t;
 
 static _Atomic(slot_t *) *_Atomic fd_dir;
-static struct xstream *free_list;
-static atomic_flag free_lock = ATOMIC_FLAG_INIT;
+/* free list: generation << 32 | (index + 1) of the top, 0 if empty */
+static _Atomic(uint64_t) free_top;
+static struct xstream *_Atomic slabs[SLAB_MAX];
+static _Atomic(uint32_t) nslabs;
 static _Atomic(int) fd_max = -1;
 _Atomic(int) xfd_count;
 
@@ -241,59 +247,88 @@ xfd_private_evict(int fd)
 
 /*
  * ---- xstream allocation: a free list over mmap'd slabs ----
- * The list is guarded by a spin flag taken with all signals blocked, so a
- * handler that closes a managed descriptor cannot deadlock against the
- * thread it interrupted.  Only pty open and last close come here.
+ * Only pty open and last close come here, possibly from signal handlers:
+ * every step is a compare-and-swap loop, never a lock.
  */
 
-static void
-free_list_lock(sigset_t *saved)
+static struct xstream *
+slot_xstream(uint32_t slot)
 {
-	sigset_t all;
+	uint32_t i = slot - 1;
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, saved);
-	while (atomic_flag_test_and_set_explicit(&free_lock, memory_order_acquire))
-		;
+	return atomic_load_explicit(&slabs[i / SLAB_ITEMS],
+	    memory_order_acquire) + i % SLAB_ITEMS;
 }
 
+/* Push the chain first..last (linked through next_free) on the list. */
 static void
-free_list_unlock(const sigset_t *saved)
+free_push(struct xstream *first, struct xstream *last)
 {
-	atomic_flag_clear_explicit(&free_lock, memory_order_release);
-	pthread_sigmask(SIG_SETMASK, saved, NULL);
+	uint64_t top = atomic_load_explicit(&free_top, memory_order_relaxed);
+	uint64_t gen;
+
+	do {
+		gen = (top >> 32) + 1;
+		atomic_store_explicit(&last->next_free, (uint32_t)top,
+		    memory_order_relaxed);
+	} while (!atomic_compare_exchange_weak_explicit(&free_top, &top,
+	    gen << 32 | first->slot, memory_order_release,
+	    memory_order_relaxed));
 }
 
+static struct xstream *
+free_pop(void)
+{
+	uint64_t top = atomic_load_explicit(&free_top, memory_order_acquire);
+	struct xstream *xs;
+	uint32_t next;
+
+	do {
+		if ((uint32_t)top == 0)
+			return NULL;
+		xs = slot_xstream((uint32_t)top);
+		next = atomic_load_explicit(&xs->next_free,
+		    memory_order_relaxed);
+	} while (!atomic_compare_exchange_weak_explicit(&free_top, &top,
+	    ((top >> 32) + 1) << 32 | next, memory_order_acquire,
+	    memory_order_acquire));
+	return xs;
+}
+
+/* A new slab, its items chained and pushed; -1 if none can be had. */
 static int
 slab_refill(void)
 {
 	struct xstream *slab;
-	size_t i, n = SLAB_BYTES / sizeof(struct xstream);
+	uint32_t n, i;
 
-	if ((slab = map_zeroed(SLAB_BYTES)) == NULL)
+	if ((n = atomic_fetch_add(&nslabs, 1)) >= SLAB_MAX) {
+		atomic_fetch_sub(&nslabs, 1);
 		return -1;
-	for (i = 0; i < n; i++) {
-		slab[i].next_free = free_list;
-		free_list = &slab[i];
 	}
+	if ((slab = map_zeroed(SLAB_BYTES)) == NULL)
+		return -1;	/* slab n stays unused */
+	for (i = 0; i < SLAB_ITEMS; i++) {
+		slab[i].slot = n * SLAB_ITEMS + i + 1;
+		if (i + 1 < SLAB_ITEMS)
+			atomic_store_explicit(&slab[i].next_free,
+			    slab[i].slot + 1, memory_order_relaxed);
+	}
+	atomic_store_explicit(&slabs[n], slab, memory_order_release);
+	free_push(&slab[0], &slab[SLAB_ITEMS - 1]);
 	return 0;
 }
 
 struct xstream *
 xstream_new(enum xpty_kind kind, int ptyno)
 {
-	struct xstream *xs = NULL;
-	sigset_t saved;
+	struct xstream *xs;
 
-	free_list_lock(&saved);
-	if (free_list != NULL || slab_refill() == 0) {
-		xs = free_list;
-		free_list = xs->next_free;
-	}
-	free_list_unlock(&saved);
-	if (xs == NULL) {
-		errno = ENOMEM;
-		return NULL;
+	while ((xs = free_pop()) == NULL) {
+		if (slab_refill() == -1) {
+			errno = ENOMEM;
+			return NULL;
+		}
 	}
 	atomic_store_explicit(&xs->refs, 0, memory_order_relaxed);
 	XS_STORE(xs->kind, kind);
@@ -307,8 +342,6 @@ xstream_new(enum xpty_kind kind, int ptyno)
 void
 xstream_release(struct xstream *xs)
 {
-	sigset_t saved;
-
 	if (atomic_fetch_sub(&xs->refs, 1) != 1)
 		return;
 	if (xs->hostfd >= 0) {
@@ -316,8 +349,5 @@ xstream_release(struct xstream *xs)
 		xsys_close(xs->hostfd);
 		XS_STORE(xs->hostfd, -1);
 	}
-	free_list_lock(&saved);
-	xs->next_free = free_list;
-	free_list = xs;
-	free_list_unlock(&saved);
+	free_push(xs, xs);
 }

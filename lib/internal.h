@@ -114,7 +114,8 @@ enum xpty_engine {
  */
 struct xstream {
 	_Atomic(int)	refs;		/* descriptors in this process */
-	struct xstream	*next_free;	/* fdtable.c free list */
+	_Atomic(uint32_t) next_free;	/* fdtable.c free list: index + 1 */
+	uint32_t	slot;		/* fdtable.c: this one's index + 1 */
 	/*
 	 * kind, ptyno and hostfd are also read by scans of the whole table
 	 * (no_pending_close()), which may meet an xstream another thread is

@@ -711,11 +711,10 @@ relay_req(enum xp_type type, const uint8_t *pay, size_t len, const int *fds,
  * bound to an XP_MARK name that relay_identify recognises.
  */
 static int
-relay_pair(int sv[2])
+relay_pair(int sv[2], uint64_t *ino)
 {
 	struct sockaddr_un	sun;
 	socklen_t		len;
-	uint64_t		ino;
 	unsigned		n;
 	int			r;
 
@@ -724,9 +723,10 @@ relay_pair(int sv[2])
 		relay_why_errno("socketpair");
 		return -1;
 	}
-	ino = relay_ino(sv[1]);
+	/* the name only has to be unique: the client end's inode will do */
+	*ino = relay_ino(sv[0]);
 	for (n = 0; n < 4; n++) {
-		len = xp_mark_addr(&sun, ino, n);
+		len = xp_mark_addr(&sun, *ino, n);
 		if ((r = (int)syscall(SYS_bind, sv[1], &sun, len)) == 0 ||
 		    errno != EADDRINUSE)
 			break;
@@ -777,15 +777,16 @@ relay_open(int oflag, int *hostfd, int *ptyno)
 {
 	struct xp_reply	r;
 	uint8_t		pay[8];
+	uint64_t	ino;
 	int		hfd, sv[2], fds[2], n;
 
 	if ((hfd = relay_ptmx(&n)) == -1)
 		return -1;
-	if (relay_pair(sv) == -1) {
+	if (relay_pair(sv, &ino) == -1) {
 		relay_close(hfd);
 		return -1;
 	}
-	xp_put64(pay, relay_ino(sv[0]));
+	xp_put64(pay, ino);
 	fds[0] = sv[1];
 	fds[1] = hfd;
 	if (relay_req(XP_ADOPT, pay, sizeof pay, fds, 2, &r, NULL, 1) == -1 ||

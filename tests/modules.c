@@ -236,19 +236,32 @@ static void
 check_reuse(void)
 {
 	char name[64], name2[64];
-	int m, s, i, same = 0, fd[20];
+	int m, s, i = 0, try, same = 0, fd[20];
 
 	ok(pair(&m, &s, name) == 0, "pty pair");
 	ok(xt_push3(s) == 0, "push ptem, ldterm, ttcompat");
 	close2(m, s);
-	for (i = 0; i < 20; i++) {
-		fd[i] = posix_openpt(O_RDWR | O_NOCTTY);
-		if (fd[i] == -1)
-			break;
-		if (strcmp(ptsname(fd[i]), name) == 0) {
-			same = 1;
-			break;
+	/*
+	 * The number is free again once the host manager is closed, which
+	 * xptyd does just after close() returns when no subsidiary is open
+	 * (and other tests may take it meanwhile): try for up to 2 s.
+	 */
+	for (try = 0; try < 200 && !same; try++) {
+		for (i = 0; i < 20; i++) {
+			fd[i] = posix_openpt(O_RDWR | O_NOCTTY);
+			if (fd[i] == -1)
+				break;
+			if (strcmp(ptsname(fd[i]), name) == 0) {
+				same = 1;
+				break;
+			}
 		}
+		if (same)
+			break;
+		while (--i >= 0)
+			if (fd[i] >= 0)
+				close(fd[i]);
+		usleep(10000);
 	}
 	ok(same, "a new pty reused %s", name);
 	if (same) {
