@@ -10,9 +10,9 @@
  *
  * Reads are lock-free: a relaxed check of the directory pointer, then two
  * acquire loads.  A process that manages nothing pays one load per
- * interposed call.  Writers never lock either: pages are installed with
- * compare-and-swap, slots are swapped atomically, reference counts are
- * atomic.  That keeps close(), dup2() and friends async-signal-safe on
+ * interposed call.  Writers never lock either: the directory and the
+ * pages are installed with compare-and-swap (block_get()), slots are
+ * swapped atomically, reference counts are atomic.  That keeps close(), dup2() and friends async-signal-safe on
  * managed descriptors too.  Freed xstreams go to a free list and their
  * memory is never unmapped, so a lookup racing with a close in another
  * thread reads stale but valid memory (an application race in any case).
@@ -44,8 +44,9 @@
 #define SLAB_BYTES	(64 * 1024)
 
 typedef _Atomic(uintptr_t) slot_t;
+typedef _Atomic(void *) block_ref;	/* a block mapped on first use */
 
-static _Atomic(slot_t *) *_Atomic fd_dir;
+static block_ref fd_dir;	/* DIR_SLOTS block_refs, each to a page */
 static struct xstream *free_list;
 static atomic_flag free_lock = ATOMIC_FLAG_INIT;
 static _Atomic(int) fd_max = -1;
@@ -60,20 +61,25 @@ map_zeroed(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static _Atomic(slot_t *) *
-dir_get(void)
+/*
+ * The block *ref points to, mapping a zeroed one of len bytes and
+ * installing it with compare-and-swap if there is none yet; the loser of
+ * a race unmaps its own and takes the winner's.  NULL: out of memory.
+ */
+static void *
+block_get(block_ref *ref, size_t len)
 {
-	_Atomic(slot_t *) *dir, *fresh;
+	void *cur, *fresh;
 
-	dir = atomic_load_explicit(&fd_dir, memory_order_acquire);
-	if (dir != NULL)
-		return dir;
-	fresh = map_zeroed(DIR_SLOTS * sizeof(*fresh));
+	cur = atomic_load_explicit(ref, memory_order_acquire);
+	if (cur != NULL)
+		return cur;
+	fresh = map_zeroed(len);
 	if (fresh == NULL)
 		return NULL;
-	if (!atomic_compare_exchange_strong(&fd_dir, &dir, fresh)) {
-		munmap(fresh, DIR_SLOTS * sizeof(*fresh));
-		return dir;
+	if (!atomic_compare_exchange_strong(ref, &cur, fresh)) {
+		munmap(fresh, len);
+		return cur;
 	}
 	return fresh;
 }
@@ -81,27 +87,19 @@ dir_get(void)
 static slot_t *
 slot_for(int fd, int create)
 {
-	_Atomic(slot_t *) *dir;
-	slot_t *page, *fresh;
+	block_ref *dir;
+	slot_t *page;
 	unsigned int hi;
 
 	if (fd < 0)
 		return NULL;
-	dir = create ? dir_get() :
+	dir = create ? block_get(&fd_dir, DIR_SLOTS * sizeof(block_ref)) :
 	    atomic_load_explicit(&fd_dir, memory_order_acquire);
 	if (dir == NULL)
 		return NULL;
 	hi = (unsigned int)fd >> PAGE_SHIFT;
-	page = atomic_load_explicit(&dir[hi], memory_order_acquire);
-	if (page == NULL && create) {
-		fresh = map_zeroed(PAGE_SLOTS * sizeof(slot_t));
-		if (fresh == NULL)
-			return NULL;
-		if (!atomic_compare_exchange_strong(&dir[hi], &page, fresh))
-			munmap(fresh, PAGE_SLOTS * sizeof(slot_t));
-		else
-			page = fresh;
-	}
+	page = create ? block_get(&dir[hi], PAGE_SLOTS * sizeof(slot_t)) :
+	    atomic_load_explicit(&dir[hi], memory_order_acquire);
 	if (page == NULL)
 		return NULL;
 	return &page[(unsigned int)fd & (PAGE_SLOTS - 1)];
