@@ -105,17 +105,24 @@ slot_for(int fd, int create)
 	return &page[(unsigned int)fd & (PAGE_SLOTS - 1)];
 }
 
+/* What fd's slot holds (0: nothing, or no slot); lock-free. */
+static uintptr_t
+slot_value(int fd)
+{
+	slot_t *slot;
+
+	if (atomic_load_explicit(&fd_dir, memory_order_relaxed) == NULL)
+		return 0;
+	if ((slot = slot_for(fd, 0)) == NULL)
+		return 0;
+	return atomic_load_explicit(slot, memory_order_acquire);
+}
+
 struct xstream *
 xfd_lookup(int fd)
 {
-	slot_t *slot;
-	uintptr_t v;
+	uintptr_t v = slot_value(fd);
 
-	if (atomic_load_explicit(&fd_dir, memory_order_relaxed) == NULL)
-		return NULL;
-	if ((slot = slot_for(fd, 0)) == NULL)
-		return NULL;
-	v = atomic_load_explicit(slot, memory_order_acquire);
 	if (v & 1)
 		return NULL;
 	return (struct xstream *)v;
@@ -191,14 +198,8 @@ xfd_detach_range(unsigned int first, unsigned int last)
 int *
 xfd_private_owner(int fd)
 {
-	slot_t *slot;
-	uintptr_t v;
+	uintptr_t v = slot_value(fd);
 
-	if (atomic_load_explicit(&fd_dir, memory_order_relaxed) == NULL)
-		return NULL;
-	if ((slot = slot_for(fd, 0)) == NULL)
-		return NULL;
-	v = atomic_load_explicit(slot, memory_order_acquire);
 	return (v & 1) ? (int *)(v & ~(uintptr_t)1) : NULL;
 }
 
