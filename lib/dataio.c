@@ -16,7 +16,7 @@
  *     becomes 0 and dismantles the stream (modules gone, XPG4v2 mark
  *     cleared, as ptsclose does); after that a blocking read waits for the
  *     next open of /dev/pts/N with inotify instead of spinning.
- * With pckt pushed, reads go to pckt.c, which knows the messages: read()
+ * With pckt pushed, reads go to strhead.c, over pckt.c's messages: read()
  * fails with EBADMSG in the default RPROTNORM mode (the data comes as
  * messages, through getmsg(), strmsg.c), and delivers them under
  * RPROTDAT / RPROTDIS and the RMSGD / RMSGN read modes.  Without pckt a

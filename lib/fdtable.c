@@ -10,9 +10,9 @@
  *
  * Reads are lock-free: a relaxed check of the directory pointer, then two
  * acquire loads.  A process that manages nothing pays one load per
- * interposed call.  Writers never lock either: pages are installed with
- * compare-and-swap, slots are swapped atomically, reference counts are
- * atomic.  That keeps close(), dup2() and friends async-signal-safe on
+ * interposed call.  Writers never lock either: the directory and the
+ * pages are installed with compare-and-swap (block_get()), slots are
+ * swapped atomically, reference counts are atomic.  That keeps close(), dup2() and friends async-signal-safe on
  * managed descriptors too.  Freed xstreams go to a free list and their
  * memory is never unmapped, so a lookup racing with a close in another
  * thread reads stale but valid memory (an application race in any case).
@@ -48,8 +48,9 @@
 #define SLAB_MAX	4096		/* xstreams: SLAB_MAX * SLAB_ITEMS */
 
 typedef _Atomic(uintptr_t) slot_t;
+typedef _Atomic(void *) block_ref;	/* a block mapped on first use */
 
-static _Atomic(slot_t *) *_Atomic fd_dir;
+static block_ref fd_dir;	/* DIR_SLOTS block_refs, each to a page */
 /* free list: generation << 32 | (index + 1) of the top, 0 if empty */
 static _Atomic(uint64_t) free_top;
 static struct xstream *_Atomic slabs[SLAB_MAX];
@@ -66,20 +67,25 @@ map_zeroed(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static _Atomic(slot_t *) *
-dir_get(void)
+/*
+ * The block *ref points to, mapping a zeroed one of len bytes and
+ * installing it with compare-and-swap if there is none yet; the loser of
+ * a race unmaps its own and takes the winner's.  NULL: out of memory.
+ */
+static void *
+block_get(block_ref *ref, size_t len)
 {
-	_Atomic(slot_t *) *dir, *fresh;
+	void *cur, *fresh;
 
-	dir = atomic_load_explicit(&fd_dir, memory_order_acquire);
-	if (dir != NULL)
-		return dir;
-	fresh = map_zeroed(DIR_SLOTS * sizeof(*fresh));
+	cur = atomic_load_explicit(ref, memory_order_acquire);
+	if (cur != NULL)
+		return cur;
+	fresh = map_zeroed(len);
 	if (fresh == NULL)
 		return NULL;
-	if (!atomic_compare_exchange_strong(&fd_dir, &dir, fresh)) {
-		munmap(fresh, DIR_SLOTS * sizeof(*fresh));
-		return dir;
+	if (!atomic_compare_exchange_strong(ref, &cur, fresh)) {
+		munmap(fresh, len);
+		return cur;
 	}
 	return fresh;
 }
@@ -87,43 +93,42 @@ dir_get(void)
 static slot_t *
 slot_for(int fd, int create)
 {
-	_Atomic(slot_t *) *dir;
-	slot_t *page, *fresh;
+	block_ref *dir;
+	slot_t *page;
 	unsigned int hi;
 
 	if (fd < 0)
 		return NULL;
-	dir = create ? dir_get() :
+	dir = create ? block_get(&fd_dir, DIR_SLOTS * sizeof(block_ref)) :
 	    atomic_load_explicit(&fd_dir, memory_order_acquire);
 	if (dir == NULL)
 		return NULL;
 	hi = (unsigned int)fd >> PAGE_SHIFT;
-	page = atomic_load_explicit(&dir[hi], memory_order_acquire);
-	if (page == NULL && create) {
-		fresh = map_zeroed(PAGE_SLOTS * sizeof(slot_t));
-		if (fresh == NULL)
-			return NULL;
-		if (!atomic_compare_exchange_strong(&dir[hi], &page, fresh))
-			munmap(fresh, PAGE_SLOTS * sizeof(slot_t));
-		else
-			page = fresh;
-	}
+	page = create ? block_get(&dir[hi], PAGE_SLOTS * sizeof(slot_t)) :
+	    atomic_load_explicit(&dir[hi], memory_order_acquire);
 	if (page == NULL)
 		return NULL;
 	return &page[(unsigned int)fd & (PAGE_SLOTS - 1)];
 }
 
+/* What fd's slot holds (0: nothing, or no slot); lock-free. */
+static uintptr_t
+slot_value(int fd)
+{
+	slot_t *slot;
+
+	if (atomic_load_explicit(&fd_dir, memory_order_relaxed) == NULL)
+		return 0;
+	if ((slot = slot_for(fd, 0)) == NULL)
+		return 0;
+	return atomic_load_explicit(slot, memory_order_acquire);
+}
+
 struct xstream *
 xfd_lookup(int fd)
 {
-	slot_t *slot;
-	uintptr_t v;
+	uintptr_t v = slot_value(fd);
 
-	if (atomic_load_explicit(&fd_dir, memory_order_relaxed) == NULL)
-		return NULL;
-	if ((slot = slot_for(fd, 0)) == NULL)
-		return NULL;
-	v = atomic_load_explicit(slot, memory_order_acquire);
 	if (v & 1)
 		return NULL;
 	return (struct xstream *)v;
@@ -199,14 +204,8 @@ xfd_detach_range(unsigned int first, unsigned int last)
 int *
 xfd_private_owner(int fd)
 {
-	slot_t *slot;
-	uintptr_t v;
+	uintptr_t v = slot_value(fd);
 
-	if (atomic_load_explicit(&fd_dir, memory_order_relaxed) == NULL)
-		return NULL;
-	if ((slot = slot_for(fd, 0)) == NULL)
-		return NULL;
-	v = atomic_load_explicit(slot, memory_order_acquire);
 	return (v & 1) ? (int *)(v & ~(uintptr_t)1) : NULL;
 }
 

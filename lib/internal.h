@@ -244,7 +244,7 @@ int	xpty_is_streams_request(unsigned long req);
 int	xpty_ioctl_unmanaged(int fd, unsigned long req, void *arg);
 int	pt_mark_xpg4(int fd, struct xstream *);
 
-/* ---- dataio.c, pckt.c, strmsg.c ---- */
+/* ---- dataio.c, strmsg.c ---- */
 struct iovec;
 struct strbuf;
 ssize_t	xpty_read(int fd, struct xstream *, void *, size_t);
@@ -252,13 +252,25 @@ ssize_t	xpty_raw_read(int fd, struct xstream *, void *, size_t);
 ssize_t	xpty_readv(int fd, struct xstream *, const struct iovec *, int);
 ssize_t	xpty_write_zero(int fd, struct xstream *);
 void	stream_dismantle(int cfd);
+
+/* ---- pckt.c: the head of a pckt manager's message queue ---- */
+#define PCKT_HEAD_NONE	0	/* no message (a look that does not wait) */
+#define PCKT_HEAD_OPEN	1	/* xs->msg_* describe the head message */
+int	pckt_head_open(int fd, struct xstream *, int block);	/* or -1 */
+size_t	pckt_head_left(const struct xstream *);	/* data part not delivered */
+ssize_t	pckt_head_take(int fd, struct xstream *, const struct iovec *, int,
+	    size_t off, size_t len);
+void	pckt_head_discard(int fd, struct xstream *);
+int	pckt_pending_events(const struct xstream *, int *first);
+void	pckt_reset(struct xstream *);
+int	iov_put(const struct iovec *, int, size_t off, const void *, size_t);
+
+/* ---- strhead.c: the stream head's read side on a manager ---- */
 int	pckt_getmsg(int fd, struct xstream *, struct strbuf *, struct strbuf *);
 ssize_t	pckt_read(int fd, struct xstream *, const struct iovec *, int);
 int	pckt_peek(int fd, struct xstream *, void *uarg);
 int	pckt_nread(int fd, struct xstream *, int *first);
-void	pckt_reset(struct xstream *);
 int	plain_peek(int fd, struct xstream *, void *uarg);
-int	iov_put(const struct iovec *, int, size_t off, const void *, size_t);
 
 /* ---- relay.c ---- */
 int	relay_wanted(void);	/* use xptyd for new managers? */

@@ -8,7 +8,7 @@
  *   - the stream-head ioctls I_PUSH, I_POP, I_LOOK, I_FIND, I_LIST,
  *     I_NREAD, I_PEEK, I_FLUSH, I_SRDOPT, I_GRDOPT, I_CANPUT, I_SETSIG,
  *     I_GETSIG, I_SWROPT, I_GWROPT, I_STR (I_NREAD and I_PEEK on a pckt
- *     manager count and show messages, pckt.c);
+ *     manager count and show messages, strhead.c);
  *   - terminal ioctls, which on a subsidiary need ptem on the stream and
  *     on the manager are limited to what ptm/ptem answer there;
  *   - the V7/4BSD ioctls, which need ttcompat (ttcompat.c).

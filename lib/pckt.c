@@ -1,15 +1,13 @@
 /*
  * pckt.c - the pckt module on a manager: subsidiary events as messages,
- * and the stream head's read side over them (getmsg, read modes, I_PEEK,
- * I_NREAD).
+ * and the head of the manager's message queue.  The stream head's read
+ * side that hands the messages out (getmsg, read modes, I_PEEK, I_NREAD)
+ * is in strhead.c.
  *
  * With pckt pushed, each message on the manager has a control part of a
  * single byte, the STREAMS type of what the subsidiary side produced
  * (M_DATA, M_FLUSH, M_STOP, M_START, M_IOCTL), and a data part holding
- * its payload (SPEC.md 4.6).  pckt sends every one of them up as M_PROTO,
- * a normal-priority message, so the stream head never holds a
- * high-priority message here: getmsg(RS_HIPRI) finds none and I_PEEK
- * with RS_HIPRI returns 0, as on illumos.
+ * its payload (SPEC.md 4.6).
  *
  * direct engine: the host manager runs in Linux packet mode (TIOCPKT).
  *   Each read returns a status byte: 0 is data, otherwise flush/stop/start
@@ -19,28 +17,25 @@
  *   now in force; when one status carries several events the rest is kept
  *   for the next call.  A data message is what one read of the host
  *   manager returns.  The subsidiary's last close becomes a zero-length
- *   M_DATA.  Data still in the host manager cannot be looked at without
- *   taking it, so I_PEEK fails with EBADMSG when a data message with a
- *   non-empty buffer is at the head (events and the zero-length message
- *   are peeked normally).
+ *   M_DATA.
  * relay engine: xptyd frames messages as a type byte, a 32-bit length in
- *   little-endian order and the payload (common/proto.h).  I_PEEK and
- *   I_NREAD look at the frames with MSG_PEEK.
+ *   little-endian order and the payload (common/proto.h).
  *
- * The head message.  getmsg() and read() first open the head message
- * (relay: read its frame header; direct: take one status event, or note
- * that data waits in the host manager), then deliver its parts.  A part
- * that does not fit stays with the head for the next call, as STREAMS
- * puts back the rest of a message: MORECTL / MOREDATA from getmsg(),
- * RMSGN and RNORM for read(); RMSGD discards it.  read() honours the
- * protocol options: RPROTNORM fails with EBADMSG while a control part is
- * at the head, RPROTDAT delivers the type byte as data followed by the
- * data part, RPROTDIS drops the control part (a message with an empty
- * data part then reads as 0, as a zero-length message does).  One read()
- * returns data of at most one message in every read mode.
+ * The head message.  pckt_head_open() opens the head message (relay: read
+ * its frame header; direct: take one status event, or note that data
+ * waits in the host manager), waiting for one or only looking.  The
+ * caller delivers the control part itself (and clears msg_ctl);
+ * pckt_head_take() delivers the data part, as much as the caller has room
+ * for, pckt_head_left() tells how much of it is left and
+ * pckt_head_discard() throws the rest of the message away.  What is not
+ * delivered stays with the head for the next call, as STREAMS puts back
+ * the rest of a message.  pckt_pending_events() counts the direct
+ * engine's status events without taking them.
  *
  * State: the opened head message and the pending status bits, in the
- * manager's struct xstream (internal.h).
+ * manager's struct xstream (internal.h); pckt_reset() forgets them.
+ * Locking: none.  The fields are plain and unguarded: threads reading one
+ * pckt manager at the same time must serialise those reads themselves.
  */
 #include "config.h"
 
@@ -57,12 +52,10 @@
 
 #include "xpty.h"
 #include "internal.h"
+#include "proto.h"
 
-#define FRAME_HDR	5
 #define CHUNK		4096
-
-#define HEAD_NONE	0	/* no message (non-blocking look) */
-#define HEAD_OPEN	1	/* xs->msg_* describe the head message */
+#define IOCTL_MSGLEN	(sizeof(struct iocblk) + sizeof(struct termios))
 
 /* Scatter n bytes into iov from offset off; -1 (EFAULT) on a bad pointer. */
 int
@@ -122,10 +115,10 @@ termios_message(int fd, unsigned char *msg)
 	ioc.ioc_count = sizeof(t);
 	memcpy(msg, &ioc, sizeof(ioc));
 	memcpy(msg + sizeof(ioc), &t, sizeof(t));
-	return (int)(sizeof(ioc) + sizeof(t));
+	return (int)IOCTL_MSGLEN;
 }
 
-_Static_assert(sizeof(struct iocblk) + sizeof(struct termios) <= XPTY_PENDMAX,
+_Static_assert(IOCTL_MSGLEN <= XPTY_PENDMAX,
     "an M_IOCTL message fits the pending buffer");
 
 /* The next event in a TIOCPKT status byte, consumed from *status. */
@@ -214,7 +207,7 @@ direct_head(int fd, struct xstream *xs, int block)
 
 	for (;;) {
 		if (direct_open_event(fd, xs))
-			return HEAD_OPEN;
+			return PCKT_HEAD_OPEN;
 		pfd.fd = fd;
 		pfd.events = POLLIN | POLLPRI;
 		pfd.revents = 0;
@@ -226,7 +219,7 @@ direct_head(int fd, struct xstream *xs, int block)
 				errno = EAGAIN;
 				return -1;
 			}
-			return HEAD_NONE;
+			return PCKT_HEAD_NONE;
 		}
 		if (pfd.revents & POLLPRI) {
 			/* a status only: read returns it alone */
@@ -243,11 +236,11 @@ direct_head(int fd, struct xstream *xs, int block)
 			xs->msg_data = 1;
 			xs->msg_kern = 1;
 			xs->pend_off = xs->pend_len = 0;
-			return HEAD_OPEN;
+			return PCKT_HEAD_OPEN;
 		}
 		if (!(pfd.revents & (POLLHUP | POLLERR))) {
 			if (!block)
-				return HEAD_NONE;
+				return PCKT_HEAD_NONE;
 			/* wait for a status or data without taking data */
 			if ((r = xpty_raw_read(fd, xs, &c, 1)) == -1)
 				return -1;
@@ -258,12 +251,12 @@ direct_head(int fd, struct xstream *xs, int block)
 		/* the subsidiary's last close, or a wait for its reopen */
 		if (!block && atomic_load_explicit(&xs->eofstate,
 		    memory_order_relaxed) == XEOF_DONE)
-			return HEAD_NONE;
+			return PCKT_HEAD_NONE;
 		if ((r = xpty_raw_read(fd, xs, &c, 1)) == -1)
 			return -1;
 		if (r == 0) {
 			open_zero(xs);
-			return HEAD_OPEN;
+			return PCKT_HEAD_OPEN;
 		}
 		if (c != TIOCPKT_DATA)
 			xs->pktstatus |= c;
@@ -286,27 +279,20 @@ recv_all(int fd, void *buf, size_t len)
 	return (ssize_t)got;
 }
 
-static uint32_t
-get32le(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
 /* Relay: open the head message by reading its frame header. */
 static int
 relay_head(int fd, struct xstream *xs, int block)
 {
-	unsigned char hdr[FRAME_HDR];
+	unsigned char hdr[XP_FRAMEHDR];
 	ssize_t r;
 
 	if (!block) {
 		r = syscall(SYS_recvfrom, fd, hdr, sizeof(hdr),
 		    MSG_PEEK | MSG_DONTWAIT, NULL, NULL);
 		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return HEAD_NONE;
+			return PCKT_HEAD_NONE;
 		if (r > 0 && r < (ssize_t)sizeof(hdr))
-			return HEAD_NONE;
+			return PCKT_HEAD_NONE;
 		if (r == -1)
 			return -1;
 	}
@@ -314,7 +300,7 @@ relay_head(int fd, struct xstream *xs, int block)
 	if (r == 0) {
 		/* end of file: the daemon is gone; a zero-length message */
 		open_zero(xs);
-		return HEAD_OPEN;
+		return PCKT_HEAD_OPEN;
 	}
 	if (r != (ssize_t)sizeof(hdr)) {
 		if (r >= 0)
@@ -324,15 +310,15 @@ relay_head(int fd, struct xstream *xs, int block)
 	xs->msg_ctl = 1 + hdr[0];
 	xs->msg_data = 1;
 	xs->msg_kern = 0;
-	xs->frame_left = get32le(hdr + 1);
-	return HEAD_OPEN;
+	xs->frame_left = xp_get32(hdr + 1);
+	return PCKT_HEAD_OPEN;
 }
 
-static int
-head_open(int fd, struct xstream *xs, int block)
+int
+pckt_head_open(int fd, struct xstream *xs, int block)
 {
 	if (xs->msg_ctl != 0 || xs->msg_data)
-		return HEAD_OPEN;
+		return PCKT_HEAD_OPEN;
 	if (xs->engine == XE_RELAY)
 		return relay_head(fd, xs, block);
 	return direct_head(fd, xs, block);
@@ -343,8 +329,8 @@ head_open(int fd, struct xstream *xs, int block)
  * host manager: the message is what was queued when its first read came
  * (frame_left counts its rest), unknown (0) before that.
  */
-static size_t
-head_left(const struct xstream *xs)
+size_t
+pckt_head_left(const struct xstream *xs)
 {
 	if (!xs->msg_data)
 		return 0;
@@ -358,8 +344,8 @@ head_left(const struct xstream *xs)
  * Returns the count; the data part is finished (msg_data cleared) when
  * nothing of it is left.
  */
-static ssize_t
-head_take(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
+ssize_t
+pckt_head_take(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
     size_t off, size_t len)
 {
 	unsigned char buf[CHUNK + 1];
@@ -394,10 +380,10 @@ head_take(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
 			return -1;
 		return r;
 	}
-	while (done < len && head_left(xs) > 0) {
+	while (done < len && pckt_head_left(xs) > 0) {
 		n = len - done;
-		if (n > head_left(xs))
-			n = head_left(xs);
+		if (n > pckt_head_left(xs))
+			n = pckt_head_left(xs);
 		if (n > CHUNK)
 			n = CHUNK;
 		if (xs->engine == XE_RELAY) {
@@ -416,14 +402,14 @@ head_take(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
 			return -1;
 		done += n;
 	}
-	if (head_left(xs) == 0)
+	if (pckt_head_left(xs) == 0)
 		xs->msg_data = 0;
 	return (ssize_t)done;
 }
 
 /* Throw away the rest of the head message (RMSGD). */
-static void
-head_discard(int fd, struct xstream *xs)
+void
+pckt_head_discard(int fd, struct xstream *xs)
 {
 	unsigned char sink[CHUNK];
 	size_t n;
@@ -454,333 +440,36 @@ head_discard(int fd, struct xstream *xs)
 }
 
 /* A strbuf from the caller (maxlen -1 if absent); -1 EFAULT. */
+
+/* The length of the data part of a status event's message. */
 static int
-sb_in(struct strbuf *usb, struct strbuf *k)
+event_length(int type)
 {
-	if (usb == NULL) {
-		memset(k, 0, sizeof(*k));
-		k->maxlen = -1;
-		return 0;
-	}
-	return xpty_user_copyin(k, usb, sizeof(*k));
-}
-
-static int
-sb_len_out(struct strbuf *usb, int len)
-{
-	if (usb == NULL)
-		return 0;
-	return xpty_user_copyout(&usb->len, &len, sizeof(len));
-}
-
-/*
- * getmsg() on a pckt manager: one message, or what is left of it.  A
- * control part that does not fit (maxlen 0, or -1/NULL: not wanted) stays
- * with the message and MORECTL is returned; so does the rest of a data
- * part, with MOREDATA.
- */
-int
-pckt_getmsg(int fd, struct xstream *xs, struct strbuf *uctl,
-    struct strbuf *udata)
-{
-	struct strbuf c, d;
-	struct iovec iov;
-	unsigned char t;
-	int clen = -1, dlen = -1, more = 0;
-	ssize_t n;
-
-	if (sb_in(uctl, &c) == -1 || sb_in(udata, &d) == -1)
-		return -1;
-	if (head_open(fd, xs, 1) == -1)
-		return -1;
-	if (xs->msg_ctl != 0) {
-		if (c.maxlen >= 1) {
-			t = (unsigned char)(xs->msg_ctl - 1);
-			if (xpty_user_copyout(c.buf, &t, 1) == -1)
-				return -1;
-			clen = 1;
-			xs->msg_ctl = 0;
-		} else {
-			clen = c.maxlen < 0 ? -1 : 0;
-			more |= MORECTL;
-		}
-	}
-	if (xs->msg_data) {
-		if (d.maxlen < 0)
-			more |= MOREDATA;
-		else {
-			iov.iov_base = d.buf;
-			iov.iov_len = (size_t)d.maxlen;
-			n = head_take(fd, xs, &iov, 1, 0, (size_t)d.maxlen);
-			if (n == -1)
-				return -1;
-			dlen = (int)n;
-			if (xs->msg_data)
-				more |= MOREDATA;
-		}
-	}
-	if (sb_len_out(uctl, clen) == -1 || sb_len_out(udata, dlen) == -1)
-		return -1;
-	return more;
-}
-
-/*
- * read() on a pckt manager in the RPROTDAT or RPROTDIS protocol mode, or
- * RPROTNORM with a data part (the rest of a message whose control part
- * getmsg() took) at the head.
- */
-ssize_t
-pckt_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
-{
-	int prot = xs->rdopt & RPROTMASK, mode = xs->rdopt & RMODEMASK, i;
-	size_t want = 0, out = 0;
-	unsigned char t;
-	ssize_t n;
-
-	for (i = 0; i < iovcnt; i++)
-		want += iov[i].iov_len;
-	if (prot == RPROTNORM && (xs->msg_ctl != 0 || !xs->msg_data)) {
-		errno = EBADMSG;	/* an M_PROTO at the head */
-		return -1;
-	}
-	if (want == 0)
-		return 0;
-	if (head_open(fd, xs, 1) == -1)
-		return -1;
-	if (xs->msg_ctl != 0) {
-		if (prot == RPROTDAT) {
-			t = (unsigned char)(xs->msg_ctl - 1);
-			if (iov_put(iov, iovcnt, 0, &t, 1) == -1)
-				return -1;
-			out = 1;
-		}
-		xs->msg_ctl = 0;
-	}
-	if (xs->msg_data && out < want) {
-		n = head_take(fd, xs, iov, iovcnt, out, want - out);
-		if (n == -1)
-			return out > 0 ? (ssize_t)out : -1;
-		out += (size_t)n;
-	}
-	if (xs->msg_data && mode == RMSGD)
-		head_discard(fd, xs);
-	return (ssize_t)out;
-}
-
-/* ---- I_PEEK, I_NREAD ---- */
-
-/* Copy a peeked part out; maxlen < 0 gives len -1, 0 gives 0. */
-static int
-peek_part(struct strbuf *k, const void *src, int len, int present)
-{
-	int n;
-
-	if (k->maxlen < 0) {
-		k->len = -1;
-		return 0;
-	}
-	if (k->maxlen == 0) {
-		k->len = 0;
-		return 0;
-	}
-	if (!present) {
-		k->len = -1;
-		return 0;
-	}
-	n = len < k->maxlen ? len : k->maxlen;
-	if (n > 0 && xpty_user_copyout(k->buf, src, (size_t)n) == -1)
-		return -1;
-	k->len = n;
+	if (type == M_FLUSH)
+		return 1;
+	if (type == M_IOCTL)
+		return (int)IOCTL_MSGLEN;
 	return 0;
 }
 
-static int
-peek_out(void *uarg, struct strpeek *k, int type, const void *data, int dlen,
-    int dpresent)
-{
-	unsigned char t = (unsigned char)type;
-
-	if (peek_part(&k->ctlbuf, &t, 1, type >= 0) == -1 ||
-	    peek_part(&k->databuf, data, dlen, dpresent) == -1)
-		return -1;
-	k->flags = 0;		/* M_PROTO: normal priority */
-	if (xpty_user_copyout(uarg, k, sizeof(*k)) == -1)
-		return -1;
-	return 1;
-}
-
-static int
-relay_peek(int fd, struct xstream *xs, void *uarg, struct strpeek *k)
-{
-	unsigned char buf[FRAME_HDR + 65536];
-	int want = k->databuf.maxlen > 0 ? k->databuf.maxlen : 0, type;
-	uint32_t len;
-	ssize_t r;
-
-	if (want > 65536)
-		want = 65536;
-	if (xs->msg_ctl != 0 || xs->msg_data) {
-		type = xs->msg_ctl - 1;
-		if (xs->msg_data && xs->frame_left > 0 && want > 0) {
-			if ((uint32_t)want > xs->frame_left)
-				want = (int)xs->frame_left;
-			r = syscall(SYS_recvfrom, fd, buf, (size_t)want,
-			    MSG_PEEK | MSG_DONTWAIT, NULL, NULL);
-			if (r < 0)
-				r = 0;
-		} else
-			r = 0;
-		return peek_out(uarg, k, type, buf, (int)r, xs->msg_data);
-	}
-	r = syscall(SYS_recvfrom, fd, buf, FRAME_HDR + (size_t)want,
-	    MSG_PEEK | MSG_DONTWAIT, NULL, NULL);
-	if (r == -1)
-		return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
-	if (r == 0)		/* the daemon is gone: a zero-length message */
-		return peek_out(uarg, k, M_DATA, buf, 0, 1);
-	if (r < FRAME_HDR)
-		return 0;
-	len = get32le(buf + 1);
-	if ((uint32_t)(r - FRAME_HDR) > len)
-		r = FRAME_HDR + (ssize_t)len;
-	return peek_out(uarg, k, buf[0], buf + FRAME_HDR, (int)r - FRAME_HDR, 1);
-}
-
-static int
-direct_peek(int fd, struct xstream *xs, void *uarg, struct strpeek *k)
-{
-	int r = head_open(fd, xs, 0);
-
-	if (r != HEAD_OPEN)
-		return r;
-	if (xs->msg_kern && k->databuf.maxlen > 0) {
-		errno = EBADMSG;	/* data cannot be looked at in place */
-		return -1;
-	}
-	return peek_out(uarg, k, xs->msg_ctl - 1, xs->pend + xs->pend_off,
-	    xs->pend_len - xs->pend_off, xs->msg_data);
-}
-
-/* I_PEEK on a pckt manager; k is the caller's struct strpeek, copied in. */
-int
-pckt_peek(int fd, struct xstream *xs, void *uarg)
-{
-	struct strpeek k;
-
-	if (xpty_user_copyin(&k, uarg, sizeof(k)) == -1)
-		return -1;
-	if (k.flags & RS_HIPRI)
-		return 0;	/* every pckt message is M_PROTO */
-	if (xs->engine == XE_RELAY)
-		return relay_peek(fd, xs, uarg, &k);
-	return direct_peek(fd, xs, uarg, &k);
-}
-
 /*
- * I_NREAD on a pckt manager: the number of messages queued, and in
- * *first the length of the first one's data part.  Relay: the frames in
- * the socket, looked at with MSG_PEEK (those that start in the first
- * 16 KiB); direct:
- * pending events, then whatever the host holds.
+ * Direct: the status events pending in xs, as messages, without taking
+ * them.  Returns their number and sets *first, if still negative, to the
+ * length of the first one's data part.
  */
 int
-pckt_nread(int fd, struct xstream *xs, int *first)
+pckt_pending_events(const struct xstream *xs, int *first)
 {
-	unsigned char buf[16384];
-	int msgs = 0, n = 0, st;
-	size_t off = 0;
-	uint32_t len;
-	ssize_t r;
+	unsigned char flush;
+	int status = xs->pktstatus, type, msgs = 0;
 
-	*first = -1;
-	if (xs->msg_ctl != 0 || xs->msg_data) {
-		msgs = 1;
-		*first = (int)head_left(xs);
-		if (xs->msg_kern && xsys_ioctl(fd, FIONREAD, &n) == 0)
-			*first = n;
+	while (status != 0) {
+		type = status_event(&status, &flush);
+		if (type < 0)
+			break;
+		if (*first < 0)
+			*first = event_length(type);
+		msgs++;
 	}
-	if (xs->engine == XE_RELAY) {
-		r = syscall(SYS_recvfrom, fd, buf, sizeof(buf) - 1,
-		    MSG_PEEK | MSG_DONTWAIT, NULL, NULL);
-		if (msgs > 0 && xs->frame_left > 0)
-			off = xs->frame_left;	/* the rest of the head */
-		while (r > 0 && off + FRAME_HDR <= (size_t)r) {
-			len = get32le(buf + off + 1);
-			if (*first < 0)
-				*first = (int)len;
-			msgs++;
-			off += FRAME_HDR + len;
-		}
-	} else if (!xs->msg_kern) {
-		st = xs->pktstatus;
-		while (st != 0) {
-			unsigned char fl;
-			int type = status_event(&st, &fl);
-
-			if (type < 0)
-				break;
-			if (*first < 0)
-				*first = type == M_FLUSH ? 1 : type == M_IOCTL ?
-				    (int)(sizeof(struct iocblk) +
-				    sizeof(struct termios)) : 0;
-			msgs++;
-		}
-		if (xsys_ioctl(fd, FIONREAD, &n) == 0 && n > 0) {
-			if (*first < 0)
-				*first = n;
-			msgs++;
-		}
-	}
-	if (*first < 0)
-		*first = 0;
 	return msgs;
-}
-
-/*
- * I_PEEK on a manager without pckt: the data available now is one
- * message with no control part (strmsg.c); the zero-length message of a
- * subsidiary close has an empty data part.  Relay: MSG_PEEK.  Direct:
- * the host manager cannot be peeked, so with data waiting (and a buffer
- * to fill) I_PEEK fails with EBADMSG, as for a message I_PEEK cannot show.
- */
-int
-plain_peek(int fd, struct xstream *xs, void *uarg)
-{
-	unsigned char buf[65536];
-	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
-	struct strpeek k;
-	int want, n = 0;
-	ssize_t r = 0;
-
-	if (xpty_user_copyin(&k, uarg, sizeof(k)) == -1)
-		return -1;
-	if (k.flags & RS_HIPRI)
-		return 0;	/* M_DATA: normal priority */
-	if (xsys_ioctl(fd, FIONREAD, &n) == -1)
-		return -1;
-	if (n <= 0) {
-		/* the zero-length message of a subsidiary close? */
-		if (xs->kind != XK_MANAGER ||
-		    atomic_load_explicit(&xs->eofstate, memory_order_relaxed) ==
-		    XEOF_DONE || syscall(SYS_poll, &pfd, 1, 0) != 1 ||
-		    !(pfd.revents & (xs->engine == XE_RELAY ? POLLRDHUP : POLLHUP)))
-			return 0;
-		return peek_out(uarg, &k, -1, buf, 0, 1);
-	}
-	want = k.databuf.maxlen;
-	if (want > n)
-		want = n;
-	if (want > (int)sizeof(buf))
-		want = (int)sizeof(buf);
-	if (want > 0) {
-		if (xs->kind != XK_MANAGER || xs->engine != XE_RELAY) {
-			errno = EBADMSG;	/* a tty cannot be peeked */
-			return -1;
-		}
-		r = syscall(SYS_recvfrom, fd, buf, (size_t)want,
-		    MSG_PEEK | MSG_DONTWAIT, NULL, NULL);
-		if (r < 0)
-			r = 0;
-	}
-	return peek_out(uarg, &k, -1, buf, (int)r, 1);
 }

@@ -11,7 +11,7 @@
  *     M_STOP, M_START or M_IOCTL;
  *   relay engine: xptyd frames each message as a type byte, a 32-bit
  *     little-endian length and the payload (common/proto.h);
- * pckt.c reads them (pckt_getmsg()).  Neither kind of message is of high
+ * strhead.c reads them (pckt_getmsg()).  Neither kind of message is of high
  * priority (pckt sends M_PROTO), so RS_HIPRI / MSG_HIPRI find none.
  * MORECTL and MOREDATA report parts that did not fit (or that maxlen 0
  * or -1 declined); the rest stays queued for the next call, as STREAMS

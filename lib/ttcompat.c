@@ -639,6 +639,21 @@ fill_get(unsigned long req, const struct tcompat *c, union tc_arg *a)
 	}
 }
 
+/*
+ * fd's termios and the old-style view of it; *key is where tc_save()
+ * keeps what of the view termios cannot hold.
+ */
+static int
+view_load(int fd, struct kterm *t, struct tcompat *c, uint32_t *key)
+{
+	if (xsys_tcget(fd, t) == -1)
+		return (-1);
+	*key = tc_key(fd);
+	tc_load(*key, c);
+	to_compat(t, c);
+	return (0);
+}
+
 static int
 do_get(int fd, unsigned long req, union tc_arg *a)
 {
@@ -646,11 +661,8 @@ do_get(int fd, unsigned long req, union tc_arg *a)
 	struct tcompat	c;
 	uint32_t	key;
 
-	if (xsys_tcget(fd, &t) == -1)
+	if (view_load(fd, &t, &c, &key) == -1)
 		return (-1);
-	key = tc_key(fd);
-	tc_load(key, &c);
-	to_compat(&t, &c);
 	tc_save(key, &c);
 	fill_get(req, &c, a);
 	return (0);
@@ -663,11 +675,8 @@ do_set(int fd, unsigned long req, union tc_arg *a)
 	struct tcompat	c;
 	uint32_t	key;
 
-	if (xsys_tcget(fd, &t) == -1)
+	if (view_load(fd, &t, &c, &key) == -1)
 		return (-1);
-	key = tc_key(fd);
-	tc_load(key, &c);
-	to_compat(&t, &c);
 	if (apply_set(req, &c, a) == -1)
 		return (-1);
 	from_compat(&c, &t);

@@ -6,7 +6,6 @@
  * These run on the direct engine (the relay is not built yet, so every
  * manager is the host manager itself); XPTY_ENGINE is not needed.
  */
-#include <sys/time.h>
 #include "xtest.h"
 
 static void
@@ -15,33 +14,12 @@ on_alarm(int sig)
 	(void)sig;
 }
 
-static ssize_t
-read_nb(int fd, void *buf, size_t len)
-{
-	int fl = fcntl(fd, F_GETFL);
-	ssize_t r;
-
-	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-	r = read(fd, buf, len);
-	fcntl(fd, F_SETFL, fl);
-	return r;
-}
-
-static long
-ms_since(const struct timeval *t0)
-{
-	struct timeval t1;
-
-	gettimeofday(&t1, NULL);
-	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_usec - t0->tv_usec) / 1000;
-}
-
 static void
 check_last_close(void)
 {
 	char name[64], buf[64];
 	int m = -1, s = -1, s2, st;
-	struct timeval t0;
+	double t0;
 	ssize_t r;
 	pid_t pid;
 
@@ -57,10 +35,10 @@ check_last_close(void)
 	r = read(m, buf, sizeof(buf));
 	is_int(r, 0, "next read returns 0 (the zero-length message)");
 	errno = 0;
-	r = read_nb(m, buf, sizeof(buf));
+	r = xt_read_nb(m, buf, sizeof(buf));
 	ok(r == -1 && errno == EAGAIN, "next O_NONBLOCK read: -1 EAGAIN (got %zd)", r);
 	errno = 0;
-	r = read_nb(m, buf, sizeof(buf));
+	r = xt_read_nb(m, buf, sizeof(buf));
 	ok(r == -1 && errno == EAGAIN, "and again: -1 EAGAIN, no second 0");
 	is_int(ioctl(m, ISPTM, 0), 0, "the manager is still a manager");
 
@@ -95,12 +73,12 @@ check_last_close(void)
 		sa.sa_handler = on_alarm;	/* no SA_RESTART: EINTR ends a stuck read */
 		sigaction(SIGALRM, &sa, NULL);
 	}
-	gettimeofday(&t0, NULL);
+	t0 = xt_now();
 	alarm(3);
 	r = read(m, buf, sizeof(buf));
 	alarm(0);
 	ok(r == 4 && memcmp(buf, "late", 4) == 0, "blocking read returns the new data (got %zd)", r);
-	ok(ms_since(&t0) >= 150, "it blocked until the reopen (%ld ms)", ms_since(&t0));
+	ok(xt_ms_since(t0) >= 150, "it blocked until the reopen (%ld ms)", xt_ms_since(t0));
 	waitpid(pid, &st, 0);
 	is_int(WIFEXITED(st) ? WEXITSTATUS(st) : 100, 0, "child reopened and wrote");
 	alarm(3);

@@ -2,25 +2,8 @@
  * fdlife.c - managed descriptors across dup, close_range, closefrom, fork,
  * exec and threads (issue 2: interposition core).
  */
-#include <dirent.h>
 #include <pthread.h>
 #include "xtest.h"
-
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
 
 /* The copy c of a manager whose original is closed still acts as one. */
 static void
@@ -256,7 +239,7 @@ check_threads(void)
 	pthread_t th[NTHR];
 	int fails[NTHR], before, after, i, total = 0;
 
-	before = count_fds();
+	before = xt_count_fds(0);
 	for (i = 0; i < NTHR; i++) {
 		fails[i] = 0;
 		if (pthread_create(&th[i], NULL, thr_main, &fails[i]) != 0)
@@ -266,7 +249,7 @@ check_threads(void)
 		pthread_join(th[i], NULL);
 		total += fails[i];
 	}
-	after = count_fds();
+	after = xt_count_fds(0);
 	is_int(total, 0, "threads: %d x %d open/push/close, no failures", NTHR, NITER);
 	is_int(after, before, "threads: no descriptor leak");
 }

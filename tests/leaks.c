@@ -21,7 +21,6 @@
  * the direct engine).  Under AddressSanitizer the quarantine holds freed
  * memory back, so the resident sizes are only reported there.
  */
-#include <sys/time.h>
 #include <ctype.h>
 #include <dirent.h>
 #include "xtest.h"
@@ -39,37 +38,6 @@
 #ifndef UNDER_ASAN
 #define UNDER_ASAN	0
 #endif
-
-static double
-now(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
-
-/* Open descriptors of pid (0: this process), or -1. */
-static int
-count_fds(pid_t pid)
-{
-	char path[64];
-	DIR *d;
-	struct dirent *e;
-	int n = 0;
-
-	if (pid == 0)
-		snprintf(path, sizeof(path), "/proc/self/fd");
-	else
-		snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
-	if ((d = opendir(path)) == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return pid == 0 ? n - 1 : n;	/* not the directory's own */
-}
 
 /* VmRSS of pid (0: this process) in bytes, or -1. */
 static long
@@ -181,11 +149,11 @@ fail_m:
 static int
 settle_fds(pid_t pid, int want)
 {
-	int i, n = count_fds(pid);
+	int i, n = xt_count_fds(pid);
 
 	for (i = 0; i < 300 && n != want; i++) {
 		usleep(10000);
-		n = count_fds(pid);
+		n = xt_count_fds(pid);
 	}
 	return n;
 }
@@ -215,7 +183,7 @@ main(int argc, char **argv)
 		if (cycle(i, &what) == -1)
 			fails++;
 	is_int(fails, 0, "warm-up: %d cycles", WARMUP);
-	fd0 = count_fds(0);
+	fd0 = xt_count_fds(0);
 	rss0 = rss_bytes(0);
 	if (relay) {
 		daemon = find_daemon();
@@ -223,27 +191,27 @@ main(int argc, char **argv)
 		    (long)daemon);
 		if (daemon > 0) {
 			usleep(100000);
-			dfd0 = count_fds(daemon);
+			dfd0 = xt_count_fds(daemon);
 			drss0 = rss_bytes(daemon);
 		}
 	}
 
 	fails = 0;
-	t0 = now();
+	t0 = xt_now();
 	for (i = 0; i < max_cycles; i++) {
-		if ((i & 63) == 0 && now() - t0 > max_secs)
+		if ((i & 63) == 0 && xt_now() - t0 > max_secs)
 			break;
 		if (cycle(i, &what) == -1 && fails++ == 0)
 			diag("cycle %ld: %s failed: %s", i, what, strerror(errno));
 		ran++;
 	}
-	took = now() - t0;
+	took = xt_now() - t0;
 	diag("%ld cycles in %.1f s (%.0f/s)%s", ran, took, (double)ran / took,
 	    ran < max_cycles ? ", stopped by the time limit" : "");
 	is_int(fails, 0, "%ld cycles: open, grantpt, unlockpt, ptsname, open "
 	    "subsidiary, 3 pushes, close", ran);
 
-	fd1 = count_fds(0);
+	fd1 = xt_count_fds(0);
 	rss1 = rss_bytes(0);
 	is_int(fd1, fd0, "this process: descriptors back to %d", fd0);
 	diag("this process: VmRSS %ld KiB -> %ld KiB (%+.1f bytes/cycle)",

@@ -23,18 +23,6 @@ readable(int fd, int ms)
 	return poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
 }
 
-static ssize_t
-read_nb(int fd, void *buf, size_t len)
-{
-	int fl = fcntl(fd, F_GETFL);
-	ssize_t r;
-
-	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-	r = read(fd, buf, len);
-	fcntl(fd, F_SETFL, fl);
-	return r;
-}
-
 static void
 check_rdopt(const char *side, int fd)
 {
@@ -103,7 +91,7 @@ check_flush(int m, int s)
 	ok(readable(s, 1000) && readable(m, 1000), "both sides have input");
 	is_int(ioctl(s, I_FLUSH, FLUSHR), 0, "I_FLUSH FLUSHR on the subsidiary");
 	errno = 0;
-	r = read_nb(s, buf, sizeof(buf));
+	r = xt_read_nb(s, buf, sizeof(buf));
 	ok(r == -1 && errno == EAGAIN, "subsidiary's unread input is gone");
 	r = xt_read_for(m, buf, 4, 500);
 	ok(r == 4 && memcmp(buf, "keep", 4) == 0, "manager's input is untouched");
@@ -114,7 +102,7 @@ check_flush(int m, int s)
 	ok(readable(s, 1000) && readable(m, 1000), "both sides have input");
 	is_int(ioctl(m, I_FLUSH, FLUSHW), 0, "I_FLUSH FLUSHW on the manager");
 	errno = 0;
-	r = read_nb(s, buf, sizeof(buf));
+	r = xt_read_nb(s, buf, sizeof(buf));
 	ok(r == -1 && errno == EAGAIN, "data waiting at the subsidiary is discarded");
 	r = xt_read_for(m, buf, 4, 500);
 	ok(r == 4 && memcmp(buf, "keep", 4) == 0, "the manager's read data is not discarded");
@@ -125,7 +113,7 @@ check_flush(int m, int s)
 	ok(readable(s, 1000) && readable(m, 1000), "both sides have input");
 	is_int(ioctl(m, I_FLUSH, FLUSHR), 0, "I_FLUSH FLUSHR on the manager");
 	errno = 0;
-	r = read_nb(m, buf, sizeof(buf));
+	r = xt_read_nb(m, buf, sizeof(buf));
 	ok(r == -1 && errno == EAGAIN, "manager's unread input is gone");
 	r = xt_read_for(s, buf, 4, 500);
 	ok(r == 4 && memcmp(buf, "keep", 4) == 0, "subsidiary's input is untouched");

@@ -29,8 +29,6 @@
  * with.  XPTY_THREADS_ITER sets the churn rounds per thread (default 200);
  * XPTY_THREADS_SECS caps the churn phase's time (default 60).
  */
-#include <sys/time.h>
-#include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include "xtest.h"
@@ -53,31 +51,6 @@ static atomic_int stop_churn;	/* time cap reached */
 static atomic_int stop_side;	/* churn over: stop the mode thread */
 static int iterations = 200;
 static double time_cap = 60;
-
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;		/* the directory's own descriptor */
-}
-
-static double
-now(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
 
 static void
 failed(struct worker *w, const char *fmt, ...)
@@ -411,7 +384,7 @@ check_churn(void)
 	struct worker ws[NCHURN], mw;
 	int i, fails = 0, rounds = 0, setup = 0, running[NCHURN], left;
 	long bytes = 0;
-	double t0 = now();
+	double t0 = xt_now();
 
 	memset(ws, 0, sizeof(ws));
 	memset(&mw, 0, sizeof(mw));
@@ -432,7 +405,7 @@ check_churn(void)
 		}
 		if (left == 0)
 			break;
-		if (now() - t0 > time_cap)
+		if (xt_now() - t0 > time_cap)
 			atomic_store(&stop_churn, 1);
 		usleep(20000);
 	}
@@ -448,7 +421,7 @@ check_churn(void)
 	}
 	if (mw.fails)
 		diag("mode thread: %s", mw.first);
-	diag("churn: %d rounds in %.1f s%s", rounds, now() - t0,
+	diag("churn: %d rounds in %.1f s%s", rounds, xt_now() - t0,
 	    atomic_load(&stop_churn) ? " (time cap reached)" : "");
 	is_int(setup, 0, "churn: threads started");
 	is_int(fails, 0, "churn: %d threads: open, push, dup, dup2, lines, fork, "
@@ -481,10 +454,10 @@ main(int argc, char **argv)
 			close(m);
 		}
 	}
-	before = count_fds();
+	before = xt_count_fds(0);
 	check_churn();
 	check_streams();
-	after = count_fds();
+	after = xt_count_fds(0);
 	is_int(after, before, "no descriptor leaked (%d open)", after);
 	return done_testing();
 }

@@ -12,7 +12,9 @@
 #define XPTY_XTEST_H
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -127,6 +129,61 @@ xt_read_for(int fd, void *buf, size_t len, int ms)
 		ms = 100;
 	}
 	return (ssize_t)got;
+}
+
+/* One read() with O_NONBLOCK set for it alone: -1 EAGAIN if nothing waits. */
+static inline ssize_t
+xt_read_nb(int fd, void *buf, size_t len)
+{
+	int fl = fcntl(fd, F_GETFL);
+	ssize_t r;
+
+	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	r = read(fd, buf, len);
+	fcntl(fd, F_SETFL, fl);
+	return r;
+}
+
+/*
+ * Open descriptors of pid (0: this process, not counting the one that
+ * reads its /proc directory), or -1.
+ */
+static inline int
+xt_count_fds(pid_t pid)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	if (pid == 0)
+		snprintf(path, sizeof(path), "/proc/self/fd");
+	else
+		snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return pid == 0 ? n - 1 : n;
+}
+
+/* The time of day in seconds. */
+static inline double
+xt_now(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+/* Milliseconds since t0, an xt_now() time. */
+static inline long
+xt_ms_since(double t0)
+{
+	return (long)((xt_now() - t0) * 1000);
 }
 
 /* An address that is certainly not mapped. */

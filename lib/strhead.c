@@ -1,0 +1,362 @@
+/*
+ * strhead.c - the stream head's read side on a manager: getmsg() and
+ * read() over pckt messages, the read modes, I_PEEK and I_NREAD.
+ *
+ * The messages come from pckt.c, which opens the head message of a pckt
+ * manager and delivers its data part; this file decides what of it a call
+ * takes.  getmsg() delivers both parts; a part that does not fit stays
+ * with the head, as STREAMS puts back the rest of a message: MORECTL /
+ * MOREDATA.  read() honours the read modes (RMSGN and RNORM leave the
+ * rest of a message at the head, RMSGD discards it) and the protocol
+ * options: RPROTNORM fails with EBADMSG while a control part is at the
+ * head, RPROTDAT delivers the type byte as data followed by the data
+ * part, RPROTDIS drops the control part (a message with an empty data
+ * part then reads as 0, as a zero-length message does).  One read()
+ * returns data of at most one message in every read mode.
+ *
+ * pckt sends every message up as M_PROTO, a normal-priority message, so
+ * the stream head never holds a high-priority message here:
+ * getmsg(RS_HIPRI) finds none and I_PEEK with RS_HIPRI returns 0, as on
+ * illumos.  I_PEEK and I_NREAD look without taking.  Relay engine: at the
+ * frames in the socket, with MSG_PEEK.  Direct engine: at the pending
+ * status events; data still in the host manager cannot be looked at
+ * without taking it, so I_PEEK fails with EBADMSG when a data message
+ * with a non-empty buffer is at the head (events and the zero-length
+ * message are peeked normally).  I_PEEK on a manager without pckt
+ * (plain_peek()) shows the data queued as one message.
+ *
+ * State: none of its own; the head message is pckt.c's, in struct
+ * xstream.  Locking: none (see pckt.c).
+ */
+#include "config.h"
+
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xpty.h"
+#include "internal.h"
+#include "proto.h"
+
+static int
+sb_in(struct strbuf *usb, struct strbuf *k)
+{
+	if (usb == NULL) {
+		memset(k, 0, sizeof(*k));
+		k->maxlen = -1;
+		return 0;
+	}
+	return xpty_user_copyin(k, usb, sizeof(*k));
+}
+
+static int
+sb_len_out(struct strbuf *usb, int len)
+{
+	if (usb == NULL)
+		return 0;
+	return xpty_user_copyout(&usb->len, &len, sizeof(len));
+}
+
+/*
+ * getmsg() on a pckt manager: one message, or what is left of it.  A
+ * control part that does not fit (maxlen 0, or -1/NULL: not wanted) stays
+ * with the message and MORECTL is returned; so does the rest of a data
+ * part, with MOREDATA.
+ */
+int
+pckt_getmsg(int fd, struct xstream *xs, struct strbuf *uctl,
+    struct strbuf *udata)
+{
+	struct strbuf c, d;
+	struct iovec iov;
+	unsigned char t;
+	int clen = -1, dlen = -1, more = 0;
+	ssize_t n;
+
+	if (sb_in(uctl, &c) == -1 || sb_in(udata, &d) == -1)
+		return -1;
+	if (pckt_head_open(fd, xs, 1) == -1)
+		return -1;
+	if (xs->msg_ctl != 0) {
+		if (c.maxlen >= 1) {
+			t = (unsigned char)(xs->msg_ctl - 1);
+			if (xpty_user_copyout(c.buf, &t, 1) == -1)
+				return -1;
+			clen = 1;
+			xs->msg_ctl = 0;
+		} else {
+			clen = c.maxlen < 0 ? -1 : 0;
+			more |= MORECTL;
+		}
+	}
+	if (xs->msg_data) {
+		if (d.maxlen < 0)
+			more |= MOREDATA;
+		else {
+			iov.iov_base = d.buf;
+			iov.iov_len = (size_t)d.maxlen;
+			n = pckt_head_take(fd, xs, &iov, 1, 0, (size_t)d.maxlen);
+			if (n == -1)
+				return -1;
+			dlen = (int)n;
+			if (xs->msg_data)
+				more |= MOREDATA;
+		}
+	}
+	if (sb_len_out(uctl, clen) == -1 || sb_len_out(udata, dlen) == -1)
+		return -1;
+	return more;
+}
+
+/*
+ * read() on a pckt manager in the RPROTDAT or RPROTDIS protocol mode, or
+ * RPROTNORM with a data part (the rest of a message whose control part
+ * getmsg() took) at the head.
+ */
+ssize_t
+pckt_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
+{
+	int prot = xs->rdopt & RPROTMASK, mode = xs->rdopt & RMODEMASK, i;
+	size_t want = 0, out = 0;
+	unsigned char t;
+	ssize_t n;
+
+	for (i = 0; i < iovcnt; i++)
+		want += iov[i].iov_len;
+	if (prot == RPROTNORM && (xs->msg_ctl != 0 || !xs->msg_data)) {
+		errno = EBADMSG;	/* an M_PROTO at the head */
+		return -1;
+	}
+	if (want == 0)
+		return 0;
+	if (pckt_head_open(fd, xs, 1) == -1)
+		return -1;
+	if (xs->msg_ctl != 0) {
+		if (prot == RPROTDAT) {
+			t = (unsigned char)(xs->msg_ctl - 1);
+			if (iov_put(iov, iovcnt, 0, &t, 1) == -1)
+				return -1;
+			out = 1;
+		}
+		xs->msg_ctl = 0;
+	}
+	if (xs->msg_data && out < want) {
+		n = pckt_head_take(fd, xs, iov, iovcnt, out, want - out);
+		if (n == -1)
+			return out > 0 ? (ssize_t)out : -1;
+		out += (size_t)n;
+	}
+	if (xs->msg_data && mode == RMSGD)
+		pckt_head_discard(fd, xs);
+	return (ssize_t)out;
+}
+
+/* ---- I_PEEK, I_NREAD ---- */
+
+/* Copy a peeked part out; maxlen < 0 gives len -1, 0 gives 0. */
+static int
+peek_part(struct strbuf *k, const void *src, int len, int present)
+{
+	int n;
+
+	if (k->maxlen < 0) {
+		k->len = -1;
+		return 0;
+	}
+	if (k->maxlen == 0) {
+		k->len = 0;
+		return 0;
+	}
+	if (!present) {
+		k->len = -1;
+		return 0;
+	}
+	n = len < k->maxlen ? len : k->maxlen;
+	if (n > 0 && xpty_user_copyout(k->buf, src, (size_t)n) == -1)
+		return -1;
+	k->len = n;
+	return 0;
+}
+
+static int
+peek_out(void *uarg, struct strpeek *k, int type, const void *data, int dlen,
+    int dpresent)
+{
+	unsigned char t = (unsigned char)type;
+
+	if (peek_part(&k->ctlbuf, &t, 1, type >= 0) == -1 ||
+	    peek_part(&k->databuf, data, dlen, dpresent) == -1)
+		return -1;
+	k->flags = 0;		/* M_PROTO: normal priority */
+	if (xpty_user_copyout(uarg, k, sizeof(*k)) == -1)
+		return -1;
+	return 1;
+}
+
+static int
+relay_peek(int fd, struct xstream *xs, void *uarg, struct strpeek *k)
+{
+	unsigned char buf[XP_FRAMEHDR + 65536];
+	int want = k->databuf.maxlen > 0 ? k->databuf.maxlen : 0, type;
+	uint32_t len;
+	ssize_t r;
+
+	if (want > 65536)
+		want = 65536;
+	if (xs->msg_ctl != 0 || xs->msg_data) {
+		type = xs->msg_ctl - 1;
+		if (xs->msg_data && xs->frame_left > 0 && want > 0) {
+			if ((uint32_t)want > xs->frame_left)
+				want = (int)xs->frame_left;
+			r = syscall(SYS_recvfrom, fd, buf, (size_t)want,
+			    MSG_PEEK | MSG_DONTWAIT, NULL, NULL);
+			if (r < 0)
+				r = 0;
+		} else
+			r = 0;
+		return peek_out(uarg, k, type, buf, (int)r, xs->msg_data);
+	}
+	r = syscall(SYS_recvfrom, fd, buf, XP_FRAMEHDR + (size_t)want,
+	    MSG_PEEK | MSG_DONTWAIT, NULL, NULL);
+	if (r == -1)
+		return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+	if (r == 0)		/* the daemon is gone: a zero-length message */
+		return peek_out(uarg, k, M_DATA, buf, 0, 1);
+	if (r < XP_FRAMEHDR)
+		return 0;
+	len = xp_get32(buf + 1);
+	if ((uint32_t)(r - XP_FRAMEHDR) > len)
+		r = XP_FRAMEHDR + (ssize_t)len;
+	return peek_out(uarg, k, buf[0], buf + XP_FRAMEHDR, (int)r - XP_FRAMEHDR, 1);
+}
+
+static int
+direct_peek(int fd, struct xstream *xs, void *uarg, struct strpeek *k)
+{
+	int r = pckt_head_open(fd, xs, 0);
+
+	if (r != PCKT_HEAD_OPEN)
+		return r;
+	if (xs->msg_kern && k->databuf.maxlen > 0) {
+		errno = EBADMSG;	/* data cannot be looked at in place */
+		return -1;
+	}
+	return peek_out(uarg, k, xs->msg_ctl - 1, xs->pend + xs->pend_off,
+	    xs->pend_len - xs->pend_off, xs->msg_data);
+}
+
+/* I_PEEK on a pckt manager; k is the caller's struct strpeek, copied in. */
+int
+pckt_peek(int fd, struct xstream *xs, void *uarg)
+{
+	struct strpeek k;
+
+	if (xpty_user_copyin(&k, uarg, sizeof(k)) == -1)
+		return -1;
+	if (k.flags & RS_HIPRI)
+		return 0;	/* every pckt message is M_PROTO */
+	if (xs->engine == XE_RELAY)
+		return relay_peek(fd, xs, uarg, &k);
+	return direct_peek(fd, xs, uarg, &k);
+}
+
+/*
+ * I_NREAD on a pckt manager: the number of messages queued, and in
+ * *first the length of the first one's data part.  Relay: the frames in
+ * the socket, looked at with MSG_PEEK (those that start in the first
+ * 16 KiB); direct: pending events, then whatever the host holds.
+ */
+int
+pckt_nread(int fd, struct xstream *xs, int *first)
+{
+	unsigned char buf[16384];
+	int msgs = 0, n = 0;
+	size_t off = 0;
+	uint32_t len;
+	ssize_t r;
+
+	*first = -1;
+	if (xs->msg_ctl != 0 || xs->msg_data) {
+		msgs = 1;
+		*first = (int)pckt_head_left(xs);
+		if (xs->msg_kern && xsys_ioctl(fd, FIONREAD, &n) == 0)
+			*first = n;
+	}
+	if (xs->engine == XE_RELAY) {
+		r = syscall(SYS_recvfrom, fd, buf, sizeof(buf) - 1,
+		    MSG_PEEK | MSG_DONTWAIT, NULL, NULL);
+		if (msgs > 0 && xs->frame_left > 0)
+			off = xs->frame_left;	/* the rest of the head */
+		while (r > 0 && off + XP_FRAMEHDR <= (size_t)r) {
+			len = xp_get32(buf + off + 1);
+			if (*first < 0)
+				*first = (int)len;
+			msgs++;
+			off += XP_FRAMEHDR + len;
+		}
+	} else if (!xs->msg_kern) {
+		msgs += pckt_pending_events(xs, first);
+		if (xsys_ioctl(fd, FIONREAD, &n) == 0 && n > 0) {
+			if (*first < 0)
+				*first = n;
+			msgs++;
+		}
+	}
+	if (*first < 0)
+		*first = 0;
+	return msgs;
+}
+
+/*
+ * I_PEEK on a manager without pckt: the data available now is one
+ * message with no control part (strmsg.c); the zero-length message of a
+ * subsidiary close has an empty data part.  Relay: MSG_PEEK.  Direct:
+ * the host manager cannot be peeked, so with data waiting (and a buffer
+ * to fill) I_PEEK fails with EBADMSG, as for a message I_PEEK cannot show.
+ */
+int
+plain_peek(int fd, struct xstream *xs, void *uarg)
+{
+	unsigned char buf[65536];
+	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
+	struct strpeek k;
+	int want, n = 0;
+	ssize_t r = 0;
+
+	if (xpty_user_copyin(&k, uarg, sizeof(k)) == -1)
+		return -1;
+	if (k.flags & RS_HIPRI)
+		return 0;	/* M_DATA: normal priority */
+	if (xsys_ioctl(fd, FIONREAD, &n) == -1)
+		return -1;
+	if (n <= 0) {
+		/* the zero-length message of a subsidiary close? */
+		if (xs->kind != XK_MANAGER ||
+		    atomic_load_explicit(&xs->eofstate, memory_order_relaxed) ==
+		    XEOF_DONE || syscall(SYS_poll, &pfd, 1, 0) != 1 ||
+		    !(pfd.revents & (xs->engine == XE_RELAY ? POLLRDHUP : POLLHUP)))
+			return 0;
+		return peek_out(uarg, &k, -1, buf, 0, 1);
+	}
+	want = k.databuf.maxlen;
+	if (want > n)
+		want = n;
+	if (want > (int)sizeof(buf))
+		want = (int)sizeof(buf);
+	if (want > 0) {
+		if (xs->kind != XK_MANAGER || xs->engine != XE_RELAY) {
+			errno = EBADMSG;	/* a tty cannot be peeked */
+			return -1;
+		}
+		r = syscall(SYS_recvfrom, fd, buf, (size_t)want,
+		    MSG_PEEK | MSG_DONTWAIT, NULL, NULL);
+		if (r < 0)
+			r = 0;
+	}
+	return peek_out(uarg, &k, -1, buf, (int)r, 1);
+}
