@@ -11,10 +11,10 @@
 int
 main(int argc, char **argv)
 {
-	char dir[] = "/tmp/xpty-act.XXXXXX", path[PATH_MAX], pid[16];
+	char dir[] = "/tmp/xpty-act.XXXXXX", path[sizeof(((struct sockaddr_un *)0)->sun_path)], pid[16];
 	const char *daemon = getenv("XPTY_DAEMON");
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int lfd, m, s, st;
+	int lfd, m = -1, s = -1, st;
 	pid_t child;
 	char buf[8];
 
@@ -24,7 +24,7 @@ main(int argc, char **argv)
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	snprintf(path, sizeof(path), "%s/xptyd.v3", dir);
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	memcpy(sun.sun_path, path, sizeof(path));
 	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
 	ok(lfd >= 0 && bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&
 	    listen(lfd, 16) == 0, "the socket is bound as systemd would");

@@ -21,8 +21,6 @@
 #include "internal.h"
 #include "tap.h"
 
-#define FREAD		1
-#define FWRITE		2
 #define DIS		((char)0377)	/* a disabled char, old style */
 
 static int	m = -1, s = -1;
