@@ -36,7 +36,10 @@
  * added back so, and the application can still rearm it with
  * EPOLL_CTL_MOD; the kernel adds EPOLLERR|EPOLLHUP to every
  * EPOLL_CTL_ADD, so such an item is armed for those two (which a fresh
- * connection does not raise while the daemon lives).
+ * connection does not raise while the daemon lives).  Between the two
+ * steps the registration is absent: another thread's epoll_ctl() on it
+ * fails with ENOENT then, and epoll_wait() loses nothing (EPOLL_CTL_ADD
+ * polls the new socket at once, so data already there is reported).
  *
  * All of this costs a system call per open descriptor, so it happens
  * only in a process that has made an epoll instance: libxpty.c's
