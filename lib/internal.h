@@ -12,6 +12,7 @@
  *   streams_emul.c module stack, read options, flush, signals
  *   ioctl_map.c    SVR4 ioctl decoding (direct and through I_STR)
  *   relay.c        client of xptyd (the relay engine)
+ *   epoll_follow.c epoll registrations follow relay.c's reattach
  *   mode.c         XPTY_MODE, xpty_setmode(), process scope
  *   libxpty.c      the interposed entry points
  * Everything here has hidden visibility; only include/xpty.h names and the
@@ -284,6 +285,9 @@ int	relay_sync_close(int ptyno);	/* after the last manager close */
 void	relay_barrier(int ptyno);	/* xptyd has seen what happened */
 int	relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 	    size_t len);
+
+/* ---- epoll_follow.c (the rest is in relay.h) ---- */
+void	epf_note(void);	/* this image made an epoll instance */
 
 /* ---- mode.c ---- */
 int	xpty_mode_current(void);	/* XPTY_NATIVE, XPTY_SVR4, XPTY_XPG4V2 */

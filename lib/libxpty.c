@@ -20,10 +20,15 @@
  * constructor rediscovers inherited ptys from the descriptors themselves
  * (their termios carries libxpty's mark, host_pty.c).
  *
+ * epoll_create and epoll_create1 are interposed only to note that the
+ * process uses epoll: epoll_follow.c then moves epoll registrations of
+ * a relayed manager along when a zero-length message swaps its socket.
+ *
  * State: the fd table and the mode; the per-thread ptsname() buffer.
  */
 #include "config.h"
 
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -721,6 +726,28 @@ fclose(FILE *fp)
 	if (fd >= 0 && xfd_lookup(fd) != NULL)
 		xfd_detach(fd);
 	return r;
+}
+
+/* ---- epoll: only noted, so that registrations follow a reattach ---- */
+
+XPTY_EXPORT int
+epoll_create(int size)
+{
+	static int (*next)(int);
+
+	LOOKUP_NEXT(next, "epoll_create");
+	epf_note();
+	return next(size);
+}
+
+XPTY_EXPORT int
+epoll_create1(int flags)
+{
+	static int (*next)(int);
+
+	LOOKUP_NEXT(next, "epoll_create1");
+	epf_note();
+	return next(flags);
 }
 
 /* ---- termios ---- */

@@ -15,9 +15,11 @@
  *   relay_reattach  after the manager read 0 (the daemon shut its writing
  *                   half down: a zero-length message), XP_ATTACH fetches
  *                   the connection the daemon made to follow it, and
- *                   dup3() puts it under the same number; every holder of
- *                   the ended socket fetches the same one, and all but the
- *                   first are told the message was already read
+ *                   dup3() puts it under the same number (epoll
+ *                   registrations of the number follow, epoll_follow.c);
+ *                   every holder of the ended socket fetches the same one,
+ *                   and all but the first are told the message was already
+ *                   read
  *   relay_identify  XP_IDENTIFY: which pty is this inherited socket?
  *                   Only sockets whose peer has an XP_MARK name are asked
  *   relay_zero_write, relay_event
@@ -816,7 +818,8 @@ int
 relay_reattach(int fd, struct xstream *xs)
 {
 	struct xp_reply	r;
-	int		nfd = -1, fl, fdfl, rv;
+	struct epf	ep;
+	int		nfd = -1, fl, fdfl, rv, saved;
 
 	(void)xs;
 	if ((fl = xsys_fcntl(fd, F_GETFL, 0)) == -1 ||
@@ -833,8 +836,12 @@ relay_reattach(int fd, struct xstream *xs)
 		relay_close(nfd);
 		return -1;
 	}
+	epf_detach(fd, &ep);	/* epoll registrations follow (epoll_follow.c) */
 	rv = xsys_dup3(nfd, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
+	saved = errno;
+	epf_attach(fd, &ep);
 	relay_close(nfd);
+	errno = saved;
 	if (rv == -1)
 		return -1;
 	return r.aux2 != 0;

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct xstream;
 
@@ -36,6 +37,23 @@ int	relay_sync_close(int ptyno);
 const char *relay_last_error(void);
 /* Daemon status: pid, ptys, connections (tests, xpty wrapper). */
 int	relay_status(int *pid, int *nptys, int *nconns);
+
+/*
+ * From epoll_follow.c: epoll registrations of (fd, its socket) moved
+ * aside before relay_reattach()'s dup3 and added back after it.
+ */
+#define EPF_MAX	64	/* epoll instances followed */
+struct epf_reg {
+	int		epfd;
+	uint32_t	events;
+	uint64_t	data;
+};
+struct epf {
+	int		n;
+	struct epf_reg	reg[EPF_MAX];
+};
+void	epf_detach(int fd, struct epf *);
+void	epf_attach(int fd, const struct epf *);
 
 /* From sys.c (same prototypes as internal.h). */
 int	xsys_openat(int, const char *, int, mode_t);

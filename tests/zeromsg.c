@@ -4,10 +4,13 @@
  * without blocking; the manager reads each one where it was sent; a
  * manager shared across fork reads each one once, in whichever process
  * reads it, and the other goes on with what follows; stdio sees the data
- * and then end of file.
+ * and then end of file; epoll registrations of the manager follow it
+ * past a zero-length message (level- and edge-triggered, one-shot, and
+ * with the ended socket still open in a child).
  *
  * Needs xptyd: the direct engine cannot carry a zero-length message.
  */
+#include <sys/epoll.h>
 #include <poll.h>
 #include "xtest.h"
 
@@ -187,6 +190,136 @@ check_fork_shared(void)
 	close(m);
 }
 
+#define EP_DATA	0x5eed0000cafeULL	/* the registration's user data */
+
+/*
+ * epoll_wait up to ms: 1 if it reports just the manager's registration
+ * (its data intact) readable, 0 if nothing, -1 otherwise.
+ */
+static int
+ep_wait(int ep, int ms)
+{
+	struct epoll_event ev[4];
+	int n;
+
+	memset(ev, 0, sizeof ev);
+	n = epoll_wait(ep, ev, 4, ms);
+	if (n == 0)
+		return 0;
+	return n == 1 && ev[0].data.u64 == EP_DATA &&
+	    (ev[0].events & EPOLLIN) ? 1 : -1;
+}
+
+/* Register m with ep (op) for EPOLLIN|EPOLLRDHUP and extra flags. */
+static int
+ep_add(int ep, int m, uint32_t flags, int op)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.events = EPOLLIN | EPOLLRDHUP | flags;
+	ev.data.u64 = EP_DATA;
+	return epoll_ctl(ep, op, m, &ev);
+}
+
+/*
+ * An event loop on the manager: a, a zero-length message, then b.  After
+ * the read of 0 the registration names the connection that follows: no
+ * report with nothing to read (not the ended socket), one when b comes.
+ * A one-shot registration is rearmed with EPOLL_CTL_MOD after each
+ * report, which must keep working after the swap.
+ */
+static void
+check_epoll(uint32_t flags, const char *how)
+{
+	int oneshot = (flags & EPOLLONESHOT) != 0;
+	char buf[64];
+	int m, s, ep;
+	ssize_t r;
+
+	ok(xt_pair(&m, &s, NULL, 0, O_NOCTTY) == 0, "%s: pty pair", how);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ok(ep >= 0 && ep_add(ep, m, flags, EPOLL_CTL_ADD) == 0,
+	    "%s: manager registered with epoll", how);
+	alarm(HANG_LIMIT);
+	ok(write(s, "a", 1) == 1 && write(s, "", 0) == 0, "%s: a, 0 written",
+	    how);
+	is_int(ep_wait(ep, 5000), 1, "%s: epoll reports a", how);
+	r = read(m, buf, sizeof(buf));
+	ok(r == 1 && buf[0] == 'a', "%s: manager reads a (got %zd)", how, r);
+	if (oneshot)
+		ok(ep_add(ep, m, flags, EPOLL_CTL_MOD) == 0, "%s: rearmed", how);
+	if (!(flags & EPOLLET))
+		is_int(ep_wait(ep, 5000), 1,
+		    "%s: epoll reports the zero-length message", how);
+	is_int(read(m, buf, sizeof(buf)), 0, "%s: manager reads 0", how);
+	if (oneshot)
+		ok(ep_add(ep, m, flags, EPOLL_CTL_MOD) == 0,
+		    "%s: rearmed after the read of 0", how);
+	is_int(ep_wait(ep, 300), 0,
+	    "%s: nothing to read, nothing reported (not the ended socket)",
+	    how);
+	is_int(write(s, "b", 1), 1, "%s: b written", how);
+	is_int(ep_wait(ep, 5000), 1,
+	    "%s: epoll reports b: the registration followed", how);
+	r = read(m, buf, sizeof(buf));
+	ok(r == 1 && buf[0] == 'b', "%s: manager reads b (got %zd)", how, r);
+	if (oneshot)
+		ok(ep_add(ep, m, flags, EPOLL_CTL_MOD) == 0, "%s: rearmed", how);
+	is_int(ep_wait(ep, 100), 0, "%s: then nothing again", how);
+	alarm(0);
+	close(ep);
+	close(s);
+	close(m);
+}
+
+/*
+ * The ended socket stays open in a child: the parent's registration must
+ * not stay on it (it would report end of file forever).
+ */
+static void
+check_epoll_fork(void)
+{
+	char buf[64];
+	int m, s, ep, p[2], st;
+	ssize_t r;
+	pid_t pid;
+
+	ok(xt_pair(&m, &s, NULL, 0, O_NOCTTY) == 0 && pipe(p) == 0,
+	    "fork: pty pair");
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ok(ep >= 0 && ep_add(ep, m, 0, EPOLL_CTL_ADD) == 0,
+	    "fork: manager registered with epoll");
+	if ((pid = fork()) == 0) {
+		/* hold the manager's socket until the parent is done */
+		close(p[1]);
+		alarm(HANG_LIMIT);
+		_exit(read(p[0], buf, 1) == 0 ? 0 : 1);
+	}
+	close(p[0]);
+	alarm(HANG_LIMIT);
+	ok(write(s, "a", 1) == 1 && write(s, "", 0) == 0, "fork: a, 0 written");
+	is_int(ep_wait(ep, 5000), 1, "fork: epoll reports a");
+	r = read(m, buf, sizeof(buf));
+	ok(r == 1 && buf[0] == 'a', "fork: parent reads a (got %zd)", r);
+	is_int(ep_wait(ep, 5000), 1,
+	    "fork: epoll reports the zero-length message");
+	is_int(read(m, buf, sizeof(buf)), 0, "fork: parent reads 0");
+	is_int(ep_wait(ep, 300), 0,
+	    "fork: the ended socket, open in the child, is not reported");
+	is_int(write(s, "b", 1), 1, "fork: b written");
+	is_int(ep_wait(ep, 5000), 1, "fork: epoll reports b");
+	r = read(m, buf, sizeof(buf));
+	ok(r == 1 && buf[0] == 'b', "fork: parent reads b (got %zd)", r);
+	alarm(0);
+	close(p[1]);
+	ok(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0, "fork: the child held on and exited");
+	close(ep);
+	close(s);
+	close(m);
+}
+
 /* stdio reads the manager without the library: data, then end of file. */
 static void
 check_stdio(void)
@@ -221,6 +354,10 @@ main(int argc, char **argv)
 	check_b0_twice();
 	check_fork_shared();
 	check_stdio();
+	check_epoll(0, "epoll");
+	check_epoll(EPOLLET, "epoll EPOLLET");
+	check_epoll(EPOLLONESHOT, "epoll EPOLLONESHOT");
+	check_epoll_fork();
 	done_testing();
 	return 0;
 }

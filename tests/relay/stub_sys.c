@@ -1,8 +1,9 @@
 /*
  * stub_sys.c - the raw system calls lib/relay.c takes from lib/sys.c,
  * for tests that compile relay.c on its own.  Plain syscall(2) wrappers,
- * and fdtable.c's registry of private descriptors, which has nothing to
- * protect here.
+ * fdtable.c's registry of private descriptors, which has nothing to
+ * protect here, and epoll_follow.c, which has nothing to follow (these
+ * tests make no epoll instance).
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -59,4 +60,18 @@ xfd_set_private(int fd, int *owner)
 {
 	(void)fd;
 	(void)owner;
+}
+
+void
+epf_detach(int fd, struct epf *e)
+{
+	(void)fd;
+	e->n = 0;
+}
+
+void
+epf_attach(int fd, const struct epf *e)
+{
+	(void)fd;
+	(void)e;
 }

@@ -1,0 +1,268 @@
+/*
+ * epoll_follow.c - epoll registrations of a relayed manager follow it when
+ * relay_reattach() puts the next connection under its descriptor number.
+ *
+ * Theory of operation.  An epoll(7) registration names a pair: the
+ * descriptor number and the open file behind it at the time of
+ * EPOLL_CTL_ADD.  A zero-length message ends the manager's socket and
+ * relay_reattach() dup3()s the connection that follows onto the same
+ * number; the registration stays with the old socket (the file is still
+ * open in another process: it then reports EPOLLIN|EPOLLRDHUP forever) or
+ * vanishes with it (its last reference went): either way an event loop
+ * loses the manager.  So, around the dup3:
+ *
+ *   epf_detach   finds every epoll instance of this process holding a
+ *                registration of (fd, the old socket), notes its events
+ *                and data, and deletes it (EPOLL_CTL_DEL names the old
+ *                file through fd, so this must come before the dup3)
+ *   epf_attach   adds the same registrations again under fd, which is the
+ *                new socket now (or the old one, if the dup3 failed)
+ *
+ * The kernel tells no process which epoll instances watch a file, so
+ * they are found the way lsof does: /proc/self/fd, with getdents64 and a
+ * readlinkat of each entry, for "anon_inode:[eventpoll]", then that
+ * instance's /proc/self/fdinfo/N, whose lines
+ *
+ *     tfd:        5 events:       19 data: 7f00000005  pos:0 ino:7aeea1 sdev:9
+ *
+ * give the target's number, its event mask (with EPOLLET, EPOLLONESHOT,
+ * EPOLLEXCLUSIVE and EPOLLWAKEUP as set), the user's data and the inode
+ * (hex) of the target file, compared with the old socket's st_ino so that
+ * a stale registration of another file once at fd is not taken.  fdinfo
+ * is read in chunks into a stack buffer and cut into lines (a line may
+ * straddle two chunks); at most EPF_INFO_MAX bytes of one instance are
+ * read, EPF_MAX instances are moved.  An EPOLLONESHOT registration that
+ * has fired shows only its private bits (EPOLLONESHOT, EPOLLET...): it is
+ * added back so, and the application can still rearm it with
+ * EPOLL_CTL_MOD; the kernel adds EPOLLERR|EPOLLHUP to every
+ * EPOLL_CTL_ADD, so such an item is armed for those two (which a fresh
+ * connection does not raise while the daemon lives).  Between the two
+ * steps the registration is absent: another thread's epoll_ctl() on it
+ * fails with ENOENT then, and epoll_wait() loses nothing (EPOLL_CTL_ADD
+ * polls the new socket at once, so data already there is reported).
+ *
+ * All of this costs a system call per open descriptor, so it happens
+ * only in a process that has made an epoll instance: libxpty.c's
+ * epoll_create and epoll_create1 call epf_note(), and epf_detach() does
+ * nothing until then.  An instance inherited across execve(2), or made
+ * with a direct system call, is missed (the new image never called
+ * epoll_create); so is one shared with another process, as far as that
+ * process's own descriptor numbers go (the registrations are moved for
+ * this process's fd; another holder of the socket moves its own when it
+ * reads 0).
+ *
+ * Nothing here can fail the read that led to the reattach: on any error
+ * the registrations found so far are put back or left as they were.  No
+ * allocation, no stdio; raw system calls; errno preserved.  State: one
+ * flag.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "relay.h"
+
+#define EPF_INFO_MAX	(1024 * 1024)	/* bytes of one instance's fdinfo */
+#define EPF_LINE	160		/* longer lines are not registrations */
+#define EPF_MARK	"anon_inode:[eventpoll]"
+
+static atomic_int epf_used;	/* this image has made an epoll instance */
+
+void
+epf_note(void)
+{
+	atomic_store_explicit(&epf_used, 1, memory_order_relaxed);
+}
+
+/* Parse an unsigned number in base 10 or 16 after optional blanks. */
+static int
+epf_number(const char *p, int base, uint64_t *v)
+{
+	int d, n = 0;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	for (*v = 0;; p++, n++) {
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			d = *p - 'a' + 10;
+		else
+			break;
+		*v = *v * (uint64_t)base + (uint64_t)d;
+	}
+	return n > 0 ? 0 : -1;
+}
+
+/* The number after key in line, or -1. */
+static int
+epf_field(const char *line, const char *key, int base, uint64_t *v)
+{
+	const char *p = strstr(line, key);
+
+	if (p == NULL)
+		return -1;
+	return epf_number(p + strlen(key), base, v);
+}
+
+/* One fdinfo line: 1 if it registers (fd, ino), noting events and data. */
+static int
+epf_line(const char *line, int fd, uint64_t ino, struct epf_reg *r)
+{
+	uint64_t tfd, ev, data, tino;
+
+	if (strncmp(line, "tfd:", 4) != 0 ||
+	    epf_number(line + 4, 10, &tfd) == -1 || tfd != (uint64_t)fd ||
+	    epf_field(line, " ino:", 16, &tino) == -1 || tino != ino ||
+	    epf_field(line, " events:", 16, &ev) == -1 ||
+	    epf_field(line, " data:", 16, &data) == -1)
+		return 0;
+	r->events = (uint32_t)ev;
+	r->data = data;
+	return 1;
+}
+
+/*
+ * Read an instance's fdinfo for the registration of (fd, ino): 1 and *r
+ * filled if there is one, 0 if not (or the file could not be read).
+ */
+static int
+epf_scan(int infofd, int fd, uint64_t ino, struct epf_reg *r)
+{
+	char	chunk[1024], line[EPF_LINE];
+	size_t	len = 0, total = 0;
+	ssize_t	n, i;
+	int	skip = 0;
+
+	while (total < EPF_INFO_MAX &&
+	    (n = xsys_read(infofd, chunk, sizeof chunk)) > 0) {
+		total += (size_t)n;
+		for (i = 0; i < n; i++) {
+			if (chunk[i] != '\n') {
+				if (len < sizeof line - 1)
+					line[len++] = chunk[i];
+				else
+					skip = 1;
+				continue;
+			}
+			line[len] = '\0';
+			if (!skip && epf_line(line, fd, ino, r))
+				return 1;
+			len = 0;
+			skip = 0;
+		}
+	}
+	return 0;
+}
+
+/* Is /proc/self/fd/name an epoll instance? */
+static int
+epf_is_epoll(int dirfd, const char *name)
+{
+	char	link[sizeof EPF_MARK];
+	ssize_t	n;
+
+	n = syscall(SYS_readlinkat, dirfd, name, link, sizeof link);
+	return n == (ssize_t)sizeof EPF_MARK - 1 &&
+	    memcmp(link, EPF_MARK, sizeof EPF_MARK - 1) == 0;
+}
+
+/* If epoll instance epfd (entry name) watches (fd, ino), move it aside. */
+static void
+epf_take(int infodir, const char *name, int epfd, int fd, uint64_t ino,
+    struct epf *e)
+{
+	struct epoll_event	ev;
+	struct epf_reg		*r = &e->reg[e->n];
+	int			infofd, found;
+
+	infofd = xsys_openat(infodir, name, O_RDONLY | O_CLOEXEC, 0);
+	if (infofd == -1)
+		return;
+	found = epf_scan(infofd, fd, ino, r);
+	xsys_close(infofd);
+	memset(&ev, 0, sizeof ev);
+	if (found && syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_DEL, fd, &ev) == 0) {
+		r->epfd = epfd;
+		e->n++;
+	}
+}
+
+/* Walk the entries of /proc/self/fd for epoll instances. */
+static void
+epf_walk(int dirfd, int infodir, int fd, uint64_t ino, struct epf *e)
+{
+	char	buf[1024];
+	long	n, off;
+
+	while (e->n < EPF_MAX &&
+	    (n = syscall(SYS_getdents64, dirfd, buf, sizeof buf)) > 0) {
+		for (off = 0; off < n && e->n < EPF_MAX;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+			const char *p = d->d_name;
+			int num = 0;
+
+			off += d->d_reclen;
+			if (*p < '0' || *p > '9')
+				continue;
+			for (; *p >= '0' && *p <= '9'; p++)
+				num = num * 10 + (*p - '0');
+			if (num == dirfd || num == infodir || num == fd ||
+			    !epf_is_epoll(dirfd, d->d_name))
+				continue;
+			epf_take(infodir, d->d_name, num, fd, ino, e);
+		}
+	}
+}
+
+void
+epf_detach(int fd, struct epf *e)
+{
+	struct stat	st;
+	int		dirfd, infodir, saved = errno;
+
+	e->n = 0;
+	if (!atomic_load_explicit(&epf_used, memory_order_relaxed) ||
+	    xsys_fstat(fd, &st) == -1)
+		goto out;
+	dirfd = xsys_openat(AT_FDCWD, "/proc/self/fd",
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (dirfd == -1)
+		goto out;
+	infodir = xsys_openat(AT_FDCWD, "/proc/self/fdinfo",
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (infodir != -1) {
+		epf_walk(dirfd, infodir, fd, (uint64_t)st.st_ino, e);
+		xsys_close(infodir);
+	}
+	xsys_close(dirfd);
+out:
+	errno = saved;
+}
+
+void
+epf_attach(int fd, const struct epf *e)
+{
+	struct epoll_event	ev;
+	int			i, saved = errno;
+
+	for (i = 0; i < e->n; i++) {
+		memset(&ev, 0, sizeof ev);
+		ev.events = e->reg[i].events;
+		ev.data.u64 = e->reg[i].data;
+		(void)syscall(SYS_epoll_ctl, e->reg[i].epfd, EPOLL_CTL_ADD, fd,
+		    &ev);
+	}
+	errno = saved;
+}
