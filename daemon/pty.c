@@ -30,14 +30,20 @@
  * reads EIO), or a subsidiary-side process asks for a zero-length message
  * (XP_ZERO), the daemon sends what precedes it and then shuts down the
  * writing half of the current connection (p->eofq).  What comes after
- * goes to the connection's successor, which the daemon makes at once
- * (server.c, conn_successor) and which becomes current: the library
- * fetches it with XP_ATTACH once it has read the 0, and until then the
- * bytes wait in the successor's socket.  So markers queue up like
- * messages on a stream, and a writer never waits for the reader.  The
- * chain of ended connections whose successors are not yet fetched is
- * bounded (PTY_MAXCHAIN): past it the host manager is not read until the
- * reader catches up, which is the stream's flow control.  In pckt mode
+ * goes to the connection's successor (server.c, conn_successor), made
+ * when something comes (the host manager is readable, or another marker
+ * is asked for) or when the library fetches it with XP_ATTACH after
+ * reading the 0, whichever is first; until the library fetches it, bytes
+ * wait in the successor's socket.  So markers queue up like messages on
+ * a stream, a writer never waits for the reader, and a pty whose manager
+ * closes after the subsidiary's last close never makes one.  The
+ * daemon keeps a successor's client end only until someone has read its
+ * own zero-length message (fetching past it), so a process that holds an
+ * old connection and never reads (a forked child) pins nothing else: when it
+ * does read, it skips to the first connection whose message is unread.
+ * The number of unread zero-length messages is bounded (PTY_MAXCHAIN):
+ * past it the host manager is not read until the reader catches up,
+ * which is the stream's flow control.  In pckt mode
  * the marker is a frame (M_DATA, length 0) and the connection stays.
  *
  * Injections (XP_ZERO, XP_EVENT) are queued in p->injq and placed at a
@@ -106,6 +112,7 @@ struct pty {
 	LIST_HEAD(, conn)	 conns;
 	int			 nconns;
 	struct conn		*cur;		/* receives the out direction */
+	struct conn		*ended;		/* ended by a marker, no successor yet */
 	struct conn		*in_conn;	/* in bytes are peeked from it */
 	struct xbuf		 out;
 	struct xbuf		 in;
@@ -178,12 +185,6 @@ int
 pty_closing(struct pty *p)
 {
 	return p->closing;
-}
-
-struct conn *
-pty_current(struct pty *p)
-{
-	return p->cur;
 }
 
 struct pty *
@@ -292,11 +293,22 @@ pty_known(int ptyno)
 
 /* ---- event bookkeeping ---- */
 
+static int	pty_chain_len(struct conn *);
+
+/* Where the out direction goes now, or could once a successor is made. */
+static int
+pty_has_reader(struct pty *p)
+{
+	if (p->cur != NULL)
+		return !p->cur->shut;
+	return p->ended != NULL && pty_chain_len(p->ended) < PTY_MAXCHAIN;
+}
+
 static int
 pty_can_read_master(struct pty *p)
 {
-	return !p->closing && !p->hup && !p->eofq && p->cur != NULL &&
-	    !p->cur->shut && p->out.len == 0;
+	return !p->closing && !p->hup && !p->eofq && p->out.len == 0 &&
+	    pty_has_reader(p);
 }
 
 static void
@@ -435,15 +447,11 @@ pty_chain_len(struct conn *c)
 	return n;
 }
 
-/*
- * The current connection shuts down its writing half: the manager's 0.
- * Its successor becomes current, unless the chain is at its bound (or
- * there are no resources): then the host manager waits for XP_ATTACH.
- */
+/* The current connection shuts down its writing half: the manager's 0. */
 static void
 pty_do_eof(struct pty *p)
 {
-	struct conn	*c = p->cur, *d = NULL;
+	struct conn	*c = p->cur;
 
 	p->eofq = 0;
 	if (c == NULL)
@@ -452,9 +460,29 @@ pty_do_eof(struct pty *p)
 	shutdown(c->fd, SHUT_WR);
 	c->shut = 1;
 	conn_set_write(c, 0);
-	if (pty_chain_len(c) < PTY_MAXCHAIN && (d = conn_successor(c)) != NULL)
-		pty_link(p, d);
+	p->cur = NULL;
+	p->ended = c;
+}
+
+/*
+ * Make the successor of the connection a marker ended, and make it
+ * current; 0 if the chain is at its bound or there are no resources
+ * (then the host manager waits, and XP_ATTACH tries again).
+ */
+static int
+pty_succ_make(struct pty *p)
+{
+	struct conn	*d;
+
+	if (p->cur != NULL)
+		return 1;
+	if (p->ended == NULL || pty_chain_len(p->ended) >= PTY_MAXCHAIN ||
+	    (d = conn_successor(p->ended)) == NULL)
+		return 0;
+	pty_link(p, d);
 	p->cur = d;
+	p->ended = NULL;
+	return 1;
 }
 
 /* Send pending out bytes; 1 if all are gone. */
@@ -619,7 +647,7 @@ pty_drained(struct pty *p)
 		pty_inj_done(p, ij, 0);
 		if (p->out.len == 0)
 			pty_do_eof(p);
-		return p->cur != NULL;
+		return pty_has_reader(p);	/* the next one, if any */
 	}
 	pty_inj_done(p, ij, 0);		/* not framed: nothing to show */
 	return 1;
@@ -633,7 +661,7 @@ pty_pump_out(struct pty *p)
 	int	i;
 
 	for (i = 0; i < 16 && pty_can_read_master(p); i++) {
-		if (xbuf_get(&p->out) == -1)
+		if (!pty_succ_make(p) || xbuf_get(&p->out) == -1)
 			break;
 		hdr = p->pckt ? XP_FRAMEHDR : 0;
 		n = read(p->mfd, p->out.data + hdr, XBUF_SIZE);
@@ -835,6 +863,8 @@ pty_detach(struct pty *p, struct conn *c)
 		p->out.len = 0;		/* nobody will read it */
 		xbuf_put(&p->out);
 	}
+	if (p->ended == c)
+		p->ended = NULL;
 	if (p->nconns == 0)
 		pty_hangup(p);
 	else
@@ -950,6 +980,24 @@ pty_set_pckt(struct pty *p, int on)
  * Is fd this pty's subsidiary?  The device number of /dev/pts/N is looked
  * up the first time a subsidiary is shown as proof, not at adoption.
  */
+/*
+ * XP_ATTACH: what follows old, an ended connection of p: its successor
+ * (made now if nothing has needed it yet), or the first after it whose
+ * zero-length message nobody has read; NULL if there is none (the chain
+ * is at its bound, or no resources).
+ */
+struct conn *
+pty_fetch(struct pty *p, struct conn *old)
+{
+	struct conn	*x;
+
+	if (old->succ == NULL && p->ended == old && pty_succ_make(p))
+		pty_kick(p);
+	for (x = old->succ; x != NULL && x->claimed; x = x->succ)
+		;	/* its message was read elsewhere: skip it */
+	return x;
+}
+
 int
 pty_check_subsid(struct pty *p, int fd)
 {

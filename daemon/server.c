@@ -185,24 +185,37 @@ conn_new(int fd, uid_t uid, enum conn_state state)
 }
 
 /*
- * A data connection leaves its chain.  Its successor's client end was kept
- * only so that holders of this one could fetch it: with this one closed
- * everywhere there are none left, so the copy goes, and with it, if no
- * process took the successor, the successor (its end of file follows).
+ * A data connection leaves its chain (it is closed everywhere).  Its
+ * neighbours are joined, so a holder of an older connection still finds
+ * what follows.  A successor's client end is kept only while an older
+ * connection lives to fetch it from: with none left, it goes, and with
+ * it, if no process took the successor, the successor (its end of file
+ * follows).
  */
 static void
 conn_unchain(struct conn *c)
 {
-	if (c->succ != NULL) {
-		c->succ->pred = NULL;
-		if (c->succ->clientfd != -1)
-			close(c->succ->clientfd);
-		c->succ->clientfd = -1;
-		c->succ = NULL;
+	struct conn	*pred = c->pred, *succ = c->succ;
+
+	if (pred != NULL)
+		pred->succ = succ;
+	if (succ != NULL) {
+		succ->pred = pred;
+		if (pred == NULL)
+			conn_consumed(succ);
 	}
-	if (c->pred != NULL)
-		c->pred->succ = NULL;
-	c->pred = NULL;
+	c->pred = c->succ = NULL;
+	conn_consumed(c);
+}
+
+/*
+ * c's zero-length message has been read (its successor fetched), or
+ * nothing older can fetch it any more: nobody needs the daemon's copy of
+ * c's client end.
+ */
+void
+conn_consumed(struct conn *c)
+{
 	if (c->clientfd != -1)
 		close(c->clientfd);
 	c->clientfd = -1;
@@ -397,11 +410,12 @@ ctl_new_data(struct conn *c, struct pty *p, int sfd, uint64_t ino)
 }
 
 /*
- * The successor of data connection old, whose stream has just ended: a
+ * The successor of data connection old, whose stream has ended: a
  * socketpair made here, the daemon's end marked as the library's are
- * (relay_identify), the client end kept until old is closed everywhere
- * (conn_unchain).  pty.c links it to the pty.  NULL if out of resources:
- * the next XP_ATTACH tries again.
+ * (relay_identify), the client end kept for XP_ATTACH until its own
+ * zero-length message has been read or nothing older is left to fetch it
+ * from (conn_consumed).  pty.c links it to the pty.  NULL if out of
+ * resources: the next XP_ATTACH tries again.
  */
 struct conn *
 conn_successor(struct conn *old)
@@ -470,16 +484,17 @@ ctl_adopt(struct conn *c, const struct xp_msg *m)
 }
 
 /*
- * XP_ATTACH: the successor of an ended data connection, for a process
- * that read its end of file.  The first to ask consumed the zero-length
- * message; later ones (other holders of the same socket) are told so.
- * If the successor could not be made when the stream ended, it is made
- * now.
+ * XP_ATTACH: what follows an ended data connection, for a process that
+ * read its end of file: its successor, or, if that one's message was read
+ * too, the first whose message was not (pty_fetch).  The first to ask
+ * consumed the zero-length message; later ones (other holders of the same
+ * socket) are told so.  The successor is made now if nothing has needed
+ * it yet.
  */
 static void
 ctl_attach(struct conn *c)
 {
-	struct conn	*old = ctl_conn_of(c, c->held[0]);
+	struct conn	*old = ctl_conn_of(c, c->held[0]), *next;
 	struct pty	*p;
 	uint32_t	 seen;
 
@@ -493,22 +508,15 @@ ctl_attach(struct conn *c)
 		server_reply(c, EINVAL, pty_number(p), 0, 0, -1);
 		return;
 	}
-	if (old->succ == NULL) {
-		if (pty_current(p) != NULL) {
-			/* its successor is gone; the stream went on without */
-			server_reply(c, ENOENT, pty_number(p), 0, 0, -1);
-			return;
-		}
-		if (conn_successor(old) == NULL) {
-			server_reply(c, EAGAIN, pty_number(p), 0, 0, -1);
-			return;
-		}
-		pty_attach(p, old->succ);
+	if ((next = pty_fetch(p, old)) == NULL || next->clientfd == -1) {
+		server_reply(c, EAGAIN, pty_number(p), 0, 0, -1);
+		return;
 	}
 	seen = (uint32_t)old->claimed;
-	old->claimed = 1;
 	server_reply(c, 0, pty_number(p), (uint32_t)pty_pckt(p), seen,
-	    old->succ->clientfd);
+	    next->clientfd);
+	old->claimed = 1;
+	conn_consumed(old);
 }
 
 static void

@@ -66,8 +66,8 @@ struct conn {
 	struct pty		*pty;		/* data connections */
 	struct conn		*succ;		/* data: made at its end of file */
 	struct conn		*pred;		/* data: whose end of file made it */
-	int			 clientfd;	/* data: client end, kept while pred lives */
-	int			 claimed;	/* data: succ already fetched once */
+	int			 clientfd;	/* data: client end, until fetched past */
+	int			 claimed;	/* data: its 0 was read (succ fetched) */
 	LIST_ENTRY(conn)	 pentry;	/* pty's connections */
 	TAILQ_ENTRY(conn)	 entry;		/* all connections */
 	RB_ENTRY(conn)		 ientry;	/* by ino (data) */
@@ -107,6 +107,7 @@ void	 conn_set_read(struct conn *, int);
 void	 conn_set_write(struct conn *, int);
 struct conn *conn_by_ino(uint64_t);
 struct conn *conn_successor(struct conn *);	/* pty.c links it */
+void	 conn_consumed(struct conn *);	/* its client end is not needed */
 void	 conn_index(struct conn *);
 extern int	nconns;
 
@@ -117,10 +118,10 @@ int	 pty_number(struct pty *);
 int	 pty_hostfd(struct pty *);
 int	 pty_pckt(struct pty *);
 int	 pty_closing(struct pty *);
-struct conn *pty_current(struct pty *);
 struct pty *pty_find(int ptyno);
 void	 pty_attach(struct pty *, struct conn *);	/* becomes current */
 void	 pty_link(struct pty *, struct conn *);		/* one more conn */
+struct conn *pty_fetch(struct pty *, struct conn *old);	/* XP_ATTACH */
 void	 pty_detach(struct pty *, struct conn *);	/* conn closing */
 void	 pty_orphan(struct pty *);		/* adopted, no connection */
 int	 pty_set_pckt(struct pty *, int on);

@@ -62,51 +62,6 @@ rss_bytes(pid_t pid)
 	return kb < 0 ? -1 : kb * 1024;
 }
 
-/*
- * The xptyd serving this test: argv[0] ends in "xptyd" and an argument
- * names a socket in $XPTY_RUNDIR.  0 if there is none.
- */
-static pid_t
-find_daemon(void)
-{
-	const char *rundir = getenv("XPTY_RUNDIR");
-	char path[300], cmd[4096], *p, *end;
-	DIR *d;
-	struct dirent *e;
-	pid_t found = 0;
-	size_t rl;
-	FILE *f;
-	size_t n;
-
-	if (rundir == NULL || *rundir == '\0' || (d = opendir("/proc")) == NULL)
-		return 0;
-	rl = strlen(rundir);
-	while (found == 0 && (e = readdir(d)) != NULL) {
-		if (!isdigit((unsigned char)e->d_name[0]))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
-		if ((f = fopen(path, "r")) == NULL)
-			continue;
-		n = fread(cmd, 1, sizeof(cmd) - 1, f);
-		fclose(f);
-		cmd[n] = '\0';
-		end = cmd + n;
-		if ((p = strrchr(cmd, '/')) == NULL)
-			p = cmd;
-		else
-			p++;
-		if (strcmp(p, "xptyd") != 0 && strncmp(p, "lt-xptyd", 8) != 0)
-			continue;
-		for (p = cmd + strlen(cmd) + 1; p < end; p += strlen(p) + 1)
-			if (strncmp(p, rundir, rl) == 0 && p[rl] == '/') {
-				found = (pid_t)atol(e->d_name);
-				break;
-			}
-	}
-	closedir(d);
-	return found;
-}
-
 /* One life cycle; 0, or -1 with the failing step in *what. */
 static int
 cycle(long i, const char **what)
@@ -186,7 +141,7 @@ main(int argc, char **argv)
 	fd0 = xt_count_fds(0);
 	rss0 = rss_bytes(0);
 	if (relay) {
-		daemon = find_daemon();
+		daemon = xt_daemon_pid();
 		ok(daemon > 0, "relay: the daemon serving $XPTY_RUNDIR is found (pid %ld)",
 		    (long)daemon);
 		if (daemon > 0) {
@@ -235,7 +190,7 @@ main(int argc, char **argv)
 			ok(drss0 > 0 && drss1 > 0 && drss1 - drss0 <= LEAK_RSS_SLACK,
 			    "xptyd: resident size grew %ld KiB (at most %ld)",
 			    (drss1 - drss0) / 1024, LEAK_RSS_SLACK / 1024);
-		ok(find_daemon() == daemon, "xptyd: still the same daemon");
+		ok(xt_daemon_pid() == daemon, "xptyd: still the same daemon");
 	}
 	close(anchor_s);
 	close(anchor_m);

@@ -192,4 +192,49 @@ xt_unmapped(void)
 {
 	return (void *)(uintptr_t)16;
 }
+/*
+ * The xptyd serving this test: argv[0] ends in "xptyd" and an argument
+ * names a socket in $XPTY_RUNDIR.  0 if there is none.
+ */
+static inline pid_t
+xt_daemon_pid(void)
+{
+	const char *rundir = getenv("XPTY_RUNDIR");
+	char path[300], cmd[4096], *p, *end;
+	DIR *d;
+	struct dirent *e;
+	pid_t found = 0;
+	size_t rl;
+	FILE *f;
+	size_t n;
+
+	if (rundir == NULL || *rundir == '\0' || (d = opendir("/proc")) == NULL)
+		return 0;
+	rl = strlen(rundir);
+	while (found == 0 && (e = readdir(d)) != NULL) {
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		n = fread(cmd, 1, sizeof(cmd) - 1, f);
+		fclose(f);
+		cmd[n] = '\0';
+		end = cmd + n;
+		if ((p = strrchr(cmd, '/')) == NULL)
+			p = cmd;
+		else
+			p++;
+		if (strcmp(p, "xptyd") != 0 && strncmp(p, "lt-xptyd", 8) != 0)
+			continue;
+		for (p = cmd + strlen(cmd) + 1; p < end; p += strlen(p) + 1)
+			if (strncmp(p, rundir, rl) == 0 && p[rl] == '/') {
+				found = (pid_t)atol(e->d_name);
+				break;
+			}
+	}
+	closedir(d);
+	return found;
+}
+
 #endif

@@ -80,12 +80,20 @@ static void
 check_many(void)
 {
 	char name[64], buf[64];
-	int m, s, i, zeros = 0, st;
+	int m, s, i, zeros = 0, st, dfd0, dfd1;
 	ssize_t r;
-	pid_t pid;
+	pid_t pid, daemon;
 	const int n = 100;
 
 	ok(xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == 0, "pty pair");
+	daemon = xt_daemon_pid();
+	dfd0 = daemon > 0 ? xt_count_fds(daemon) : -1;
+	/*
+	 * The writer also holds the first manager socket and never reads
+	 * it; the daemon must not keep a connection per message for it
+	 * (2 descriptors each: 200 here).  It does hold the writer's control
+	 * connection and the current connections meanwhile.
+	 */
 	if ((pid = fork()) == 0) {
 		alarm(HANG_LIMIT);
 		for (i = 0; i < n; i++)
@@ -102,6 +110,14 @@ check_many(void)
 	}
 	ok(r == 3 && memcmp(buf, "end", 3) == 0, "then the data (got %zd)", r);
 	is_int(zeros, n, "%d zero-length writes in a row: %d reads of 0", n, n);
+	if (dfd0 < 0)
+		ok(0, "the daemon serving $XPTY_RUNDIR is found");
+	else {
+		dfd1 = xt_count_fds(daemon);
+		ok(dfd1 <= dfd0 + 16, "xptyd holds %d descriptors after %d "
+		    "messages read (%d before): an unread old socket pins "
+		    "nothing", dfd1, n, dfd0);
+	}
 	ok(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
 	    WEXITSTATUS(st) == 0, "the writer never failed or hung");
 	close(s);
