@@ -127,6 +127,28 @@ xp_mark_addr(struct sockaddr_un *sun, uint64_t ino, unsigned n)
 	return (socklen_t)(p - (char *)sun);
 }
 
+/*
+ * Mark fd, a daemon end, with the abstract name of inode ino (the client
+ * end's).  0, or -1 if no name could be bound: unmarked, the connection
+ * still works; relay_identify just does not recognise it after exec.
+ */
+static inline int
+xp_mark_bind(int fd, uint64_t ino)
+{
+	struct sockaddr_un	sun;
+	socklen_t		len;
+	unsigned		n;
+
+	for (n = 0; n < 4; n++) {
+		len = xp_mark_addr(&sun, ino, n);
+		if (bind(fd, (struct sockaddr *)&sun, len) == 0)
+			return 0;
+		if (errno != EADDRINUSE)
+			break;
+	}
+	return -1;
+}
+
 /* Is sun (len bytes, from getpeername) a name made by xp_mark_addr? */
 static inline int
 xp_is_mark(const struct sockaddr_un *sun, socklen_t len)

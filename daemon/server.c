@@ -420,12 +420,9 @@ ctl_new_data(struct conn *c, struct pty *p, int sfd, uint64_t ino)
 struct conn *
 conn_successor(struct conn *old)
 {
-	struct sockaddr_un	 sun;
-	struct stat		 st;
-	struct conn		*d;
-	socklen_t		 len;
-	unsigned		 n;
-	int			 sv[2];
+	struct stat	 st;
+	struct conn	*d;
+	int		 sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
 		log_warn("socketpair");
@@ -439,12 +436,7 @@ conn_successor(struct conn *old)
 		close(sv[1]);
 		return NULL;
 	}
-	for (n = 0; n < 4; n++) {
-		len = xp_mark_addr(&sun, (uint64_t)st.st_ino, n);
-		if (bind(sv[1], (struct sockaddr *)&sun, len) == 0 ||
-		    errno != EADDRINUSE)
-			break;
-	}
+	(void)xp_mark_bind(sv[1], (uint64_t)st.st_ino);
 	d->ino = (uint64_t)st.st_ino;
 	d->clientfd = sv[0];
 	d->pred = old;

@@ -715,11 +715,6 @@ relay_req(enum xp_type type, const uint8_t *pay, size_t len, const int *fds,
 static int
 relay_pair(int sv[2], uint64_t *ino)
 {
-	struct sockaddr_un	sun;
-	socklen_t		len;
-	unsigned		n;
-	int			r;
-
 	if (syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
 	    sv) == -1) {
 		relay_why_errno("socketpair");
@@ -727,13 +722,7 @@ relay_pair(int sv[2], uint64_t *ino)
 	}
 	/* the name only has to be unique: the client end's inode will do */
 	*ino = relay_ino(sv[0]);
-	for (n = 0; n < 4; n++) {
-		len = xp_mark_addr(&sun, *ino, n);
-		if ((r = (int)syscall(SYS_bind, sv[1], &sun, len)) == 0 ||
-		    errno != EADDRINUSE)
-			break;
-	}
-	(void)r;	/* unmarked, it still works; it is just not found */
+	(void)xp_mark_bind(sv[1], *ino);
 	return 0;
 }
 
