@@ -21,8 +21,6 @@
  * the direct engine).  Under AddressSanitizer the quarantine holds freed
  * memory back, so the resident sizes are only reported there.
  */
-#include <ctype.h>
-#include <dirent.h>
 #include "xtest.h"
 
 #define WARMUP		200
