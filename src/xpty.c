@@ -349,7 +349,7 @@ resolve_cmd(const char *cmd, struct target *t)
 	memset(t, 0, sizeof *t);
 	t->error = ENOENT;
 	if (strchr(cmd, '/') != NULL) {
-		snprintf(t->path, sizeof t->path, "%s", cmd);
+		strlcpy(t->path, cmd, sizeof t->path);
 		if (stat(cmd, &st) == -1)
 			t->error = errno;
 		else if (S_ISDIR(st.st_mode))
