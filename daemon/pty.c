@@ -147,6 +147,7 @@ static int		inotify_fd = -1;
 static struct event	*inotify_ev;
 static int		hangup_limit = -1;
 
+static void	pty_link(struct pty *, struct conn *);
 static void	pty_pump_out(struct pty *);
 static void	pty_update(struct pty *);
 static void	pty_destroy(struct pty *);
@@ -791,7 +792,7 @@ pty_conn_writable(struct conn *c)
 
 /* ---- connections ---- */
 
-void
+static void
 pty_link(struct pty *p, struct conn *c)
 {
 	c->pty = p;
@@ -799,16 +800,13 @@ pty_link(struct pty *p, struct conn *c)
 	p->nconns++;
 }
 
+/* XP_ADOPT: the first connection of a new pty. */
 void
 pty_attach(struct pty *p, struct conn *c)
 {
 	pty_link(p, c);
-	if (p->cur == NULL && p->eofq)
-		p->eofq = 0;	/* its reader vanished before the marker */
 	p->cur = c;
 	log_debug("pty %d: connection %d attached", p->ptyno, c->fd);
-	if (p->hup)
-		pty_check_reopen(p, 0);
 	pty_kick(p);
 }
 

@@ -119,8 +119,7 @@ int	 pty_hostfd(struct pty *);
 int	 pty_pckt(struct pty *);
 int	 pty_closing(struct pty *);
 struct pty *pty_find(int ptyno);
-void	 pty_attach(struct pty *, struct conn *);	/* becomes current */
-void	 pty_link(struct pty *, struct conn *);		/* one more conn */
+void	 pty_attach(struct pty *, struct conn *);	/* XP_ADOPT's conn */
 struct conn *pty_fetch(struct pty *, struct conn *old);	/* XP_ATTACH */
 void	 pty_detach(struct pty *, struct conn *);	/* conn closing */
 void	 pty_orphan(struct pty *);		/* adopted, no connection */
