@@ -101,24 +101,42 @@ tty_group(void)
 	return cached;
 }
 
-/* grantpt(3C): owner the real uid, group tty, mode 0620.  Never forks. */
+/*
+ * grantpt(3C): owner the real uid, group tty, mode 0620.  Never forks.
+ * What the caller may not do is left as it is: an unprivileged owner of
+ * the node who is not in group tty keeps its group, and then its mode
+ * (devpts made it 0600: group write goes to group tty only).  Only a node
+ * that is not the caller's and cannot be made so fails: EACCES, the errno
+ * illumos's grantpt gives for any failure of its OWNERPT request.
+ */
 int
 host_grant(int ptyno)
 {
 	char path[32];
 	struct stat st;
+	uid_t uid = getuid();
+	gid_t gid = tty_group();
+	int saved = errno;
 
 	snprintf(path, sizeof(path), "/dev/pts/%d", ptyno);
 	if (syscall(SYS_newfstatat, AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == -1)
-		return -1;
-	if ((st.st_uid != getuid() || st.st_gid != tty_group()) &&
-	    syscall(SYS_fchownat, AT_FDCWD, path, getuid(), tty_group(),
-	    AT_SYMLINK_NOFOLLOW) == -1)
-		return -1;
-	if ((st.st_mode & 07777) != 0620 &&
+		goto refused;
+	if (st.st_uid != uid || st.st_gid != gid) {
+		if (syscall(SYS_fchownat, AT_FDCWD, path, uid, gid,
+		    AT_SYMLINK_NOFOLLOW) == 0)
+			st.st_gid = gid;
+		else if (st.st_uid != uid)
+			goto refused;
+		/* owner, but not in group tty: keep the group */
+	}
+	if (st.st_gid == gid && (st.st_mode & 07777) != 0620 &&
 	    syscall(SYS_fchmodat, AT_FDCWD, path, 0620) == -1)
-		return -1;
+		goto refused;
+	errno = saved;
 	return 0;
+refused:
+	errno = EACCES;
+	return -1;
 }
 
 /*

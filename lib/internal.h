@@ -7,6 +7,7 @@
  *   fdtable.c      descriptor -> struct xstream map, lock-free reads
  *   host_pty.c     the host pty backend (Linux devpts) and per-stream state
  *                  kept in the kernel termios of the pty
+ *   ptypath.c      /dev/ptmx and /dev/pts/N in the open family's paths
  *   ldterm.c       illumos ldterm defaults and raw mode, in host termios bits
  *   ttcompat.c     V7/4BSD ioctls translated to termios
  *   streams_emul.c module stack, read options, flush, signals
@@ -184,6 +185,12 @@ int	host_grant(int ptyno);			/* chown/chmod /dev/pts/N */
 int	host_classify(int fd, int *ptyno);	/* XK_* or 0 */
 int	host_path_ptyno(const char *path);	/* /dev/pts/N -> N, else -1 */
 int	host_is_ptmx_path(const char *path);
+
+/* ---- ptypath.c: a caller's path, read without faulting ---- */
+#define PTYPATH_NONE	0	/* another path, or one that cannot be read */
+#define PTYPATH_PTMX	1	/* /dev/ptmx, /dev/pts/ptmx */
+#define PTYPATH_PTS	2	/* /dev/pts/N */
+int	ptypath_classify(const char *path, int *ptyno);
 
 /*
  * Per-stream state shared through the kernel termios of the pty (c_cc
