@@ -140,7 +140,7 @@ epf_line(const char *line, int fd, uint64_t ino, struct epf_reg *r)
 static int
 epf_scan(int infofd, int fd, uint64_t ino, struct epf_reg *r)
 {
-	char	chunk[1024], line[EPF_LINE];
+	char	chunk[512], line[EPF_LINE];
 	size_t	len = 0, total = 0;
 	ssize_t	n, i;
 	int	skip = 0;
@@ -203,7 +203,7 @@ epf_take(int infodir, const char *name, int epfd, int fd, uint64_t ino,
 static void
 epf_walk(int dirfd, int infodir, int fd, uint64_t ino, struct epf *e)
 {
-	char	buf[1024];
+	char	buf[512];
 	long	n, off;
 
 	while (e->n < EPF_MAX &&

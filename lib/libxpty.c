@@ -952,7 +952,7 @@ rediscover_fd(int fd)
 static void
 rediscover_all(void)
 {
-	char buf[2048];
+	char buf[1024];
 	int dfd, saved = errno;
 	long n, off;
 
