@@ -22,7 +22,6 @@
  */
 #include "config.h"
 
-#include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -249,7 +248,7 @@ begin(struct tline *l, int fd)
 {
 	l->len = 0;
 	put(l, "xpty[");
-	put_long(l, (long)syscall(SYS_getpid));
+	put_long(l, (long)xsys_getpid());
 	put(l, "]");
 	if (fd >= 0) {
 		put(l, " fd ");
@@ -388,7 +387,7 @@ report_print(void)
 		return;		/* this process made no SVR4 call */
 	l.len = 0;
 	put(&l, "xpty report for pid ");
-	put_long(&l, (long)syscall(SYS_getpid));
+	put_long(&l, (long)xsys_getpid());
 	put(&l, "\ncall                 calls  failed  deviates\n");
 	(void)xsys_write(report_fd, l.buf, l.len);
 	for (i = 0; i < R_NCOUNT; i++) {
