@@ -87,13 +87,15 @@ int	host_ptyno(int mfd);
 int	host_pts_path(int ptyno, char *buf, size_t len);
 
 /*
- * Path recognition for the interposed open family, on the path as the
- * caller wrote it (no lookup, a few byte compares): the subsidiary's
- * number if path names one, else -1 (errno untouched); 1 if path names
- * the host's manager allocator (a clone device such as /dev/ptmx), else 0.
+ * The names the interposed open family recognises, as the caller wrote
+ * them (lib/ptypath.c reads a caller's path without faulting and compares
+ * it with these, no lookup): host_ptmx_paths, NULL-terminated, name the
+ * allocator (a clone device such as /dev/ptmx); a subsidiary's name is
+ * host_pts_prefix and N in decimal without leading zeros (what
+ * host_pts_path writes).  Constant data.
  */
-int	host_path_ptyno(const char *path);
-int	host_is_ptmx_path(const char *path);
+extern const char *const host_ptmx_paths[];
+extern const char host_pts_prefix[];
 
 /* ---- lock, grant, ownership ---- */
 

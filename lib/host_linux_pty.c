@@ -38,6 +38,9 @@
 #define PTS_PREFIX	"/dev/pts/"
 #define PTS_PREFIXLEN	(sizeof(PTS_PREFIX) - 1)
 
+const char *const host_ptmx_paths[] = { "/dev/ptmx", "/dev/pts/ptmx", NULL };
+const char host_pts_prefix[] = PTS_PREFIX;
+
 int
 host_ptyno(int mfd)
 {
@@ -71,33 +74,6 @@ host_pts_path(int ptyno, char *buf, size_t len)
 	memcpy(buf + PTS_PREFIXLEN, p, n);
 	buf[PTS_PREFIXLEN + n] = '\0';
 	return ((int)(PTS_PREFIXLEN + n));
-}
-
-/* "/dev/pts/N" -> N; -1 for anything else (no leading zeros). */
-int
-host_path_ptyno(const char *path)
-{
-	const char	*p;
-	long		 n = 0;
-
-	if (path == NULL || strncmp(path, PTS_PREFIX, PTS_PREFIXLEN) != 0)
-		return (-1);
-	p = path + PTS_PREFIXLEN;
-	if (*p < '0' || *p > '9' || (*p == '0' && p[1] != '\0'))
-		return (-1);
-	for (; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9' || n > 100000000)
-			return (-1);
-		n = n * 10 + (*p - '0');
-	}
-	return ((int)n);
-}
-
-int
-host_is_ptmx_path(const char *path)
-{
-	return (path != NULL && (strcmp(path, "/dev/ptmx") == 0 ||
-	    strcmp(path, "/dev/pts/ptmx") == 0));
 }
 
 static gid_t

@@ -9,6 +9,7 @@
  *   host.h         the host kernel's ptys, sockets, descriptors: one set
  *                  of host_<host>*.c files per host, picked by configure
  *   host_pty.c     per-stream state kept in the kernel termios of the pty
+ *   ptypath.c      /dev/ptmx and /dev/pts/N in the open family's paths
  *   ldterm.c       illumos ldterm defaults and raw mode, in host termios bits
  *   ttcompat.c     V7/4BSD ioctls translated to termios
  *   streams_emul.c module stack, read options, flush, signals
@@ -156,6 +157,12 @@ extern _Atomic(int) xfd_count;	/* managed descriptors */
 #define XPTY_PRIVATE_FDMIN	200	/* private fds are moved up here */
 
 /* ---- host.h (host_<host>.c): the host kernel, included above ---- */
+
+/* ---- ptypath.c: a caller's path, read without faulting ---- */
+#define PTYPATH_NONE	0	/* another path, or one that cannot be read */
+#define PTYPATH_PTMX	1	/* /dev/ptmx, /dev/pts/ptmx */
+#define PTYPATH_PTS	2	/* /dev/pts/N */
+int	ptypath_classify(const char *path, int *ptyno);
 
 /*
  * ---- host_pty.c: per-stream state shared through the kernel termios of

@@ -359,6 +359,22 @@ manager_tty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 
 /* ---- I_STR ---- */
 
+/*
+ * Does a module or driver of a pty stream answer this M_IOCTL?  The pty
+ * drivers' own requests and the terminal requests (ptem, ldterm,
+ * ttcompat; xpty_dispatch() then applies each side's rules, so one a
+ * module that is not pushed would answer still fails EINVAL).
+ */
+static int
+str_known(unsigned long req)
+{
+	switch (req) {
+	case ISPTM: case UNLKPT: case PTSSTTY: case ZONEPT: case OWNERPT:
+		return 1;
+	}
+	return is_tty_request(req);
+}
+
 static int xpty_dispatch(int, struct xstream *, unsigned long, void *, int);
 
 static int
@@ -374,6 +390,13 @@ sh_str(int fd, struct xstream *xs, void *uarg)
 		return -1;
 	/* stream-head commands are not module ioctls: NAKed downstream */
 	if (((unsigned long)sio.ic_cmd & ~0xffUL) == STR)
+		return fail(EINVAL);
+	/*
+	 * An M_IOCTL that no module and neither driver knows is NAKed:
+	 * EINVAL.  It never reaches the host (I_STR FIONBIO must not set
+	 * O_NONBLOCK on the descriptor).
+	 */
+	if (!str_known((unsigned long)(unsigned int)sio.ic_cmd))
 		return fail(EINVAL);
 	return xpty_dispatch(fd, xs, (unsigned long)(unsigned int)sio.ic_cmd,
 	    sio.ic_dp, sio.ic_len);

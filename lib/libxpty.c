@@ -377,39 +377,50 @@ next_open(enum open_kind k, int dirfd, const char *path, int flags, mode_t mode)
 	return xsys_openat(dirfd, path, flags, mode);
 }
 
+/* open(/dev/pts/N): managed if libxpty made that pty. */
+static int
+subsid_open(enum open_kind k, int dirfd, const char *path, int flags,
+    mode_t mode, int ptyno)
+{
+	int fd, mfd, first;
+
+	/*
+	 * STREAMS dismantles the stream inside the last close; xptyd does
+	 * it when it notices.  Let it notice a close that came before this
+	 * open, or it could undo what the new opener pushes.  (Without a
+	 * daemon: fails at once.)
+	 */
+	mfd = held_host_manager(ptyno);
+	if (relay_wanted() && !no_pending_close(mfd))
+		relay_barrier(ptyno);
+	/* the first open since a last close, as far as this process sees */
+	first = mfd >= 0 && host_mgr_hup(mfd) == 1;
+	fd = next_open(k, dirfd, path, flags, mode);
+	if (fd == -1 && host_open_locked_errno(errno)) {
+		errno = EAGAIN;		/* locked: illumos's errno */
+		XTRACE(-1, "open /dev/pts/", ptyno, -1, "host said EIO");
+		return -1;
+	}
+	if (fd != -1) {
+		host_subsid_opened(fd, ptyno, first);
+		fd = subsid_adopt(fd, ptyno);
+	}
+	XTRACE(fd, "open /dev/pts/", ptyno, fd, NULL);
+	return fd;
+}
+
 static int
 open_hook(enum open_kind k, int dirfd, const char *path, int flags, mode_t mode)
 {
-	int fd, ptyno, mfd, first;
+	int fd, ptyno = -1;
 
-	if (path != NULL && path[0] == '/' && path[1] == 'd' && path[4] == '/' &&
-	    svr4_active()) {
-		if (host_is_ptmx_path(path))
+	/* the path is read only in svr4 mode, and only as far as it exists */
+	if (svr4_active()) {
+		switch (ptypath_classify(path, &ptyno)) {
+		case PTYPATH_PTMX:
 			return manager_open(flags);
-		if ((ptyno = host_path_ptyno(path)) >= 0) {
-			/*
-			 * STREAMS dismantles the stream inside the last close;
-			 * xptyd does it when it notices.  Let it notice a close
-			 * that came before this open, or it could undo what the
-			 * new opener pushes.  (Without a daemon: fails at once.)
-			 */
-			mfd = held_host_manager(ptyno);
-			if (relay_wanted() && !no_pending_close(mfd))
-				relay_barrier(ptyno);
-			first = mfd >= 0 && host_mgr_hup(mfd) == 1;
-			fd = next_open(k, dirfd, path, flags, mode);
-			if (fd == -1 && host_open_locked_errno(errno)) {
-				errno = EAGAIN;		/* locked: illumos's errno */
-				XTRACE(-1, "open /dev/pts/", ptyno, -1,
-				    "host said EIO");
-				return -1;
-			}
-			if (fd != -1) {
-				host_subsid_opened(fd, ptyno, first);
-				fd = subsid_adopt(fd, ptyno);
-			}
-			XTRACE(fd, "open /dev/pts/", ptyno, fd, NULL);
-			return fd;
+		case PTYPATH_PTS:
+			return subsid_open(k, dirfd, path, flags, mode, ptyno);
 		}
 	}
 	fd = next_open(k, dirfd, path, flags, mode);

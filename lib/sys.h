@@ -65,6 +65,14 @@ ssize_t	xsys_sendmsg(int fd, const struct msghdr *msg, int flags);
 ssize_t	xsys_recvmsg(int fd, struct msghdr *msg, int flags);
 
 /*
+ * Can the (aligned) word holding byte p be read, without faulting?  1
+ * yes, 0 no; -1/ENOSYS or EPERM where the host or a policy (seccomp)
+ * allows no such probe: callers then copy one byte with xsys_vm_copy or
+ * a pipe (lib/usercopy.c).  Changes nothing.
+ */
+int	xsys_readable(const void *p);
+
+/*
  * Copy len bytes between this process's addresses, failing with EFAULT
  * (never faulting) when either range is bad: towrite 0 reads src into
  * dst (dst is ours), 1 writes src (ours) to dst.  -1/ENOSYS where the

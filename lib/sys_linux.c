@@ -19,7 +19,9 @@
 #include <sys/uio.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include "sys.h"
@@ -180,6 +182,32 @@ ssize_t
 xsys_recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	return (syscall(SYS_recvmsg, fd, msg, flags));
+}
+
+/*
+ * sched_setparam(2) naming a process that cannot exist (a pid above
+ * PID_MAX_LIMIT): the kernel copies the 4-byte struct sched_param in
+ * before it looks the process up, so the call fails with EFAULT for an
+ * unreadable address and with ESRCH otherwise, changes nothing and needs
+ * no descriptor.  The word probed is the aligned one holding the byte, so
+ * it never reaches into the next page.
+ */
+int
+xsys_readable(const void *p)
+{
+	int	saved = errno;
+
+	if (syscall(SYS_sched_setparam, INT_MAX,
+	    (const void *)((uintptr_t)p & ~(uintptr_t)3)) == 0 ||
+	    errno == ESRCH) {
+		errno = saved;
+		return (1);
+	}
+	if (errno == EFAULT) {
+		errno = saved;
+		return (0);
+	}
+	return (-1);
 }
 
 /* process_vm_readv/writev on ourselves: EFAULT instead of a fault. */
