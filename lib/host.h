@@ -38,6 +38,7 @@
 #define XPTY_HOST_H
 
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -318,6 +319,21 @@ void	host_evreg_attach(int fd, const struct host_evregs *r);
 int	host_page_create(void);
 
 /* ---- processes ---- */
+
+/*
+ * This image's executable file, as the kernel knows it (its st_dev and
+ * st_ino identify it; Linux stats /proc/self/exe).  -1/errno (ENOSYS).
+ */
+int	host_self_exe(struct stat *st);
+
+/*
+ * Send one datagram (never blocking) to the local socket that the xpty
+ * wrapper bound for a process of the same user under the name name
+ * (namelen bytes, no NUL), the host's way (Linux: an abstract name;
+ * src/xpty.c binds it).  -1/errno.
+ */
+int	host_local_dgram(const char *name, size_t namelen, const void *msg,
+	    size_t len);
 
 /*
  * Start path (argv, envp) as a process that is no child of the caller:

@@ -171,6 +171,38 @@ host_mark_peer(int sock)
 
 /* ---- processes ---- */
 
+int
+host_self_exe(struct stat *st)
+{
+	return ((int)syscall(SYS_newfstatat, AT_FDCWD, "/proc/self/exe", st,
+	    0));
+}
+
+int
+host_local_dgram(const char *name, size_t namelen, const void *msg,
+    size_t len)
+{
+	struct sockaddr_un	sun;
+	int			fd, r, saved;
+
+	if (namelen == 0 || namelen >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path + 1, name, namelen);	/* abstract: NUL first */
+	if ((fd = xsys_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	r = (int)xsys_sendto(fd, msg, len, MSG_DONTWAIT,
+	    (struct sockaddr *)&sun,
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + namelen));
+	saved = errno;
+	xsys_close(fd);
+	errno = saved;
+	return (r == -1 ? -1 : 0);
+}
+
 struct spawn_arg {
 	const char	 *path;
 	char *const	 *argv;

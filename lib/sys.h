@@ -51,6 +51,7 @@ int	xsys_poll(struct pollfd *pfd, nfds_t n, int timeout_ms);
 int	xsys_flock(int fd, int op);
 int	xsys_close_range(unsigned int first, unsigned int last, int flags);
 pid_t	xsys_getpid(void);
+long	xsys_getcwd(char *buf, size_t len);	/* length with the NUL, or -1 */
 
 /* sockets */
 int	xsys_socket(int domain, int type, int proto);
@@ -61,6 +62,8 @@ int	xsys_getpeername(int fd, struct sockaddr *sa, socklen_t *len);
 int	xsys_getsockopt(int fd, int level, int name, void *val,
 	    socklen_t *len);
 ssize_t	xsys_recv(int fd, void *buf, size_t len, int flags);
+ssize_t	xsys_sendto(int fd, const void *buf, size_t len, int flags,
+	    const struct sockaddr *sa, socklen_t salen);
 ssize_t	xsys_sendmsg(int fd, const struct msghdr *msg, int flags);
 ssize_t	xsys_recvmsg(int fd, struct msghdr *msg, int flags);
 

@@ -130,6 +130,12 @@ xsys_getpid(void)
 	return ((pid_t)syscall(SYS_getpid));
 }
 
+long
+xsys_getcwd(char *buf, size_t len)
+{
+	return (syscall(SYS_getcwd, buf, len));
+}
+
 int
 xsys_socket(int domain, int type, int proto)
 {
@@ -170,6 +176,13 @@ ssize_t
 xsys_recv(int fd, void *buf, size_t len, int flags)
 {
 	return (syscall(SYS_recvfrom, fd, buf, len, flags, NULL, NULL));
+}
+
+ssize_t
+xsys_sendto(int fd, const void *buf, size_t len, int flags,
+    const struct sockaddr *sa, socklen_t salen)
+{
+	return (syscall(SYS_sendto, fd, buf, len, flags, sa, salen));
 }
 
 ssize_t
