@@ -24,6 +24,11 @@
  * message is the data queued when a read starts; RMSGD discards what of
  * it the read did not take (RMSGN and RNORM leave it queued).
  *
+ * Reads on a subsidiary: once the manager has closed, STREAMS delivers
+ * what is queued and then 0, every time; Linux gives EIO from the
+ * manager's last close until the hangup is complete, then 0.  That EIO
+ * becomes 0 (subsid_read_failed(), host_subsid_read_hup).
+ *
  * Zero-length writes on a subsidiary reach the manager as a zero-length
  * message when the stream is bare or XPG4v2 (ptem drops them otherwise);
  * only the relay can carry that (relay_zero_write()).
@@ -198,6 +203,8 @@ relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	return 0;
 }
 
+static ssize_t	subsid_read_failed(int);
+
 /* Throw away n bytes known to be queued on fd (RMSGD). */
 static void
 discard_queued(int fd, struct xstream *xs, size_t n)
@@ -222,8 +229,10 @@ xpty_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	int queued = 0, saved;
 	ssize_t r;
 
-	if (xs->kind != XK_MANAGER)
-		return xsys_readv(fd, iov, iovcnt);
+	if (xs->kind != XK_MANAGER) {
+		r = xsys_readv(fd, iov, iovcnt);
+		return r == -1 ? subsid_read_failed(fd) : r;
+	}
 	if (has_pckt(xs))
 		return pckt_read(fd, xs, iov, iovcnt);
 	/*
@@ -257,14 +266,37 @@ xpty_raw_read(int fd, struct xstream *xs, void *buf, size_t len)
 	return direct_read(fd, xs, &iov, 1);
 }
 
+/*
+ * A read of a subsidiary failed: when the manager has closed, STREAMS
+ * delivers the queued data, then 0; a host may fail instead (Linux: EIO
+ * until the hangup is complete).  Such a failure becomes 0
+ * (host_subsid_read_hup, lib/host.h).
+ */
+static ssize_t
+subsid_read_failed(int fd)
+{
+	int saved = errno;
+
+	if (host_subsid_read_hup(fd, saved) != 1) {
+		errno = saved;
+		return -1;
+	}
+	errno = saved;
+	XTRACE(fd, "read: hung up", -1, 0, "host said EIO");
+	return 0;
+}
+
 ssize_t
 xpty_read(int fd, struct xstream *xs, void *buf, size_t len)
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	ssize_t r;
 
-	if (xs->kind != XK_MANAGER)
-		return xpty_next.read != NULL ? xpty_next.read(fd, buf, len) :
+	if (xs->kind != XK_MANAGER) {
+		r = xpty_next.read != NULL ? xpty_next.read(fd, buf, len) :
 		    xsys_read(fd, buf, len);
+		return r == -1 ? subsid_read_failed(fd) : r;
+	}
 	return xpty_readv(fd, xs, &iov, 1);
 }
 

@@ -40,6 +40,7 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -172,6 +173,15 @@ int	host_mgr_hup(int mfd);
  * Pure.
  */
 int	host_mgr_revents_hup(int revents);
+
+/*
+ * A read of a subsidiary failed with errno e: is that the host's way of
+ * saying the manager has closed (which SVR4 shows as 0, after the queued
+ * data)?  Linux fails with EIO until the hangup is complete and the
+ * subsidiary then polls POLLHUP (a job-control EIO, a background read,
+ * does not).  1 yes, 0 no.  errno preserved.
+ */
+int	host_subsid_read_hup(int fd, int e);
 
 /* ---- when is a subsidiary opened again? ---- */
 
@@ -319,6 +329,14 @@ void	host_evreg_attach(int fd, const struct host_evregs *r);
 int	host_page_create(void);
 
 /* ---- processes ---- */
+
+/*
+ * A descriptor that polls readable while one of the signals in set is
+ * pending (the caller blocks them), without taking them: the caller can
+ * then let them be delivered as usual (lib/xwait.c).  Linux: signalfd.
+ * Non-blocking, close-on-exec, the caller's.  -1/errno (ENOSYS).
+ */
+int	host_signal_fd(const sigset_t *set);
 
 /*
  * This image's executable file, as the kernel knows it (its st_dev and

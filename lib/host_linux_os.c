@@ -26,6 +26,7 @@
 
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -170,6 +171,14 @@ host_mark_peer(int sock)
 }
 
 /* ---- processes ---- */
+
+int
+host_signal_fd(const sigset_t *set)
+{
+	/* the kernel's sigset is the first 8 bytes of glibc's */
+	return ((int)syscall(SYS_signalfd4, -1, set, (size_t)8,
+	    SFD_NONBLOCK | SFD_CLOEXEC));
+}
 
 int
 host_self_exe(struct stat *st)

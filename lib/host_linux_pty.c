@@ -147,6 +147,20 @@ host_mgr_hup(int mfd)
 }
 
 int
+host_subsid_read_hup(int fd, int e)
+{
+	struct pollfd	pfd = { .fd = fd, .events = POLLIN };
+	int		saved = errno;
+
+	if (e != EIO || xsys_poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLHUP)) {
+		errno = saved;
+		return (0);
+	}
+	errno = saved;
+	return (1);
+}
+
+int
 host_mgr_revents_hup(int revents)
 {
 	return ((revents & (POLLHUP | POLLERR)) != 0);
