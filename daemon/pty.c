@@ -72,9 +72,11 @@
  * even while its unsent bytes wait in the socket because the subsidiary
  * does not read.
  *
- * After the last subsidiary close the host manager reports POLLHUP until a
- * subsidiary is opened again (p->hup); the daemon does not poll it then
- * but watches /dev/pts/N for IN_OPEN with inotify.  At that last close the
+ * After the last subsidiary close the host manager reports its hangup
+ * until a subsidiary is opened again (p->hup, host_mgr_hup); the daemon
+ * does not poll it then but watches for the next open (host_watch_*,
+ * lib/host.h: inotify IN_OPEN on Linux), or looks again on a timer where
+ * the host cannot watch.  At that last close the
  * stream is dismantled: the module stack in c_cc[17], c_cc[18] of the
  * kernel termios is reset and the termios made raw.
  *
@@ -82,26 +84,25 @@
  * application's last manager descriptor anywhere), the pty hangs up: what
  * the application wrote is still written, the daemon waits until the
  * subsidiary has read what is queued for it (TIOCINQ on a peer descriptor
- * from TIOCGPTPEER), for at most XPTY_HANGUP_MS and for at most half of
+ * from host_open_peer), for at most XPTY_HANGUP_MS and for at most half of
  * that without the subsidiary reading anything, then closes the host
  * manager, which hangs the subsidiary up.  A connection whose client is
  * gone but whose socket still holds bytes stays (c->gone) until they are
  * read or the pty is destroyed.
  *
- * State: the tree of ptys by number, the list of ptys watched by inotify.
+ * State: the tree of ptys by number, the list of watched ptys and the
+ * watch set's descriptor (owned here, closed only at exit).
  * Single-threaded, no locking.
  */
 #include "config.h"
 
 #include <sys/types.h>
-#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,7 @@
 #include "xpty.h"		/* struct iocblk */
 #include "xptyd.h"
 #include "kterm.h"
+#include "host.h"
 
 #define PTY_HANGUP_MS		2000	/* default bound on the hangup wait */
 #define PTY_MAXCHAIN		32	/* unfetched successors */
@@ -136,7 +138,6 @@ struct pty {
 	int			 ptyno;
 	int			 mfd;		/* host manager */
 	int			 peerfd;	/* subsidiary, while hanging up */
-	dev_t			 rdev;		/* of /dev/pts/N */
 	struct event		*ev_mread;
 	struct event		*ev_mwrite;
 	struct event		*ev_timer;
@@ -149,14 +150,14 @@ struct pty {
 	struct conn		*in_conn;	/* in bytes are peeked from it */
 	struct xbuf		 out;
 	struct xbuf		 in;
-	int			 pckt;		/* framed (TIOCPKT on) */
+	int			 pckt;		/* framed (packet mode on) */
 	int			 hup;		/* no subsidiary open */
 	int			 whup;		/* input waits for one to open */
 	int			 nores;		/* out of memory or descriptors */
 	unsigned		 eofq;		/* zero-length messages after out */
 	struct outq		 oq;		/* what follows them (outq.c) */
 	int			 closing;
-	int			 wd;		/* inotify watch or -1 */
+	int			 wd;		/* watch id or -1 */
 	long			 close_t0;	/* hanging up since (ms) */
 	long			 prog_ms;	/* the subsidiary last read then */
 	long			 left;		/* bytes it had still to read */
@@ -181,8 +182,8 @@ RB_GENERATE_STATIC(pty_tree, pty, entry, pty_cmp);
 static struct pty_tree	ptys = RB_INITIALIZER(&ptys);
 
 static LIST_HEAD(, pty)	watched = LIST_HEAD_INITIALIZER(watched);
-static int		inotify_fd = -1;
-static struct event	*inotify_ev;
+static int		watch_fd = -1;		/* host_watch_open's set */
+static struct event	*watch_ev;
 static int		hangup_limit = -1;
 
 static void	pty_link(struct pty *, struct conn *);
@@ -281,9 +282,7 @@ pty_stream_reset(struct pty *p)
 static int
 pty_host_hup(struct pty *p)
 {
-	struct pollfd	pfd = { p->mfd, POLLIN, 0 };
-
-	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
+	return host_mgr_hup(p->mfd) == 1;
 }
 
 /* ---- creation ---- */
@@ -330,7 +329,7 @@ pty_adopt(int mfd, int *err)
 	TAILQ_INIT(&p->injq);
 	oq_init(&p->oq);
 	errno = 0;
-	if (ioctl(mfd, TIOCGPTN, &p->ptyno) == -1 ||
+	if ((p->ptyno = host_ptyno(mfd)) == -1 ||
 	    (fl = fcntl(mfd, F_GETFL)) == -1 ||
 	    ((fl & O_NONBLOCK) == 0 &&
 	    fcntl(mfd, F_SETFL, fl | O_NONBLOCK) == -1))
@@ -440,13 +439,13 @@ pty_retry_cb(evutil_socket_t fd, short what, void *arg)
 	pty_pump_out(p);
 }
 
-/* ---- inotify: when does a subsidiary open again? ---- */
+/* ---- when does a subsidiary open again? ---- */
 
 static void
 pty_watch_stop(struct pty *p)
 {
 	if (p->wd != -1) {
-		inotify_rm_watch(inotify_fd, p->wd);
+		host_watch_rm(watch_fd, p->wd);
 		LIST_REMOVE(p, wentry);
 		p->wd = -1;
 	}
@@ -482,11 +481,9 @@ static void
 pty_watch_start(struct pty *p)
 {
 	struct timeval	tv = { 0, 20000 };
-	char		path[64];
 
-	snprintf(path, sizeof path, "/dev/pts/%d", p->ptyno);
-	if (inotify_fd != -1 && p->wd == -1) {
-		p->wd = inotify_add_watch(inotify_fd, path, IN_OPEN);
+	if (watch_fd != -1 && p->wd == -1) {
+		p->wd = host_watch_add(watch_fd, p->ptyno);
 		if (p->wd != -1)
 			LIST_INSERT_HEAD(&watched, p, wentry);
 	}
@@ -495,42 +492,44 @@ pty_watch_start(struct pty *p)
 	(void)pty_reopened(p, 0);	/* it may have happened already */
 }
 
-static void
-pty_inotify_cb(evutil_socket_t fd, short what, void *arg)
-{
-	char			 buf[4096]
-	    __attribute__((aligned(__alignof__(struct inotify_event))));
-	struct inotify_event	*ie;
-	struct pty		*p, *next;
-	ssize_t			 n;
-	char			*q;
+#define PTY_WATCH_IDS	64
 
-	while ((n = read(fd, buf, sizeof buf)) > 0) {
-		for (q = buf; q < buf + n; q += sizeof *ie + ie->len) {
-			ie = (struct inotify_event *)q;
-			LIST_FOREACH_SAFE(p, &watched, wentry, next) {
-				if (p->wd == ie->wd) {
+static void
+pty_watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int		 ids[PTY_WATCH_IDS], n, i;
+	struct pty	*p, *next;
+
+	while ((n = host_watch_take(fd, ids, PTY_WATCH_IDS)) > 0) {
+		LIST_FOREACH_SAFE(p, &watched, wentry, next) {
+			for (i = 0; i < n; i++) {
+				if (p->wd == ids[i]) {
 					pty_check_reopen(p, 1);
 					break;
 				}
 			}
+			/* some may have been dropped: look at the rest */
+			if (i == n && n == PTY_WATCH_IDS)
+				pty_check_reopen(p, 0);
 		}
+		if (n < PTY_WATCH_IDS)
+			break;
 	}
 }
 
 void
-pty_inotify_init(void)
+pty_watch_init(void)
 {
-	inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (inotify_fd == -1) {
-		log_warn("inotify_init1 (falling back to timers)");
+	watch_fd = host_watch_open();
+	if (watch_fd == -1) {
+		log_warn("no reopen watch (falling back to timers)");
 		return;
 	}
-	inotify_ev = event_new(xbase, inotify_fd, EV_READ | EV_PERSIST,
-	    pty_inotify_cb, NULL);
-	if (inotify_ev == NULL)
+	watch_ev = event_new(xbase, watch_fd, EV_READ | EV_PERSIST,
+	    pty_watch_cb, NULL);
+	if (watch_ev == NULL)
 		fatal("event_new");
-	event_add(inotify_ev, NULL);
+	event_add(watch_ev, NULL);
 }
 
 /* ---- the out direction: host manager -> application ---- */
@@ -682,7 +681,7 @@ pty_put_frame(uint8_t *w, uint8_t mtype, const uint8_t *data, size_t len)
 }
 
 /*
- * Linux reports a subsidiary's change of IXON (TIOCPKT_DOSTOP/NOSTOP) but
+ * Linux reports a subsidiary's change of IXON (HOST_PKT_TERMIOS) but
  * no other termios change; illumos's pckt shows the subsidiary's TCSETS
  * as M_IOCTL.  Write that at w: struct iocblk (TCSETS, host numbering)
  * and the termios now in force, as lib/pckt.c does for the direct engine.
@@ -725,26 +724,28 @@ pty_read_off(struct pty *p)
 static size_t
 pty_frame_read(struct pty *p, uint8_t *buf, size_t n)
 {
-	uint8_t	st, fl = 0;
-	size_t	len = 0;
+	uint8_t		st, fl = 0;
+	unsigned	ev;
+	size_t		len = 0;
 
 	if (!p->pckt)
 		return n;
-	if ((st = buf[XP_FRAMEHDR - 1]) == TIOCPKT_DATA) {
+	if ((st = buf[XP_FRAMEHDR - 1]) == HOST_PKT_DATA) {
 		xp_put_frame(buf, XP_M_DATA, (uint32_t)(n - 1));
 		return XP_FRAMEHDR + n - 1;
 	}
-	if (st & TIOCPKT_FLUSHREAD)
+	ev = host_pkt_status(st);
+	if (ev & HOST_PKT_FLUSHR)
 		fl |= XP_FLUSHR;
-	if (st & TIOCPKT_FLUSHWRITE)
+	if (ev & HOST_PKT_FLUSHW)
 		fl |= XP_FLUSHW;
 	if (fl != 0)
 		len += pty_put_frame(buf + len, XP_M_FLUSH, &fl, 1);
-	if (st & TIOCPKT_STOP)
+	if (ev & HOST_PKT_STOP)
 		len += pty_put_frame(buf + len, XP_M_STOP, NULL, 0);
-	if (st & TIOCPKT_START)
+	if (ev & HOST_PKT_START)
 		len += pty_put_frame(buf + len, XP_M_START, NULL, 0);
-	if (st & (TIOCPKT_DOSTOP | TIOCPKT_NOSTOP))
+	if (ev & HOST_PKT_TERMIOS)
 		len += pty_put_termios(p, buf + len);
 	return len;
 }
@@ -767,6 +768,33 @@ pty_subsid_closed(struct pty *p)
 }
 
 /*
+ * Read the host manager into buf: the bytes read, or RD_DRAINED (EAGAIN,
+ * or the last close, whose marker is placed here), or RD_STUCK (another
+ * error: the pty pauses rather than read again at once).
+ */
+static ssize_t
+pty_read_host(struct pty *p, uint8_t *buf, size_t len)
+{
+	struct iovec	iov = { buf, len };
+	ssize_t		n;
+
+	do
+		n = host_mgr_readv(p->mfd, &iov, 1);
+	while (n == -1 && errno == EINTR);
+	if (n > 0)
+		return n;
+	if (n == -1 && errno == EAGAIN)
+		return RD_DRAINED;
+	if (host_mgr_read_hup(n, errno)) {
+		pty_subsid_closed(p);	/* the last close */
+		return RD_DRAINED;
+	}
+	log_warn("pty %d: read", p->ptyno);
+	pty_nores(p);
+	return RD_STUCK;
+}
+
+/*
  * One read of the host manager straight into the out buffer (nothing is
  * pending), sent on at once.  Returns the bytes read, RD_DRAINED or
  * RD_STUCK.
@@ -784,9 +812,7 @@ pty_read_fast(struct pty *p)
 		xbuf_put(&p->out);
 		return RD_STUCK;
 	}
-	do
-		n = read(p->mfd, p->out.data + pty_read_off(p), XBUF_SIZE);
-	while (n == -1 && errno == EINTR);
+	n = pty_read_host(p, p->out.data + pty_read_off(p), XBUF_SIZE);
 	if (n > 0) {
 		p->out.off = 0;
 		p->out.len = pty_frame_read(p, p->out.data, (size_t)n);
@@ -794,10 +820,7 @@ pty_read_fast(struct pty *p)
 		return n;
 	}
 	xbuf_put(&p->out);
-	if (n == -1 && errno == EAGAIN)
-		return RD_DRAINED;
-	pty_subsid_closed(p);	/* EIO (or 0): last close */
-	return RD_DRAINED;
+	return n;
 }
 
 /*
@@ -817,17 +840,12 @@ pty_read_queued(struct pty *p)
 			pty_nores(p);
 		return RD_STUCK;
 	}
-	do
-		n = read(p->mfd, w + off, room - off);
-	while (n == -1 && errno == EINTR);
-	if (n > 0) {
+	if ((n = pty_read_host(p, w + off, room - off)) > 0) {
 		oq_commit(&p->oq, pty_frame_read(p, w, (size_t)n));
 		return n;
 	}
-	if (n == 0 || errno != EAGAIN)
-		pty_subsid_closed(p);	/* its marker uses the room */
-	oq_release(&p->oq);
-	return RD_DRAINED;
+	oq_release(&p->oq);	/* after the last close's marker used it */
+	return n;
 }
 
 /*
@@ -1180,8 +1198,8 @@ pty_left(struct pty *p)
 			n += q;
 	}
 	if (p->peerfd == -1)
-		p->peerfd = ioctl(p->mfd, TIOCGPTPEER,
-		    O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		p->peerfd = host_open_peer(p->mfd, p->ptyno,
+		    O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (p->peerfd != -1 && ioctl(p->peerfd, TIOCINQ, &q) == 0)
 		n += q;
 	return n;
@@ -1224,7 +1242,7 @@ pty_hangup(struct pty *p)
  * Hanging up: destroy the pty once the subsidiary has read everything
  * (found twice, a little apart: the flip buffer may lag), has nobody to
  * read it, has read nothing for half of XPTY_HANGUP_MS, or XPTY_HANGUP_MS
- * has passed.  Not hanging up: look for a reopen (no inotify).
+ * has passed.  Not hanging up: look for a reopen (no watch).
  */
 static void
 pty_timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -1295,7 +1313,7 @@ pty_destroy(struct pty *p)
 int
 pty_set_pckt(struct pty *p, int on)
 {
-	if (ioctl(p->mfd, TIOCPKT, &on) == -1)
+	if (host_set_pktmode(p->mfd, on) == -1)
 		return errno;
 	p->pckt = on;
 	log_debug("pty %d: pckt %s", p->ptyno, on ? "on" : "off");
@@ -1322,24 +1340,17 @@ pty_fetch(struct pty *p, struct conn *old)
 }
 
 /*
- * Is fd this pty's subsidiary?  The device number of /dev/pts/N is looked
- * up the first time a subsidiary is shown as proof, not at adoption.
+ * Is fd this pty's subsidiary?  The host tells the sides apart (its
+ * manager may report the subsidiary's device number: the manager is no
+ * proof of holding the subsidiary).
  */
 int
 pty_check_subsid(struct pty *p, int fd)
 {
-	struct stat	st;
-	char		path[64];
+	int	n;
 
-	if (p->rdev == 0) {
-		snprintf(path, sizeof path, "/dev/pts/%d", p->ptyno);
-		if (stat(path, &st) == 0 && S_ISCHR(st.st_mode))
-			p->rdev = st.st_rdev;
-		else
-			p->rdev = makedev(136, (unsigned)p->ptyno);
-	}
-	return fd != -1 && fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
-	    st.st_rdev == p->rdev;
+	return fd != -1 && host_classify(fd, &n) == HOST_SUBSID &&
+	    n == p->ptyno;
 }
 
 int
@@ -1389,16 +1400,9 @@ static struct conn *
 pty_dead_conn(struct pty *p)
 {
 	struct conn	*c;
-	struct pollfd	 pfd;
 
 	LIST_FOREACH(c, &p->conns, pentry) {
-		if (c->gone)
-			continue;
-		pfd.fd = c->fd;
-		pfd.events = POLLRDHUP;
-		pfd.revents = 0;
-		if (poll(&pfd, 1, 0) == 1 &&
-		    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+		if (!c->gone && host_sock_rdhup(c->fd) != 0)
 			return c;
 	}
 	return NULL;
@@ -1409,8 +1413,8 @@ pty_dead_conn(struct pty *p)
  * closed connections now rather than when the loop gets to them, so that
  * the hangup is seen as soon as close() has returned.
  * Before that, take in what the subsidiary side did before the request
- * was sent (a reopen seen by inotify, a last close that the manager reads
- * as EIO, which dismantles the stream), so that a library that asks with
+ * was sent (a reopen the watch saw, a last close that the manager reads
+ * as its hangup, which dismantles the stream), so that a library that asks with
  * the manager still open (before it marks the stream, say) knows that no
  * dismantling of an earlier close is still to come.
  * Returns 1 if the pty is hung up (or gone), 0 if a manager is still open.
@@ -1423,8 +1427,8 @@ pty_sync(int ptyno)
 
 	if (p == NULL || p->closing)
 		return 1;
-	if (inotify_fd != -1 && p->wd != -1)
-		pty_inotify_cb(inotify_fd, EV_READ, NULL);
+	if (watch_fd != -1 && p->wd != -1)
+		pty_watch_cb(watch_fd, EV_READ, NULL);
 	if (pty_can_read_master(p))
 		pty_pump_out(p);
 	/* each may free p; closing one may end its unfetched successor */

@@ -18,7 +18,9 @@
  *			mode) or tree (--tree: every descendant);
  *   XPTY_TRACE		from --trace: trace file or "stderr";
  *   XPTY_REPORT	from --report: summary file or "stderr";
- *   XPTY_HANDSHAKE_FD	the write end of a pipe, see below.
+ *   XPTY_HANDSHAKE_FD	the write end of a pipe, see below;
+ *   XPTY_WATCH		under image scope, the watcher's abstract socket,
+ *			see below.
  *
  * The library is found as $XPTY_LIBRARY, else in the build tree when this
  * binary runs from the build tree (/proc/self/exe below XPTY_BUILDDIR),
@@ -47,12 +49,25 @@
  *    init rather than becoming a child CMD never waits for; it calls
  *    setsid(), so it takes no part in the job's process group, and keeps
  *    only standard error and its two pipes open.
+ *
+ *  - under image scope, the watcher also hears of a re-execution: it holds
+ *    an AF_UNIX datagram socket bound to an abstract name (XPTY_WATCH,
+ *    made before the exec, close-on-exec in CMD), and when the program
+ *    CMD's image executes is that same program again (sshd, dropbear), its
+ *    libxpty sends one datagram there (lib/mode.c).  The watcher then
+ *    prints one warning: that image runs native, --tree is needed.  It
+ *    listens for as long as CMD's process lives (a pidfd), and takes
+ *    datagrams only from our own uid (SCM_CREDENTIALS).  CMD pays nothing
+ *    for it but one stat in each image's start-up.
  */
 
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 
@@ -61,6 +76,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -121,9 +137,12 @@ static int		 check_library(const char *, const char *,
 static int		 check_cmd(const char *, const char *,
 			     const struct elfinfo *, int);
 static int		 move_high(int, int);
+static int		 notice_socket(char *, size_t);
 static void		 start_watcher(const char *, const char *, pid_t,
-			     int *, int *);
-static void		 watch(const char *, const char *, pid_t, int, int)
+			     int, int *, int *);
+static void		 watch(const char *, const char *, pid_t, int, int,
+			     int) __attribute__((noreturn));
+static void		 linger(const char *, pid_t, int)
 			     __attribute__((noreturn));
 static int		 maps_has(pid_t, const char *);
 static long		 elapsed_ms(const struct timespec *);
@@ -327,6 +346,7 @@ setup_env(const struct options *o, const char *lib)
 	setenv("XPTY_MODE", o->mode, 1);
 	setenv("XPTY_SCOPE", o->tree ? "tree" : "image", 1);
 	unsetenv("XPTY_HANDSHAKE_FD");
+	unsetenv("XPTY_WATCH");		/* an outer xpty's */
 	if (o->trace != NULL)
 		setenv("XPTY_TRACE", o->trace, 1);
 	if (o->report != NULL)
@@ -537,12 +557,47 @@ move_high(int fd, int cloexec)
 }
 
 /*
+ * The socket on which the watcher hears that CMD's image executed itself:
+ * datagrams, an abstract name (into name, without its leading NUL) that
+ * no other wrapper has, credentials passed.  -1 if it cannot be made.
+ */
+static int
+notice_socket(char *name, size_t len)
+{
+	struct sockaddr_un	sun;
+	unsigned char		rnd[8];
+	int			fd, on = 1, n;
+	size_t			i;
+
+	if (getentropy(rnd, sizeof rnd) == -1)
+		return (-1);
+	n = snprintf(name, len, "xpty-watch/%ld/", (long)getpid());
+	for (i = 0; i < sizeof rnd && n > 0 && (size_t)n + 2 < len; i++)
+		n += snprintf(name + n, len - n, "%02x", rnd[i]);
+	if (n <= 0 || (size_t)n + 1 >= sizeof sun.sun_path)
+		return (-1);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path + 1, name, (size_t)n);
+	if (bind(fd, (struct sockaddr *)&sun, (socklen_t)(offsetof(struct
+	    sockaddr_un, sun_path) + 1 + n)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (move_high(fd, 1));
+}
+
+/*
  * Start the watcher.  On return *hsfd is the handshake write end for CMD
  * (inheritable) and *execfd the close-on-exec exec-status write end.
+ * nsock (or -1) is the notice socket, which the watcher keeps.
  */
 static void
-start_watcher(const char *cmd, const char *lib, pid_t target, int *hsfd,
-    int *execfd)
+start_watcher(const char *cmd, const char *lib, pid_t target, int nsock,
+    int *hsfd, int *execfd)
 {
 	int	hs[2], ex[2], status;
 	pid_t	pid;
@@ -567,7 +622,7 @@ start_watcher(const char *cmd, const char *lib, pid_t target, int *hsfd,
 		case -1:
 			_exit(1);
 		case 0:
-			watch(cmd, lib, target, hs[0], ex[0]);
+			watch(cmd, lib, target, hs[0], ex[0], nsock);
 		default:
 			_exit(0);
 		}
@@ -617,8 +672,76 @@ maps_has(pid_t pid, const char *lib)
 	return (lines == 0 ? -1 : found);
 }
 
+/*
+ * The handshake came: under image scope, wait (while CMD's process lives)
+ * for word that its image executed itself, and say it once.
+ */
 static void
-watch(const char *cmd, const char *lib, pid_t target, int hsfd, int exfd)
+linger(const char *cmd, pid_t target, int nsock)
+{
+	struct pollfd	 pfd[2];
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	struct ucred	 uc;
+	union {
+		struct cmsghdr	h;
+		char		b[CMSG_SPACE(sizeof(struct ucred))];
+	}		 cbuf;
+	char		 text[64];
+	long		 pid;
+	ssize_t		 n;
+	int		 pidfd, mine;
+
+	if (nsock < 0 ||
+	    (pidfd = (int)syscall(SYS_pidfd_open, target, 0)) == -1)
+		_exit(0);
+	pfd[0].fd = pidfd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = nsock;
+	pfd[1].events = POLLIN;
+	for (;;) {
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			_exit(0);
+		}
+		if (pfd[1].revents & POLLIN) {
+			memset(&msg, 0, sizeof msg);
+			iov.iov_base = text;
+			iov.iov_len = sizeof text - 1;
+			msg.msg_iov = &iov;
+			msg.msg_iovlen = 1;
+			msg.msg_control = cbuf.b;
+			msg.msg_controllen = sizeof cbuf.b;
+			if ((n = recvmsg(nsock, &msg, MSG_DONTWAIT)) <= 0)
+				continue;
+			text[n] = '\0';
+			mine = 0;
+			for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
+			    cm = CMSG_NXTHDR(&msg, cm)) {
+				if (cm->cmsg_level != SOL_SOCKET ||
+				    cm->cmsg_type != SCM_CREDENTIALS)
+					continue;
+				memcpy(&uc, CMSG_DATA(cm), sizeof uc);
+				mine = uc.uid == getuid();
+			}
+			if (!mine || sscanf(text, "exec %ld", &pid) != 1)
+				continue;
+			warnmsg("warning: %s executed itself again (pid %ld), "
+			    "and that image runs in native mode: daemons that "
+			    "re-execute themselves (sshd, dropbear) need "
+			    "xpty --tree", cmd, pid);
+			_exit(0);
+		}
+		if (pfd[0].revents & (POLLIN | POLLHUP))
+			_exit(0);	/* CMD's process is gone */
+	}
+}
+
+static void
+watch(const char *cmd, const char *lib, pid_t target, int hsfd, int exfd,
+    int nsock)
 {
 	struct pollfd	pfd;
 	struct timespec	t0;
@@ -641,12 +764,16 @@ watch(const char *cmd, const char *lib, pid_t target, int hsfd, int exfd)
 	}
 	hsfd = fcntl(hsfd, F_DUPFD, 10);
 	exfd = fcntl(exfd, F_DUPFD, 10);
+	if (nsock >= 0)
+		nsock = fcntl(nsock, F_DUPFD, 10);
 	if (hsfd == -1 || exfd == -1 || dup2(hsfd, 3) == -1 ||
-	    dup2(exfd, 4) == -1)
+	    dup2(exfd, 4) == -1 || (nsock >= 0 && dup2(nsock, 5) == -1))
 		_exit(1);
-	closefrom(5);
+	closefrom(nsock >= 0 ? 6 : 5);
 	hsfd = 3;
 	exfd = 4;
+	if (nsock >= 0)
+		nsock = 5;
 
 	/* End of file on exfd: the exec happened.  Data: it failed. */
 	while ((n = read(exfd, &err, sizeof err)) == -1 && errno == EINTR)
@@ -671,7 +798,7 @@ watch(const char *cmd, const char *lib, pid_t target, int hsfd, int exfd)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == 1 && c == HANDSHAKE_BYTE)
-			_exit(0);
+			linger(cmd, target, nsock);
 		if (n == 0) {
 			/* Every copy of the write end is gone. */
 			in = maps_has(target, lib);
@@ -703,9 +830,10 @@ main(int argc, char **argv)
 	struct options	 o;
 	struct target	 t;
 	struct elfinfo	 li;
-	char		 lib[PATH_MAX], num[16];
+	char		 lib[PATH_MAX], num[16], wname[64];
 	const char	*cmd;
 	int		 optidx, warned, hsfd = -1, exfd = -1, err;
+	int		 nsock = -1;
 
 	if (argv[0] != NULL && (cmd = strrchr(argv[0], '/')) != NULL)
 		progname = cmd + 1;
@@ -728,7 +856,13 @@ main(int argc, char **argv)
 	if (!warned) {
 		struct stat hs;
 
-		start_watcher(cmd, lib, getpid(), &hsfd, &exfd);
+		/* image scope: the watcher hears of a re-execution */
+		if (!o.tree && strcmp(o.mode, "native") != 0 &&
+		    (nsock = notice_socket(wname, sizeof wname)) != -1)
+			setenv("XPTY_WATCH", wname, 1);
+		start_watcher(cmd, lib, getpid(), nsock, &hsfd, &exfd);
+		if (nsock != -1)
+			close(nsock);	/* the watcher has it */
 		/* fd:inode, so that no descendant writes into a reused number */
 		if (fstat(hsfd, &hs) == 0) {
 			snprintf(num, sizeof num, "%d:%lu", hsfd,

@@ -143,13 +143,19 @@ test_subsidiary_first(void)
 	ok(ptys_gone(1000), "and holds no pty");
 }
 
-/* The manager closes while the subsidiary reads slowly: no early hangup. */
+/*
+ * The manager closes while the subsidiary reads, more slowly than the
+ * queue would need: hung up at the bound, not before.  (It reads 4 KiB
+ * each 100 ms: a reader so slow that the tty's own buffers do not drain
+ * for half of XPTY_HANGUP_MS looks, to the daemon, like one that reads
+ * nothing.)
+ */
 static void
 test_slow_reader(void)
 {
 	struct rpty	 p;
 	struct pollfd	 pfd;
-	char		 buf[256];
+	char		 buf[4096];
 	double		 t0, hup = -1;
 	long		 got = 0;
 	int		 s, early = 0;
