@@ -23,6 +23,11 @@
  * message is the data queued when a read starts; RMSGD discards what of
  * it the read did not take (RMSGN and RNORM leave it queued).
  *
+ * Reads on a subsidiary: once the manager has closed, STREAMS delivers
+ * what is queued and then 0, every time; Linux gives EIO from the
+ * manager's last close until the hangup is complete, then 0.  That EIO
+ * becomes 0 (subsid_read_failed()).
+ *
  * Zero-length writes on a subsidiary reach the manager as a zero-length
  * message when the stream is bare or XPG4v2 (ptem drops them otherwise);
  * only the relay can carry that (relay_zero_write()).
@@ -180,6 +185,8 @@ relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	return 0;
 }
 
+static ssize_t	subsid_read_failed(int);
+
 /* Throw away n bytes known to be queued on fd (RMSGD). */
 static void
 discard_queued(int fd, struct xstream *xs, size_t n)
@@ -204,8 +211,10 @@ xpty_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	int queued = 0, saved;
 	ssize_t r;
 
-	if (xs->kind != XK_MANAGER)
-		return syscall(SYS_readv, fd, iov, iovcnt);
+	if (xs->kind != XK_MANAGER) {
+		r = syscall(SYS_readv, fd, iov, iovcnt);
+		return r == -1 ? subsid_read_failed(fd) : r;
+	}
 	if (has_pckt(xs))
 		return pckt_read(fd, xs, iov, iovcnt);
 	/*
@@ -239,14 +248,40 @@ xpty_raw_read(int fd, struct xstream *xs, void *buf, size_t len)
 	return direct_read(fd, xs, &iov, 1);
 }
 
+/*
+ * A read of a subsidiary failed: when the manager has closed, Linux
+ * answers EIO from its last close until the hangup is complete (while
+ * TTY_OTHER_CLOSED is set), then 0; STREAMS delivers the queued data,
+ * then 0.  A hung-up subsidiary polls POLLHUP, which a job control EIO
+ * (a background read) does not: only that EIO becomes 0.
+ */
+static ssize_t
+subsid_read_failed(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int saved = errno;
+
+	if (saved != EIO || syscall(SYS_poll, &pfd, 1, 0) != 1 ||
+	    !(pfd.revents & POLLHUP)) {
+		errno = saved;
+		return -1;
+	}
+	errno = saved;
+	XTRACE(fd, "read: hung up", -1, 0, "host said EIO");
+	return 0;
+}
+
 ssize_t
 xpty_read(int fd, struct xstream *xs, void *buf, size_t len)
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	ssize_t r;
 
-	if (xs->kind != XK_MANAGER)
-		return xpty_next.read != NULL ? xpty_next.read(fd, buf, len) :
+	if (xs->kind != XK_MANAGER) {
+		r = xpty_next.read != NULL ? xpty_next.read(fd, buf, len) :
 		    xsys_read(fd, buf, len);
+		return r == -1 ? subsid_read_failed(fd) : r;
+	}
 	return xpty_readv(fd, xs, &iov, 1);
 }
 

@@ -14,6 +14,7 @@
  *   ioctl_map.c    SVR4 ioctl decoding (direct and through I_STR)
  *   relay.c        client of xptyd (the relay engine)
  *   epoll_follow.c epoll registrations follow relay.c's reattach
+ *   xwait.c        waits a signal interrupts as it would a kernel sleep
  *   mode.c         XPTY_MODE, xpty_setmode(), process scope
  *   libxpty.c      the interposed entry points
  * Everything here has hidden visibility; only include/xpty.h names and the
@@ -295,6 +296,14 @@ int	relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 
 /* ---- epoll_follow.c (the rest is in relay.h) ---- */
 void	epf_note(void);	/* this image made an epoll instance */
+
+/* ---- xwait.c: waits that a signal interrupts as a kernel sleep ---- */
+struct pollfd;
+#define XWAIT_FOREVER	INT64_MAX	/* a deadline that never comes */
+int64_t	xwait_now(void);		/* CLOCK_MONOTONIC, milliseconds */
+int64_t	xwait_deadline(int ms);		/* now + ms; ms < 0: XWAIT_FOREVER */
+int	xwait_poll(struct pollfd *, int, int64_t deadline);	/* 1, 0, -1 */
+int	xwait_sleep(int64_t deadline);	/* 0, or -1 EINTR */
 
 /* ---- mode.c ---- */
 int	xpty_mode_current(void);	/* XPTY_NATIVE, XPTY_SVR4, XPTY_XPG4V2 */

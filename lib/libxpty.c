@@ -545,7 +545,7 @@ readv(int fd, const struct iovec *iov, int iovcnt)
 	static ssize_t (*next)(int, const struct iovec *, int);
 	struct xstream *xs = xfd_lookup(fd);
 
-	if (xs == NULL || xs->kind != XK_MANAGER) {
+	if (xs == NULL) {
 		LOOKUP_NEXT(next, "readv");
 		return next(fd, iov, iovcnt);
 	}

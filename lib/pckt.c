@@ -211,7 +211,9 @@ direct_head(int fd, struct xstream *xs, int block)
 		pfd.fd = fd;
 		pfd.events = POLLIN | POLLPRI;
 		pfd.revents = 0;
-		r = syscall(SYS_poll, &pfd, 1, block && !would_block(fd) ? -1 : 0);
+		/* a signal interrupts this as it would a read (xwait.c) */
+		r = xwait_poll(&pfd, 1, block && !would_block(fd) ?
+		    XWAIT_FOREVER : xwait_now());
 		if (r == -1)
 			return -1;
 		if (r == 0) {
