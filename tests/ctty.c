@@ -9,8 +9,14 @@
  * control works: the child puts a `sleep` in a process group of its own
  * in the foreground, and a ^C the manager writes kills the sleep with
  * SIGINT.  With __I_PUSH_NOCTTY the child has no controlling terminal.
- * The child reports one byte per check on a pipe.
+ * The child reports one byte per check on a pipe.  openpty() pushes the
+ * modules too, but never gives its caller a controlling terminal (a
+ * daemon such as tmux's server is a session leader without one, and the
+ * child forkpty makes must be able to take the pty).
  */
+#include <pty.h>
+#include <utmp.h>
+
 #include "xtest.h"
 
 #define NCHECK	8
@@ -132,6 +138,40 @@ check(int noctty)
 	close(m);
 }
 
+/* A session leader's openpty: no controlling terminal; forkpty's child takes it. */
+static void
+check_openpty(void)
+{
+	char r[4] = { 0 }, name[64];
+	int p[2], m, s, t, st;
+	pid_t pid, kid;
+
+	if (pipe(p) == -1) {
+		ok(0, "pipe");
+		return;
+	}
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		r[0] = setsid() != -1 && openpty(&m, &s, name, NULL, NULL) == 0;
+		t = open("/dev/tty", O_RDWR);
+		r[1] = t == -1 && tcgetsid(s) == -1;
+		if ((kid = fork()) == 0)
+			_exit(login_tty(s) == 0 && tcgetsid(0) == getsid(0) ?
+			    0 : 1);
+		r[2] = waitpid(kid, &st, 0) == kid && WIFEXITED(st) &&
+		    WEXITSTATUS(st) == 0;
+		(void)!write(p[1], r, 3);
+		_exit(0);
+	}
+	close(p[1]);
+	ok(read(p[0], r, 3) == 3, "openpty: the child reported");
+	waitpid(pid, &st, 0);
+	close(p[0]);
+	ok(r[0], "openpty in a session leader without a controlling terminal");
+	ok(r[1], "openpty: no controlling terminal for its caller");
+	ok(r[2], "openpty: login_tty in a child makes it that child's");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -139,5 +179,6 @@ main(int argc, char **argv)
 	signal(SIGTTOU, SIG_IGN);
 	check(0);
 	check(1);
+	check_openpty();
 	return done_testing();
 }
