@@ -459,7 +459,7 @@ main(int argc, char **argv)
 	if (lockfd != -1)
 		close(lockfd);	/* releases the start lock */
 	setup_loop();
-	pty_inotify_init();
+	pty_watch_init();
 	server_start(lfd);
 	log_debug("listening on %s", sock_path);
 	xptyd_activity();
