@@ -357,6 +357,26 @@ manager_tty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 	}
 }
 
+/*
+ * A successful I_PUSH on a terminal stream makes it the controlling
+ * terminal of a session leader that has none (illumos streamio.c,
+ * strctty); __I_PUSH_NOCTTY does not.  A subsidiary is a terminal stream
+ * even when bare (pts sets SO_ISTTY).  Linux's TIOCSCTTY with 0 has the
+ * same conditions (session leader, no controlling terminal, the tty not
+ * another session's) and is simply refused otherwise; that refusal is no
+ * error of the push.  A manager is never made one here (a relayed manager
+ * is a socket).
+ */
+static void
+push_ctty(int fd, const struct xstream *xs)
+{
+	int saved = errno;
+
+	if (xs->kind == XK_SUBSID && getsid(0) == getpid())
+		(void)xsys_ioctl(fd, TIOCSCTTY, (void *)0);
+	errno = saved;
+}
+
 /* ---- I_STR ---- */
 
 /*
@@ -436,6 +456,10 @@ xpty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 	case I_STR:
 		return sh_str(fd, xs, arg);
 	case I_PUSH:
+		if (stream_push(fd, xs, arg) == -1)
+			return -1;
+		push_ctty(fd, xs);
+		return 0;
 	case __I_PUSH_NOCTTY:
 		return stream_push(fd, xs, arg);
 	case I_POP:

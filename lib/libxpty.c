@@ -840,8 +840,9 @@ openpty(int *amaster, int *aslave, char *name, const struct termios *termp,
 	    ptsname_r(m, path, sizeof(path)) != 0 ||
 	    (s = open(path, O_RDWR | O_NOCTTY)) == -1)
 		goto fail;
+	/* openpty never gives the caller a controlling terminal */
 	for (i = 0; i < 3; i++)
-		if (ioctl(s, I_PUSH, mods[i]) == -1)
+		if (ioctl(s, __I_PUSH_NOCTTY, mods[i]) == -1)
 			goto fail_s;
 	if (termp != NULL && tcsetattr(s, TCSAFLUSH, termp) == -1)
 		goto fail_s;
