@@ -395,8 +395,10 @@ setup_loop(void)
 	if ((cfg = event_config_new()) == NULL)
 		fatal("event_config_new");
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+	/* EV_CLOSED (EPOLLRDHUP): a client's going is seen before its data */
+	event_config_require_features(cfg, EV_FEATURE_EARLY_CLOSE);
 	if ((xbase = event_base_new_with_config(cfg)) == NULL)
-		fatal("event_base_new_with_config");
+		fatal("no event method with EV_CLOSED (epoll)");
 	event_config_free(cfg);
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		ev = evsignal_new(xbase, sigs[i], signal_cb, NULL);
@@ -459,7 +461,7 @@ main(int argc, char **argv)
 	if (lockfd != -1)
 		close(lockfd);	/* releases the start lock */
 	setup_loop();
-	pty_inotify_init();
+	pty_watch_init();
 	server_start(lfd);
 	log_debug("listening on %s", sock_path);
 	xptyd_activity();

@@ -9,7 +9,7 @@
  * (M_DATA, M_FLUSH, M_STOP, M_START, M_IOCTL), and a data part holding
  * its payload (SPEC.md 4.6).
  *
- * direct engine: the host manager runs in Linux packet mode (TIOCPKT).
+ * direct engine: the host manager runs in packet mode (host_set_pktmode).
  *   Each read returns a status byte: 0 is data, otherwise flush/stop/start
  *   bits, which become M_FLUSH (FLUSHR/FLUSHW in the subsidiary's own
  *   view), M_STOP and M_START, and a change of IXON (DOSTOP/NOSTOP), the
@@ -41,7 +41,6 @@
 
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <termios.h>
 #include <errno.h>
@@ -151,26 +150,26 @@ termios_message(int fd, unsigned char *msg)
 _Static_assert(IOCTL_MSGLEN <= XPTY_PENDMAX,
     "an M_IOCTL message fits the pending buffer");
 
-/* The next event in a TIOCPKT status byte, consumed from *status. */
+/* The next event in HOST_PKT_* status bits, consumed from *status. */
 static int
 status_event(int *status, unsigned char *flush)
 {
-	if (*status & (TIOCPKT_FLUSHREAD | TIOCPKT_FLUSHWRITE)) {
-		*flush = ((*status & TIOCPKT_FLUSHREAD) ? FLUSHR : 0) |
-		    ((*status & TIOCPKT_FLUSHWRITE) ? FLUSHW : 0);
-		*status &= ~(TIOCPKT_FLUSHREAD | TIOCPKT_FLUSHWRITE);
+	if (*status & (HOST_PKT_FLUSHR | HOST_PKT_FLUSHW)) {
+		*flush = ((*status & HOST_PKT_FLUSHR) ? FLUSHR : 0) |
+		    ((*status & HOST_PKT_FLUSHW) ? FLUSHW : 0);
+		*status &= ~(HOST_PKT_FLUSHR | HOST_PKT_FLUSHW);
 		return M_FLUSH;
 	}
-	if (*status & TIOCPKT_STOP) {
-		*status &= ~TIOCPKT_STOP;
+	if (*status & HOST_PKT_STOP) {
+		*status &= ~HOST_PKT_STOP;
 		return M_STOP;
 	}
-	if (*status & TIOCPKT_START) {
-		*status &= ~TIOCPKT_START;
+	if (*status & HOST_PKT_START) {
+		*status &= ~HOST_PKT_START;
 		return M_START;
 	}
-	if (*status & (TIOCPKT_DOSTOP | TIOCPKT_NOSTOP)) {
-		*status &= ~(TIOCPKT_DOSTOP | TIOCPKT_NOSTOP);
+	if (*status & HOST_PKT_TERMIOS) {
+		*status &= ~HOST_PKT_TERMIOS;
 		return M_IOCTL;
 	}
 	*status = 0;
@@ -225,7 +224,7 @@ would_block(int fd)
 /*
  * Direct: open the head message.  A status byte pending in the host is
  * taken with a 1-byte read (which, with no status pending, returns the
- * TIOCPKT_DATA byte alone and takes no data).
+ * HOST_PKT_DATA byte alone and takes no data).
  */
 static int
 direct_head(int fd, struct xstream *xs, int block)
@@ -258,7 +257,7 @@ direct_head(int fd, struct xstream *xs, int block)
 			if ((r = xpty_raw_read(fd, xs, &c, 1)) == -1)
 				return -1;
 			if (r == 1)
-				xs->pktstatus |= c;
+				xs->pktstatus |= host_pkt_status(c);
 			continue;
 		}
 		n = 0;
@@ -270,14 +269,14 @@ direct_head(int fd, struct xstream *xs, int block)
 			xs->pend_off = xs->pend_len = 0;
 			return PCKT_HEAD_OPEN;
 		}
-		if (!(pfd.revents & (POLLHUP | POLLERR))) {
+		if (!host_mgr_revents_hup(pfd.revents)) {
 			if (!block)
 				return PCKT_HEAD_NONE;
 			/* wait for a status or data without taking data */
 			if ((r = xpty_raw_read(fd, xs, &c, 1)) == -1)
 				return -1;
-			if (r == 1 && c != TIOCPKT_DATA)
-				xs->pktstatus |= c;
+			if (r == 1 && c != HOST_PKT_DATA)
+				xs->pktstatus |= host_pkt_status(c);
 			continue;
 		}
 		/* the subsidiary's last close, or a wait for its reopen */
@@ -290,8 +289,8 @@ direct_head(int fd, struct xstream *xs, int block)
 			open_zero(xs);
 			return PCKT_HEAD_OPEN;
 		}
-		if (c != TIOCPKT_DATA)
-			xs->pktstatus |= c;
+		if (c != HOST_PKT_DATA)
+			xs->pktstatus |= host_pkt_status(c);
 	}
 }
 
@@ -310,7 +309,7 @@ recv_iov(int fd, struct iovec *iov, int cnt, size_t len)
 		memset(&msg, 0, sizeof(msg));
 		msg.msg_iov = iov;
 		msg.msg_iovlen = (size_t)cnt;
-		n = syscall(SYS_recvmsg, fd, &msg, MSG_WAITALL);
+		n = xsys_recvmsg(fd, &msg, MSG_WAITALL);
 		if (n <= 0)
 			return got > 0 ? (ssize_t)got : n;
 		got += (size_t)n;
@@ -340,8 +339,8 @@ relay_head(int fd, struct xstream *xs, int block)
 	ssize_t r;
 
 	if (!block) {
-		r = syscall(SYS_recvfrom, fd, hdr, sizeof(hdr),
-		    MSG_PEEK | MSG_DONTWAIT, NULL, NULL);
+		r = xsys_recv(fd, hdr, sizeof(hdr),
+		    MSG_PEEK | MSG_DONTWAIT);
 		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return PCKT_HEAD_NONE;
 		if (r > 0 && r < (ssize_t)sizeof(hdr))
@@ -393,7 +392,7 @@ pckt_head_left(const struct xstream *xs)
 }
 
 /*
- * Direct, data in the host manager: one TIOCPKT read, its status byte
+ * Direct, data in the host manager: one packet-mode read, its status byte
  * apart and the data straight into the caller's iov (at off, at most n).
  */
 static ssize_t
@@ -413,9 +412,9 @@ take_kern(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
 		r = xpty_raw_readv(fd, xs, v, nv + 1);
 		if (r == -1)
 			return -1;
-		if (r == 0 || c == TIOCPKT_DATA)
+		if (r == 0 || c == HOST_PKT_DATA)
 			break;
-		xs->pktstatus |= c;	/* an event came first: alone */
+		xs->pktstatus |= host_pkt_status(c);	/* an event came first */
 	}
 	return r > 1 ? r - 1 : 0;
 }
@@ -507,12 +506,12 @@ pckt_head_discard(int fd, struct xstream *xs)
 			if (recv_iov(fd, v + 1, i - 1, n) != (ssize_t)n)
 				break;
 		} else {
-			/* one TIOCPKT read: its status byte, then data */
+			/* one packet-mode read: its status byte, then data */
 			r = xpty_raw_readv(fd, xs, v, i);
 			if (r <= 0)
 				break;
-			if (c != TIOCPKT_DATA) {
-				xs->pktstatus |= c;
+			if (c != HOST_PKT_DATA) {
+				xs->pktstatus |= host_pkt_status(c);
 				continue;
 			}
 			n = (size_t)r - 1;

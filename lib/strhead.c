@@ -33,7 +33,6 @@
 
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <errno.h>
 #include <poll.h>
@@ -227,7 +226,7 @@ peek_into(int fd, unsigned char *hdr, size_t hlen, void *ubuf, size_t len)
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_iov = iov;
 	msg.msg_iovlen = (size_t)n;
-	r = syscall(SYS_recvmsg, fd, &msg, MSG_PEEK | MSG_DONTWAIT);
+	r = xsys_recvmsg(fd, &msg, MSG_PEEK | MSG_DONTWAIT);
 	return r;
 }
 
@@ -340,7 +339,7 @@ relay_count_frames(int fd, size_t off, int *first)
 		memset(&msg, 0, sizeof(msg));
 		msg.msg_iov = iov;
 		msg.msg_iovlen = (size_t)n;
-		r = syscall(SYS_recvmsg, fd, &msg, MSG_PEEK | MSG_DONTWAIT);
+		r = xsys_recvmsg(fd, &msg, MSG_PEEK | MSG_DONTWAIT);
 		if (r <= 0 || (size_t)r <= off)
 			break;
 		got = (size_t)r - off;
@@ -400,9 +399,21 @@ pckt_nread(int fd, struct xstream *xs, int *first)
  * to fill) I_PEEK fails with EBADMSG, as for a message I_PEEK cannot show.
  */
 int
+strhead_eof_pending(int fd, const struct xstream *xs)
+{
+	if (xs->kind != XK_MANAGER ||
+	    atomic_load_explicit(&xs->eofstate, memory_order_relaxed) ==
+	    XEOF_DONE)
+		return 0;
+	/* relay: the daemon ended the byte stream; direct: the host hangup */
+	if (xs->engine == XE_RELAY)
+		return host_sock_rdhup(fd) == 1;
+	return host_mgr_hup(fd) == 1;
+}
+
+int
 plain_peek(int fd, struct xstream *xs, void *uarg)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
 	struct strpeek k;
 	int want, n = 0;
 	ssize_t r = 0;
@@ -415,10 +426,7 @@ plain_peek(int fd, struct xstream *xs, void *uarg)
 		return -1;
 	if (n <= 0) {
 		/* the zero-length message of a subsidiary close? */
-		if (xs->kind != XK_MANAGER ||
-		    atomic_load_explicit(&xs->eofstate, memory_order_relaxed) ==
-		    XEOF_DONE || syscall(SYS_poll, &pfd, 1, 0) != 1 ||
-		    !(pfd.revents & (xs->engine == XE_RELAY ? POLLRDHUP : POLLHUP)))
+		if (!strhead_eof_pending(fd, xs))
 			return 0;
 		return peek_out(uarg, &k, -1, NULL, 0, 1);
 	}

@@ -24,7 +24,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -81,7 +80,8 @@ bad_buf(const struct strbuf *sb)
 static int
 wait_message(int fd)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
+	/* an ended byte stream polls readable too (POLLIN) */
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	int fl = xsys_fcntl(fd, F_GETFL, 0), r;
 
 	r = xwait_poll(&pfd, 1, fl != -1 && (fl & O_NONBLOCK) ? xwait_now() :

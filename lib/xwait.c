@@ -14,8 +14,9 @@
  * fails with EINTR after any handler and is never restarted.
  *
  * So xwait_poll() polls with every signal blocked (pthread_sigmask,
- * which leaves glibc's internal signals alone) and with a signalfd(2)
- * for the signals the caller had unblocked in the poll set: a signal
+ * which leaves glibc's internal signals alone) and with a signal
+ * descriptor (host_signal_fd, lib/host.h: a signalfd on Linux) for the
+ * signals the caller had unblocked in the poll set: a signal
  * that arrives wakes the poll without being delivered.  The dispositions
  * of the signals pending then are looked up (sigaction), the caller's
  * mask is put back, so the kernel delivers them at once (handlers run,
@@ -26,14 +27,12 @@
  * timeout, outside all this, keeps a wait that need not wait cheap.
  *
  * Deadlines are absolute CLOCK_MONOTONIC times in milliseconds
- * (XWAIT_FOREVER: none).  The signalfd lives for one wait only (it takes
+ * (XWAIT_FOREVER: none).  The signal descriptor lives for one wait only (it takes
  * the lowest free descriptor number meanwhile).  No allocation, no
  * stdio, no state; errno is set on every return but 1.
  */
 #include "config.h"
 
-#include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -118,7 +117,7 @@ wait_blocked(struct pollfd *p, int n, int sfd, int64_t deadline,
 	p[n].events = POLLIN;
 	for (;;) {
 		p[n].revents = 0;
-		r = (int)syscall(SYS_poll, p, (nfds_t)n + 1, ms_left(deadline));
+		r = xsys_poll(p, (nfds_t)n + 1, ms_left(deadline));
 		if (r == -1 && errno != EINTR)
 			return -1;
 		if (r == 0) {
@@ -163,7 +162,7 @@ xwait_poll(struct pollfd *pfd, int n, int64_t deadline)
 		p[i] = pfd[i];
 		p[i].revents = 0;
 	}
-	if (n > 0 && (r = (int)syscall(SYS_poll, p, (nfds_t)n, 0)) != 0)
+	if (n > 0 && (r = xsys_poll(p, (nfds_t)n, 0)) != 0)
 		goto out;
 	if (ms_left(deadline) == 0) {
 		errno = ETIMEDOUT;
@@ -176,9 +175,7 @@ xwait_poll(struct pollfd *pfd, int n, int64_t deadline)
 	for (i = 1; i < NSIG; i++)
 		if (sigismember(&old, i) == 1)
 			sigdelset(&allowed, i);
-	/* the kernel's sigset is the first 8 bytes of glibc's */
-	sfd = (int)syscall(SYS_signalfd4, -1, &allowed, (size_t)8,
-	    SFD_NONBLOCK | SFD_CLOEXEC);
+	sfd = host_signal_fd(&allowed);
 	if (sfd == -1) {
 		e = errno;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
