@@ -52,29 +52,31 @@
  * write the subsidiary completed before asking is ahead of the marker.
  * The requester gets its reply only then.
  *
- * After the last subsidiary close the host manager reports POLLHUP until a
- * subsidiary is opened again (p->hup); the daemon does not poll it then
- * but watches /dev/pts/N for IN_OPEN with inotify.  At that last close the
+ * After the last subsidiary close the host manager reports its hangup
+ * until a subsidiary is opened again (p->hup, host_mgr_hup); the daemon
+ * does not poll it then but watches for the next open (host_watch_*,
+ * lib/host.h: inotify IN_OPEN on Linux), or looks again on a timer where
+ * the host cannot watch.  At that last close the
  * stream is dismantled: the module stack in c_cc[17], c_cc[18] of the
  * kernel termios is reset and the termios made raw.
  *
  * When the last data connection closes (the application's last manager
  * descriptor anywhere), the pty hangs up: pending input is written, the
  * daemon waits (bounded) until the subsidiary has read what is queued for
- * it (TIOCINQ on a peer descriptor from TIOCGPTPEER), then closes the
+ * it (TIOCINQ on a peer descriptor from host_open_peer), then closes the
  * host manager, which hangs the subsidiary up.
  *
- * State: the tree of ptys by number, the list of ptys watched by inotify.
+ * State: the tree of ptys by number, the list of watched ptys and the
+ * watch set's descriptor (owned here, closed only at exit).
  * Single-threaded, no locking.
  */
 #include "config.h"
 
 #include <sys/types.h>
-#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -88,6 +90,7 @@
 #include "xpty.h"		/* struct iocblk */
 #include "xptyd.h"
 #include "kterm.h"
+#include "host.h"
 
 #define PTY_HANGUP_MS		2000	/* default bound on the hangup wait */
 #define PTY_MAXCHAIN		32	/* unfetched zero-length messages */
@@ -104,7 +107,6 @@ struct pty {
 	int			 ptyno;
 	int			 mfd;		/* host manager */
 	int			 peerfd;	/* subsidiary, while hanging up */
-	dev_t			 rdev;		/* of /dev/pts/N */
 	struct event		*ev_mread;
 	struct event		*ev_mwrite;
 	struct event		*ev_timer;
@@ -116,11 +118,11 @@ struct pty {
 	struct conn		*in_conn;	/* in bytes are peeked from it */
 	struct xbuf		 out;
 	struct xbuf		 in;
-	int			 pckt;		/* framed (TIOCPKT on) */
+	int			 pckt;		/* framed (packet mode on) */
 	int			 hup;		/* no subsidiary open */
 	int			 eofq;		/* shut cur down when out drains */
 	int			 closing;
-	int			 wd;		/* inotify watch or -1 */
+	int			 wd;		/* watch id or -1 */
 	int			 close_ms;	/* time spent hanging up */
 	int			 close_step;
 	int			 zeros;		/* consecutive TIOCINQ == 0 */
@@ -143,8 +145,8 @@ RB_GENERATE_STATIC(pty_tree, pty, entry, pty_cmp);
 static struct pty_tree	ptys = RB_INITIALIZER(&ptys);
 
 static LIST_HEAD(, pty)	watched = LIST_HEAD_INITIALIZER(watched);
-static int		inotify_fd = -1;
-static struct event	*inotify_ev;
+static int		watch_fd = -1;		/* host_watch_open's set */
+static struct event	*watch_ev;
 static int		hangup_limit = -1;
 
 static void	pty_link(struct pty *, struct conn *);
@@ -248,7 +250,7 @@ pty_adopt(int mfd, int *err)
 	LIST_INIT(&p->conns);
 	TAILQ_INIT(&p->injq);
 	errno = 0;
-	if (ioctl(mfd, TIOCGPTN, &p->ptyno) == -1 ||
+	if ((p->ptyno = host_ptyno(mfd)) == -1 ||
 	    (fl = fcntl(mfd, F_GETFL)) == -1 ||
 	    ((fl & O_NONBLOCK) == 0 &&
 	    fcntl(mfd, F_SETFL, fl | O_NONBLOCK) == -1))
@@ -345,7 +347,7 @@ pty_kick(struct pty *p)
 		pty_update(p);
 }
 
-/* ---- inotify: when does a subsidiary open again? ---- */
+/* ---- when does a subsidiary open again? ---- */
 
 /*
  * Has a subsidiary been opened since the last close?  Forced by IN_OPEN:
@@ -353,86 +355,80 @@ pty_kick(struct pty *p)
  * another zero-length message).
  */
 static void
-pty_check_reopen(struct pty *p, int force)
-{
-	struct pollfd	pfd = { p->mfd, POLLIN, 0 };
-
-	if (!p->hup)
-		return;
-	if (!force && (poll(&pfd, 1, 0) == -1 || (pfd.revents & POLLHUP)))
-		return;
-	log_debug("pty %d: subsidiary open again", p->ptyno);
-	p->hup = 0;
-	if (p->wd != -1) {
-		inotify_rm_watch(inotify_fd, p->wd);
-		LIST_REMOVE(p, wentry);
-		p->wd = -1;
-	}
-	pty_kick(p);
-}
-
-static void
 pty_watch_stop(struct pty *p)
 {
 	if (p->wd != -1) {
-		inotify_rm_watch(inotify_fd, p->wd);
+		host_watch_rm(watch_fd, p->wd);
 		LIST_REMOVE(p, wentry);
 		p->wd = -1;
 	}
+}
+
+static void
+pty_check_reopen(struct pty *p, int force)
+{
+	if (!p->hup)
+		return;
+	if (!force && host_mgr_hup(p->mfd) != 0)
+		return;
+	log_debug("pty %d: subsidiary open again", p->ptyno);
+	p->hup = 0;
+	pty_watch_stop(p);
+	pty_kick(p);
 }
 
 static void
 pty_watch_start(struct pty *p)
 {
 	struct timeval	tv = { 0, 20000 };
-	char		path[64];
 
-	snprintf(path, sizeof path, "/dev/pts/%d", p->ptyno);
-	if (inotify_fd != -1 && p->wd == -1)
-		p->wd = inotify_add_watch(inotify_fd, path, IN_OPEN);
+	if (watch_fd != -1 && p->wd == -1)
+		p->wd = host_watch_add(watch_fd, p->ptyno);
 	if (p->wd != -1)
 		LIST_INSERT_HEAD(&watched, p, wentry);
-	else			/* no inotify: look again every 20 ms */
+	else			/* no watch: look again every 20 ms */
 		evtimer_add(p->ev_timer, &tv);
 	pty_check_reopen(p, 0);	/* it may have happened already */
 }
 
-static void
-pty_inotify_cb(evutil_socket_t fd, short what, void *arg)
-{
-	char			 buf[4096]
-	    __attribute__((aligned(__alignof__(struct inotify_event))));
-	struct inotify_event	*ie;
-	struct pty		*p, *next;
-	ssize_t			 n;
-	char			*q;
+#define PTY_WATCH_IDS	64
 
-	while ((n = read(fd, buf, sizeof buf)) > 0) {
-		for (q = buf; q < buf + n; q += sizeof *ie + ie->len) {
-			ie = (struct inotify_event *)q;
-			LIST_FOREACH_SAFE(p, &watched, wentry, next) {
-				if (p->wd == ie->wd) {
+static void
+pty_watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int		 ids[PTY_WATCH_IDS], n, i;
+	struct pty	*p, *next;
+
+	while ((n = host_watch_take(fd, ids, PTY_WATCH_IDS)) > 0) {
+		LIST_FOREACH_SAFE(p, &watched, wentry, next) {
+			for (i = 0; i < n; i++) {
+				if (p->wd == ids[i]) {
 					pty_check_reopen(p, 1);
 					break;
 				}
 			}
+			/* some may have been dropped: look at the rest */
+			if (i == n && n == PTY_WATCH_IDS)
+				pty_check_reopen(p, 0);
 		}
+		if (n < PTY_WATCH_IDS)
+			break;
 	}
 }
 
 void
-pty_inotify_init(void)
+pty_watch_init(void)
 {
-	inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (inotify_fd == -1) {
-		log_warn("inotify_init1 (falling back to timers)");
+	watch_fd = host_watch_open();
+	if (watch_fd == -1) {
+		log_warn("no reopen watch (falling back to timers)");
 		return;
 	}
-	inotify_ev = event_new(xbase, inotify_fd, EV_READ | EV_PERSIST,
-	    pty_inotify_cb, NULL);
-	if (inotify_ev == NULL)
+	watch_ev = event_new(xbase, watch_fd, EV_READ | EV_PERSIST,
+	    pty_watch_cb, NULL);
+	if (watch_ev == NULL)
 		fatal("event_new");
-	event_add(inotify_ev, NULL);
+	event_add(watch_ev, NULL);
 }
 
 /* ---- the out direction: host manager -> application ---- */
@@ -571,29 +567,31 @@ pty_out_termios(struct pty *p)
 static void
 pty_out_deliver(struct pty *p, size_t hdr, size_t n)
 {
-	uint8_t	st, fl = 0;
+	uint8_t		st, fl = 0;
+	unsigned	ev;
 
 	if (!p->pckt) {
 		p->out.off = 0;
 		p->out.len = n;
-	} else if ((st = p->out.data[hdr]) == TIOCPKT_DATA) {
+	} else if ((st = p->out.data[hdr]) == HOST_PKT_DATA) {
 		p->out.off = 1;
 		xp_put_frame(p->out.data + 1, XP_M_DATA, (uint32_t)(n - 1));
 		p->out.len = XP_FRAMEHDR + n - 1;
 	} else {
 		/* A status byte: the subsidiary's view of flushes. */
 		p->out.len = 0;
-		if (st & TIOCPKT_FLUSHREAD)
+		ev = host_pkt_status(st);
+		if (ev & HOST_PKT_FLUSHR)
 			fl |= XP_FLUSHR;
-		if (st & TIOCPKT_FLUSHWRITE)
+		if (ev & HOST_PKT_FLUSHW)
 			fl |= XP_FLUSHW;
 		if (fl != 0)
 			pty_out_frame(p, XP_M_FLUSH, &fl, 1);
-		if (st & TIOCPKT_STOP)
+		if (ev & HOST_PKT_STOP)
 			pty_out_frame(p, XP_M_STOP, NULL, 0);
-		if (st & TIOCPKT_START)
+		if (ev & HOST_PKT_START)
 			pty_out_frame(p, XP_M_START, NULL, 0);
-		if (st & (TIOCPKT_DOSTOP | TIOCPKT_NOSTOP))
+		if (ev & HOST_PKT_TERMIOS)
 			pty_out_termios(p);
 	}
 	pty_out_flush(p);
@@ -657,15 +655,18 @@ pty_drained(struct pty *p)
 static void
 pty_pump_out(struct pty *p)
 {
-	size_t	hdr;
-	ssize_t	n;
-	int	i;
+	struct iovec	iov;
+	size_t		hdr;
+	ssize_t		n;
+	int		i;
 
 	for (i = 0; i < 16 && pty_can_read_master(p); i++) {
 		if (!pty_succ_make(p) || xbuf_get(&p->out) == -1)
 			break;
 		hdr = p->pckt ? XP_FRAMEHDR : 0;
-		n = read(p->mfd, p->out.data + hdr, XBUF_SIZE);
+		iov.iov_base = p->out.data + hdr;
+		iov.iov_len = XBUF_SIZE;
+		n = host_mgr_readv(p->mfd, &iov, 1);
 		if (n > 0) {
 			pty_out_deliver(p, hdr, (size_t)n);
 			if ((size_t)n < XBUF_SIZE && TAILQ_EMPTY(&p->injq))
@@ -680,7 +681,10 @@ pty_pump_out(struct pty *p)
 				break;
 			continue;
 		}
-		pty_subsid_closed(p);	/* EIO (or 0): last close */
+		if (host_mgr_read_hup(n, errno))
+			pty_subsid_closed(p);	/* the last close */
+		else
+			log_warn("pty %d: read", p->ptyno);
 		break;
 	}
 	pty_update(p);
@@ -879,14 +883,13 @@ pty_detach(struct pty *p, struct conn *c)
 static int
 pty_inq_empty(struct pty *p)
 {
-	struct pollfd	pfd = { p->mfd, POLLIN, 0 };
-	int		q = 0;
+	int	q = 0;
 
-	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP))
+	if (host_mgr_hup(p->mfd) == 1)
 		return 1;
 	if (p->peerfd == -1)
-		p->peerfd = ioctl(p->mfd, TIOCGPTPEER,
-		    O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		p->peerfd = host_open_peer(p->mfd, p->ptyno,
+		    O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	return p->peerfd == -1 || (ioctl(p->peerfd, TIOCINQ, &q) == 0 &&
 	    q == 0);
 }
@@ -900,8 +903,8 @@ pty_subsid_busy(struct pty *p)
 	if (p->in.len > 0)
 		return 1;
 	if (p->peerfd == -1) {
-		p->peerfd = ioctl(p->mfd, TIOCGPTPEER,
-		    O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		p->peerfd = host_open_peer(p->mfd, p->ptyno,
+		    O_RDWR | O_NONBLOCK | O_CLOEXEC);
 		if (p->peerfd == -1)
 			return 0;	/* locked, or never usable */
 	}
@@ -919,7 +922,7 @@ pty_timer_cb(evutil_socket_t fd, short what, void *arg)
 	struct pty	*p = arg;
 	struct timeval	 tv;
 
-	if (!p->closing) {		/* no inotify: poll for a reopen */
+	if (!p->closing) {		/* no watch: look for a reopen */
 		pty_check_reopen(p, 0);
 		if (p->hup) {
 			tv.tv_sec = 0;
@@ -967,17 +970,13 @@ pty_destroy(struct pty *p)
 int
 pty_set_pckt(struct pty *p, int on)
 {
-	if (ioctl(p->mfd, TIOCPKT, &on) == -1)
+	if (host_set_pktmode(p->mfd, on) == -1)
 		return errno;
 	p->pckt = on;
 	log_debug("pty %d: pckt %s", p->ptyno, on ? "on" : "off");
 	return 0;
 }
 
-/*
- * Is fd this pty's subsidiary?  The device number of /dev/pts/N is looked
- * up the first time a subsidiary is shown as proof, not at adoption.
- */
 /*
  * XP_ATTACH: what follows old, an ended connection of p: its successor
  * (made now if nothing has needed it yet), or the first after it whose
@@ -996,21 +995,18 @@ pty_fetch(struct pty *p, struct conn *old)
 	return x;
 }
 
+/*
+ * Is fd this pty's subsidiary?  The host tells the sides apart (its
+ * manager may report the subsidiary's device number: the manager is no
+ * proof of holding the subsidiary).
+ */
 int
 pty_check_subsid(struct pty *p, int fd)
 {
-	struct stat	st;
-	char		path[64];
+	int	n;
 
-	if (p->rdev == 0) {
-		snprintf(path, sizeof path, "/dev/pts/%d", p->ptyno);
-		if (stat(path, &st) == 0 && S_ISCHR(st.st_mode))
-			p->rdev = st.st_rdev;
-		else
-			p->rdev = makedev(136, (unsigned)p->ptyno);
-	}
-	return fd != -1 && fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
-	    st.st_rdev == p->rdev;
+	return fd != -1 && host_classify(fd, &n) == HOST_SUBSID &&
+	    n == p->ptyno;
 }
 
 int
@@ -1053,8 +1049,8 @@ pty_cancel(struct conn *c)
  * end of file on the connections now rather than when the loop gets to
  * them, so that the hangup is seen as soon as close() has returned.
  * Before that, take in what the subsidiary side did before the request
- * was sent (a reopen seen by inotify, a last close that the manager reads
- * as EIO, which dismantles the stream), so that a library that asks with
+ * was sent (a reopen the watch saw, a last close that the manager
+ * reads as its hangup, which dismantles the stream), so that a library that asks with
  * the manager still open (before it marks the stream, say) knows that no
  * dismantling of an earlier close is still to come.
  * Returns 1 if the pty is hung up (or gone), 0 if a manager is still open.
@@ -1072,8 +1068,8 @@ pty_sync(int ptyno)
 	p = RB_FIND(pty_tree, &ptys, &key);
 	if (p == NULL || p->closing)
 		return 1;
-	if (inotify_fd != -1 && p->wd != -1)
-		pty_inotify_cb(inotify_fd, EV_READ, NULL);
+	if (watch_fd != -1 && p->wd != -1)
+		pty_watch_cb(watch_fd, EV_READ, NULL);
 	if (pty_can_read_master(p))
 		pty_pump_out(p);
 	/* closing an ended connection may end its unfetched successor */

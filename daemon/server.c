@@ -3,8 +3,8 @@
  *
  * Theory of operation.  The daemon listens on an AF_UNIX SOCK_STREAM
  * socket in a private directory (common/sockpath.h).  Every accepted
- * connection's peer is checked with SO_PEERCRED; a uid other than the
- * daemon's own is logged and dropped at once.  An accepted connection is
+ * connection's peer is checked (host_peer_uid, lib/host.h); a uid other
+ * than the daemon's own is logged and dropped at once.  An accepted connection is
  * a control connection: it sends framed requests (common/proto.h), with
  * the descriptors each type wants, and gets one fixed-size reply per
  * request (none for XP_ADOPT).  The library keeps one open per process,
@@ -48,6 +48,7 @@
 
 #include "xptyd.h"
 #include "sockpath.h"
+#include "host.h"
 
 #define CONN_INCAP	(XP_HDRLEN + XP_MAXPAYLOAD)
 
@@ -372,8 +373,8 @@ ctl_conn_of(struct conn *c, int fd)
 static int
 ctl_sock_ok(int fd, uid_t uid)
 {
-	struct ucred	uc;
 	socklen_t	len;
+	uid_t		peer;
 	int		v;
 
 	len = sizeof v;
@@ -384,9 +385,7 @@ ctl_sock_ok(int fd, uid_t uid)
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) == -1 ||
 	    v != SOCK_STREAM)
 		return 0;
-	len = sizeof uc;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1 ||
-	    uc.uid != uid)
+	if (host_peer_uid(fd, &peer) == -1 || peer != uid)
 		return 0;
 	return fcntl(fd, F_SETFL, O_RDWR | O_NONBLOCK) != -1;
 }
@@ -436,7 +435,7 @@ conn_successor(struct conn *old)
 		close(sv[1]);
 		return NULL;
 	}
-	(void)xp_mark_bind(sv[1], (uint64_t)st.st_ino);
+	(void)host_mark_bind(sv[1], (uint64_t)st.st_ino);
 	d->ino = (uint64_t)st.st_ino;
 	d->clientfd = sv[0];
 	d->pred = old;
@@ -720,17 +719,12 @@ conn_write_cb(evutil_socket_t fd, short what, void *arg)
 static int
 peer_ok(int fd, uid_t *uid)
 {
-	struct ucred	uc;
-	socklen_t	len = sizeof uc;
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1) {
-		log_warn("SO_PEERCRED");
+	if (host_peer_uid(fd, uid) == -1) {
+		log_warn("peer credentials");
 		return 0;
 	}
-	*uid = uc.uid;
-	if (uc.uid != getuid()) {
-		log_warnx("refused connection from uid %ld (pid %ld)",
-		    (long)uc.uid, (long)uc.pid);
+	if (*uid != getuid()) {
+		log_warnx("refused connection from uid %ld", (long)*uid);
 		return 0;
 	}
 	return 1;

@@ -484,7 +484,7 @@ main(int argc, char **argv)
 	if (lockfd != -1)
 		close(lockfd);	/* releases the start lock */
 	setup_loop();
-	pty_inotify_init();
+	pty_watch_init();
 	server_start(lfd);
 	log_debug("listening on %s (libevent %s)", sock_path,
 	    event_base_get_method(xbase));

@@ -131,7 +131,7 @@ void	 pty_cancel(struct conn *);		/* waiting ctl conn closing */
 int	 pty_sync(int ptyno);			/* 1: hung up or gone */
 void	 pty_conn_readable(struct conn *);	/* data conn callback */
 void	 pty_conn_writable(struct conn *);
-void	 pty_inotify_init(void);
+void	 pty_watch_init(void);
 extern int	npty;
 
 #endif /* XPTYD_H */

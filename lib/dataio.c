@@ -12,16 +12,22 @@
  *     holder of the socket (after fork, or another descriptor) fetched it
  *     first, that holder had the message: this read goes on with the
  *     next connection instead of returning 0.
- *   direct engine: the descriptor is the host manager; the first EIO
+ *   direct engine: the descriptor is the host manager; the first hangup
+ *     indication of the host (Linux's EIO, the BSDs' 0: host_mgr_read_hup)
  *     becomes 0 and dismantles the stream (modules gone, XPG4v2 mark
  *     cleared, as ptsclose does); after that a blocking read waits for the
- *     next open of /dev/pts/N with inotify instead of spinning.
+ *     next open of the subsidiary (host_watch_*) instead of spinning.
  * With pckt pushed, reads go to strhead.c, over pckt.c's messages: read()
  * fails with EBADMSG in the default RPROTNORM mode (the data comes as
  * messages, through getmsg(), strmsg.c), and delivers them under
  * RPROTDAT / RPROTDIS and the RMSGD / RMSGN read modes.  Without pckt a
  * message is the data queued when a read starts; RMSGD discards what of
  * it the read did not take (RMSGN and RNORM leave it queued).
+ *
+ * Reads on a subsidiary: once the manager has closed, STREAMS delivers
+ * what is queued and then 0, every time; Linux gives EIO from the
+ * manager's last close until the hangup is complete, then 0.  That EIO
+ * becomes 0 (subsid_read_failed(), host_subsid_read_hup).
  *
  * Zero-length writes on a subsidiary reach the manager as a zero-length
  * message when the stream is bare or XPG4v2 (ptem drops them otherwise);
@@ -32,10 +38,8 @@
  */
 #include "config.h"
 
-#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -73,31 +77,48 @@ stream_dismantle(int cfd)
 	errno = saved;
 }
 
-/* Block until /dev/pts/N is opened again (or a signal interrupts). */
+#define REOPEN_POLL_MS	20	/* hosts without a watch look this often */
+
+/*
+ * Block until a subsidiary of pty ptyno (manager fd) is opened again, or
+ * a signal interrupts (-1/EINTR).  The watch set (host.h) is this call's
+ * own descriptor.
+ */
 static int
 wait_reopen(int fd, int ptyno)
 {
-	char path[32], ev[sizeof(struct inotify_event) + 64];
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	int ifd, r;
+	struct pollfd pfd = { .events = POLLIN };
+	int wfd, id, r;
 
-	snprintf(path, sizeof(path), "/dev/pts/%d", ptyno);
-	ifd = (int)syscall(SYS_inotify_init1, IN_CLOEXEC);
-	if (ifd == -1)
-		return -1;
-	if (syscall(SYS_inotify_add_watch, ifd, path, IN_OPEN) == -1) {
-		xsys_close(ifd);
+	if ((wfd = host_watch_open()) != -1 &&
+	    host_watch_add(wfd, ptyno) == -1) {
+		xsys_close(wfd);
 		return -1;
 	}
-	/* opened between the EIO and the watch? then POLLHUP is gone */
-	r = (int)syscall(SYS_poll, &pfd, 1, 0);
-	if (r == 1 && !(pfd.revents & POLLHUP)) {
-		xsys_close(ifd);
-		return 0;
+	pfd.fd = wfd;
+	/* opened between the hangup and the watch?  then it is gone */
+	while ((r = host_mgr_hup(fd)) == 1) {
+		if (xsys_poll(&pfd, 1, wfd == -1 ? REOPEN_POLL_MS : -1) == -1)
+			break;
+		if (wfd != -1 && host_watch_take(wfd, &id, 1) > 0) {
+			r = 0;
+			break;
+		}
 	}
-	r = (int)xsys_read(ifd, ev, sizeof(ev));
-	xsys_close(ifd);
-	return r > 0 ? 0 : -1;
+	if (wfd != -1)
+		xsys_close(wfd);
+	return r == 0 ? 0 : -1;
+}
+
+static int
+iov_empty(const struct iovec *iov, int iovcnt)
+{
+	int i;
+
+	for (i = 0; i < iovcnt; i++)
+		if (iov[i].iov_len > 0)
+			return 0;
+	return 1;
 }
 
 static ssize_t
@@ -107,7 +128,7 @@ direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	int fl;
 
 	for (;;) {
-		r = syscall(SYS_readv, fd, iov, iovcnt);
+		r = host_mgr_readv(fd, iov, iovcnt);
 		if (r > 0) {
 			if (atomic_load_explicit(&xs->eofstate,
 			    memory_order_relaxed) != XEOF_NONE)
@@ -115,7 +136,9 @@ direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 				    memory_order_relaxed);
 			return r;
 		}
-		if (r == 0 || errno != EIO)
+		if (r == 0 && iov_empty(iov, iovcnt))
+			return 0;	/* asked for nothing: no hangup */
+		if (!host_mgr_read_hup(r, errno))
 			return r;
 		/* one reader, whichever thread, gets the zero-length message */
 		if (atomic_exchange_explicit(&xs->eofstate, XEOF_DONE,
@@ -164,7 +187,7 @@ relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	for (i = 0; i < iovcnt; i++)
 		want += iov[i].iov_len;
 	for (n = 0; n < RELAY_CHAIN_MAX; n++) {
-		r = syscall(SYS_readv, fd, iov, iovcnt);
+		r = xsys_readv(fd, iov, iovcnt);
 		if (r != 0 || want == 0)
 			return r;
 		saved = errno;
@@ -180,6 +203,8 @@ relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	return 0;
 }
 
+static ssize_t	subsid_read_failed(int);
+
 /* Throw away n bytes known to be queued on fd (RMSGD). */
 static void
 discard_queued(int fd, struct xstream *xs, size_t n)
@@ -190,8 +215,8 @@ discard_queued(int fd, struct xstream *xs, size_t n)
 	while (n > 0) {
 		size_t k = n < sizeof(sink) ? n : sizeof(sink);
 
-		r = xs->engine == XE_RELAY ? syscall(SYS_recvfrom, fd, sink, k,
-		    MSG_DONTWAIT, NULL, NULL) : syscall(SYS_read, fd, sink, k);
+		r = xs->engine == XE_RELAY ? xsys_recv(fd, sink, k,
+		    MSG_DONTWAIT) : xsys_read(fd, sink, k);
 		if (r <= 0)
 			break;
 		n -= (size_t)r;
@@ -204,8 +229,10 @@ xpty_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	int queued = 0, saved;
 	ssize_t r;
 
-	if (xs->kind != XK_MANAGER)
-		return syscall(SYS_readv, fd, iov, iovcnt);
+	if (xs->kind != XK_MANAGER) {
+		r = xsys_readv(fd, iov, iovcnt);
+		return r == -1 ? subsid_read_failed(fd) : r;
+	}
 	if (has_pckt(xs))
 		return pckt_read(fd, xs, iov, iovcnt);
 	/*
@@ -239,14 +266,37 @@ xpty_raw_read(int fd, struct xstream *xs, void *buf, size_t len)
 	return direct_read(fd, xs, &iov, 1);
 }
 
+/*
+ * A read of a subsidiary failed: when the manager has closed, STREAMS
+ * delivers the queued data, then 0; a host may fail instead (Linux: EIO
+ * until the hangup is complete).  Such a failure becomes 0
+ * (host_subsid_read_hup, lib/host.h).
+ */
+static ssize_t
+subsid_read_failed(int fd)
+{
+	int saved = errno;
+
+	if (host_subsid_read_hup(fd, saved) != 1) {
+		errno = saved;
+		return -1;
+	}
+	errno = saved;
+	XTRACE(fd, "read: hung up", -1, 0, "host said EIO");
+	return 0;
+}
+
 ssize_t
 xpty_read(int fd, struct xstream *xs, void *buf, size_t len)
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	ssize_t r;
 
-	if (xs->kind != XK_MANAGER)
-		return xpty_next.read != NULL ? xpty_next.read(fd, buf, len) :
+	if (xs->kind != XK_MANAGER) {
+		r = xpty_next.read != NULL ? xpty_next.read(fd, buf, len) :
 		    xsys_read(fd, buf, len);
+		return r == -1 ? subsid_read_failed(fd) : r;
+	}
 	return xpty_readv(fd, xs, &iov, 1);
 }
 
@@ -289,10 +339,10 @@ int
 stream_set_pckt(int fd, struct xstream *xs, int on)
 {
 	struct xstate xst;
-	int v = on, cfd = stream_ctlfd(fd, xs);
+	int cfd = stream_ctlfd(fd, xs);
 
 	if (xs->engine == XE_RELAY ? relay_set_pckt(fd, on) :
-	    xsys_ioctl(fd, TIOCPKT, &v))
+	    host_set_pktmode(fd, on))
 		return -1;
 	pckt_reset(xs);		/* no partly read message survives */
 	if (xstate_get(cfd, &xst) == 0 && xst.managed) {

@@ -2,18 +2,20 @@
  * internal.h - libxpty's private interfaces, shared by the files of lib/.
  *
  * Layering, bottom up:
- *   sys.c          raw system calls used internally (never re-enter wrappers)
+ *   sys.h          raw system calls used internally (never re-enter
+ *                  wrappers), one sys_<host>.c per host
  *   resolve.c      the next definitions of interposed names (dlsym RTLD_NEXT)
  *   fdtable.c      descriptor -> struct xstream map, lock-free reads
- *   host_pty.c     the host pty backend (Linux devpts) and per-stream state
- *                  kept in the kernel termios of the pty
+ *   host.h         the host kernel's ptys, sockets, descriptors: one set
+ *                  of host_<host>*.c files per host, picked by configure
+ *   host_pty.c     per-stream state kept in the kernel termios of the pty
  *   ptypath.c      /dev/ptmx and /dev/pts/N in the open family's paths
  *   ldterm.c       illumos ldterm defaults and raw mode, in host termios bits
  *   ttcompat.c     V7/4BSD ioctls translated to termios
  *   streams_emul.c module stack, read options, flush, signals
  *   ioctl_map.c    SVR4 ioctl decoding (direct and through I_STR)
  *   relay.c        client of xptyd (the relay engine)
- *   epoll_follow.c epoll registrations follow relay.c's reattach
+ *   xwait.c        waits a signal interrupts as it would a kernel sleep
  *   mode.c         XPTY_MODE, xpty_setmode(), process scope
  *   libxpty.c      the interposed entry points
  * Everything here has hidden visibility; only include/xpty.h names and the
@@ -28,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <termios.h>
+
+#include "host.h"
 
 #define XPTY_EXPORT	__attribute__((visibility("default")))
 #define XPTY_UNUSED	__attribute__((unused))
@@ -44,31 +48,8 @@ int	__openat64_2(int, const char *, int);
 ssize_t	__read_chk(int, void *, size_t, size_t);
 int	__ptsname_r_chk(int, char *, size_t, size_t);
 
-/* ---- sys.c: raw system calls, async-signal-safe, errno as the kernel says ---- */
-int	xsys_openat(int, const char *, int, mode_t);
-int	xsys_close(int);
-int	xsys_ioctl(int, unsigned long, void *);
-ssize_t	xsys_read(int, void *, size_t);
-ssize_t	xsys_write(int, const void *, size_t);
-int	xsys_fcntl(int, int, long);
-int	xsys_dup3(int, int, int);
-int	xsys_fstat(int, struct stat *);
-
-/*
- * The kernel's struct termios (what TCGETS/TCSETS move); glibc's struct
- * termios begins with the same fields.
- */
-#define XPTY_KNCCS	19
-struct kterm {
-	tcflag_t	c_iflag;
-	tcflag_t	c_oflag;
-	tcflag_t	c_cflag;
-	tcflag_t	c_lflag;
-	cc_t		c_line;
-	cc_t		c_cc[XPTY_KNCCS];
-};
-int	xsys_tcget(int, struct kterm *);
-int	xsys_tcset(int, unsigned long, const struct kterm *);
+/* ---- sys.h (sys_<host>.c): raw system calls, struct kterm ---- */
+#include "sys.h"
 
 /* ---- resolve.c: the next (libc's) definitions ---- */
 struct xpty_next {
@@ -97,8 +78,8 @@ extern void __chk_fail(void) __attribute__((noreturn));
 
 /* ---- fdtable.c ---- */
 enum xpty_kind {
-	XK_MANAGER = 1,		/* /dev/ptmx side */
-	XK_SUBSID = 2		/* /dev/pts/N side */
+	XK_MANAGER = HOST_MANAGER,	/* /dev/ptmx side */
+	XK_SUBSID = HOST_SUBSID		/* /dev/pts/N side */
 };
 enum xpty_engine {
 	XE_DIRECT = 0,		/* the descriptor is the host manager itself */
@@ -132,7 +113,7 @@ struct xstream {
 	int		rdopt;		/* I_SRDOPT read options */
 	int		sigevents;	/* I_SETSIG events */
 	int		wropt;		/* I_SWROPT write options */
-	int		pktstatus;	/* pckt, direct: TIOCPKT bits not yet reported */
+	int		pktstatus;	/* pckt, direct: HOST_PKT_* not yet reported */
 	/*
 	 * pckt: the head message once opened (relay: its frame header read;
 	 * direct: its status event taken) and not yet wholly delivered
@@ -176,15 +157,7 @@ int		 xfd_private_evict(int fd);		/* move it elsewhere */
 extern _Atomic(int) xfd_count;	/* managed descriptors */
 #define XPTY_PRIVATE_FDMIN	200	/* private fds are moved up here */
 
-/* ---- host_pty.c: Linux devpts backend ---- */
-int	host_open_manager(int oflag);		/* new host ptmx fd */
-int	host_ptyno(int mfd);			/* TIOCGPTN */
-int	host_set_lock(int mfd, int locked);
-int	host_is_locked(int mfd);
-int	host_grant(int ptyno);			/* chown/chmod /dev/pts/N */
-int	host_classify(int fd, int *ptyno);	/* XK_* or 0 */
-int	host_path_ptyno(const char *path);	/* /dev/pts/N -> N, else -1 */
-int	host_is_ptmx_path(const char *path);
+/* ---- host.h (host_<host>.c): the host kernel, included above ---- */
 
 /* ---- ptypath.c: a caller's path, read without faulting ---- */
 #define PTYPATH_NONE	0	/* another path, or one that cannot be read */
@@ -193,8 +166,8 @@ int	host_is_ptmx_path(const char *path);
 int	ptypath_classify(const char *path, int *ptyno);
 
 /*
- * Per-stream state shared through the kernel termios of the pty (c_cc
- * slots 17 and 18, which Linux stores and never interprets).
+ * ---- host_pty.c: per-stream state shared through the kernel termios of
+ * the pty (c_cc slots 17 and 18, which Linux stores and never interprets)
  */
 #define XSTATE_MAGIC		0xa0	/* high nibble of slot 17 */
 #define XSTATE_MAGICMASK	0xf0
@@ -219,6 +192,7 @@ int	xstate_read(int fd, struct xstate *, struct kterm *);
 int	xstate_put(int fd, const struct xstate *, const struct kterm *base);
 int	xstate_has(const struct xstate *, enum xpty_module);
 void	xstate_preserve(const struct kterm *cur, struct kterm *next);
+void	xstate_preserve_cc(const struct kterm *cur, cc_t *next_cc);
 int	xstate_init_bare(int fd);
 
 /* ---- ldterm.c ---- */
@@ -279,6 +253,8 @@ ssize_t	pckt_read(int fd, struct xstream *, const struct iovec *, int);
 int	pckt_peek(int fd, struct xstream *, void *uarg);
 int	pckt_nread(int fd, struct xstream *, int *first);
 int	plain_peek(int fd, struct xstream *, void *uarg);
+/* Is a zero-length message (last subsidiary close) waiting on fd? */
+int	strhead_eof_pending(int fd, const struct xstream *);
 
 /* ---- relay.c ---- */
 int	relay_wanted(void);	/* use xptyd for new managers? */
@@ -293,8 +269,13 @@ void	relay_barrier(int ptyno);	/* xptyd has seen what happened */
 int	relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 	    size_t len);
 
-/* ---- epoll_follow.c (the rest is in relay.h) ---- */
-void	epf_note(void);	/* this image made an epoll instance */
+/* ---- xwait.c: waits that a signal interrupts as a kernel sleep ---- */
+struct pollfd;
+#define XWAIT_FOREVER	INT64_MAX	/* a deadline that never comes */
+int64_t	xwait_now(void);		/* CLOCK_MONOTONIC, milliseconds */
+int64_t	xwait_deadline(int ms);		/* now + ms; ms < 0: XWAIT_FOREVER */
+int	xwait_poll(struct pollfd *, int, int64_t deadline);	/* 1, 0, -1 */
+int	xwait_sleep(int64_t deadline);	/* 0, or -1 EINTR */
 
 /* ---- mode.c ---- */
 int	xpty_mode_current(void);	/* XPTY_NATIVE, XPTY_SVR4, XPTY_XPG4V2 */

@@ -23,7 +23,6 @@
 #include <termio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -88,7 +87,6 @@ static int
 pt_owner(int fd, struct xstream *xs, const void *uarg, int len)
 {
 	pt_own_t own;
-	char path[32];
 
 	if (xs->kind != XK_MANAGER)
 		return fail(EINVAL);
@@ -98,9 +96,7 @@ pt_owner(int fd, struct xstream *xs, const void *uarg, int len)
 		return -1;
 	if (own.pto_ruid == (uid_t)-1 || own.pto_rgid == (gid_t)-1)
 		return fail(EINVAL);
-	snprintf(path, sizeof(path), "/dev/pts/%d", xs->ptyno);
-	if (syscall(SYS_fchownat, AT_FDCWD, path, own.pto_ruid,
-	    own.pto_rgid, AT_SYMLINK_NOFOLLOW) == -1)
+	if (host_chown(xs->ptyno, own.pto_ruid, own.pto_rgid) == -1)
 		return -1;
 	return 0;
 }
@@ -121,24 +117,6 @@ pt_zone(struct xstream *xs, const void *uarg, int len)
 
 /* ---- stream-head ioctls ---- */
 
-/*
- * Is the zero-length message of a last subsidiary close waiting (not yet
- * returned by read())?
- */
-static int
-eof_pending(int fd, const struct xstream *xs)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
-
-	if (xs->kind != XK_MANAGER ||
-	    atomic_load_explicit(&xs->eofstate, memory_order_relaxed) == XEOF_DONE)
-		return 0;
-	if (syscall(SYS_poll, &pfd, 1, 0) != 1)
-		return 0;
-	/* relay: the daemon ended the byte stream; direct: the host hangup */
-	return (pfd.revents & (xs->engine == XE_RELAY ? POLLRDHUP : POLLHUP)) != 0;
-}
-
 /* I_NREAD: bytes of the first message, the number of messages returned. */
 static int
 sh_nread(int fd, struct xstream *xs, void *uarg)
@@ -150,7 +128,7 @@ sh_nread(int fd, struct xstream *xs, void *uarg)
 	else if (xsys_ioctl(fd, FIONREAD, &n) == -1)
 		return -1;
 	else
-		msgs = (n > 0) + eof_pending(fd, xs);
+		msgs = (n > 0) + strhead_eof_pending(fd, xs);
 	if (xpty_user_copyout(uarg, &n, sizeof(n)) == -1)
 		return -1;
 	return msgs;
@@ -166,9 +144,9 @@ drain_input(int fd)
 	if (xsys_ioctl(fd, FIONREAD, &n) == -1)
 		return;
 	while (n > 0) {
-		ssize_t r = syscall(SYS_recvfrom, fd, sink,
+		ssize_t r = xsys_recv(fd, sink,
 		    n > (int)sizeof(sink) ? sizeof(sink) : (size_t)n,
-		    MSG_DONTWAIT, NULL, NULL);
+		    MSG_DONTWAIT);
 		if (r <= 0)
 			break;
 		n -= (int)r;
@@ -187,8 +165,8 @@ sh_flush_manager(int fd, struct xstream *xs, int how)
 	}
 	if (how & FLUSHW) {
 		/* M_FLUSH(FLUSHW) reaches the subsidiary as FLUSHR */
-		peer = xsys_ioctl(cfd, TIOCGPTPEER,
-		    (void *)(long)(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+		peer = host_open_peer(cfd, xs->ptyno,
+		    O_RDWR | O_NONBLOCK | O_CLOEXEC);
 		if (peer >= 0) {
 			(void)xsys_ioctl(peer, TCFLSH, (void *)(long)TCIFLUSH);
 			xsys_close(peer);
@@ -240,7 +218,7 @@ sh_canput(int fd, long band)
 
 	if (band < 0 || band > 255)
 		return fail(EINVAL);
-	if (syscall(SYS_poll, &pfd, 1, 0) == -1)
+	if (xsys_poll(&pfd, 1, 0) == -1)
 		return -1;
 	return (pfd.revents & POLLOUT) ? 1 : 0;
 }
@@ -379,6 +357,26 @@ manager_tty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 	}
 }
 
+/*
+ * A successful I_PUSH on a terminal stream makes it the controlling
+ * terminal of a session leader that has none (illumos streamio.c,
+ * strctty); __I_PUSH_NOCTTY does not.  A subsidiary is a terminal stream
+ * even when bare (pts sets SO_ISTTY).  Linux's TIOCSCTTY with 0 has the
+ * same conditions (session leader, no controlling terminal, the tty not
+ * another session's) and is simply refused otherwise; that refusal is no
+ * error of the push.  A manager is never made one here (a relayed manager
+ * is a socket).
+ */
+static void
+push_ctty(int fd, const struct xstream *xs)
+{
+	int saved = errno;
+
+	if (xs->kind == XK_SUBSID && getsid(0) == getpid())
+		(void)xsys_ioctl(fd, TIOCSCTTY, (void *)0);
+	errno = saved;
+}
+
 /* ---- I_STR ---- */
 
 /*
@@ -458,6 +456,10 @@ xpty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 	case I_STR:
 		return sh_str(fd, xs, arg);
 	case I_PUSH:
+		if (stream_push(fd, xs, arg) == -1)
+			return -1;
+		push_ctty(fd, xs);
+		return 0;
 	case __I_PUSH_NOCTTY:
 		return stream_push(fd, xs, arg);
 	case I_POP:

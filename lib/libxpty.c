@@ -20,21 +20,16 @@
  * constructor rediscovers inherited ptys from the descriptors themselves
  * (their termios carries libxpty's mark, host_pty.c).
  *
- * epoll_create and epoll_create1 are interposed only to note that the
- * process uses epoll: epoll_follow.c then moves epoll registrations of
- * a relayed manager along when a zero-length message swaps its socket.
+ * Interposers of names only one host has live in that host's files
+ * (epoll_create and epoll_create1 in lib/host_linux_epoll.c).
  *
  * State: the fd table and the mode; the per-thread ptsname() buffer.
  */
 #include "config.h"
 
-#include <sys/epoll.h>
 #include <sys/ioctl.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -232,7 +227,7 @@ ptsname_r(int fd, char *buf, size_t len)
 {
 	static int (*next)(int, char *, size_t);
 	struct xstream *xs;
-	char name[32];
+	char name[HOST_PATHMAX];
 	int n;
 
 	if (!svr4_active() || is_native_manager(fd)) {
@@ -243,8 +238,8 @@ ptsname_r(int fd, char *buf, size_t len)
 		return errno = EINVAL;
 	if ((xs = manager_of(fd)) == NULL)
 		return errno;
-	n = snprintf(name, sizeof(name), "/dev/pts/%d", xs->ptyno);
-	if (n < 0 || (size_t)n >= len)
+	if ((n = host_pts_path(xs->ptyno, name, sizeof(name))) == -1 ||
+	    (size_t)n >= len)
 		return errno = ERANGE;
 	memcpy(buf, name, (size_t)n + 1);
 	return 0;
@@ -261,7 +256,7 @@ __ptsname_r_chk(int fd, char *buf, size_t len, size_t nreal)
 XPTY_EXPORT char *
 ptsname(int fd)
 {
-	static __thread char buf[32];
+	static __thread char buf[HOST_PATHMAX];
 	int saved = errno, err;
 
 	if ((err = ptsname_r(fd, buf, sizeof(buf))) != 0) {
@@ -323,26 +318,36 @@ subsid_adopt(int fd, int ptyno)
 }
 
 /*
- * Can this process tell that pty ptyno has no last close that xptyd may
- * not have handled yet?  Only if it holds the manager: the host manager
- * shows POLLHUP from a subsidiary's last close until the next open.
+ * The host manager of pty ptyno that this process holds (a relayed
+ * manager's private copy), or -1.
  */
 static int
-no_pending_close(int ptyno)
+held_host_manager(int ptyno)
 {
-	struct pollfd pfd = { .events = POLLIN };
 	struct xstream *xs;
-	int fd, hi = xfd_highest();
+	int fd, hfd, hi = xfd_highest();
 
 	for (fd = 0; fd <= hi && fd < 1024; fd++) {
 		/* other threads' xstreams: see struct xstream */
 		xs = xfd_lookup(fd);
 		if (xs == NULL || XS_LOAD(xs->kind) != XK_MANAGER ||
-		    XS_LOAD(xs->ptyno) != ptyno || (pfd.fd = XS_LOAD(xs->hostfd)) < 0)
+		    XS_LOAD(xs->ptyno) != ptyno || (hfd = XS_LOAD(xs->hostfd)) < 0)
 			continue;
-		return syscall(SYS_poll, &pfd, 1, 0) == 0;
+		return hfd;
 	}
-	return 0;
+	return -1;
+}
+
+/*
+ * Can this process tell that pty ptyno has no last close that xptyd may
+ * not have handled yet?  Only if it holds the manager (mfd): the host
+ * manager shows the hangup from a subsidiary's last close until the next
+ * open.
+ */
+static int
+no_pending_close(int mfd)
+{
+	return mfd >= 0 && host_mgr_hup(mfd) == 0;
 }
 
 enum open_kind { OK_OPEN, OK_OPEN64, OK_OPENAT, OK_OPENAT64 };
@@ -377,7 +382,7 @@ static int
 subsid_open(enum open_kind k, int dirfd, const char *path, int flags,
     mode_t mode, int ptyno)
 {
-	int fd;
+	int fd, mfd, first;
 
 	/*
 	 * STREAMS dismantles the stream inside the last close; xptyd does
@@ -385,16 +390,21 @@ subsid_open(enum open_kind k, int dirfd, const char *path, int flags,
 	 * open, or it could undo what the new opener pushes.  (Without a
 	 * daemon: fails at once.)
 	 */
-	if (relay_wanted() && !no_pending_close(ptyno))
+	mfd = held_host_manager(ptyno);
+	if (relay_wanted() && !no_pending_close(mfd))
 		relay_barrier(ptyno);
+	/* the first open since a last close, as far as this process sees */
+	first = mfd >= 0 && host_mgr_hup(mfd) == 1;
 	fd = next_open(k, dirfd, path, flags, mode);
-	if (fd == -1 && errno == EIO) {
+	if (fd == -1 && host_open_locked_errno(errno)) {
 		errno = EAGAIN;		/* locked: illumos's errno */
 		XTRACE(-1, "open /dev/pts/", ptyno, -1, "host said EIO");
 		return -1;
 	}
-	if (fd != -1)
+	if (fd != -1) {
+		host_subsid_opened(fd, ptyno, first);
 		fd = subsid_adopt(fd, ptyno);
+	}
 	XTRACE(fd, "open /dev/pts/", ptyno, fd, NULL);
 	return fd;
 }
@@ -545,7 +555,7 @@ readv(int fd, const struct iovec *iov, int iovcnt)
 	static ssize_t (*next)(int, const struct iovec *, int);
 	struct xstream *xs = xfd_lookup(fd);
 
-	if (xs == NULL || xs->kind != XK_MANAGER) {
+	if (xs == NULL) {
 		LOOKUP_NEXT(next, "readv");
 		return next(fd, iov, iovcnt);
 	}
@@ -579,14 +589,13 @@ write(int fd, const void *buf, size_t len)
 static int
 last_relay_manager(const struct xstream *xs)
 {
-	struct pollfd pfd = { .events = POLLIN };
+	int hfd;
 
 	if (xs == NULL || xs->kind != XK_MANAGER || xs->engine != XE_RELAY ||
 	    atomic_load(&xs->refs) != 1)
 		return 0;
-	pfd.fd = XS_LOAD(xs->hostfd);
-	return pfd.fd < 0 || syscall(SYS_poll, &pfd, 1, 0) != 1 ||
-	    !(pfd.revents & POLLHUP);
+	hfd = XS_LOAD(xs->hostfd);
+	return hfd < 0 || host_mgr_hup(hfd) != 1;
 }
 
 XPTY_EXPORT int
@@ -687,7 +696,7 @@ next_close_range(unsigned int first, unsigned int last, int flags)
 {
 	if (xpty_next.close_range != NULL)
 		return xpty_next.close_range(first, last, flags);
-	return (int)syscall(SYS_close_range, first, last, flags);
+	return xsys_close_range(first, last, flags);
 }
 
 /* close_range(2), stepping around libxpty's private descriptors. */
@@ -736,28 +745,6 @@ fclose(FILE *fp)
 	if (fd >= 0 && xfd_lookup(fd) != NULL)
 		xfd_detach(fd);
 	return r;
-}
-
-/* ---- epoll: only noted, so that registrations follow a reattach ---- */
-
-XPTY_EXPORT int
-epoll_create(int size)
-{
-	static int (*next)(int);
-
-	LOOKUP_NEXT(next, "epoll_create");
-	epf_note();
-	return next(size);
-}
-
-XPTY_EXPORT int
-epoll_create1(int flags)
-{
-	static int (*next)(int);
-
-	LOOKUP_NEXT(next, "epoll_create1");
-	epf_note();
-	return next(flags);
 }
 
 /* ---- termios ---- */
@@ -821,10 +808,8 @@ tcsetattr(int fd, int act, const struct termios *t)
 		errno = EFAULT;
 		return -1;
 	}
-	if (xsys_tcget(fd, &cur) == 0) {
-		copy.c_cc[17] = cur.c_cc[17];
-		copy.c_cc[18] = cur.c_cc[18];
-	}
+	if (xsys_tcget(fd, &cur) == 0)
+		xstate_preserve_cc(&cur, copy.c_cc);
 	if (NEXT(tcsetattr)(fd, act, &copy) == -1)
 		return -1;
 	stream_after_set(fd, xs, act == TCSANOW ? TCSETS : act == TCSADRAIN ?
@@ -841,7 +826,7 @@ openpty(int *amaster, int *aslave, char *name, const struct termios *termp,
 	static int (*next)(int *, int *, char *, const struct termios *,
 	    const struct winsize *);
 	static const char *mods[] = { "ptem", "ldterm", "ttcompat" };
-	char path[32];
+	char path[HOST_PATHMAX];
 	int m, s, saved;
 	size_t i;
 
@@ -855,8 +840,9 @@ openpty(int *amaster, int *aslave, char *name, const struct termios *termp,
 	    ptsname_r(m, path, sizeof(path)) != 0 ||
 	    (s = open(path, O_RDWR | O_NOCTTY)) == -1)
 		goto fail;
+	/* openpty never gives the caller a controlling terminal */
 	for (i = 0; i < 3; i++)
-		if (ioctl(s, I_PUSH, mods[i]) == -1)
+		if (ioctl(s, __I_PUSH_NOCTTY, mods[i]) == -1)
 			goto fail_s;
 	if (termp != NULL && tcsetattr(s, TCSAFLUSH, termp) == -1)
 		goto fail_s;
@@ -949,34 +935,20 @@ rediscover_fd(int fd)
 	xfd_attach(fd, xs);
 }
 
+static int
+rediscover_one(int fd, void *arg)
+{
+	(void)arg;
+	rediscover_fd(fd);
+	return 0;
+}
+
 static void
 rediscover_all(void)
 {
-	char buf[2048];
-	int dfd, saved = errno;
-	long n, off;
+	int saved = errno;
 
-	dfd = xsys_openat(AT_FDCWD, "/proc/self/fd",
-	    O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	if (dfd == -1)
-		goto out;
-	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
-		for (off = 0; off < n;) {
-			struct dirent64 *d = (struct dirent64 *)(buf + off);
-			char *p = d->d_name;
-			int fd = 0;
-
-			off += d->d_reclen;
-			if (*p < '0' || *p > '9')
-				continue;
-			for (; *p >= '0' && *p <= '9'; p++)
-				fd = fd * 10 + (*p - '0');
-			if (fd != dfd)
-				rediscover_fd(fd);
-		}
-	}
-	xsys_close(dfd);
-out:
+	(void)host_fd_walk(rediscover_one, NULL);
 	errno = saved;
 }
 

@@ -12,13 +12,14 @@
  * the library loaded.
  *
  * XPTY_WATCH, set by the wrapper under image scope, names its watcher's
- * abstract datagram socket.  The image the wrapper started appends its
+ * datagram socket (host_local_dgram, lib/host.h).  The image the wrapper started appends its
  * executable's identity (NAME:DEV:INO); the next image with libxpty
  * loaded compares its own: the same program executed again (sshd and
  * dropbear re-execute themselves per connection, and then run native)
  * sends one datagram to the watcher, which tells the user about --tree;
  * any image removes the variable, so only a direct re-execution counts.
- * It costs an image one stat of /proc/self/exe, and only under xpty.
+ * It costs an image one stat of its executable (host_self_exe), and only
+ * under xpty.
  *
  * State: one int, read on every slow-path call; written by the
  * constructor and xpty_setmode().  It is atomic with relaxed ordering: no
@@ -28,10 +29,7 @@
  */
 #include "config.h"
 
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/un.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -106,33 +104,23 @@ exe_identity(char *buf, size_t len)
 	struct stat st;
 	int n;
 
-	if (syscall(SYS_newfstatat, AT_FDCWD, "/proc/self/exe", &st, 0) == -1)
+	if (host_self_exe(&st) == -1)
 		return -1;
 	n = snprintf(buf, len, "%lu:%lu", (unsigned long)st.st_dev,
 	    (unsigned long)st.st_ino);
 	return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
-/* One datagram "exec PID" to the watcher's abstract socket name. */
+/* One datagram "exec PID" to the watcher's socket (host_local_dgram). */
 static void
 watch_tell(const char *name, size_t namelen)
 {
-	struct sockaddr_un sun;
 	char msg[32];
-	int fd, n;
+	int n;
 
-	if (namelen == 0 || namelen >= sizeof(sun.sun_path))
-		return;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path + 1, name, namelen);	/* abstract: NUL first */
 	n = snprintf(msg, sizeof(msg), "exec %ld", (long)getpid());
-	fd = (int)syscall(SYS_socket, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return;
-	(void)syscall(SYS_sendto, fd, msg, (size_t)n, MSG_DONTWAIT, &sun,
-	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + namelen));
-	xsys_close(fd);
+	if (n > 0 && (size_t)n < sizeof(msg))
+		(void)host_local_dgram(name, namelen, msg, (size_t)n);
 }
 
 /* XPTY_WATCH: see the top of the file.  first: the wrapper's own image. */

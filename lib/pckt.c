@@ -9,7 +9,7 @@
  * (M_DATA, M_FLUSH, M_STOP, M_START, M_IOCTL), and a data part holding
  * its payload (SPEC.md 4.6).
  *
- * direct engine: the host manager runs in Linux packet mode (TIOCPKT).
+ * direct engine: the host manager runs in packet mode (host_set_pktmode).
  *   Each read returns a status byte: 0 is data, otherwise flush/stop/start
  *   bits, which become M_FLUSH (FLUSHR/FLUSHW in the subsidiary's own
  *   view), M_STOP and M_START, and a change of IXON (DOSTOP/NOSTOP), the
@@ -41,7 +41,6 @@
 
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <termios.h>
 #include <errno.h>
@@ -121,26 +120,26 @@ termios_message(int fd, unsigned char *msg)
 _Static_assert(IOCTL_MSGLEN <= XPTY_PENDMAX,
     "an M_IOCTL message fits the pending buffer");
 
-/* The next event in a TIOCPKT status byte, consumed from *status. */
+/* The next event in HOST_PKT_* status bits, consumed from *status. */
 static int
 status_event(int *status, unsigned char *flush)
 {
-	if (*status & (TIOCPKT_FLUSHREAD | TIOCPKT_FLUSHWRITE)) {
-		*flush = ((*status & TIOCPKT_FLUSHREAD) ? FLUSHR : 0) |
-		    ((*status & TIOCPKT_FLUSHWRITE) ? FLUSHW : 0);
-		*status &= ~(TIOCPKT_FLUSHREAD | TIOCPKT_FLUSHWRITE);
+	if (*status & (HOST_PKT_FLUSHR | HOST_PKT_FLUSHW)) {
+		*flush = ((*status & HOST_PKT_FLUSHR) ? FLUSHR : 0) |
+		    ((*status & HOST_PKT_FLUSHW) ? FLUSHW : 0);
+		*status &= ~(HOST_PKT_FLUSHR | HOST_PKT_FLUSHW);
 		return M_FLUSH;
 	}
-	if (*status & TIOCPKT_STOP) {
-		*status &= ~TIOCPKT_STOP;
+	if (*status & HOST_PKT_STOP) {
+		*status &= ~HOST_PKT_STOP;
 		return M_STOP;
 	}
-	if (*status & TIOCPKT_START) {
-		*status &= ~TIOCPKT_START;
+	if (*status & HOST_PKT_START) {
+		*status &= ~HOST_PKT_START;
 		return M_START;
 	}
-	if (*status & (TIOCPKT_DOSTOP | TIOCPKT_NOSTOP)) {
-		*status &= ~(TIOCPKT_DOSTOP | TIOCPKT_NOSTOP);
+	if (*status & HOST_PKT_TERMIOS) {
+		*status &= ~HOST_PKT_TERMIOS;
 		return M_IOCTL;
 	}
 	*status = 0;
@@ -195,7 +194,7 @@ would_block(int fd)
 /*
  * Direct: open the head message.  A status byte pending in the host is
  * taken with a 1-byte read (which, with no status pending, returns the
- * TIOCPKT_DATA byte alone and takes no data).
+ * HOST_PKT_DATA byte alone and takes no data).
  */
 static int
 direct_head(int fd, struct xstream *xs, int block)
@@ -211,7 +210,9 @@ direct_head(int fd, struct xstream *xs, int block)
 		pfd.fd = fd;
 		pfd.events = POLLIN | POLLPRI;
 		pfd.revents = 0;
-		r = syscall(SYS_poll, &pfd, 1, block && !would_block(fd) ? -1 : 0);
+		/* a signal interrupts this as it would a read (xwait.c) */
+		r = xwait_poll(&pfd, 1, block && !would_block(fd) ?
+		    XWAIT_FOREVER : xwait_now());
 		if (r == -1)
 			return -1;
 		if (r == 0) {
@@ -226,7 +227,7 @@ direct_head(int fd, struct xstream *xs, int block)
 			if ((r = xpty_raw_read(fd, xs, &c, 1)) == -1)
 				return -1;
 			if (r == 1)
-				xs->pktstatus |= c;
+				xs->pktstatus |= host_pkt_status(c);
 			continue;
 		}
 		n = 0;
@@ -238,14 +239,14 @@ direct_head(int fd, struct xstream *xs, int block)
 			xs->pend_off = xs->pend_len = 0;
 			return PCKT_HEAD_OPEN;
 		}
-		if (!(pfd.revents & (POLLHUP | POLLERR))) {
+		if (!host_mgr_revents_hup(pfd.revents)) {
 			if (!block)
 				return PCKT_HEAD_NONE;
 			/* wait for a status or data without taking data */
 			if ((r = xpty_raw_read(fd, xs, &c, 1)) == -1)
 				return -1;
-			if (r == 1 && c != TIOCPKT_DATA)
-				xs->pktstatus |= c;
+			if (r == 1 && c != HOST_PKT_DATA)
+				xs->pktstatus |= host_pkt_status(c);
 			continue;
 		}
 		/* the subsidiary's last close, or a wait for its reopen */
@@ -258,8 +259,8 @@ direct_head(int fd, struct xstream *xs, int block)
 			open_zero(xs);
 			return PCKT_HEAD_OPEN;
 		}
-		if (c != TIOCPKT_DATA)
-			xs->pktstatus |= c;
+		if (c != HOST_PKT_DATA)
+			xs->pktstatus |= host_pkt_status(c);
 	}
 }
 
@@ -270,8 +271,8 @@ recv_all(int fd, void *buf, size_t len)
 	ssize_t r;
 
 	while (got < len) {
-		r = syscall(SYS_recvfrom, fd, (char *)buf + got, len - got,
-		    MSG_WAITALL, NULL, NULL);
+		r = xsys_recv(fd, (char *)buf + got, len - got,
+		    MSG_WAITALL);
 		if (r <= 0)
 			return got > 0 ? (ssize_t)got : r;
 		got += (size_t)r;
@@ -287,8 +288,8 @@ relay_head(int fd, struct xstream *xs, int block)
 	ssize_t r;
 
 	if (!block) {
-		r = syscall(SYS_recvfrom, fd, hdr, sizeof(hdr),
-		    MSG_PEEK | MSG_DONTWAIT, NULL, NULL);
+		r = xsys_recv(fd, hdr, sizeof(hdr),
+		    MSG_PEEK | MSG_DONTWAIT);
 		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return PCKT_HEAD_NONE;
 		if (r > 0 && r < (ssize_t)sizeof(hdr))
@@ -367,9 +368,9 @@ pckt_head_take(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
 			r = xpty_raw_read(fd, xs, buf, n + 1);
 			if (r == -1)
 				return -1;
-			if (r == 0 || buf[0] == TIOCPKT_DATA)
+			if (r == 0 || buf[0] == HOST_PKT_DATA)
 				break;
-			xs->pktstatus |= buf[0];	/* an event came first */
+			xs->pktstatus |= host_pkt_status(buf[0]);	/* an event came first */
 		}
 		r = r > 1 ? r - 1 : 0;
 		xs->frame_left = xs->frame_left > (uint32_t)r ?
@@ -426,8 +427,8 @@ pckt_head_discard(int fd, struct xstream *xs)
 
 			if (r <= 0)
 				break;
-			if (sink[0] != TIOCPKT_DATA) {
-				xs->pktstatus |= sink[0];
+			if (sink[0] != HOST_PKT_DATA) {
+				xs->pktstatus |= host_pkt_status(sink[0]);
 				continue;
 			}
 			n = (size_t)r - 1;

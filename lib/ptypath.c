@@ -1,6 +1,8 @@
 /*
- * ptypath.c - tell /dev/ptmx and /dev/pts/N from other paths given to
- * the open family, without ever faulting on the caller's pointer.
+ * ptypath.c - tell the host's manager allocator (/dev/ptmx) and its
+ * subsidiaries (/dev/pts/N) from other paths given to the open family,
+ * without ever faulting on the caller's pointer.  The names are the
+ * host's (host_ptmx_paths, host_pts_prefix: lib/host.h).
  *
  * The open family hands the path to the kernel, which copies it in and
  * answers EFAULT for an address that cannot be read.  libxpty has to
@@ -10,16 +12,12 @@
  *
  * Readability is a property of a page.  Before the first byte, and again
  * before the first byte of each further page the comparison reaches,
- * the page is probed with sched_setparam(2) naming a process that cannot
- * exist (a pid above PID_MAX_LIMIT): the kernel copies the 4-byte struct
- * sched_param in before it looks the process up, so the call fails with
- * EFAULT for an unreadable address and with ESRCH otherwise, changes
- * nothing, needs no descriptor and costs about one system call.  The word
- * probed is the aligned one holding the byte, so it never reaches into
- * the next page.  Then the bytes are compared one at a time, stopping at
- * the first that differs or at the terminator.  Where the probe is not
- * allowed (a seccomp policy answering ENOSYS or EPERM), a copy of one
- * byte through xpty_user_copyin() (usercopy.c) probes instead.
+ * the page is probed (xsys_readable, lib/sys.h: about one system call;
+ * a page is probed once however many names are compared).  Then the
+ * bytes are compared one at a time, stopping at the first that differs
+ * or at the terminator.  Where the probe is not allowed (a seccomp
+ * policy answering ENOSYS or EPERM), a copy of one byte through
+ * xpty_user_copyin() (usercopy.c) probes instead.
  *
  * An unreadable path is "not a pty path": the open goes to libc as it
  * is, and the kernel says EFAULT.  State: the "probe usable" flag (a
@@ -27,19 +25,23 @@
  */
 #include "config.h"
 
-#include <sys/syscall.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdint.h>
-#include <unistd.h>
+#include <string.h>
 
 #include "internal.h"
 
 #define PP_PAGE		4096	/* the smallest page size Linux uses */
-#define PP_NOPID	INT_MAX	/* above PID_MAX_LIMIT: never a process */
 #define PP_MAXNUM	100000000	/* larger /dev/pts numbers are not ptys */
 
 static int probe_usable = 1;
+
+/* A caller's path and the page of it last found readable. */
+struct ppath {
+	const char	*p;
+	uintptr_t	 page;
+	int		 have;		/* page is readable */
+};
 
 /* Can the byte at p be read?  errno preserved. */
 static int
@@ -49,10 +51,7 @@ byte_readable(const char *p)
 	char	c;
 
 	if (probe_usable) {
-		ok = syscall(SYS_sched_setparam, PP_NOPID,
-		    (void *)((uintptr_t)p & ~(uintptr_t)3)) == -1 &&
-		    errno == ESRCH;
-		if (ok || errno == EFAULT) {
+		if ((ok = xsys_readable(p)) != -1) {
 			errno = saved;
 			return ok;
 		}
@@ -63,36 +62,42 @@ byte_readable(const char *p)
 	return ok;
 }
 
-/* The byte at p[i], probing its page when i starts a new one; -1 if unreadable. */
+/* The byte at p[i], probing its page first if need be; -1 if unreadable. */
 static int
-byte_at(const char *p, size_t i)
+byte_at(struct ppath *pp, size_t i)
 {
-	if (i == 0 || ((uintptr_t)(p + i) & (PP_PAGE - 1)) == 0)
-		if (!byte_readable(p + i))
+	uintptr_t	page = (uintptr_t)(pp->p + i) & ~(uintptr_t)(PP_PAGE - 1);
+
+	if (!pp->have || page != pp->page) {
+		if (!byte_readable(pp->p + i))
 			return -1;
-	return (unsigned char)p[i];
+		pp->page = page;
+		pp->have = 1;
+	}
+	return (unsigned char)pp->p[i];
 }
 
-/* Does p[*i...] begin with s (and, if whole, end there)?  Advances *i. */
+/* Does the path begin with s (and, if whole, end there)?  Sets *end. */
 static int
-match(const char *p, size_t *i, const char *s, int whole)
+match(struct ppath *pp, const char *s, int whole, size_t *end)
 {
-	int	c;
+	size_t	i;
 
-	for (; *s != '\0'; s++, (*i)++)
-		if ((c = byte_at(p, *i)) != (unsigned char)*s)
+	for (i = 0; s[i] != '\0'; i++)
+		if (byte_at(pp, i) != (unsigned char)s[i])
 			return 0;
-	return !whole || byte_at(p, *i) == '\0';
+	*end = i;
+	return !whole || byte_at(pp, i) == '\0';
 }
 
-/* "N" of /dev/pts/N: digits, no leading zero; -1 otherwise. */
+/* N at p[i...]: digits, no leading zero, then the end; -1 otherwise. */
 static int
-pts_number(const char *p, size_t i)
+pts_number(struct ppath *pp, size_t i)
 {
 	long	n = 0;
 	int	c, digits = 0;
 
-	while ((c = byte_at(p, i)) >= '0' && c <= '9') {
+	while ((c = byte_at(pp, i)) >= '0' && c <= '9') {
 		if ((digits == 1 && n == 0) || n > PP_MAXNUM)
 			return -1;
 		n = n * 10 + (c - '0');
@@ -103,26 +108,23 @@ pts_number(const char *p, size_t i)
 }
 
 /*
- * PTYPATH_PTMX for /dev/ptmx and /dev/pts/ptmx, PTYPATH_PTS (and the
- * number in *ptyno) for /dev/pts/N, else PTYPATH_NONE, also for a path
- * that cannot be read.
+ * PTYPATH_PTMX for one of host_ptmx_paths, PTYPATH_PTS (and the number
+ * in *ptyno) for host_pts_prefix and N, else PTYPATH_NONE, also for a
+ * path that cannot be read.
  */
 int
 ptypath_classify(const char *path, int *ptyno)
 {
-	size_t	i = 0, j;
+	struct ppath	pp = { path, 0, 0 };
+	size_t		end, i;
 
-	if (path == NULL || !match(path, &i, "/dev/pt", 0))
+	if (path == NULL)
 		return PTYPATH_NONE;
-	j = i;
-	if (match(path, &j, "mx", 1))
-		return PTYPATH_PTMX;
-	if (!match(path, &i, "s/", 0))
-		return PTYPATH_NONE;
-	j = i;
-	if (match(path, &j, "ptmx", 1))
-		return PTYPATH_PTMX;
-	if ((*ptyno = pts_number(path, i)) < 0)
+	for (i = 0; host_ptmx_paths[i] != NULL; i++)
+		if (match(&pp, host_ptmx_paths[i], 1, &end))
+			return PTYPATH_PTMX;
+	if (!match(&pp, host_pts_prefix, 0, &end) ||
+	    (*ptyno = pts_number(&pp, end)) < 0)
 		return PTYPATH_NONE;
 	return PTYPATH_PTS;
 }

@@ -49,15 +49,14 @@
  * ENOENT or ECONNREFUSED take <socket>.lock with flock(); if it was busy,
  * wait for it and start over; holding it, try to connect once more; only
  * then remove a stale socket and spawn xptyd, which releases the lock
- * after it has bound the socket.  The spawned process is a clone() with
- * no exit signal, reaped with __WALL, which forks the daemon and exits:
- * the application gets no SIGCHLD and its wait() calls never see it.  The daemon is checked to run under our
- * own uid (SO_PEERCRED) before anything is sent to it.
+ * after it has bound the socket.  It is spawned detached
+ * (host_spawn_detached, lib/host.h): the application gets no SIGCHLD and
+ * its wait() calls never see it.  The daemon is checked to run under our
+ * own uid (host_peer_uid) before anything is sent to it.
  *
  * Constraints of a preloaded library: no malloc, no stdio; interposed
- * names (open, close, fcntl, dup3, fstat) are reached through sys.c's raw
- * calls, socket calls through syscall(2) (recvmsg may be interposed for
- * SCM_RIGHTS tracking).  Private descriptors are close-on-exec and live at
+ * names (open, close, fcntl, dup3, fstat, recvmsg...) are reached through
+ * lib/sys.h's raw calls, the host's ptys and sockets through lib/host.h.  Private descriptors are close-on-exec and live at
  * high numbers, never 0-2.  State: the text of the last error, the control
  * connection (descriptor, owner pid, inode) and its lock word.
  */
@@ -65,18 +64,11 @@
 
 #include <sys/types.h>
 #include <sys/file.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
-#include <sys/wait.h>
-#include <linux/sockios.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -84,6 +76,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sys.h"
+#include "host.h"
 #include "relay.h"
 #include "proto.h"
 #include "sockpath.h"
@@ -94,7 +88,6 @@
 
 #define RELAY_HIGHFD	100	/* private descriptors start here */
 #define RELAY_WAIT_MS	10000	/* for the start lock and the daemon */
-#define RELAY_STACK	65536	/* for the spawning clone */
 
 extern char	**environ;
 
@@ -188,8 +181,8 @@ relay_paths(char *dir, char *sock, char *lock)
 static int
 relay_socket(int cloexec)
 {
-	return (int)syscall(SYS_socket, AF_UNIX,
-	    SOCK_STREAM | (cloexec ? SOCK_CLOEXEC : 0), 0);
+	return xsys_socket(AF_UNIX, SOCK_STREAM | (cloexec ? SOCK_CLOEXEC : 0),
+	    0);
 }
 
 static int
@@ -202,7 +195,7 @@ relay_connect_once(int fd, const char *path)
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	do
-		r = (int)syscall(SYS_connect, fd, &sun, sizeof sun);
+		r = xsys_connect(fd, (struct sockaddr *)&sun, sizeof sun);
 	while (r == -1 && errno == EINTR);
 	return r;
 }
@@ -211,18 +204,16 @@ relay_connect_once(int fd, const char *path)
 static int
 relay_check_peer(int fd)
 {
-	struct ucred	uc;
-	socklen_t	len = sizeof uc;
-	char		n[24];
+	uid_t	uid;
+	char	n[24];
 
-	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, &uc,
-	    &len) == -1) {
-		relay_why_errno("SO_PEERCRED");
+	if (host_peer_uid(fd, &uid) == -1) {
+		relay_why_errno("the daemon's uid");
 		return -1;
 	}
-	if (uc.uid != getuid()) {
+	if (uid != getuid()) {
 		n[0] = '\0';
-		xp_append_uint(n, sizeof n, (unsigned long)uc.uid);
+		xp_append_uint(n, sizeof n, (unsigned long)uid);
 		relay_why("the daemon socket is served by another uid", n);
 		errno = EACCES;
 		return -1;
@@ -240,7 +231,7 @@ relay_wait_lock(const char *lock)
 	if (fd == -1)
 		return -1;
 	for (ms = 0; ms < RELAY_WAIT_MS; ms += 5) {
-		if (syscall(SYS_flock, fd, LOCK_EX | LOCK_NB) == 0) {
+		if (xsys_flock(fd, LOCK_EX | LOCK_NB) == 0) {
 			xsys_close(fd);
 			return 0;
 		}
@@ -267,60 +258,20 @@ relay_daemon_path(void)
 	return e;
 }
 
-struct relay_spawn_arg {
-	const char	 *path;
-	char		**argv;
-	char		**envp;
-	int		  lockfd;
-};
-
-/*
- * The spawned process, sharing our memory (CLONE_VM) while we wait for it
- * (CLONE_VFORK): raw system calls only, and every signal stays blocked (no
- * handler of the application may run here); xptyd unblocks them.  execve
- * would give it an exit signal again (SIGCHLD), so it does not exec: it
- * forks the process that does and leaves at once, and that grandchild,
- * reparented to init, is no child of the application.
- */
-static int
-relay_spawn_child(void *arg)
-{
-	struct relay_spawn_arg	*a = arg;
-	long			 pid;
-
-	if ((pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0)) != 0)
-		syscall(SYS_exit, pid == -1 ? 127 : 0);
-	/* The grandchild: a copy of our memory, no longer shared. */
-	if (syscall(SYS_dup3, a->lockfd, 3, 0) == -1 ||
-	    syscall(SYS_dup3, (int)syscall(SYS_openat, AT_FDCWD, "/dev/null",
-	    O_RDWR, 0), 0, 0) == -1)
-		syscall(SYS_exit, 127);
-	syscall(SYS_dup3, 0, 1, 0);
-	syscall(SYS_execve, a->path, a->argv, a->envp);
-	syscall(SYS_exit, 127);
-	return 127;
-}
-
 /*
  * Spawn the daemon with the locked descriptor as its fd 3.  It must not
  * be preloaded with libxpty itself, so LD_PRELOAD and XPTY_MODE are
- * dropped from its environment.  The child has no exit signal: the
- * application sees no SIGCHLD, and only a wait with __WCLONE or __WALL
- * (ours) can reap it.  A daemon that cannot be executed is seen here
+ * dropped from its environment.  It is no child of the application
+ * (host_spawn_detached).  A daemon that cannot be executed is seen here
  * (access) or as a lock released with nobody listening.
  */
 static int
 relay_spawn(const char *sock, int lockfd)
 {
-	struct relay_spawn_arg	 a;
-	sigset_t		 all, saved;
-	const char		*path = relay_daemon_path();
-	char			*argv[] = { "xptyd", "-S", (char *)sock,
-				    "-L", "3", NULL };
-	size_t			 n = 0, i, k = 0;
-	char			*stack;
-	pid_t			 pid;
-	int			 st, e;
+	const char	*path = relay_daemon_path();
+	char		*argv[] = { "xptyd", "-S", (char *)sock, "-L", "3", NULL };
+	size_t		 n = 0, i, k = 0;
+	int		 r;
 
 	if (access(path, X_OK) == -1) {
 		relay_why_errno(path);
@@ -328,12 +279,6 @@ relay_spawn(const char *sock, int lockfd)
 	}
 	while (environ != NULL && environ[n] != NULL)
 		n++;
-	stack = mmap(NULL, RELAY_STACK, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED) {
-		relay_why_errno("mmap");
-		return -1;
-	}
 	{
 		char	*envp[n + 2];
 
@@ -345,29 +290,10 @@ relay_spawn(const char *sock, int lockfd)
 		}
 		envp[k++] = "XPTY_MODE=native";
 		envp[k] = NULL;
-		a.path = path;
-		a.argv = argv;
-		a.envp = envp;
-		a.lockfd = lockfd;
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &saved);
-		pid = clone(relay_spawn_child, stack + RELAY_STACK,
-		    CLONE_VM | CLONE_VFORK, &a);
-		e = errno;
-		pthread_sigmask(SIG_SETMASK, &saved, NULL);
+		r = host_spawn_detached(path, argv, envp, lockfd);
 	}
-	munmap(stack, RELAY_STACK);
-	if (pid == -1) {
-		errno = e;
-		relay_why_errno("clone");
-		return -1;
-	}
-	/* It exits as soon as the daemon is in the background. */
-	while (waitpid(pid, &st, __WALL) == -1 && errno == EINTR)
-		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		relay_why(path, "cannot fork");
-		errno = EAGAIN;
+	if (r == -1) {
+		relay_why_errno(path);
 		return -1;
 	}
 	return 0;
@@ -419,7 +345,7 @@ relay_connect(int fd, int may_start)
 			return -1;
 		}
 		lockfd = relay_high(lockfd);
-		if (syscall(SYS_flock, lockfd, LOCK_EX | LOCK_NB) == -1) {
+		if (xsys_flock(lockfd, LOCK_EX | LOCK_NB) == -1) {
 			/* someone else is starting it */
 			xsys_close(lockfd);
 			if (relay_wait_lock(lock) == -1) {
@@ -493,7 +419,7 @@ relay_send(int fd, const uint8_t *buf, size_t len, const int *fds, int nfd)
 		memcpy(CMSG_DATA(cmh), fds, sizeof(int) * (size_t)nfd);
 	}
 	do
-		n = syscall(SYS_sendmsg, fd, &msg, MSG_NOSIGNAL);
+		n = xsys_sendmsg(fd, &msg, MSG_NOSIGNAL);
 	while (n == -1 && errno == EINTR);
 	if (n == (ssize_t)len)
 		return 0;
@@ -528,7 +454,7 @@ relay_recv(int fd, struct xp_reply *r, int *gotfd)
 		msg.msg_iovlen = 1;
 		msg.msg_control = cm.b;
 		msg.msg_controllen = sizeof cm.b;
-		n = syscall(SYS_recvmsg, fd, &msg, MSG_CMSG_CLOEXEC);
+		n = xsys_recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -710,19 +636,18 @@ relay_req(enum xp_type type, const uint8_t *pay, size_t len, const int *fds,
 /*
  * A socketpair for a data connection: sv[0] for the application (at the
  * lowest free number, like open()), sv[1], close-on-exec, for the daemon,
- * bound to an XP_MARK name that relay_identify recognises.
+ * marked (host_mark_bind) so that relay_identify recognises it.
  */
 static int
 relay_pair(int sv[2], uint64_t *ino)
 {
-	if (syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-	    sv) == -1) {
+	if (xsys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
 		relay_why_errno("socketpair");
 		return -1;
 	}
 	/* the name only has to be unique: the client end's inode will do */
 	*ino = relay_ino(sv[0]);
-	(void)xp_mark_bind(sv[1], *ino);
+	(void)host_mark_bind(sv[1], *ino);
 	return 0;
 }
 
@@ -747,14 +672,13 @@ relay_ptmx(int *ptyno)
 {
 	int	fd;
 
-	fd = xsys_openat(AT_FDCWD, "/dev/ptmx",
-	    O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0);
+	fd = host_open_manager(O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1) {
-		relay_why_errno("/dev/ptmx");
+		relay_why_errno("a new pty");
 		return -1;
 	}
-	if (xsys_ioctl(fd, TIOCGPTN, ptyno) == -1) {
-		relay_why_errno("/dev/ptmx");
+	if ((*ptyno = host_ptyno(fd)) == -1) {
+		relay_why_errno("the new pty's number");
 		relay_close(fd);
 		return -1;
 	}
@@ -807,7 +731,7 @@ int
 relay_reattach(int fd, struct xstream *xs)
 {
 	struct xp_reply	r;
-	struct epf	ep;
+	struct host_evregs ep;
 	int		nfd = -1, fl, fdfl, rv, saved;
 
 	(void)xs;
@@ -825,10 +749,10 @@ relay_reattach(int fd, struct xstream *xs)
 		relay_close(nfd);
 		return -1;
 	}
-	epf_detach(fd, &ep);	/* epoll registrations follow (epoll_follow.c) */
+	host_evreg_detach(fd, &ep);	/* event registrations follow */
 	rv = xsys_dup3(nfd, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
 	saved = errno;
-	epf_attach(fd, &ep);
+	host_evreg_attach(fd, &ep);
 	relay_close(nfd);
 	errno = saved;
 	if (rv == -1)
@@ -838,24 +762,19 @@ relay_reattach(int fd, struct xstream *xs)
 
 /*
  * Cheap for ordinary descriptors: one fstat; sockets also getpeername;
- * only a socket whose peer carries the XP_MARK name costs a request.
+ * only a socket whose peer carries the mark (host_mark_peer) costs a
+ * request.
  */
 int
 relay_identify(int fd, int *hostfd, int *ptyno)
 {
-	struct sockaddr_un	sun;
-	socklen_t		len = sizeof sun;
-	struct stat		st;
-	struct xp_reply		r;
-	int			hfd;
+	struct stat	st;
+	struct xp_reply	r;
+	int		hfd;
 
 	if (xsys_fstat(fd, &st) == -1)
 		return -1;
-	if (!S_ISSOCK(st.st_mode))
-		goto notours;
-	memset(&sun, 0, sizeof sun);
-	if (syscall(SYS_getpeername, fd, &sun, &len) == -1 ||
-	    !xp_is_mark(&sun, len))
+	if (!S_ISSOCK(st.st_mode) || host_mark_peer(fd) != 1)
 		goto notours;
 	if (relay_req(XP_IDENTIFY, NULL, 0, &fd, 1, &r, &hfd, 0) == -1)
 		return -1;
@@ -926,8 +845,7 @@ relay_write(int fd, int hostfd, const void *buf, size_t n)
 	ssize_t	w = 0, r;
 	int	q;
 
-	if (n > 0 && hostfd >= 0 && xsys_ioctl(fd, SIOCOUTQ, &q) == 0 &&
-	    q == 0) {
+	if (n > 0 && hostfd >= 0 && host_sock_outq(fd, &q) == 0 && q == 0) {
 		w = xsys_write(hostfd, buf, n);
 		if (w == (ssize_t)n)
 			return w;

@@ -32,7 +32,6 @@
 
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <errno.h>
 #include <poll.h>
@@ -213,16 +212,16 @@ relay_peek(int fd, struct xstream *xs, void *uarg, struct strpeek *k)
 		if (xs->msg_data && xs->frame_left > 0 && want > 0) {
 			if ((uint32_t)want > xs->frame_left)
 				want = (int)xs->frame_left;
-			r = syscall(SYS_recvfrom, fd, buf, (size_t)want,
-			    MSG_PEEK | MSG_DONTWAIT, NULL, NULL);
+			r = xsys_recv(fd, buf, (size_t)want,
+			    MSG_PEEK | MSG_DONTWAIT);
 			if (r < 0)
 				r = 0;
 		} else
 			r = 0;
 		return peek_out(uarg, k, type, buf, (int)r, xs->msg_data);
 	}
-	r = syscall(SYS_recvfrom, fd, buf, XP_FRAMEHDR + (size_t)want,
-	    MSG_PEEK | MSG_DONTWAIT, NULL, NULL);
+	r = xsys_recv(fd, buf, XP_FRAMEHDR + (size_t)want,
+	    MSG_PEEK | MSG_DONTWAIT);
 	if (r == -1)
 		return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
 	if (r == 0)		/* the daemon is gone: a zero-length message */
@@ -288,8 +287,8 @@ pckt_nread(int fd, struct xstream *xs, int *first)
 			*first = n;
 	}
 	if (xs->engine == XE_RELAY) {
-		r = syscall(SYS_recvfrom, fd, buf, sizeof(buf) - 1,
-		    MSG_PEEK | MSG_DONTWAIT, NULL, NULL);
+		r = xsys_recv(fd, buf, sizeof(buf) - 1,
+		    MSG_PEEK | MSG_DONTWAIT);
 		if (msgs > 0 && xs->frame_left > 0)
 			off = xs->frame_left;	/* the rest of the head */
 		while (r > 0 && off + XP_FRAMEHDR <= (size_t)r) {
@@ -320,10 +319,22 @@ pckt_nread(int fd, struct xstream *xs, int *first)
  * to fill) I_PEEK fails with EBADMSG, as for a message I_PEEK cannot show.
  */
 int
+strhead_eof_pending(int fd, const struct xstream *xs)
+{
+	if (xs->kind != XK_MANAGER ||
+	    atomic_load_explicit(&xs->eofstate, memory_order_relaxed) ==
+	    XEOF_DONE)
+		return 0;
+	/* relay: the daemon ended the byte stream; direct: the host hangup */
+	if (xs->engine == XE_RELAY)
+		return host_sock_rdhup(fd) == 1;
+	return host_mgr_hup(fd) == 1;
+}
+
+int
 plain_peek(int fd, struct xstream *xs, void *uarg)
 {
 	unsigned char buf[65536];
-	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
 	struct strpeek k;
 	int want, n = 0;
 	ssize_t r = 0;
@@ -336,10 +347,7 @@ plain_peek(int fd, struct xstream *xs, void *uarg)
 		return -1;
 	if (n <= 0) {
 		/* the zero-length message of a subsidiary close? */
-		if (xs->kind != XK_MANAGER ||
-		    atomic_load_explicit(&xs->eofstate, memory_order_relaxed) ==
-		    XEOF_DONE || syscall(SYS_poll, &pfd, 1, 0) != 1 ||
-		    !(pfd.revents & (xs->engine == XE_RELAY ? POLLRDHUP : POLLHUP)))
+		if (!strhead_eof_pending(fd, xs))
 			return 0;
 		return peek_out(uarg, &k, -1, buf, 0, 1);
 	}
@@ -353,8 +361,8 @@ plain_peek(int fd, struct xstream *xs, void *uarg)
 			errno = EBADMSG;	/* a tty cannot be peeked */
 			return -1;
 		}
-		r = syscall(SYS_recvfrom, fd, buf, (size_t)want,
-		    MSG_PEEK | MSG_DONTWAIT, NULL, NULL);
+		r = xsys_recv(fd, buf, (size_t)want,
+		    MSG_PEEK | MSG_DONTWAIT);
 		if (r < 0)
 			r = 0;
 	}

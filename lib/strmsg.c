@@ -24,7 +24,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -71,17 +70,20 @@ bad_buf(const struct strbuf *sb)
 	return k.maxlen > 0 && k.buf == NULL;
 }
 
-/* Wait until fd has something to read (a message), or EAGAIN. */
+/*
+ * Wait until fd has something to read (a message), or EAGAIN; a signal
+ * interrupts the wait as it would a read (xwait.c): EINTR, or the wait
+ * goes on after a handler installed with SA_RESTART.
+ */
 static int
 wait_message(int fd)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
+	/* an ended byte stream polls readable too (POLLIN) */
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	int fl = xsys_fcntl(fd, F_GETFL, 0), r;
 
-	do
-		r = (int)syscall(SYS_poll, &pfd, 1,
-		    fl != -1 && (fl & O_NONBLOCK) ? 0 : -1);
-	while (r == -1 && errno == EINTR);
+	r = xwait_poll(&pfd, 1, fl != -1 && (fl & O_NONBLOCK) ? xwait_now() :
+	    XWAIT_FOREVER);
 	if (r == 0)
 		errno = EAGAIN;
 	return r == 1 ? 0 : -1;
@@ -255,7 +257,7 @@ putmsg_common(int fd, const struct strbuf *ctl, const struct strbuf *data,
 	}
 	if (xpty_user_copyin(buf, d.buf, (size_t)d.len) == -1)
 		return -1;
-	w = syscall(SYS_write, fd, buf, (size_t)d.len);
+	w = xsys_write(fd, buf, (size_t)d.len);
 	return w == -1 ? -1 : 0;
 }
 

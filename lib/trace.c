@@ -32,7 +32,6 @@
 #include "config.h"
 
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -266,7 +265,7 @@ begin(struct tline *l, int fd)
 {
 	l->len = 0;
 	put(l, "xpty[");
-	put_long(l, (long)syscall(SYS_getpid));
+	put_long(l, (long)xsys_getpid());
 	put(l, "]");
 	if (fd >= 0) {
 		put(l, " fd ");
@@ -434,7 +433,7 @@ sink_init(struct sink *sk, const char *spec)
 		return 0;
 	}
 	if (spec[0] != '/') {
-		if (syscall(SYS_getcwd, sk->path, sizeof(sk->path)) <= 0)
+		if (xsys_getcwd(sk->path, sizeof(sk->path)) <= 0)
 			return -1;
 		n = strlen(sk->path);
 		if (n > 0 && sk->path[n - 1] != '/' && n + 1 < sizeof(sk->path))
@@ -467,7 +466,7 @@ report_print(void)
 		return;
 	l.len = 0;
 	put(&l, "xpty report for pid ");
-	put_long(&l, (long)syscall(SYS_getpid));
+	put_long(&l, (long)xsys_getpid());
 	put(&l, "\ncall                 calls  failed  deviates\n");
 	(void)xsys_write(fd, l.buf, l.len);
 	for (i = 0; i < R_NCOUNT; i++) {
