@@ -420,8 +420,10 @@ setup_loop(void)
 		fatal("event_config_new");
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
 	avoid_methods(cfg, XPTY_EVENT_AVOID);
+	/* EV_CLOSED (EPOLLRDHUP): a client's going is seen before its data */
+	event_config_require_features(cfg, EV_FEATURE_EARLY_CLOSE);
 	if ((xbase = event_base_new_with_config(cfg)) == NULL)
-		fatal("event_base_new_with_config");
+		fatal("no event method with EV_CLOSED (epoll)");
 	event_config_free(cfg);
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		ev = evsignal_new(xbase, sigs[i], signal_cb, NULL);
