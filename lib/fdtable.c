@@ -330,6 +330,7 @@ xstream_new(enum xpty_kind kind, int ptyno)
 		}
 	}
 	atomic_store_explicit(&xs->refs, 0, memory_order_relaxed);
+	atomic_fetch_add_explicit(&xs->gen, 1, memory_order_relaxed);
 	XS_STORE(xs->kind, kind);
 	XS_STORE(xs->ptyno, ptyno);
 	XS_STORE(xs->hostfd, -1);

@@ -112,6 +112,12 @@ struct xstream {
 	_Atomic(uint32_t) next_free;	/* fdtable.c free list: index + 1 */
 	uint32_t	slot;		/* fdtable.c: this one's index + 1 */
 	/*
+	 * Incremented each time the memory is made a new stream
+	 * (xstream_new): a call that began on this stream and finds another
+	 * generation knows its descriptor was closed and the memory reused.
+	 */
+	_Atomic(uint32_t) gen;
+	/*
 	 * kind, ptyno and hostfd are also read by scans of the whole table
 	 * (no_pending_close()), which may meet an xstream another thread is
 	 * releasing or reusing: stale but mapped memory, read and written
