@@ -6,6 +6,7 @@
  *                  wrappers), one sys_<host>.c per host
  *   resolve.c      the next definitions of interposed names (dlsym RTLD_NEXT)
  *   fdtable.c      descriptor -> struct xstream map, lock-free reads
+ *   forkgate.c     fork() never copies a half-made change of that map
  *   host.h         the host kernel's ptys, sockets, descriptors: one set
  *                  of host_<host>*.c files per host, picked by configure
  *   host_pty.c     per-stream state kept in the kernel termios of the pty
@@ -173,6 +174,10 @@ int		*xfd_private_owner(int fd);
 void		 xfd_set_private(int fd, int *owner);	/* NULL: forget */
 int		 xfd_private_evict(int fd);		/* move it elsewhere */
 extern _Atomic(int) xfd_count;	/* managed descriptors */
+/* forkgate.c: changes of descriptor state that fork() must not split */
+void		 xfd_gate_enter(void);
+void		 xfd_gate_leave(void);
+void		 xfd_gate_init(void);	/* pthread_atfork, once */
 #define XPTY_PRIVATE_FDMIN	200	/* private fds are moved up here */
 
 /* ---- host.h (host_<host>.c): the host kernel, included above ---- */
@@ -289,6 +294,7 @@ int	relay_identify(int fd, int *hostfd, int *ptyno);
 int	relay_set_pckt(int fd, int on);
 int	relay_sync_close(int ptyno);	/* after the last manager close */
 void	relay_barrier(int ptyno);	/* xptyd has seen what happened */
+void	relay_forked(void);		/* in a child after fork() */
 int	relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 	    size_t len);
 
