@@ -28,11 +28,16 @@ churn(void *arg)
 
 	(void)arg;
 	while (!stop) {
-		if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == 0)
-			close(s);
+		s = -1;
+		(void)xt_pair(&m, &s, NULL, 0, O_NOCTTY);
+		/*
+		 * The manager first: its close waits for the hangup, so the
+		 * loop goes no faster than the daemon frees ptys.
+		 */
 		if (m >= 0)
 			close(m);
-		usleep(200);	/* the daemon frees ptys after their close */
+		if (s >= 0)
+			close(s);
 	}
 	return NULL;
 }
