@@ -51,6 +51,9 @@
 #include "xpty.h"
 #include "internal.h"
 
+#define DISCARD_CHUNK	512	/* discard_bytes(): 8 entries of one buffer */
+#define DISCARD_IOV	8
+
 static int
 has_pckt(const struct xstream *xs)
 {
@@ -205,22 +208,43 @@ relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 
 static ssize_t	subsid_read_failed(int);
 
-/* Throw away n bytes known to be queued on fd (RMSGD). */
-static void
-discard_queued(int fd, struct xstream *xs, size_t n)
+/*
+ * Throw away up to n bytes queued on fd, a socket (without waiting) or
+ * a tty, through one small buffer that every iovec entry shares.
+ */
+void
+discard_bytes(int fd, int sock, size_t n)
 {
-	char sink[4096];
+	unsigned char sink[DISCARD_CHUNK];
+	struct iovec iov[DISCARD_IOV];
+	struct msghdr msg;
+	size_t want;
 	ssize_t r;
+	int i;
 
 	while (n > 0) {
-		size_t k = n < sizeof(sink) ? n : sizeof(sink);
-
-		r = xs->engine == XE_RELAY ? xsys_recv(fd, sink, k,
-		    MSG_DONTWAIT) : xsys_read(fd, sink, k);
+		for (i = 0, want = 0; i < DISCARD_IOV && want < n; i++) {
+			iov[i].iov_base = sink;
+			iov[i].iov_len = n - want < sizeof(sink) ? n - want :
+			    sizeof(sink);
+			want += iov[i].iov_len;
+		}
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = iov;
+		msg.msg_iovlen = (size_t)i;
+		r = sock ? xsys_recvmsg(fd, &msg, MSG_DONTWAIT) :
+		    xsys_readv(fd, iov, i);
 		if (r <= 0)
 			break;
 		n -= (size_t)r;
 	}
+}
+
+/* Throw away n bytes known to be queued on fd (RMSGD). */
+static void
+discard_queued(int fd, struct xstream *xs, size_t n)
+{
+	discard_bytes(fd, xs->engine == XE_RELAY, n);
 }
 
 ssize_t
@@ -257,13 +281,20 @@ xpty_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 
 /* A manager read that ignores pckt (pckt.c reads the packets itself). */
 ssize_t
+xpty_raw_readv(int fd, struct xstream *xs, const struct iovec *iov,
+    int iovcnt)
+{
+	if (xs->engine == XE_RELAY)
+		return relay_read(fd, xs, iov, iovcnt);
+	return direct_read(fd, xs, iov, iovcnt);
+}
+
+ssize_t
 xpty_raw_read(int fd, struct xstream *xs, void *buf, size_t len)
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 
-	if (xs->engine == XE_RELAY)
-		return relay_read(fd, xs, &iov, 1);
-	return direct_read(fd, xs, &iov, 1);
+	return xpty_raw_readv(fd, xs, &iov, 1);
 }
 
 /*
@@ -298,6 +329,14 @@ xpty_read(int fd, struct xstream *xs, void *buf, size_t len)
 		return r == -1 ? subsid_read_failed(fd) : r;
 	}
 	return xpty_readv(fd, xs, &iov, 1);
+}
+
+/* A write of len > 0 bytes on a managed descriptor (write(), putmsg()). */
+ssize_t
+xpty_write(int fd, struct xstream *xs, const void *buf, size_t len)
+{
+	(void)xs;
+	return xsys_write(fd, buf, len);
 }
 
 /*

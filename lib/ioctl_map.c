@@ -134,23 +134,14 @@ sh_nread(int fd, struct xstream *xs, void *uarg)
 	return msgs;
 }
 
-/* Discard what is queued on fd's read side (a relay socket or a tty). */
+/* Discard what is queued on fd's read side (a relay socket). */
 static void
 drain_input(int fd)
 {
-	char sink[4096];
 	int n = 0;
 
-	if (xsys_ioctl(fd, FIONREAD, &n) == -1)
-		return;
-	while (n > 0) {
-		ssize_t r = xsys_recv(fd, sink,
-		    n > (int)sizeof(sink) ? sizeof(sink) : (size_t)n,
-		    MSG_DONTWAIT);
-		if (r <= 0)
-			break;
-		n -= (int)r;
-	}
+	if (xsys_ioctl(fd, FIONREAD, &n) == 0 && n > 0)
+		discard_bytes(fd, 1, (size_t)n);
 }
 
 static int
