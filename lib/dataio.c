@@ -17,6 +17,9 @@
  *     becomes 0 and dismantles the stream (modules gone, XPG4v2 mark
  *     cleared, as ptsclose does); after that a blocking read waits for the
  *     next open of the subsidiary (host_watch_*) instead of spinning.
+ *     A manager with the host's semantics (xs->hostdata: made by openpty,
+ *     or after TIOCPKT) reads as the host's does: its EIO stays, nothing
+ *     is dismantled, and a zero-length write on its subsidiary is nothing.
  * With pckt pushed, reads go to strhead.c, over pckt.c's messages: read()
  * fails with EBADMSG in the default RPROTNORM mode (the data comes as
  * messages, through getmsg(), strmsg.c), and delivers them under
@@ -130,6 +133,8 @@ direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	ssize_t r;
 	int fl;
 
+	if (xs->hostdata)
+		return host_mgr_readv(fd, iov, iovcnt);	/* the host's EIO */
 	for (;;) {
 		r = host_mgr_readv(fd, iov, iovcnt);
 		if (r > 0) {
@@ -358,8 +363,8 @@ xpty_write_zero(int fd, struct xstream *xs)
 		errno = saved;
 		return 0;
 	}
-	if (xst.managed && (!xstate_has(&xst, XM_PTEM) ||
-	    (xst.flags & XSTATE_PTEM_XPG4))) {
+	if (xst.managed && !(xst.flags & XSTATE_HOSTDATA) &&
+	    (!xstate_has(&xst, XM_PTEM) || (xst.flags & XSTATE_PTEM_XPG4))) {
 		int r = relay_zero_write(xs->ptyno, fd);
 
 		XTRACE(fd, "zero-length write: message to the manager", -1, 0,

@@ -13,7 +13,8 @@
  *   c_cc[17]  high nibble XSTATE_MAGIC (a pty libxpty set up), low nibble
  *             XSTATE_* flags;
  *   c_cc[18]  the module stack, two bits a module (XM_PTEM, XM_LDTERM,
- *             XM_TTCOMPAT), bottom module in the low bits.
+ *             XM_TTCOMPAT), bottom module in the low bits; its two high
+ *             bits hold the XSTATE_* flags 0x10 and 0x20.
  * A pty without the magic was not made by libxpty and is left native.  A
  * new pty starts with a fresh termios, so a reused number starts bare.
  * Termios ioctls on a Linux manager act on the subsidiary's termios, so
@@ -46,7 +47,8 @@ state_decode(const struct kterm *t, struct xstate *xst)
 	xst->managed = (t->c_cc[SLOT_FLAGS] & XSTATE_MAGICMASK) == XSTATE_MAGIC;
 	if (!xst->managed)
 		return;
-	xst->flags = t->c_cc[SLOT_FLAGS] & ~XSTATE_MAGICMASK;
+	xst->flags = (t->c_cc[SLOT_FLAGS] & ~XSTATE_MAGICMASK) |
+	    ((stack >> (2 * XSTACK_MAX)) & 3) << 4;
 	for (i = 0; i < XSTACK_MAX; i++) {
 		enum xpty_module m = (stack >> (2 * i)) & 3;
 
@@ -64,6 +66,7 @@ state_encode(const struct xstate *xst, struct kterm *t)
 
 	for (i = 0; i < xst->depth && i < XSTACK_MAX; i++)
 		stack |= ((unsigned int)xst->mods[i] & 3) << (2 * i);
+	stack |= ((xst->flags >> 4) & 3) << (2 * XSTACK_MAX);
 	t->c_cc[SLOT_FLAGS] = XSTATE_MAGIC | (xst->flags & ~XSTATE_MAGICMASK);
 	t->c_cc[SLOT_STACK] = (cc_t)stack;
 }

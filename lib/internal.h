@@ -122,6 +122,8 @@ struct xstream {
 	int		ptyno;		/* N of /dev/pts/N */
 	int		hostfd;		/* relay: private host manager fd, else -1 */
 	enum xpty_engine engine;
+	int		hostdata;	/* manager: the host's semantics
+					   (XSTATE_HOSTDATA; see ioctl_map.c) */
 	int		rdopt;		/* I_SRDOPT read options */
 	int		sigevents;	/* I_SETSIG events */
 	int		wropt;		/* I_SWROPT write options */
@@ -187,6 +189,9 @@ int	ptypath_classify(const char *path, int *ptyno);
 #define XSTATE_PTEM_XPG4	0x02	/* ptem passes zero-length writes */
 #define XSTATE_HUNGUP		0x04	/* manager gone */
 #define XSTATE_PCKT		0x08	/* pckt on the manager: report ioctls */
+#define XSTATE_HOSTDATA		0x10	/* the manager has the host's semantics
+					   (openpty, TIOCPKT): kept in slot
+					   18's high bits, host_pty.c */
 
 enum xpty_module {
 	XM_NONE = 0, XM_PTEM = 1, XM_LDTERM = 2, XM_TTCOMPAT = 3, XM_PCKT = 4
