@@ -259,7 +259,7 @@ on_alarm(int sig)
 static void
 hostile(unsigned *seed, struct rpty *anchor, int as, int kind)
 {
-	uint8_t	junk[4096], hdr[XP_HDRLEN];
+	uint8_t	junk[4096], hdr[XP_HDRLEN], req[XP_HDRLEN + 4];
 	int	fd, i, n;
 
 	switch (kind >= 0 ? (unsigned)kind : rnd(seed, 5)) {
@@ -276,8 +276,9 @@ hostile(unsigned *seed, struct rpty *anchor, int as, int kind)
 		    sizeof held[0]); n++) {
 			if ((fd = rt_raw_connect()) == -1)
 				break;
-			xp_put_hdr(hdr, XP_SYNC, 4);
-			send(fd, hdr, 1 + rnd(seed, XP_HDRLEN + 2),
+			xp_put_hdr(req, XP_SYNC, 4);
+			xp_put32(req + XP_HDRLEN, 7);
+			send(fd, req, 1 + rnd(seed, sizeof req - 1),
 			    MSG_DONTWAIT | MSG_NOSIGNAL);
 			held[nheld++] = fd;
 		}
