@@ -27,6 +27,7 @@
  * State: the fd table and the mode; the per-thread ptsname() buffer.
  */
 #include "config.h"
+#include "interpose_darwin.h"	/* macOS: the entry points' names */
 
 #include <sys/ioctl.h>
 #include <sys/stat.h>
