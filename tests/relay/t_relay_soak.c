@@ -259,7 +259,7 @@ on_alarm(int sig)
 static void
 hostile(unsigned *seed, struct rpty *anchor, int as, int kind)
 {
-	uint8_t	junk[4096], hdr[XP_HDRLEN];
+	uint8_t	junk[4096], hdr[XP_HDRLEN], req[XP_HDRLEN + 4];
 	int	fd, i, n;
 
 	switch (kind >= 0 ? (unsigned)kind : rnd(seed, 5)) {
@@ -276,8 +276,9 @@ hostile(unsigned *seed, struct rpty *anchor, int as, int kind)
 		    sizeof held[0]); n++) {
 			if ((fd = rt_raw_connect()) == -1)
 				break;
-			xp_put_hdr(hdr, XP_SYNC, 4);
-			send(fd, hdr, 1 + rnd(seed, XP_HDRLEN + 2),
+			xp_put_hdr(req, XP_SYNC, 4);
+			xp_put32(req + XP_HDRLEN, 7);
+			send(fd, req, 1 + rnd(seed, sizeof req - 1),
 			    MSG_DONTWAIT | MSG_NOSIGNAL);
 			held[nheld++] = fd;
 		}
@@ -534,8 +535,14 @@ main(void)
 	if (!ok(fds1 >= 0 && fds1 <= fds0 * 1.1 && fds1 >= fds0 * 0.9,
 	    "the daemon's descriptors are back: %d (%d before)", fds1, fds0))
 		diag_fds(daemon_pid);
+#ifdef __SANITIZE_ADDRESS__
+	/* ASan's quarantine keeps what was freed: no measure of leaks */
+	ok(1, "its memory: %ld KiB (%ld before) # SKIP AddressSanitizer build",
+	    rss1, rss0);
+#else
 	ok(rss1 > 0 && rss1 <= rss0 * 1.1, "its memory is back: %ld KiB (%ld "
 	    "before)", rss1, rss0);
+#endif
 	cpu = rt_cpu_over(daemon_pid, 1000);
 	ok(cpu >= 0 && cpu < 3, "it uses no CPU while idle (%.1f%% over 1 s)",
 	    cpu);
