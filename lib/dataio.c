@@ -468,11 +468,16 @@ xpty_write_zero(int fd, struct xstream *xs)
 		XTRACE(fd, "zero-length write: message to the manager", -1, 0,
 		    r == -1 ? "not propagated: no relay for this pty" : NULL);
 		/*
-		 * Interrupted before it went out: nothing happened, EINTR.
-		 * Sent (or no daemon): the writer does not wait for it.
+		 * The daemon may hold the reply back until the manager reads
+		 * (flow control): the writer waits, as on a full stream, and
+		 * a signal interrupts it (EINTR: its connection is closed, and
+		 * with it a message not placed yet).  No daemon, or a daemon
+		 * that does not answer: the message is not propagated.
 		 */
-		if (r == -1 && errno == EINTR)
+		if (r == -1 && (errno == EINTR || errno == EINPROGRESS)) {
+			errno = EINTR;
 			return -1;
+		}
 	} else
 		XTRACE(fd, "zero-length write: discarded by ptem", -1, 0, NULL);
 	errno = saved;

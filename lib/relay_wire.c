@@ -248,10 +248,11 @@ relay_answered(void)
 
 /*
  * Wait until fd polls events, or the deadline: 0 ready; -1 with errno
- * ETIMEDOUT or EINTR (the daemon counts as stalled then).
+ * ETIMEDOUT or EINTR (the daemon counts as stalled then, unless this is
+ * a wait it may impose: flow).
  */
 static int
-relay_wait(int fd, short events, int64_t deadline)
+relay_wait(int fd, short events, int64_t deadline, int flow)
 {
 	struct pollfd	pfd = { .fd = fd, .events = events };
 	int64_t		t0 = xwait_now();
@@ -261,7 +262,8 @@ relay_wait(int fd, short events, int64_t deadline)
 	if (r == 1)
 		return 0;
 	if (r == 0 || errno == EINTR) {
-		relay_stalled(t0);
+		if (!flow)
+			relay_stalled(t0);
 		if (r == 0)
 			errno = ETIMEDOUT;
 	}
@@ -321,7 +323,7 @@ relay_connect_once(int fd, const char *path, int64_t deadline)
 		if (xsys_connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0)
 			return 0;
 		if (errno == EINPROGRESS)	/* hosts that connect later */
-			return relay_wait(fd, POLLOUT, deadline);
+			return relay_wait(fd, POLLOUT, deadline, 0);
 		if (errno != EAGAIN && errno != EINTR)
 			return -1;
 		if (xwait_now() >= deadline) {
@@ -635,7 +637,7 @@ relay_send(int fd, const uint8_t *hdr, const struct iovec *pay, int npay,
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
-		if (relay_wait(fd, POLLOUT, deadline) == -1)
+		if (relay_wait(fd, POLLOUT, deadline, 0) == -1)
 			return -1;
 		waited = 1;
 	}
@@ -668,10 +670,12 @@ relay_take_fds(struct msghdr *msg, int *gotfd)
 /*
  * Receive exactly one reply, and the descriptor it may carry, by the
  * deadline.  -1 with errno: ECONNRESET (the connection ended), ETIMEDOUT,
- * EINTR, EPROTO.
+ * EINTR, EPROTO; -3 (flow set, ETIMEDOUT) if nothing of the reply came,
+ * the connection still in step, so that the caller may wait on.
  */
 static int
-relay_recv(int fd, struct xp_reply *r, int *gotfd, int64_t deadline)
+relay_recv(int fd, struct xp_reply *r, int *gotfd, int64_t deadline,
+    int flow)
 {
 	uint8_t		 buf[XP_REPLYLEN];
 	size_t		 have = 0;
@@ -696,9 +700,11 @@ relay_recv(int fd, struct xp_reply *r, int *gotfd, int64_t deadline)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (relay_wait(fd, POLLIN, deadline) == -1)
-				goto fail;
-			continue;
+			if (relay_wait(fd, POLLIN, deadline, flow) == 0)
+				continue;
+			if (flow && have == 0 && errno == ETIMEDOUT)
+				return -3;
+			goto fail;
 		}
 		if (n <= 0) {
 			if (n == 0)
@@ -729,30 +735,26 @@ relay_broken(int e)
 }
 
 /*
- * One request on fd, and its reply unless the type has none.  With wantfd
- * NULL a descriptor in the reply is closed.  Returns 0; -1 with errno the
- * daemon's error; -2 if the connection must be dropped (errno: broken,
- * try again on a new one; or ETIMEDOUT, EINTR, EINPROGRESS as above).
+ * May the daemon hold this request's reply back (flow control: a message
+ * it places only once the reader has made room)?  Then silence past the
+ * bound is no sign of death by itself: relay_alive() asks.
  */
 static int
-relay_call(int fd, enum xp_type type, const struct iovec *pay, int npay,
-    const int *fds, int nfd, struct xp_reply *r, int *wantfd,
+relay_flow(enum xp_type type)
+{
+	return type == XP_ZERO || type == XP_EVENT;
+}
+
+/* The reply to the request sent on fd; as relay_call() (and -3). */
+static int
+relay_reply(int fd, enum xp_type type, struct xp_reply *r, int *wantfd,
     int64_t deadline)
 {
-	uint8_t	hdr[XP_HDRLEN];
-	size_t	len = 0;
-	int	got, i;
+	int	got, rv;
 
-	for (i = 0; i < npay; i++)
-		len += pay[i].iov_len;
-	xp_put_hdr(hdr, type, (uint32_t)len);
-	if (relay_send(fd, hdr, pay, npay, fds, nfd, deadline) == -1) {
-		relay_why_errno("talking to xptyd");
-		return -2;
-	}
-	if (!xp_has_reply(type))
-		return 0;
-	if (relay_recv(fd, r, &got, deadline) == -1) {
+	if ((rv = relay_recv(fd, r, &got, deadline, relay_flow(type))) == -3)
+		return -3;
+	if (rv == -1) {
 		if (errno == EINTR)
 			errno = EINPROGRESS;	/* it was sent */
 		relay_why_errno("talking to xptyd");
@@ -769,6 +771,79 @@ relay_call(int fd, enum xp_type type, const struct iovec *pay, int npay,
 	else
 		relay_close(got);
 	return 0;
+}
+
+/*
+ * One request on fd, and its reply unless the type has none.  With wantfd
+ * NULL a descriptor in the reply is closed.  Returns 0; -1 with errno the
+ * daemon's error; -2 if the connection must be dropped (errno: broken,
+ * try again on a new one; or ETIMEDOUT, EINTR, EINPROGRESS as above); -3
+ * if a reply the daemon may hold back has not come by the deadline.
+ */
+static int
+relay_call(int fd, enum xp_type type, const struct iovec *pay, int npay,
+    const int *fds, int nfd, struct xp_reply *r, int *wantfd,
+    int64_t deadline)
+{
+	uint8_t	hdr[XP_HDRLEN];
+	size_t	len = 0;
+	int	i;
+
+	for (i = 0; i < npay; i++)
+		len += pay[i].iov_len;
+	xp_put_hdr(hdr, type, (uint32_t)len);
+	if (relay_send(fd, hdr, pay, npay, fds, nfd, deadline) == -1) {
+		relay_why_errno("talking to xptyd");
+		return -2;
+	}
+	if (!xp_has_reply(type))
+		return 0;
+	return relay_reply(fd, type, r, wantfd, deadline);
+}
+
+/*
+ * Does the daemon answer (XP_STATUS on a connection of its own, within
+ * the bound)?  A reply it holds back for flow control is waited for as
+ * long as it does: the writer waits, as on a full stream.
+ */
+static int
+relay_alive(void)
+{
+	struct xp_reply	r;
+	int64_t		t0 = xwait_now(), d = t0 + relay_bound();
+	int		fd, ok;
+
+	if ((fd = relay_dial(1, 0, d)) == -1)
+		return 0;
+	ok = relay_call(fd, XP_STATUS, NULL, 0, NULL, 0, &r, NULL, d) == 0;
+	relay_close(fd);
+	if (!ok)
+		relay_stalled(t0);
+	return ok;
+}
+
+/*
+ * relay_call(), and for a reply the daemon holds back, the rest of the
+ * wait: a bound at a time, for as long as the daemon answers otherwise.
+ */
+static int
+relay_call_wait(int fd, enum xp_type type, const struct iovec *pay,
+    int npay, const int *fds, int nfd, struct xp_reply *r, int *wantfd,
+    int64_t deadline)
+{
+	int	rv;
+
+	rv = relay_call(fd, type, pay, npay, fds, nfd, r, wantfd, deadline);
+	while (rv == -3) {
+		if (!relay_alive()) {
+			errno = ETIMEDOUT;
+			relay_why_errno("talking to xptyd");
+			return -2;
+		}
+		rv = relay_reply(fd, type, r, wantfd,
+		    xwait_deadline(relay_bound()));
+	}
+	return rv;
 }
 
 /* ---- the control connection ---- */
@@ -856,7 +931,7 @@ relay_req(enum xp_type type, const struct iovec *pay, int npay,
 				ctl_release();
 				return -1;
 			}
-			rv = relay_call(fd, type, pay, npay, fds, nfd, r,
+			rv = relay_call_wait(fd, type, pay, npay, fds, nfd, r,
 			    wantfd, deadline);
 			e = errno;
 			if (rv == -2)
@@ -865,7 +940,7 @@ relay_req(enum xp_type type, const struct iovec *pay, int npay,
 		} else {
 			if ((fd = relay_dial(1, may_start, deadline)) == -1)
 				return -1;
-			rv = relay_call(fd, type, pay, npay, fds, nfd, r,
+			rv = relay_call_wait(fd, type, pay, npay, fds, nfd, r,
 			    wantfd, deadline);
 			e = errno;
 			relay_close(fd);
