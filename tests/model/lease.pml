@@ -43,7 +43,11 @@
  *   BROKEN_NODREADING a library reader does not wait for the daemon's
  *                     read in flight (lease_enter ignores dreading)
  *   BROKEN_NOINSIDE   the daemon takes the path back without waiting for
- *                     readers inside their critical section
+ *                     a reader inside its critical section (cs)
+ *   BROKEN_SEQFIRST   the daemon counts a send (out_seq) before making it
+ *   BROKEN_NOREAP     a killed reader's hold on cs is never released
+ *   BROKEN_NODRAINHOLD  no hold after a hangup heard while parked: a
+ *                     livelock (found with -DLIVENESS only)
  */
 
 #define RELAY		0	/* LEASE_RELAY: xptyd reads H */
@@ -53,6 +57,7 @@
 #define HINJ		1	/* LEASE_HOLD_INJ: a marker is queued (p->injq) */
 #define HHUP		2	/* LEASE_HOLD_HUP: no subsidiary (p->hup) */
 #define HDRAIN		4	/* LEASE_HOLD_DRAIN: xptyd reads H to EAGAIN/EIO */
+#define HCLOSE		8	/* LEASE_HOLD_CLOSING: the pty is hanging up */
 
 #define GOT		1
 #define EAGAIN		2
@@ -106,6 +111,16 @@ bit	pclose = 0;	/* a last close noted by a library reader, to place */
 #endif
 byte	expiries = 0;	/* racing ticks so far */
 
+/* ---- the manager's last close (-DHANGUP) ---- */
+#ifdef NOBYPASS
+byte	nreaders = 2;	/* processes holding the manager (p->nconns) */
+#else
+byte	nreaders = 3;
+#endif
+byte	nlib = 2;	/* of which library readers */
+bit	closing = 0;	/* p->closing */
+bit	destroyed = 0;	/* pty_destroy: the host manager is closed */
+
 /* ---- the check ---- */
 byte	want = 1;	/* the number of the next item to be delivered */
 
@@ -150,22 +165,27 @@ ltl all_delivered { <> (want == ITEMS + 1) }
  */
 proctype writer()
 {
-	h!1;				/* write(): one byte into H */
+	/*
+	 * (Every step may block for good once the pty is hung up: in -DHANGUP
+	 * runs the subsidiary gets EIO then.  The monitor's assertion is what
+	 * checks that the writer got through otherwise.)
+	 */
+end_w1:	h!1;				/* write(): one byte into H */
 #if SCRIPT == 2
 	atomic { close_no = 2; closed = 1 }	/* the last close of /dev/pts/N */
-	hup_noted == 1;			/* (see below) */
+end_w2:	hup_noted == 1;			/* (see below) */
 	closed = 0;			/* open("/dev/pts/N") again */
-	h!3
+end_w3:	h!3
 #else
 	inj_no = 2;			/* relay_zero_write: XP_ZERO */
-	inj_no == 0;			/* ... its reply (pty_inj_done) */
-	h!3;
+end_w4:	inj_no == 0;			/* ... its reply (pty_inj_done) */
+end_w5:	h!3;
 #if SCRIPT == 4
 	inj_no = 4;			/* relay_event: XP_EVENT, a pckt message */
-	inj_no == 0;
-	h!5;
+end_w6:	inj_no == 0;
+end_w7:	h!5;
 	atomic { close_no = 6; closed = 1 }
-	hup_noted == 1;
+end_w8:	hup_noted == 1;
 	closed = 0
 #elif SCRIPT == 3
 	atomic { close_no = 4; closed = 1 }
@@ -174,9 +194,9 @@ proctype writer()
 	 * (xptyd or a library reader) has seen the EIO erases the close in
 	 * the kernel, in every engine; that race is not the lease's.
 	 */
-	hup_noted == 1;
+end_w9:	hup_noted == 1;
 	closed = 0;
-	h!5
+end_w10:	h!5
 #endif
 #endif
 }
@@ -202,6 +222,9 @@ proctype lib(byte i)
 	{
 end_top:
 	do
+#ifdef HANGUP
+	:: atomic { nlib--; nreaders--; alive[i] = 0 }	/* close() */
+#endif
 	:: true ->
 again:
 		/*
@@ -300,14 +323,22 @@ proctype bypass()
 	byte	v;
 
 end_wait:
-	atomic { a?v; deliver(v) }
+	atomic { a?v; deliver(v) };
+#ifdef HANGUP
+	nreaders--			/* and it closes the manager */
+#endif
 }
 
 /* Kill process 2 while it is inside its critical section. */
 proctype killer()
 {
 end_wait:
-	atomic { alive[2] && cs == 2 -> alive[2] = 0 }
+	atomic {
+		alive[2] && cs == 2 -> alive[2] = 0;
+#ifdef HANGUP
+		nlib--; nreaders--
+#endif
+	}
 }
 
 /*
@@ -371,8 +402,13 @@ end_loop:
 		fi
 	/* pty_out_flush: send what was read (or the marker) into A */
 	:: dbuf != 0 && len(a) < ACAP ->
+#ifdef BROKEN_SEQFIRST
+		atomic { sent[1] = 1; sent[2] = 1 };	/* wrong: before the send */
+		atomic { a!dbuf; dbuf = 0 };
+#else
 		atomic { a!dbuf; dbuf = 0 };
 		atomic { sent[1] = 1; sent[2] = 1 };	/* lease_sent: out_seq + 1 */
+#endif
 		dreading = 0			/* lease_read_done */
 	/* pty_inject: a marker is asked for; hold the path, end the lease */
 	:: inj_no != 0 && (holds & HINJ) == 0 ->
@@ -397,7 +433,9 @@ end_loop:
 	 */
 	:: closed && !hup && state == LEASED ->
 		atomic {
+#ifndef BROKEN_NODRAINHOLD
 			holds = holds | HDRAIN;
+#endif
 			if
 			:: state == LEASED -> state = REVOKING
 			:: else -> skip
@@ -439,21 +477,51 @@ end_loop:
 			fi
 		}
 	/* lease_slot_reap: the owner of a slot died (pidfd, connection EOF) */
+#ifndef BROKEN_NOREAP
 	:: alive[2] == 0 && cs == 2 ->
 		cs = 0
+#endif
+#ifdef HANGUP
+	/*
+	 * pty_detach -> pty_hangup: the last data connection closed.  End
+	 * the lease for good (lease_revoke with HOLD_CLOSING), then, once
+	 * settled, pty_destroy closes the host manager.
+	 */
+	:: nreaders == 0 && !closing ->
+		atomic {
+			closing = 1; holds = holds | HCLOSE;
+			inj_no = 0;	/* pty_inj_done(..., EIO) */
+			if
+			:: state == LEASED -> state = REVOKING
+			:: else -> skip
+			fi
+		}
+	:: closing && state == RELAY && !destroyed ->
+		destroyed = 1; break
+#endif
 	/* pty_check_reopen: a subsidiary is open again */
 	:: hup && !closed && !pclose ->
 		atomic { hup = 0; holds = holds & ~HHUP }
 	od
 }
 
-/* At quiescence (nothing can move), everything written was delivered. */
+/*
+ * At quiescence (nothing can move): while a library reader is there,
+ * everything written was delivered; once nobody holds the manager, the
+ * pty is destroyed.
+ */
 proctype monitor()
 {
 end_wait:
 	(timeout && state != LEASED) ->	/* (a leased one expires first) */
+#ifdef HANGUP
+	assert(nreaders > 0 || destroyed);
+	assert(nlib == 0 || (want == ITEMS + 1 && len(h) == 0 &&
+	    len(a) == 0 && dbuf == 0 && inj_no == 0 && !pclose))
+#else
 	assert(want == ITEMS + 1 && len(h) == 0 && len(a) == 0 &&
 	    dbuf == 0 && inj_no == 0 && !pclose)
+#endif
 }
 
 init
