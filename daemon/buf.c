@@ -51,8 +51,8 @@ xbuf_idle_arm(void)
 {
 	struct timeval	tv = { XBUF_IDLE_S, 0 };
 
-	if (xbuf_idle_ev == NULL && xbase != NULL &&
-	    (xbuf_idle_ev = evtimer_new(xbase, xbuf_idle_cb, NULL)) == NULL)
+	if (xbuf_idle_ev == NULL && loop_base() != NULL &&
+	    (xbuf_idle_ev = evtimer_new(loop_base(), xbuf_idle_cb, NULL)) == NULL)
 		return;
 	if (xbuf_idle_ev != NULL && !evtimer_pending(xbuf_idle_ev, NULL)) {
 		xbuf_drawn = 0;
