@@ -82,6 +82,7 @@
 #include "relay.h"
 #include "proto.h"
 #include "sockpath.h"
+#include "scmrights.h"
 
 #ifndef XPTY_LIBEXECDIR
 #define XPTY_LIBEXECDIR	"/usr/local/libexec"
@@ -417,9 +418,8 @@ relay_send(int fd, const uint8_t *hdr, const struct iovec *pay, int npay,
 	int		 i;
 	union {
 		struct cmsghdr	h;
-		char		b[CMSG_SPACE(sizeof(int) * XP_MAXFDS)];
+		char		b[XP_CMSG_SPACE(XP_MAXFDS)];
 	}		 cm;
-	struct cmsghdr	*cmh;
 	ssize_t		 n;
 
 	iov[0].iov_base = (void *)hdr;
@@ -431,16 +431,7 @@ relay_send(int fd, const uint8_t *hdr, const struct iovec *pay, int npay,
 	memset(&msg, 0, sizeof msg);
 	msg.msg_iov = iov;
 	msg.msg_iovlen = (size_t)(1 + npay);
-	if (nfd > 0) {
-		memset(&cm, 0, sizeof cm);
-		msg.msg_control = cm.b;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfd);
-		cmh = CMSG_FIRSTHDR(&msg);
-		cmh->cmsg_level = SOL_SOCKET;
-		cmh->cmsg_type = SCM_RIGHTS;
-		cmh->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfd);
-		memcpy(CMSG_DATA(cmh), fds, sizeof(int) * (size_t)nfd);
-	}
+	xp_cmsg_put(&msg, cm.b, fds, nfd);
 	do
 		n = xsys_sendmsg(fd, &msg, MSG_NOSIGNAL);
 	while (n == -1 && errno == EINTR);
@@ -461,12 +452,10 @@ relay_recv(int fd, struct xp_reply *r, int *gotfd)
 	struct msghdr	 msg;
 	union {
 		struct cmsghdr	h;
-		char		b[CMSG_SPACE(sizeof(int) * 4)];
+		char		b[XP_CMSG_SPACE(4)];
 	}		 cm;
-	struct cmsghdr	*cmh;
 	ssize_t		 n;
-	size_t		 i, nfd;
-	int		 f;
+	int		 ngot = 0;
 
 	*gotfd = -1;
 	while (have < sizeof buf) {
@@ -485,21 +474,8 @@ relay_recv(int fd, struct xp_reply *r, int *gotfd)
 				errno = ECONNRESET;
 			goto fail;
 		}
-		for (cmh = CMSG_FIRSTHDR(&msg); cmh != NULL;
-		    cmh = CMSG_NXTHDR(&msg, cmh)) {
-			if (cmh->cmsg_level != SOL_SOCKET ||
-			    cmh->cmsg_type != SCM_RIGHTS)
-				continue;
-			nfd = (cmh->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			for (i = 0; i < nfd; i++) {
-				memcpy(&f, CMSG_DATA(cmh) + i * sizeof f,
-				    sizeof f);
-				if (*gotfd == -1)
-					*gotfd = f;
-				else
-					xsys_close(f);
-			}
-		}
+		/* the first descriptor is kept, any other closed */
+		(void)xp_cmsg_take(&msg, gotfd, &ngot, 1);
 		have += (size_t)n;
 	}
 	if (xp_get_reply(buf, r) == -1) {
