@@ -160,6 +160,8 @@ int	 pty_number(struct pty *);
 int	 pty_hostfd(struct pty *);
 int	 pty_pckt(struct pty *);
 int	 pty_closing(struct pty *);
+int	 pty_released(struct pty *);
+int	 pty_release(struct pty *, struct conn *);	/* XP_RELEASE */
 struct pty *pty_find(int ptyno);
 void	 pty_attach(struct pty *, struct conn *);	/* XP_ADOPT's conn */
 struct conn *pty_fetch(struct pty *, struct conn *old);	/* XP_ATTACH */
