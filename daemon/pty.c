@@ -834,10 +834,7 @@ pty_read_fast(struct pty *p)
 		pty_nores(p);
 		return RD_STUCK;
 	}
-	if (!pty_succ_make(p)) {
-		xbuf_put(&p->out);
-		return RD_STUCK;
-	}
+	/* a successor is made only for bytes (pty_out_flush) */
 	n = pty_read_host(p, p->out.data + pty_read_off(p), XBUF_SIZE);
 	if (n > 0) {
 		p->out.off = 0;
@@ -985,7 +982,8 @@ pty_pump_out(struct pty *p)
 
 /*
  * The in bytes were only peeked: take n of them off the socket now that
- * they are in the host manager.  So the socket holds exactly what has not
+ * they are in the host manager (into the part of the buffer they were
+ * written from: the same bytes).  So the socket holds exactly what has not
  * reached the manager yet, and the library may write straight to its host
  * manager descriptor whenever its socket's send queue is empty
  * (relay_write), without overtaking anything.
@@ -993,11 +991,11 @@ pty_pump_out(struct pty *p)
 static void
 pty_in_consume(struct pty *p, size_t n)
 {
-	static uint8_t	discard[XBUF_SIZE];
-	ssize_t		r;
+	uint8_t	*done = p->in.data + p->in.off;	/* written: reusable */
+	ssize_t	 r;
 
 	while (p->in_conn != NULL && n > 0) {
-		r = recv(p->in_conn->fd, discard, n, MSG_DONTWAIT);
+		r = recv(p->in_conn->fd, done, n, MSG_DONTWAIT);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r <= 0)

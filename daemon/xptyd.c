@@ -420,10 +420,23 @@ setup_loop(void)
 		fatal("event_config_new");
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
 	avoid_methods(cfg, XPTY_EVENT_AVOID);
-	/* EV_CLOSED (EPOLLRDHUP): a client's going is seen before its data */
+	/*
+	 * EV_CLOSED (EPOLLRDHUP): a client's going is seen while its bytes
+	 * still wait (server.c).  Without a method that has it, only at its
+	 * end of file, after them, and at XP_SYNC.
+	 */
 	event_config_require_features(cfg, EV_FEATURE_EARLY_CLOSE);
-	if ((xbase = event_base_new_with_config(cfg)) == NULL)
-		fatal("no event method with EV_CLOSED (epoll)");
+	if ((xbase = event_base_new_with_config(cfg)) == NULL) {
+		event_config_free(cfg);
+		if ((cfg = event_config_new()) == NULL)
+			fatal("event_config_new");
+		event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+		avoid_methods(cfg, XPTY_EVENT_AVOID);
+		if ((xbase = event_base_new_with_config(cfg)) == NULL)
+			fatal("event_base_new_with_config");
+		log_warnx("libevent %s has no EV_CLOSED: a client that leaves "
+		    "unsent bytes is seen late", event_base_get_method(xbase));
+	}
 	event_config_free(cfg);
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		ev = evsignal_new(xbase, sigs[i], signal_cb, NULL);

@@ -395,7 +395,7 @@ test_bound(void)
 	snprintf(j.text, sizeof j.text, "mark");
 	for (i = 0, rc = 0; i < 100 && rc == 0; i++) {
 		sent += fill(s, 'z');
-		if ((rc = rt_bounded(do_inject, &j, 500, &took)) == 0)
+		if ((rc = rt_bounded(do_inject, &j, 2000, &took)) == 0)
 			placed++;
 	}
 	usleep(100000);		/* the killed writer's request is dropped */
