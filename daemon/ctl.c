@@ -411,7 +411,12 @@ ctl_attach(struct ctl *c)
 		ctl_reply(c, EINVAL, pty_number(p), 0, 0, -1);
 		return;
 	}
-	if ((next = pty_fetch(p, old)) == NULL || next->clientfd == -1) {
+	if ((next = pty_fetch(p, old)) == NULL && pty_released(p)) {
+		/* nothing follows: the application takes the host manager */
+		ctl_reply(c, 0, pty_number(p), 0, XP_RELEASED, pty_hostfd(p));
+		return;
+	}
+	if (next == NULL || next->clientfd == -1) {
 		ctl_reply(c, EAGAIN, pty_number(p), 0, 0, -1);
 		return;
 	}
@@ -452,6 +457,24 @@ ctl_pckt(struct ctl *c, const struct xp_msg *m)
 	p = pty_of(d);
 	ctl_reply(c, pty_set_pckt(p, xp_get32(m->pay) != 0), pty_number(p),
 	    0, 0, -1);
+}
+
+/* XP_RELEASE: the application takes the host manager (pty.c). */
+static void
+ctl_release(struct ctl *c)
+{
+	struct dconn	*d = ctl_conn_of(c, c->held[0]);
+	struct pty	*p;
+	int		 last;
+
+	ctl_drop_held(c);
+	if (d == NULL) {
+		ctl_reply(c, ENOENT, -1, 0, 0, -1);
+		return;
+	}
+	p = pty_of(d);
+	last = pty_release(p, d);
+	ctl_reply(c, 0, pty_number(p), (uint32_t)last, 0, -1);
 }
 
 /* pty_inject's completion: the injection is placed (or the pty gone). */
@@ -536,6 +559,9 @@ ctl_dispatch(struct ctl *c, const struct xp_msg *m)
 		break;
 	case XP_SYNC:
 		ctl_sync(c, m);
+		break;
+	case XP_RELEASE:
+		ctl_release(c);
 		break;
 	}
 	return (0);

@@ -274,6 +274,13 @@ dconn_peek(struct dconn *d, void *buf, size_t len)
 	return (recv(d->fd, buf, len, MSG_PEEK | MSG_DONTWAIT));
 }
 
+/* Take what the client sent: as recv(2). */
+ssize_t
+dconn_recv(struct dconn *d, void *buf, size_t len)
+{
+	return (recv(d->fd, buf, len, MSG_DONTWAIT));
+}
+
 /*
  * Take n bytes already peeked off the socket, into scratch (their own
  * copy: the same bytes).
@@ -284,7 +291,7 @@ dconn_consume(struct dconn *d, void *scratch, size_t n)
 	ssize_t	r;
 
 	while (n > 0) {
-		r = recv(d->fd, scratch, n, MSG_DONTWAIT);
+		r = dconn_recv(d, scratch, n);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r <= 0)

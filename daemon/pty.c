@@ -73,6 +73,7 @@
  *                 (the application's last manager descriptor anywhere):
  *                 what the application wrote is still written, then the
  *                 host manager closes, which hangs the subsidiary up;
+ *   PTY_RELEASED  the application took the host manager (below);
  * entered only by pty_enter, which does what each entry means.  Beside
  * it, flags: PTYF_PCKT (frames: packet mode on, pty_set_pckt),
  * PTYF_INWAIT (input found no subsidiary to take it: it waits for an
@@ -94,6 +95,16 @@
  * without the subsidiary reading anything.  A connection whose client is
  * gone but whose socket still holds bytes stays (DC_GONE) until they are
  * read or the pty is destroyed.
+ *
+ * Release (XP_RELEASE).  A program that asks for a Linux data-path ioctl
+ * on its manager (TIOCPKT) takes the host manager itself: the library
+ * dup3()s it over the manager socket.  In PTY_RELEASED the daemon never
+ * reads or writes the host manager (its status flags become the
+ * application's), drops what connections still send, places no marker
+ * and dismantles nothing; it delivers what it already holds, in stream
+ * order, ends the last connection, and answers its XP_ATTACH with the
+ * host manager (XP_RELEASED).  When the connections are gone the pty is
+ * destroyed at once (the application holds the manager: no hangup).
  *
  * Descriptors: the host manager (p->mfd) and the peer (p->peerfd) are the
  * pty's from adoption on and closed by pty_destroy; the data connections
@@ -137,7 +148,8 @@
 enum pty_state {
 	PTY_LIVE,
 	PTY_NOSUBSID,
-	PTY_HANGUP
+	PTY_HANGUP,
+	PTY_RELEASED
 };
 
 #define PTYF_PCKT		0x01	/* framed (packet mode on) */
@@ -195,6 +207,8 @@ static void	pty_pump_out(struct pty *);
 static void	pty_update(struct pty *);
 static void	pty_enter(struct pty *, enum pty_state);
 static void	pty_destroy(struct pty *);
+static void	pty_release_begin(struct pty *);
+static void	pty_release_end(struct pty *);
 static void	pty_conn_readable(struct dconn *, void *);
 static void	pty_conn_writable(struct dconn *, void *);
 static void	pty_conn_gone(struct dconn *, void *);
@@ -244,6 +258,12 @@ int
 pty_pckt(struct pty *p)
 {
 	return ((p->flags & PTYF_PCKT) != 0);
+}
+
+int
+pty_released(struct pty *p)
+{
+	return (p->state == PTY_RELEASED);
 }
 
 int
@@ -455,8 +475,8 @@ pty_can_read_master(struct pty *p)
 static int
 pty_can_write_master(struct pty *p)
 {
-	return (p->in.len > 0 && p->state != PTY_NOSUBSID &&
-	    (p->flags & PTYF_INWAIT) == 0);
+	return (p->in.len > 0 && (p->state == PTY_LIVE ||
+	    p->state == PTY_HANGUP) && (p->flags & PTYF_INWAIT) == 0);
 }
 
 static void
@@ -587,6 +607,8 @@ pty_succ_make(struct pty *p)
 		return (1);
 	if (p->ended == NULL || dconn_chain_len(p->ended) >= PTY_MAXCHAIN)
 		return (0);
+	if (p->state == PTY_RELEASED && pty_out_idle(p))
+		return (0);	/* nothing left to carry */
 	if ((d = dconn_successor(p->ended)) == NULL) {
 		pty_nores(p);
 		return (0);
@@ -627,8 +649,11 @@ pty_out_flush(struct pty *p)
 			pty_do_eof(p);
 			continue;
 		}
-		if (oq_empty(&p->oq))
+		if (oq_empty(&p->oq)) {
+			if (p->state == PTY_RELEASED)
+				pty_release_end(p);
 			return (1);
+		}
 		if (xbuf_get(&p->out) == -1) {
 			pty_nores(p);
 			return (0);
@@ -846,6 +871,8 @@ pty_drain(struct pty *p)
 	size_t	got = 0;
 	ssize_t	n;
 
+	if (p->state == PTY_RELEASED)
+		return (1);	/* the host manager is the application's */
 	while (p->state != PTY_NOSUBSID && got < PTY_DRAINMAX) {
 		n = pty_can_read_master(p) ? pty_read_fast(p) :
 		    pty_read_queued(p);
@@ -1060,12 +1087,34 @@ pty_close_conn(struct pty *p, struct dconn *d)
 	pty_after_conn(p);
 }
 
+/*
+ * After the release a connection's input has nowhere to go (the host
+ * manager is not written any more): it is read and dropped, so that its
+ * end of file is seen.
+ */
+static void
+pty_released_input(struct pty *p, struct dconn *d)
+{
+	uint8_t	discard[4096];
+	ssize_t	n;
+
+	if ((n = dconn_recv(d, discard, sizeof(discard))) > 0)
+		log_debug("pty %d: released: %zd bytes of input dropped",
+		    p->ptyno, n);
+	else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		pty_close_conn(p, d);
+}
+
 static void
 pty_conn_readable(struct dconn *d, void *arg)
 {
 	struct pty	*p = arg;
 	ssize_t		 n;
 
+	if (p->state == PTY_RELEASED) {
+		pty_released_input(p, d);
+		return;
+	}
 	if (p->in.len > 0) {
 		dconn_set_read(d, 0);
 		return;
@@ -1280,8 +1329,9 @@ pty_subsid_closed(struct pty *p)
 /*
  * Enter state s: PTY_NOSUBSID from PTY_LIVE (the last close was read),
  * PTY_LIVE from PTY_NOSUBSID (a subsidiary opened again; also to clear a
- * PTYF_INWAIT), PTY_HANGUP from either (no client holds a connection;
- * this may destroy p at once).
+ * PTYF_INWAIT), PTY_RELEASED from either (XP_RELEASE), PTY_HANGUP from
+ * any other (no client holds a connection; this may destroy p at once,
+ * and does from PTY_RELEASED: the application holds the manager).
  */
 static void
 pty_enter(struct pty *p, enum pty_state s)
@@ -1298,9 +1348,69 @@ pty_enter(struct pty *p, enum pty_state s)
 		break;
 	case PTY_HANGUP:
 		pty_watch_stop(p);
-		pty_hangup(p, was == PTY_NOSUBSID);
+		if (was == PTY_RELEASED)
+			pty_destroy(p);
+		else
+			pty_hangup(p, was == PTY_NOSUBSID);
+		break;
+	case PTY_RELEASED:
+		pty_release_begin(p);
 		break;
 	}
+}
+
+/* ---- release: the application takes the host manager ---- */
+
+/*
+ * Everything held has been delivered: end the current connection, with
+ * no successor (its XP_ATTACH gets the host manager).
+ */
+static void
+pty_release_end(struct pty *p)
+{
+	struct dconn	*d = p->cur;
+
+	if (d == NULL || !pty_out_idle(p))
+		return;
+	log_debug("pty %d: released, connection %d ended", p->ptyno, d->fd);
+	dconn_shut(d);
+	p->cur = NULL;
+	p->ended = d;
+}
+
+/* PTY_RELEASED begins: what was peeked is written, the rest dropped. */
+static void
+pty_release_begin(struct pty *p)
+{
+	struct inj	*ij;
+
+	log_debug("pty %d: released to the application", p->ptyno);
+	if (p->in.len > 0 && !pty_in_flush(p))
+		log_warnx("pty %d: released with %zu bytes of input "
+		    "not taken by the host", p->ptyno, p->in.len);
+	p->in.len = 0;
+	p->in_conn = NULL;
+	xbuf_put(&p->in);
+	p->flags &= ~PTYF_INWAIT;
+	pty_watch_stop(p);
+	if (evtimer_pending(p->ev_timer, NULL))
+		evtimer_del(p->ev_timer);
+	while ((ij = TAILQ_FIRST(&p->injq)) != NULL)
+		pty_inj_done(p, ij, EPIPE);
+	pty_out_flush(p);
+	pty_update(p);
+}
+
+/*
+ * XP_RELEASE on data connection d of p.  Returns 1 if d is ended already
+ * and nothing follows it (the library may switch once d is read), else 0.
+ */
+int
+pty_release(struct pty *p, struct dconn *d)
+{
+	if (p->state != PTY_RELEASED)
+		pty_enter(p, PTY_RELEASED);
+	return (p->cur == NULL && p->ended == d && d->succ == NULL);
 }
 
 /* ---- control requests on a pty ---- */
@@ -1308,6 +1418,8 @@ pty_enter(struct pty *p, enum pty_state s)
 int
 pty_set_pckt(struct pty *p, int on)
 {
+	if (p->state == PTY_RELEASED)
+		return (EINVAL);
 	if (host_set_pktmode(p->mfd, on) == -1)
 		return (errno);
 	if (on)
@@ -1359,6 +1471,8 @@ pty_inject(struct pty *p, uint8_t mtype, const uint8_t *data, size_t len,
 {
 	struct inj	*ij;
 
+	if (p->state == PTY_RELEASED)
+		return (EPIPE);	/* no stream of ours to put it in */
 	if ((ij = malloc(sizeof(*ij) + len)) == NULL)
 		return (ENOMEM);
 	ij->done = done;

@@ -187,6 +187,7 @@ void	 dconn_set_read(struct dconn *, int);
 void	 dconn_set_write(struct dconn *, int);
 ssize_t	 dconn_send(struct dconn *, const void *, size_t);
 ssize_t	 dconn_peek(struct dconn *, void *, size_t);
+ssize_t	 dconn_recv(struct dconn *, void *, size_t);
 void	 dconn_consume(struct dconn *, void *scratch, size_t);
 void	 dconn_shut(struct dconn *);
 int	 dconn_queued(struct dconn *);	/* bytes its socket still holds */
@@ -214,6 +215,8 @@ int	 pty_count(void);
 int	 pty_number(struct pty *);
 int	 pty_hostfd(struct pty *);
 int	 pty_pckt(struct pty *);
+int	 pty_released(struct pty *);
+int	 pty_release(struct pty *, struct dconn *);	/* XP_RELEASE */
 struct dconn *pty_sock_conn(int clientfd);	/* of a live pty, or NULL */
 struct pty *pty_of(struct dconn *);
 int	 pty_set_pckt(struct pty *, int on);

@@ -6,6 +6,7 @@
  *                  wrappers), one sys_<host>.c per host
  *   resolve.c      the next definitions of interposed names (dlsym RTLD_NEXT)
  *   fdtable.c      descriptor -> struct xstream map, lock-free reads
+ *   forkgate.c     fork() never copies a half-made change of that map
  *   host.h         the host kernel's ptys, sockets, descriptors: one set
  *                  of host_<host>*.c files per host, picked by configure
  *   host_pty.c     per-stream state kept in the kernel termios of the pty
@@ -112,6 +113,12 @@ struct xstream {
 	_Atomic(uint32_t) next_free;	/* fdtable.c free list: index + 1 */
 	uint32_t	slot;		/* fdtable.c: this one's index + 1 */
 	/*
+	 * Incremented each time the memory is made a new stream
+	 * (xstream_new): a call that began on this stream and finds another
+	 * generation knows its descriptor was closed and the memory reused.
+	 */
+	_Atomic(uint32_t) gen;
+	/*
 	 * kind, ptyno and hostfd are also read by scans of the whole table
 	 * (no_pending_close()), which may meet an xstream another thread is
 	 * releasing or reusing: stale but mapped memory, read and written
@@ -169,6 +176,10 @@ int		*xfd_private_owner(int fd);
 void		 xfd_set_private(int fd, int *owner);	/* NULL: forget */
 int		 xfd_private_evict(int fd);		/* move it elsewhere */
 extern _Atomic(int) xfd_count;	/* managed descriptors */
+/* forkgate.c: changes of descriptor state that fork() must not split */
+void		 xfd_gate_enter(void);
+void		 xfd_gate_leave(void);
+void		 xfd_gate_init(void);	/* pthread_atfork, once */
 #define XPTY_PRIVATE_FDMIN	200	/* private fds are moved up here */
 
 /* ---- host.h (host_<host>.c): the host kernel, included above ---- */
@@ -237,6 +248,10 @@ int	stream_set_pckt(int fd, struct xstream *, int on);
 void	stream_after_set(int fd, struct xstream *, unsigned long req,
 	    const void *arg, size_t len);
 
+/* ---- mgr_host.c: the host's manager ioctls, the switch to them ---- */
+int	mgr_host_request(const struct xstream *, unsigned long req);
+int	mgr_host_ioctl(int fd, struct xstream *, unsigned long req, void *arg);
+
 /* ---- ioctl_map.c ---- */
 int	xpty_ioctl(int fd, struct xstream *, unsigned long req, void *arg);
 int	xpty_is_streams_request(unsigned long req);
@@ -253,6 +268,7 @@ void	discard_bytes(int fd, int sock, size_t n);
 ssize_t	xpty_readv(int fd, struct xstream *, const struct iovec *, int);
 ssize_t	xpty_write(int fd, struct xstream *, const void *, size_t);
 ssize_t	xpty_write_zero(int fd, struct xstream *);
+void	relay_became_host(struct xstream *);	/* released: fd is the host's */
 void	stream_dismantle(int cfd);
 
 /* ---- pckt.c: the head of a pckt manager's message queue ---- */
@@ -286,8 +302,10 @@ int	relay_zero_write(int ptyno, int subsidfd);
 int	relay_reattach(int fd, struct xstream *);
 int	relay_identify(int fd, int *hostfd, int *ptyno);
 int	relay_set_pckt(int fd, int on);
+int	relay_release(int fd);	/* XP_RELEASE: 1 ended, 0, -1 */
 int	relay_sync_close(int ptyno);	/* after the last manager close */
 void	relay_barrier(int ptyno);	/* xptyd has seen what happened */
+void	relay_forked(void);		/* in a child after fork() */
 int	relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 	    size_t len);
 

@@ -15,8 +15,9 @@
  * so on are each replaced whole.
  *
  * Descriptor lifetime is followed through close, dup, dup2, dup3,
- * fcntl(F_DUPFD*), close_range, closefrom and fclose; fork needs nothing
- * (the table is inherited with the descriptors); after exec the
+ * fcntl(F_DUPFD*), close_range, closefrom and fclose; fork inherits the
+ * table with the descriptors (forkgate.c keeps the two copies in step
+ * when other threads change them during the fork); after exec the
  * constructor rediscovers inherited ptys from the descriptors themselves
  * (their termios carries libxpty's mark, host_pty.c).
  *
@@ -651,23 +652,35 @@ dup(int fd)
 	return dup_follow(fd, NEXT(dup)(fd));
 }
 
+/*
+ * dup2 and dup3 change the file under a number that may have a slot: the
+ * change and the slot's follow one another inside the fork gate
+ * (forkgate.c), so that a child never gets one without the other.
+ */
 XPTY_EXPORT int
 dup2(int oldfd, int newfd)
 {
 	int r;
 
-	if (oldfd != newfd && xfd_private_evict(newfd) == -1)
-		return -1;
-	r = NEXT(dup2)(oldfd, newfd);
-	return oldfd == newfd ? r : dup_follow(oldfd, r);
+	if (oldfd == newfd)
+		return NEXT(dup2)(oldfd, newfd);
+	xfd_gate_enter();
+	if ((r = xfd_private_evict(newfd)) != -1)
+		r = dup_follow(oldfd, NEXT(dup2)(oldfd, newfd));
+	xfd_gate_leave();
+	return r;
 }
 
 XPTY_EXPORT int
 dup3(int oldfd, int newfd, int flags)
 {
-	if (oldfd != newfd && xfd_private_evict(newfd) == -1)
-		return -1;
-	return dup_follow(oldfd, NEXT(dup3)(oldfd, newfd, flags));
+	int r;
+
+	xfd_gate_enter();
+	if (oldfd == newfd || (r = xfd_private_evict(newfd)) != -1)
+		r = dup_follow(oldfd, NEXT(dup3)(oldfd, newfd, flags));
+	xfd_gate_leave();
+	return r;
 }
 
 static int
@@ -770,8 +783,8 @@ isatty(int fd)
 
 	if (xs == NULL)
 		return NEXT(isatty)(fd);
-	if (xs->kind == XK_MANAGER && xs->hostdata)
-		return NEXT(isatty)(fd);	/* the host's manager */
+	if (xs->kind == XK_MANAGER && xs->hostdata)	/* the host's manager */
+		return NEXT(isatty)(stream_ctlfd(fd, xs));
 	if (xs->kind == XK_MANAGER) {
 		errno = ENOTTY;		/* ptm: "manager PTY is not a TTY" */
 		return 0;
@@ -807,6 +820,8 @@ tcgetattr(int fd, struct termios *t)
 
 	if (xs != NULL && termios_gate(fd, xs) == -1)
 		return -1;
+	if (xs != NULL && xs->kind == XK_MANAGER)	/* the host's manager */
+		return NEXT(tcgetattr)(stream_ctlfd(fd, xs), t);
 	return NEXT(tcgetattr)(fd, t);
 }
 
@@ -816,6 +831,7 @@ tcsetattr(int fd, int act, const struct termios *t)
 	struct xstream *xs = xfd_lookup(fd);
 	struct termios copy;
 	struct kterm cur;
+	int tfd;
 
 	if (xs == NULL)
 		return NEXT(tcsetattr)(fd, act, t);
@@ -825,9 +841,11 @@ tcsetattr(int fd, int act, const struct termios *t)
 		errno = EFAULT;
 		return -1;
 	}
-	if (xsys_tcget(fd, &cur) == 0)
+	/* a manager that passed the gate is the host's: its termios */
+	tfd = xs->kind == XK_MANAGER ? stream_ctlfd(fd, xs) : fd;
+	if (xsys_tcget(tfd, &cur) == 0)
 		xstate_preserve_cc(&cur, copy.c_cc);
-	if (NEXT(tcsetattr)(fd, act, &copy) == -1)
+	if (NEXT(tcsetattr)(tfd, act, &copy) == -1)
 		return -1;
 	stream_after_set(fd, xs, act == TCSANOW ? TCSETS : act == TCSADRAIN ?
 	    TCSETSW : TCSETSF, &copy, sizeof(copy));
@@ -975,6 +993,7 @@ rediscover_all(void)
 __attribute__((constructor)) static void
 xpty_init(void)
 {
+	xfd_gate_init();
 	xpty_resolve();
 	xpty_mode_init();
 	trace_init();

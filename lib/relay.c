@@ -28,6 +28,10 @@
  *                   at the current point of the stream; returns when the
  *                   daemon has placed it
  *   relay_set_pckt  XP_PCKT: frame the stream for getmsg()
+ *   relay_release   XP_RELEASE: the application takes the host manager
+ *                   (a Linux data-path ioctl, TIOCPKT); the daemon ends
+ *                   the stream, and relay_reattach then puts the host
+ *                   manager under the descriptor number
  *   relay_sync_close  XP_SYNC after the last close in this process
  *
  * The control connection.  Requests go over one connection per process,
@@ -225,6 +229,49 @@ relay_check_peer(int fd)
 	return 0;
 }
 
+/*
+ * The start lock, while this process holds it.  flock() locks belong to
+ * the open file description, which a child forked by another thread
+ * meanwhile shares: a child that kept it would keep the lock from being
+ * released, and wait for it in vain.  So the descriptor holding it is
+ * recorded (inside the fork gate, forkgate.c) and relay_forked() closes
+ * the child's copy.
+ */
+static int	start_lockfd = -1;
+
+/* Take the lock on fd without waiting: 0, or -1 if someone has it. */
+static int
+relay_lock(int fd)
+{
+	int	r;
+
+	xfd_gate_enter();
+	if ((r = xsys_flock(fd, LOCK_EX | LOCK_NB)) == 0)
+		start_lockfd = fd;
+	xfd_gate_leave();
+	return r;
+}
+
+/* Close fd, the lock file's, releasing the lock if fd held it. */
+static void
+relay_unlock(int fd)
+{
+	xfd_gate_enter();
+	if (start_lockfd == fd)
+		start_lockfd = -1;
+	xsys_close(fd);
+	xfd_gate_leave();
+}
+
+void
+relay_forked(void)
+{
+	if (start_lockfd != -1) {
+		xsys_close(start_lockfd);
+		start_lockfd = -1;
+	}
+}
+
 /* Wait (bounded) until the lock file can be locked; 0 when it could. */
 static int
 relay_wait_lock(const char *lock)
@@ -235,8 +282,8 @@ relay_wait_lock(const char *lock)
 	if (fd == -1)
 		return -1;
 	for (ms = 0; ms < RELAY_WAIT_MS; ms += 5) {
-		if (xsys_flock(fd, LOCK_EX | LOCK_NB) == 0) {
-			xsys_close(fd);
+		if (relay_lock(fd) == 0) {
+			relay_unlock(fd);
 			return 0;
 		}
 		relay_sleep_ms(5);
@@ -357,7 +404,7 @@ relay_connect(int fd, int may_start)
 			return -1;
 		}
 		lockfd = relay_high(lockfd);
-		if (xsys_flock(lockfd, LOCK_EX | LOCK_NB) == -1) {
+		if (relay_lock(lockfd) == -1) {
 			/* someone else is starting it */
 			xsys_close(lockfd);
 			if (relay_wait_lock(lock) == -1) {
@@ -367,7 +414,7 @@ relay_connect(int fd, int may_start)
 			continue;
 		}
 		r = relay_start_locked(fd, sock, lock, lockfd);
-		xsys_close(lockfd);	/* the daemon holds it until bound */
+		relay_unlock(lockfd);	/* the daemon holds it until bound */
 		if (r == 0)
 			return relay_check_peer(fd);
 		if (r == -1)
@@ -727,8 +774,11 @@ relay_open(int oflag, int *hostfd, int *ptyno)
  * so the 0 read was the zero-length message; 1 if another holder of the
  * same socket (a process sharing it after fork, another descriptor of it)
  * fetched it first and consumed that message, so the caller reads on;
- * -1 with errno on failure (EAGAIN: the daemon is short of resources and
- * keeps the stream ended for now).
+ * 2 if the pty was released (XP_RELEASE) and this was the end of its
+ * stream: the host manager itself is now under the number, with the
+ * socket's status flags (the daemon no longer uses it); -1 with errno on
+ * failure (EAGAIN: the daemon is short of resources and keeps the stream
+ * ended for now).
  */
 /*
  * Put nfd under fd's number (close-on-exec as fd was); epoll
@@ -774,6 +824,8 @@ relay_reattach(int fd, struct xstream *xs)
 	relay_close(nfd);
 	if (rv == -1)
 		return -1;
+	if (r.aux2 == XP_RELEASED)
+		return 2;
 	return r.aux2 != 0;
 }
 
@@ -851,6 +903,21 @@ relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 	iov[1].iov_len = len;
 	return relay_req(XP_EVENT, iov, len > 0 ? 2 : 1, &subsidfd, 1, &r,
 	    NULL, 0);
+}
+
+/*
+ * XP_RELEASE on manager socket fd.  Returns 1 if fd is ended already and
+ * nothing follows (once what it holds is read, relay_reattach gives the
+ * host manager), 0 if more is still to come through the daemon, -1.
+ */
+int
+relay_release(int fd)
+{
+	struct xp_reply	r;
+
+	if (relay_req(XP_RELEASE, NULL, 0, &fd, 1, &r, NULL, 0) == -1)
+		return -1;
+	return r.aux != 0;
 }
 
 int

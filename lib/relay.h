@@ -28,6 +28,8 @@ int	relay_zero_write(int ptyno, int subsidfd);
 /* Subsidiary side: inject a pckt message (M_IOCTL...) at this point. */
 int	relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 	    size_t len);
+/* The application takes the host manager (XP_RELEASE): 1 ended, 0, -1. */
+int	relay_release(int fd);
 /* Switch the pty's data connection to pckt framing (common/proto.h). */
 int	relay_set_pckt(int fd, int on);
 /* Write on a relayed manager (straight to hostfd when nothing is queued). */
@@ -39,7 +41,12 @@ const char *relay_last_error(void);
 /* Daemon status: pid, ptys, connections (tests, xpty wrapper). */
 int	relay_status(int *pid, int *nptys, int *nconns);
 
-/* From fdtable.c (same prototype as internal.h). */
+/* In a child after fork(): drop what it inherited of the parent's start. */
+void	relay_forked(void);
+
+/* From fdtable.c and forkgate.c (same prototypes as internal.h). */
 void	xfd_set_private(int fd, int *owner);
+void	xfd_gate_enter(void);
+void	xfd_gate_leave(void);
 
 #endif /* XPTY_RELAY_H */
