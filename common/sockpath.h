@@ -12,12 +12,8 @@
  * file used to start the daemon race-free is the socket path plus
  * ".lock".
  *
- * The daemon's end of a data connection is bound to an abstract name,
- * "\0" XP_MARK and the hexadecimal inode of that end (and a counter if
- * the name is taken): getpeername() on the application's end shows it,
- * which tells a relayed manager from any other socket without a request.
- * The mark is only a hint (anyone may bind such a name); the daemon's
- * inode registry decides.
+ * The name that marks the daemon's end of a data connection is the
+ * host's (host_mark_bind, lib/host.h).
  *
  * These helpers are static inline, allocate nothing and use no stdio, so
  * the preloaded library may call them from any context.  No state.
@@ -28,7 +24,6 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <errno.h>
 #include <stddef.h>
@@ -101,65 +96,6 @@ xp_sockpath(char *buf, size_t len, const char *dir, const char *suffix)
 		return -1;
 	}
 	return 0;
-}
-
-/*
- * The abstract address marking a daemon end of inode ino (try n); returns
- * the address length for bind().
- */
-static inline socklen_t
-xp_mark_addr(struct sockaddr_un *sun, uint64_t ino, unsigned n)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	char			*p;
-	int			 i;
-
-	memset(sun, 0, sizeof *sun);
-	sun->sun_family = AF_UNIX;
-	p = sun->sun_path + 1;
-	memcpy(p, XP_MARK, sizeof XP_MARK - 1);
-	p += sizeof XP_MARK - 1;
-	for (i = 60; i >= 0; i -= 4)
-		*p++ = hex[(ino >> i) & 0xf];
-	if (n != 0) {
-		*p++ = '-';
-		*p++ = hex[n & 0xf];
-	}
-	return (socklen_t)(p - (char *)sun);
-}
-
-/*
- * Mark fd, a daemon end, with the abstract name of inode ino (the client
- * end's).  0, or -1 if no name could be bound: unmarked, the connection
- * still works; relay_identify just does not recognise it after exec.
- */
-static inline int
-xp_mark_bind(int fd, uint64_t ino)
-{
-	struct sockaddr_un	sun;
-	socklen_t		len;
-	unsigned		n;
-
-	for (n = 0; n < 4; n++) {
-		len = xp_mark_addr(&sun, ino, n);
-		/* raw: the library makes no libc socket calls (sanitizers) */
-		if (syscall(SYS_bind, fd, (struct sockaddr *)&sun, len) == 0)
-			return 0;
-		if (errno != EADDRINUSE)
-			break;
-	}
-	return -1;
-}
-
-/* Is sun (len bytes, from getpeername) a name made by xp_mark_addr? */
-static inline int
-xp_is_mark(const struct sockaddr_un *sun, socklen_t len)
-{
-	size_t	off = offsetof(struct sockaddr_un, sun_path);
-
-	return sun->sun_family == AF_UNIX &&
-	    len >= off + 1 + sizeof XP_MARK - 1 && sun->sun_path[0] == '\0' &&
-	    memcmp(sun->sun_path + 1, XP_MARK, sizeof XP_MARK - 1) == 0;
 }
 
 /*

@@ -12,16 +12,25 @@
  *     holder of the socket (after fork, or another descriptor) fetched it
  *     first, that holder had the message: this read goes on with the
  *     next connection instead of returning 0.
- *   direct engine: the descriptor is the host manager; the first EIO
+ *   direct engine: the descriptor is the host manager; the first hangup
+ *     indication of the host (Linux's EIO, the BSDs' 0: host_mgr_read_hup)
  *     becomes 0 and dismantles the stream (modules gone, XPG4v2 mark
  *     cleared, as ptsclose does); after that a blocking read waits for the
- *     next open of /dev/pts/N with inotify instead of spinning.
+ *     next open of the subsidiary (host_watch_*) instead of spinning.
+ *     A manager with the host's semantics (xs->hostdata: made by openpty,
+ *     or after TIOCPKT) reads as the host's does: its EIO stays, nothing
+ *     is dismantled, and a zero-length write on its subsidiary is nothing.
  * With pckt pushed, reads go to strhead.c, over pckt.c's messages: read()
  * fails with EBADMSG in the default RPROTNORM mode (the data comes as
  * messages, through getmsg(), strmsg.c), and delivers them under
  * RPROTDAT / RPROTDIS and the RMSGD / RMSGN read modes.  Without pckt a
  * message is the data queued when a read starts; RMSGD discards what of
  * it the read did not take (RMSGN and RNORM leave it queued).
+ *
+ * Reads on a subsidiary: once the manager has closed, STREAMS delivers
+ * what is queued and then 0, every time; Linux gives EIO from the
+ * manager's last close until the hangup is complete, then 0.  That EIO
+ * becomes 0 (subsid_read_failed(), host_subsid_read_hup).
  *
  * Zero-length writes on a subsidiary reach the manager as a zero-length
  * message when the stream is bare or XPG4v2 (ptem drops them otherwise);
@@ -32,10 +41,8 @@
  */
 #include "config.h"
 
-#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +53,9 @@
 
 #include "xpty.h"
 #include "internal.h"
+
+#define DISCARD_CHUNK	512	/* discard_bytes(): 8 entries of one buffer */
+#define DISCARD_IOV	8
 
 static int
 has_pckt(const struct xstream *xs)
@@ -73,41 +83,75 @@ stream_dismantle(int cfd)
 	errno = saved;
 }
 
-/* Block until /dev/pts/N is opened again (or a signal interrupts). */
+#define REOPEN_POLL_MS	20	/* hosts without a watch look this often */
+
+/*
+ * Block until a subsidiary of pty ptyno (manager fd) is opened again, or
+ * a signal interrupts (-1/EINTR).  The watch set (host.h) is this call's
+ * own descriptor.
+ */
 static int
 wait_reopen(int fd, int ptyno)
 {
-	char path[32], ev[sizeof(struct inotify_event) + 64];
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	int ifd, r;
+	struct pollfd pfd = { .events = POLLIN };
+	int wfd, id, r;
 
-	snprintf(path, sizeof(path), "/dev/pts/%d", ptyno);
-	ifd = (int)syscall(SYS_inotify_init1, IN_CLOEXEC);
-	if (ifd == -1)
-		return -1;
-	if (syscall(SYS_inotify_add_watch, ifd, path, IN_OPEN) == -1) {
-		xsys_close(ifd);
+	if ((wfd = host_watch_open()) != -1 &&
+	    host_watch_add(wfd, ptyno) == -1) {
+		xsys_close(wfd);
 		return -1;
 	}
-	/* opened between the EIO and the watch? then POLLHUP is gone */
-	r = (int)syscall(SYS_poll, &pfd, 1, 0);
-	if (r == 1 && !(pfd.revents & POLLHUP)) {
-		xsys_close(ifd);
-		return 0;
+	pfd.fd = wfd;
+	/* opened between the hangup and the watch?  then it is gone */
+	while ((r = host_mgr_hup(fd)) == 1) {
+		if (xsys_poll(&pfd, 1, wfd == -1 ? REOPEN_POLL_MS : -1) == -1)
+			break;
+		if (wfd != -1 && host_watch_take(wfd, &id, 1) > 0) {
+			r = 0;
+			break;
+		}
 	}
-	r = (int)xsys_read(ifd, ev, sizeof(ev));
-	xsys_close(ifd);
-	return r > 0 ? 0 : -1;
+	if (wfd != -1)
+		xsys_close(wfd);
+	return r == 0 ? 0 : -1;
+}
+
+static int
+iov_empty(const struct iovec *iov, int iovcnt)
+{
+	int i;
+
+	for (i = 0; i < iovcnt; i++)
+		if (iov[i].iov_len > 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * Is fd still a descriptor of stream xs, of the generation gen that a
+ * read began on?  Another thread may have closed fd while the read was
+ * blocked (the read goes on with the file it had), and the number, even
+ * the xstream's memory, may serve another pty now: what the read saw
+ * then says nothing about them, and nothing may be done to them.
+ */
+static int
+still_ours(int fd, struct xstream *xs, uint32_t gen)
+{
+	return xfd_lookup(fd) == xs &&
+	    atomic_load_explicit(&xs->gen, memory_order_relaxed) == gen;
 }
 
 static ssize_t
 direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 {
+	uint32_t gen = atomic_load_explicit(&xs->gen, memory_order_relaxed);
 	ssize_t r;
 	int fl;
 
+	if (xs->hostdata)
+		return host_mgr_readv(fd, iov, iovcnt);	/* the host's EIO */
 	for (;;) {
-		r = syscall(SYS_readv, fd, iov, iovcnt);
+		r = host_mgr_readv(fd, iov, iovcnt);
 		if (r > 0) {
 			if (atomic_load_explicit(&xs->eofstate,
 			    memory_order_relaxed) != XEOF_NONE)
@@ -115,8 +159,13 @@ direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 				    memory_order_relaxed);
 			return r;
 		}
-		if (r == 0 || errno != EIO)
+		if (r == 0 && iov_empty(iov, iovcnt))
+			return 0;	/* asked for nothing: no hangup */
+		if (!host_mgr_read_hup(r, errno))
 			return r;
+		/* the pty read from, not one that has the number since */
+		if (!still_ours(fd, xs, gen) || host_ptyno(fd) != XS_LOAD(xs->ptyno))
+			return 0;
 		/* one reader, whichever thread, gets the zero-length message */
 		if (atomic_exchange_explicit(&xs->eofstate, XEOF_DONE,
 		    memory_order_relaxed) != XEOF_DONE) {
@@ -153,10 +202,67 @@ relay_lost(struct xstream *xs)
 }
 
 #define RELAY_CHAIN_MAX	64	/* successors followed by one read */
+#define PEND_IOV	8	/* iovecs a released socket's read uses */
+
+/*
+ * The pty was released (XP_RELEASE, after TIOCPKT) and the stream has
+ * ended: fd is the host manager itself now (relay_reattach put it there).
+ */
+void
+relay_became_host(struct xstream *xs)
+{
+	relay_lost(xs);		/* the private copy: fd is it now */
+	xs->engine = XE_DIRECT;
+	xs->hostdata = 1;
+}
+
+/* Is packet mode (TIOCPKT) on for this relayed pty's host manager? */
+static int
+relay_pktmode(const struct xstream *xs)
+{
+	int on = 0, saved = errno;
+
+	if (xs->hostfd < 0 || xsys_ioctl(xs->hostfd, TIOCGPKT, &on) == -1)
+		on = 0;
+	errno = saved;
+	return on != 0;
+}
+
+/*
+ * A read of what a released pty's socket still holds (it was read from
+ * the host manager before the release), as the host manager in packet
+ * mode gives data: a TIOCPKT_DATA status byte first.  0 at its end.
+ */
+static ssize_t
+relay_read_pkt(int fd, const struct iovec *iov, int iovcnt)
+{
+	struct iovec v[PEND_IOV];
+	char c;
+	ssize_t r;
+	int i, n = 0;
+
+	if (iovcnt < 1 || iov[0].iov_len == 0)
+		return xsys_readv(fd, iov, iovcnt);
+	if (xpty_user_copyout(iov[0].iov_base, "", 1) == -1)
+		return -1;		/* EFAULT */
+	if (iov[0].iov_len > 1) {
+		v[n].iov_base = (char *)iov[0].iov_base + 1;
+		v[n++].iov_len = iov[0].iov_len - 1;
+	}
+	for (i = 1; i < iovcnt && n < PEND_IOV; i++)
+		v[n++] = iov[i];
+	if (n == 0) {	/* room for the status byte only: is data there? */
+		r = xsys_recv(fd, &c, 1, MSG_PEEK);
+		return r == 1 ? 1 : r;	/* the status byte; the end; -1 */
+	}
+	r = xsys_readv(fd, v, n);
+	return r > 0 ? r + 1 : r;
+}
 
 static ssize_t
 relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 {
+	uint32_t gen = atomic_load_explicit(&xs->gen, memory_order_relaxed);
 	size_t want = 0;
 	ssize_t r;
 	int i, n, saved;
@@ -164,14 +270,29 @@ relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	for (i = 0; i < iovcnt; i++)
 		want += iov[i].iov_len;
 	for (n = 0; n < RELAY_CHAIN_MAX; n++) {
-		r = syscall(SYS_readv, fd, iov, iovcnt);
+		if (xs->hostdata && want > 0 && relay_pktmode(xs))
+			r = relay_read_pkt(fd, iov, iovcnt);
+		else
+			r = xsys_readv(fd, iov, iovcnt);
 		if (r != 0 || want == 0)
 			return r;
+		/*
+		 * The end of the socket read from: the zero-length message.
+		 * Is fd still that socket, of this stream?  If not, it was
+		 * closed during the read, and its end is all there is.
+		 */
+		if (!still_ours(fd, xs, gen) || host_sock_rdhup(fd) != 1)
+			break;
 		saved = errno;
 		i = relay_reattach(fd, xs);
-		if (i == -1 && errno != EAGAIN)
+		if (i == -1 && errno != EAGAIN && still_ours(fd, xs, gen))
 			relay_lost(xs);
 		errno = saved;
+		if (i == 2) {
+			/* released: the host manager from here on */
+			relay_became_host(xs);
+			return host_mgr_readv(fd, iov, iovcnt);
+		}
 		if (i != 1)
 			break;
 		/* another reader had this message: go on to what follows */
@@ -180,22 +301,45 @@ relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	return 0;
 }
 
-/* Throw away n bytes known to be queued on fd (RMSGD). */
-static void
-discard_queued(int fd, struct xstream *xs, size_t n)
+static ssize_t	subsid_read_failed(int);
+
+/*
+ * Throw away up to n bytes queued on fd, a socket (without waiting) or
+ * a tty, through one small buffer that every iovec entry shares.
+ */
+void
+discard_bytes(int fd, int sock, size_t n)
 {
-	char sink[4096];
+	unsigned char sink[DISCARD_CHUNK];
+	struct iovec iov[DISCARD_IOV];
+	struct msghdr msg;
+	size_t want;
 	ssize_t r;
+	int i;
 
 	while (n > 0) {
-		size_t k = n < sizeof(sink) ? n : sizeof(sink);
-
-		r = xs->engine == XE_RELAY ? syscall(SYS_recvfrom, fd, sink, k,
-		    MSG_DONTWAIT, NULL, NULL) : syscall(SYS_read, fd, sink, k);
+		for (i = 0, want = 0; i < DISCARD_IOV && want < n; i++) {
+			iov[i].iov_base = sink;
+			iov[i].iov_len = n - want < sizeof(sink) ? n - want :
+			    sizeof(sink);
+			want += iov[i].iov_len;
+		}
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = iov;
+		msg.msg_iovlen = (size_t)i;
+		r = sock ? xsys_recvmsg(fd, &msg, MSG_DONTWAIT) :
+		    xsys_readv(fd, iov, i);
 		if (r <= 0)
 			break;
 		n -= (size_t)r;
 	}
+}
+
+/* Throw away n bytes known to be queued on fd (RMSGD). */
+static void
+discard_queued(int fd, struct xstream *xs, size_t n)
+{
+	discard_bytes(fd, xs->engine == XE_RELAY, n);
 }
 
 ssize_t
@@ -204,8 +348,10 @@ xpty_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	int queued = 0, saved;
 	ssize_t r;
 
-	if (xs->kind != XK_MANAGER)
-		return syscall(SYS_readv, fd, iov, iovcnt);
+	if (xs->kind != XK_MANAGER) {
+		r = xsys_readv(fd, iov, iovcnt);
+		return r == -1 ? subsid_read_failed(fd) : r;
+	}
 	if (has_pckt(xs))
 		return pckt_read(fd, xs, iov, iovcnt);
 	/*
@@ -230,24 +376,62 @@ xpty_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 
 /* A manager read that ignores pckt (pckt.c reads the packets itself). */
 ssize_t
+xpty_raw_readv(int fd, struct xstream *xs, const struct iovec *iov,
+    int iovcnt)
+{
+	if (xs->engine == XE_RELAY)
+		return relay_read(fd, xs, iov, iovcnt);
+	return direct_read(fd, xs, iov, iovcnt);
+}
+
+ssize_t
 xpty_raw_read(int fd, struct xstream *xs, void *buf, size_t len)
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 
-	if (xs->engine == XE_RELAY)
-		return relay_read(fd, xs, &iov, 1);
-	return direct_read(fd, xs, &iov, 1);
+	return xpty_raw_readv(fd, xs, &iov, 1);
+}
+
+/*
+ * A read of a subsidiary failed: when the manager has closed, STREAMS
+ * delivers the queued data, then 0; a host may fail instead (Linux: EIO
+ * until the hangup is complete).  Such a failure becomes 0
+ * (host_subsid_read_hup, lib/host.h).
+ */
+static ssize_t
+subsid_read_failed(int fd)
+{
+	int saved = errno;
+
+	if (host_subsid_read_hup(fd, saved) != 1) {
+		errno = saved;
+		return -1;
+	}
+	errno = saved;
+	XTRACE(fd, "read: hung up", -1, 0, "host said EIO");
+	return 0;
 }
 
 ssize_t
 xpty_read(int fd, struct xstream *xs, void *buf, size_t len)
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	ssize_t r;
 
-	if (xs->kind != XK_MANAGER)
-		return xpty_next.read != NULL ? xpty_next.read(fd, buf, len) :
+	if (xs->kind != XK_MANAGER) {
+		r = xpty_next.read != NULL ? xpty_next.read(fd, buf, len) :
 		    xsys_read(fd, buf, len);
+		return r == -1 ? subsid_read_failed(fd) : r;
+	}
 	return xpty_readv(fd, xs, &iov, 1);
+}
+
+/* A write of len > 0 bytes on a managed descriptor (write(), putmsg()). */
+ssize_t
+xpty_write(int fd, struct xstream *xs, const void *buf, size_t len)
+{
+	(void)xs;
+	return xsys_write(fd, buf, len);
 }
 
 /*
@@ -269,8 +453,8 @@ xpty_write_zero(int fd, struct xstream *xs)
 		errno = saved;
 		return 0;
 	}
-	if (xst.managed && (!xstate_has(&xst, XM_PTEM) ||
-	    (xst.flags & XSTATE_PTEM_XPG4))) {
+	if (xst.managed && !(xst.flags & XSTATE_HOSTDATA) &&
+	    (!xstate_has(&xst, XM_PTEM) || (xst.flags & XSTATE_PTEM_XPG4))) {
 		int r = relay_zero_write(xs->ptyno, fd);
 
 		XTRACE(fd, "zero-length write: message to the manager", -1, 0,
@@ -289,10 +473,10 @@ int
 stream_set_pckt(int fd, struct xstream *xs, int on)
 {
 	struct xstate xst;
-	int v = on, cfd = stream_ctlfd(fd, xs);
+	int cfd = stream_ctlfd(fd, xs);
 
 	if (xs->engine == XE_RELAY ? relay_set_pckt(fd, on) :
-	    xsys_ioctl(fd, TIOCPKT, &v))
+	    host_set_pktmode(fd, on))
 		return -1;
 	pckt_reset(xs);		/* no partly read message survives */
 	if (xstate_get(cfd, &xst) == 0 && xst.managed) {

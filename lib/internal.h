@@ -2,22 +2,38 @@
  * internal.h - libxpty's private interfaces, shared by the files of lib/.
  *
  * Layering, bottom up:
- *   sys.c          raw system calls used internally (never re-enter wrappers)
+ *   sys.h          raw system calls used internally (never re-enter
+ *                  wrappers), one sys_<host>.c per host
  *   resolve.c      the next definitions of interposed names (dlsym RTLD_NEXT)
  *   fdtable.c      descriptor -> struct xstream map, lock-free reads
- *   host_pty.c     the host pty backend (Linux devpts) and per-stream state
- *                  kept in the kernel termios of the pty
+ *   forkgate.c     fork() never copies a half-made change of that map
+ *   host.h         the host kernel's ptys, sockets, descriptors: one set
+ *                  of host_<host>*.c files per host, picked by configure
+ *   host_pty.c     per-stream state kept in the kernel termios of the pty
+ *   ptypath.c      /dev/ptmx and /dev/pts/N in the open family's paths
  *   ldterm.c       illumos ldterm defaults and raw mode, in host termios bits
  *   ttcompat.c     V7/4BSD ioctls translated to termios
  *   streams_emul.c module stack, read options, flush, signals
  *   ioctl_map.c    SVR4 ioctl decoding (direct and through I_STR)
  *   relay.c        client of xptyd (the relay engine)
- *   epoll_follow.c epoll registrations follow relay.c's reattach
+ *   xwait.c        waits a signal interrupts as it would a kernel sleep
  *   mode.c         XPTY_MODE, xpty_setmode(), process scope
  *   libxpty.c      the interposed entry points
  * Everything here has hidden visibility; only include/xpty.h names and the
  * interposed libc names leave the library.
+ *
+ * Stack budget.  Interposed calls run on the application's threads, whose
+ * stacks may be small (64 KiB, or less with pthread_attr_setstacksize):
+ * a whole call, from the interposed entry point down to its deepest
+ * system call, uses at most XPTY_STACK_BUDGET bytes of stack beyond what
+ * the libc call it stands for would.  No large buffers on the stack:
+ * data goes straight between the kernel and the caller's buffers
+ * (MSG_PEEK into them, iovec subsets of them), discards go through one
+ * small buffer shared by several iovec entries.  configure adds
+ * -Wstack-usage=4096 for lib/, and tests/stack.c measures the deepest
+ * calls on a painted thread stack.
  */
+#define XPTY_STACK_BUDGET	4096
 #ifndef XPTY_INTERNAL_H
 #define XPTY_INTERNAL_H
 
@@ -27,6 +43,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <termios.h>
+
+#include "host.h"
 
 #define XPTY_EXPORT	__attribute__((visibility("default")))
 #define XPTY_UNUSED	__attribute__((unused))
@@ -43,31 +61,8 @@ int	__openat64_2(int, const char *, int);
 ssize_t	__read_chk(int, void *, size_t, size_t);
 int	__ptsname_r_chk(int, char *, size_t, size_t);
 
-/* ---- sys.c: raw system calls, async-signal-safe, errno as the kernel says ---- */
-int	xsys_openat(int, const char *, int, mode_t);
-int	xsys_close(int);
-int	xsys_ioctl(int, unsigned long, void *);
-ssize_t	xsys_read(int, void *, size_t);
-ssize_t	xsys_write(int, const void *, size_t);
-int	xsys_fcntl(int, int, long);
-int	xsys_dup3(int, int, int);
-int	xsys_fstat(int, struct stat *);
-
-/*
- * The kernel's struct termios (what TCGETS/TCSETS move); glibc's struct
- * termios begins with the same fields.
- */
-#define XPTY_KNCCS	19
-struct kterm {
-	tcflag_t	c_iflag;
-	tcflag_t	c_oflag;
-	tcflag_t	c_cflag;
-	tcflag_t	c_lflag;
-	cc_t		c_line;
-	cc_t		c_cc[XPTY_KNCCS];
-};
-int	xsys_tcget(int, struct kterm *);
-int	xsys_tcset(int, unsigned long, const struct kterm *);
+/* ---- sys.h (sys_<host>.c): raw system calls, struct kterm ---- */
+#include "sys.h"
 
 /* ---- resolve.c: the next (libc's) definitions ---- */
 struct xpty_next {
@@ -96,8 +91,8 @@ extern void __chk_fail(void) __attribute__((noreturn));
 
 /* ---- fdtable.c ---- */
 enum xpty_kind {
-	XK_MANAGER = 1,		/* /dev/ptmx side */
-	XK_SUBSID = 2		/* /dev/pts/N side */
+	XK_MANAGER = HOST_MANAGER,	/* /dev/ptmx side */
+	XK_SUBSID = HOST_SUBSID		/* /dev/pts/N side */
 };
 enum xpty_engine {
 	XE_DIRECT = 0,		/* the descriptor is the host manager itself */
@@ -118,6 +113,12 @@ struct xstream {
 	_Atomic(uint32_t) next_free;	/* fdtable.c free list: index + 1 */
 	uint32_t	slot;		/* fdtable.c: this one's index + 1 */
 	/*
+	 * Incremented each time the memory is made a new stream
+	 * (xstream_new): a call that began on this stream and finds another
+	 * generation knows its descriptor was closed and the memory reused.
+	 */
+	_Atomic(uint32_t) gen;
+	/*
 	 * kind, ptyno and hostfd are also read by scans of the whole table
 	 * (no_pending_close()), which may meet an xstream another thread is
 	 * releasing or reusing: stale but mapped memory, read and written
@@ -128,10 +129,12 @@ struct xstream {
 	int		ptyno;		/* N of /dev/pts/N */
 	int		hostfd;		/* relay: private host manager fd, else -1 */
 	enum xpty_engine engine;
+	int		hostdata;	/* manager: the host's semantics
+					   (XSTATE_HOSTDATA; see ioctl_map.c) */
 	int		rdopt;		/* I_SRDOPT read options */
 	int		sigevents;	/* I_SETSIG events */
 	int		wropt;		/* I_SWROPT write options */
-	int		pktstatus;	/* pckt, direct: TIOCPKT bits not yet reported */
+	int		pktstatus;	/* pckt, direct: HOST_PKT_* not yet reported */
 	/*
 	 * pckt: the head message once opened (relay: its frame header read;
 	 * direct: its status event taken) and not yet wholly delivered
@@ -173,21 +176,23 @@ int		*xfd_private_owner(int fd);
 void		 xfd_set_private(int fd, int *owner);	/* NULL: forget */
 int		 xfd_private_evict(int fd);		/* move it elsewhere */
 extern _Atomic(int) xfd_count;	/* managed descriptors */
+/* forkgate.c: changes of descriptor state that fork() must not split */
+void		 xfd_gate_enter(void);
+void		 xfd_gate_leave(void);
+void		 xfd_gate_init(void);	/* pthread_atfork, once */
 #define XPTY_PRIVATE_FDMIN	200	/* private fds are moved up here */
 
-/* ---- host_pty.c: Linux devpts backend ---- */
-int	host_open_manager(int oflag);		/* new host ptmx fd */
-int	host_ptyno(int mfd);			/* TIOCGPTN */
-int	host_set_lock(int mfd, int locked);
-int	host_is_locked(int mfd);
-int	host_grant(int ptyno);			/* chown/chmod /dev/pts/N */
-int	host_classify(int fd, int *ptyno);	/* XK_* or 0 */
-int	host_path_ptyno(const char *path);	/* /dev/pts/N -> N, else -1 */
-int	host_is_ptmx_path(const char *path);
+/* ---- host.h (host_<host>.c): the host kernel, included above ---- */
+
+/* ---- ptypath.c: a caller's path, read without faulting ---- */
+#define PTYPATH_NONE	0	/* another path, or one that cannot be read */
+#define PTYPATH_PTMX	1	/* /dev/ptmx, /dev/pts/ptmx */
+#define PTYPATH_PTS	2	/* /dev/pts/N */
+int	ptypath_classify(const char *path, int *ptyno);
 
 /*
- * Per-stream state shared through the kernel termios of the pty (c_cc
- * slots 17 and 18, which Linux stores and never interprets).
+ * ---- host_pty.c: per-stream state shared through the kernel termios of
+ * the pty (c_cc slots 17 and 18, which Linux stores and never interprets)
  */
 #define XSTATE_MAGIC		0xa0	/* high nibble of slot 17 */
 #define XSTATE_MAGICMASK	0xf0
@@ -195,6 +200,9 @@ int	host_is_ptmx_path(const char *path);
 #define XSTATE_PTEM_XPG4	0x02	/* ptem passes zero-length writes */
 #define XSTATE_HUNGUP		0x04	/* manager gone */
 #define XSTATE_PCKT		0x08	/* pckt on the manager: report ioctls */
+#define XSTATE_HOSTDATA		0x10	/* the manager has the host's semantics
+					   (openpty, TIOCPKT): kept in slot
+					   18's high bits, host_pty.c */
 
 enum xpty_module {
 	XM_NONE = 0, XM_PTEM = 1, XM_LDTERM = 2, XM_TTCOMPAT = 3, XM_PCKT = 4
@@ -212,6 +220,7 @@ int	xstate_read(int fd, struct xstate *, struct kterm *);
 int	xstate_put(int fd, const struct xstate *, const struct kterm *base);
 int	xstate_has(const struct xstate *, enum xpty_module);
 void	xstate_preserve(const struct kterm *cur, struct kterm *next);
+void	xstate_preserve_cc(const struct kterm *cur, cc_t *next_cc);
 int	xstate_init_bare(int fd);
 
 /* ---- ldterm.c ---- */
@@ -239,6 +248,10 @@ int	stream_set_pckt(int fd, struct xstream *, int on);
 void	stream_after_set(int fd, struct xstream *, unsigned long req,
 	    const void *arg, size_t len);
 
+/* ---- mgr_host.c: the host's manager ioctls, the switch to them ---- */
+int	mgr_host_request(const struct xstream *, unsigned long req);
+int	mgr_host_ioctl(int fd, struct xstream *, unsigned long req, void *arg);
+
 /* ---- ioctl_map.c ---- */
 int	xpty_ioctl(int fd, struct xstream *, unsigned long req, void *arg);
 int	xpty_is_streams_request(unsigned long req);
@@ -250,8 +263,12 @@ struct iovec;
 struct strbuf;
 ssize_t	xpty_read(int fd, struct xstream *, void *, size_t);
 ssize_t	xpty_raw_read(int fd, struct xstream *, void *, size_t);
+ssize_t	xpty_raw_readv(int fd, struct xstream *, const struct iovec *, int);
+void	discard_bytes(int fd, int sock, size_t n);
 ssize_t	xpty_readv(int fd, struct xstream *, const struct iovec *, int);
+ssize_t	xpty_write(int fd, struct xstream *, const void *, size_t);
 ssize_t	xpty_write_zero(int fd, struct xstream *);
+void	relay_became_host(struct xstream *);	/* released: fd is the host's */
 void	stream_dismantle(int cfd);
 
 /* ---- pckt.c: the head of a pckt manager's message queue ---- */
@@ -265,6 +282,8 @@ void	pckt_head_discard(int fd, struct xstream *);
 int	pckt_pending_events(const struct xstream *, int *first);
 void	pckt_reset(struct xstream *);
 int	iov_put(const struct iovec *, int, size_t off, const void *, size_t);
+int	iov_sub(const struct iovec *, int, size_t off, size_t len,
+	    struct iovec *out, int max, size_t *got);
 
 /* ---- strhead.c: the stream head's read side on a manager ---- */
 int	pckt_getmsg(int fd, struct xstream *, struct strbuf *, struct strbuf *);
@@ -272,6 +291,8 @@ ssize_t	pckt_read(int fd, struct xstream *, const struct iovec *, int);
 int	pckt_peek(int fd, struct xstream *, void *uarg);
 int	pckt_nread(int fd, struct xstream *, int *first);
 int	plain_peek(int fd, struct xstream *, void *uarg);
+/* Is a zero-length message (last subsidiary close) waiting on fd? */
+int	strhead_eof_pending(int fd, const struct xstream *);
 
 /* ---- relay.c ---- */
 int	relay_wanted(void);	/* use xptyd for new managers? */
@@ -281,13 +302,20 @@ int	relay_zero_write(int ptyno, int subsidfd);
 int	relay_reattach(int fd, struct xstream *);
 int	relay_identify(int fd, int *hostfd, int *ptyno);
 int	relay_set_pckt(int fd, int on);
+int	relay_release(int fd);	/* XP_RELEASE: 1 ended, 0, -1 */
 int	relay_sync_close(int ptyno);	/* after the last manager close */
 void	relay_barrier(int ptyno);	/* xptyd has seen what happened */
+void	relay_forked(void);		/* in a child after fork() */
 int	relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 	    size_t len);
 
-/* ---- epoll_follow.c (the rest is in relay.h) ---- */
-void	epf_note(void);	/* this image made an epoll instance */
+/* ---- xwait.c: waits that a signal interrupts as a kernel sleep ---- */
+struct pollfd;
+#define XWAIT_FOREVER	INT64_MAX	/* a deadline that never comes */
+int64_t	xwait_now(void);		/* CLOCK_MONOTONIC, milliseconds */
+int64_t	xwait_deadline(int ms);		/* now + ms; ms < 0: XWAIT_FOREVER */
+int	xwait_poll(struct pollfd *, int, int64_t deadline);	/* 1, 0, -1 */
+int	xwait_sleep(int64_t deadline);	/* 0, or -1 EINTR */
 
 /* ---- mode.c ---- */
 int	xpty_mode_current(void);	/* XPTY_NATIVE, XPTY_SVR4, XPTY_XPG4V2 */

@@ -23,7 +23,6 @@
 #include <termio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -88,7 +87,6 @@ static int
 pt_owner(int fd, struct xstream *xs, const void *uarg, int len)
 {
 	pt_own_t own;
-	char path[32];
 
 	if (xs->kind != XK_MANAGER)
 		return fail(EINVAL);
@@ -98,9 +96,7 @@ pt_owner(int fd, struct xstream *xs, const void *uarg, int len)
 		return -1;
 	if (own.pto_ruid == (uid_t)-1 || own.pto_rgid == (gid_t)-1)
 		return fail(EINVAL);
-	snprintf(path, sizeof(path), "/dev/pts/%d", xs->ptyno);
-	if (syscall(SYS_fchownat, AT_FDCWD, path, own.pto_ruid,
-	    own.pto_rgid, AT_SYMLINK_NOFOLLOW) == -1)
+	if (host_chown(xs->ptyno, own.pto_ruid, own.pto_rgid) == -1)
 		return -1;
 	return 0;
 }
@@ -121,24 +117,6 @@ pt_zone(struct xstream *xs, const void *uarg, int len)
 
 /* ---- stream-head ioctls ---- */
 
-/*
- * Is the zero-length message of a last subsidiary close waiting (not yet
- * returned by read())?
- */
-static int
-eof_pending(int fd, const struct xstream *xs)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
-
-	if (xs->kind != XK_MANAGER ||
-	    atomic_load_explicit(&xs->eofstate, memory_order_relaxed) == XEOF_DONE)
-		return 0;
-	if (syscall(SYS_poll, &pfd, 1, 0) != 1)
-		return 0;
-	/* relay: the daemon ended the byte stream; direct: the host hangup */
-	return (pfd.revents & (xs->engine == XE_RELAY ? POLLRDHUP : POLLHUP)) != 0;
-}
-
 /* I_NREAD: bytes of the first message, the number of messages returned. */
 static int
 sh_nread(int fd, struct xstream *xs, void *uarg)
@@ -150,29 +128,20 @@ sh_nread(int fd, struct xstream *xs, void *uarg)
 	else if (xsys_ioctl(fd, FIONREAD, &n) == -1)
 		return -1;
 	else
-		msgs = (n > 0) + eof_pending(fd, xs);
+		msgs = (n > 0) + strhead_eof_pending(fd, xs);
 	if (xpty_user_copyout(uarg, &n, sizeof(n)) == -1)
 		return -1;
 	return msgs;
 }
 
-/* Discard what is queued on fd's read side (a relay socket or a tty). */
+/* Discard what is queued on fd's read side (a relay socket). */
 static void
 drain_input(int fd)
 {
-	char sink[4096];
 	int n = 0;
 
-	if (xsys_ioctl(fd, FIONREAD, &n) == -1)
-		return;
-	while (n > 0) {
-		ssize_t r = syscall(SYS_recvfrom, fd, sink,
-		    n > (int)sizeof(sink) ? sizeof(sink) : (size_t)n,
-		    MSG_DONTWAIT, NULL, NULL);
-		if (r <= 0)
-			break;
-		n -= (int)r;
-	}
+	if (xsys_ioctl(fd, FIONREAD, &n) == 0 && n > 0)
+		discard_bytes(fd, 1, (size_t)n);
 }
 
 static int
@@ -187,8 +156,8 @@ sh_flush_manager(int fd, struct xstream *xs, int how)
 	}
 	if (how & FLUSHW) {
 		/* M_FLUSH(FLUSHW) reaches the subsidiary as FLUSHR */
-		peer = xsys_ioctl(cfd, TIOCGPTPEER,
-		    (void *)(long)(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+		peer = host_open_peer(cfd, xs->ptyno,
+		    O_RDWR | O_NONBLOCK | O_CLOEXEC);
 		if (peer >= 0) {
 			(void)xsys_ioctl(peer, TCFLSH, (void *)(long)TCIFLUSH);
 			xsys_close(peer);
@@ -240,7 +209,7 @@ sh_canput(int fd, long band)
 
 	if (band < 0 || band > 255)
 		return fail(EINVAL);
-	if (syscall(SYS_poll, &pfd, 1, 0) == -1)
+	if (xsys_poll(&pfd, 1, 0) == -1)
 		return -1;
 	return (pfd.revents & POLLOUT) ? 1 : 0;
 }
@@ -379,7 +348,43 @@ manager_tty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 	}
 }
 
+/*
+ * A successful I_PUSH on a terminal stream makes it the controlling
+ * terminal of a session leader that has none (illumos streamio.c,
+ * strctty); __I_PUSH_NOCTTY does not.  A subsidiary is a terminal stream
+ * even when bare (pts sets SO_ISTTY).  Linux's TIOCSCTTY with 0 has the
+ * same conditions (session leader, no controlling terminal, the tty not
+ * another session's) and is simply refused otherwise; that refusal is no
+ * error of the push.  A manager is never made one here (a relayed manager
+ * is a socket).
+ */
+static void
+push_ctty(int fd, const struct xstream *xs)
+{
+	int saved = errno;
+
+	if (xs->kind == XK_SUBSID && getsid(0) == getpid())
+		(void)xsys_ioctl(fd, TIOCSCTTY, (void *)0);
+	errno = saved;
+}
+
 /* ---- I_STR ---- */
+
+/*
+ * Does a module or driver of a pty stream answer this M_IOCTL?  The pty
+ * drivers' own requests and the terminal requests (ptem, ldterm,
+ * ttcompat; xpty_dispatch() then applies each side's rules, so one a
+ * module that is not pushed would answer still fails EINVAL).
+ */
+static int
+str_known(unsigned long req)
+{
+	switch (req) {
+	case ISPTM: case UNLKPT: case PTSSTTY: case ZONEPT: case OWNERPT:
+		return 1;
+	}
+	return is_tty_request(req);
+}
 
 static int xpty_dispatch(int, struct xstream *, unsigned long, void *, int);
 
@@ -396,6 +401,13 @@ sh_str(int fd, struct xstream *xs, void *uarg)
 		return -1;
 	/* stream-head commands are not module ioctls: NAKed downstream */
 	if (((unsigned long)sio.ic_cmd & ~0xffUL) == STR)
+		return fail(EINVAL);
+	/*
+	 * An M_IOCTL that no module and neither driver knows is NAKed:
+	 * EINVAL.  It never reaches the host (I_STR FIONBIO must not set
+	 * O_NONBLOCK on the descriptor).
+	 */
+	if (!str_known((unsigned long)(unsigned int)sio.ic_cmd))
 		return fail(EINVAL);
 	return xpty_dispatch(fd, xs, (unsigned long)(unsigned int)sio.ic_cmd,
 	    sio.ic_dp, sio.ic_len);
@@ -420,6 +432,9 @@ xpty_dispatch(int fd, struct xstream *xs, unsigned long req, void *arg, int len)
 	case ZONEPT:
 		return pt_zone(xs, arg, len < 0 ? (int)sizeof(int) : len);
 	}
+	/* the host's own manager requests (not inside I_STR): mgr_host.c */
+	if (len < 0 && mgr_host_request(xs, req))
+		return mgr_host_ioctl(fd, xs, req, arg);
 	if (!is_tty_request(req))
 		return xsys_ioctl(fd, req, arg);
 	if (xs->kind == XK_MANAGER)
@@ -435,6 +450,10 @@ xpty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 	case I_STR:
 		return sh_str(fd, xs, arg);
 	case I_PUSH:
+		if (stream_push(fd, xs, arg) == -1)
+			return -1;
+		push_ctty(fd, xs);
+		return 0;
 	case __I_PUSH_NOCTTY:
 		return stream_push(fd, xs, arg);
 	case I_POP:

@@ -15,26 +15,23 @@
  * so on are each replaced whole.
  *
  * Descriptor lifetime is followed through close, dup, dup2, dup3,
- * fcntl(F_DUPFD*), close_range, closefrom and fclose; fork needs nothing
- * (the table is inherited with the descriptors); after exec the
+ * fcntl(F_DUPFD*), close_range, closefrom and fclose; fork inherits the
+ * table with the descriptors (forkgate.c keeps the two copies in step
+ * when other threads change them during the fork); after exec the
  * constructor rediscovers inherited ptys from the descriptors themselves
  * (their termios carries libxpty's mark, host_pty.c).
  *
- * epoll_create and epoll_create1 are interposed only to note that the
- * process uses epoll: epoll_follow.c then moves epoll registrations of
- * a relayed manager along when a zero-length message swaps its socket.
+ * Interposers of names only one host has live in that host's files
+ * (epoll_create and epoll_create1 in lib/host_linux_epoll.c).
  *
  * State: the fd table and the mode; the per-thread ptsname() buffer.
  */
 #include "config.h"
+#include "interpose_darwin.h"	/* macOS: the entry points' names */
 
-#include <sys/epoll.h>
 #include <sys/ioctl.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -78,15 +75,22 @@ relay_diag_once(void)
 	    "manager directly\n", why != NULL ? why : strerror(errno));
 }
 
+/*
+ * A new manager.  hostdata: the caller is a BSD-API one (openpty), whose
+ * program expects the host's manager: the direct engine, marked
+ * XSTATE_HOSTDATA (the host's data semantics, ioctl_map.c).
+ */
 static int
-manager_open(int flags)
+manager_open(int flags, int hostdata)
 {
 	struct xstream *xs;
+	struct xstate xst;
 	int fd, hostfd = -1, ptyno = -1, saved;
 
-	fd = relay_wanted() ? relay_open(flags, &hostfd, &ptyno) : -1;
+	fd = relay_wanted() && !hostdata ?
+	    relay_open(flags, &hostfd, &ptyno) : -1;
 	if (fd == -1) {
-		if (relay_wanted())
+		if (relay_wanted() && !hostdata)
 			relay_diag_once();
 		if ((fd = host_open_manager(flags)) == -1)
 			return -1;
@@ -110,10 +114,15 @@ manager_open(int flags)
 		XS_STORE(xs->hostfd, hostfd);
 		xfd_set_private(hostfd, &xs->hostfd);
 	}
+	if (hostdata && xstate_get(fd, &xst) == 0) {
+		xst.flags |= XSTATE_HOSTDATA;
+		(void)xstate_put(fd, &xst, NULL);
+		xs->hostdata = 1;
+	}
 	xfd_attach(fd, xs);
-	XTRACE(fd, "manager open: /dev/pts/", ptyno, fd,
-	    xs->engine == XE_RELAY ? NULL : relay_wanted() ?
-	    "relay unavailable, direct engine" : NULL);
+	XTRACE(fd, "manager open: /dev/pts/", ptyno, fd, hostdata ?
+	    "openpty: the host's manager" : xs->engine == XE_RELAY ? NULL :
+	    relay_wanted() ? "relay unavailable, direct engine" : NULL);
 	return fd;
 }
 
@@ -130,7 +139,7 @@ posix_openpt(int flags)
 		errno = EINVAL;
 		return -1;
 	}
-	return manager_open(flags);
+	return manager_open(flags, 0);
 }
 
 XPTY_EXPORT int
@@ -232,7 +241,7 @@ ptsname_r(int fd, char *buf, size_t len)
 {
 	static int (*next)(int, char *, size_t);
 	struct xstream *xs;
-	char name[32];
+	char name[HOST_PATHMAX];
 	int n;
 
 	if (!svr4_active() || is_native_manager(fd)) {
@@ -243,8 +252,8 @@ ptsname_r(int fd, char *buf, size_t len)
 		return errno = EINVAL;
 	if ((xs = manager_of(fd)) == NULL)
 		return errno;
-	n = snprintf(name, sizeof(name), "/dev/pts/%d", xs->ptyno);
-	if (n < 0 || (size_t)n >= len)
+	if ((n = host_pts_path(xs->ptyno, name, sizeof(name))) == -1 ||
+	    (size_t)n >= len)
 		return errno = ERANGE;
 	memcpy(buf, name, (size_t)n + 1);
 	return 0;
@@ -261,7 +270,7 @@ __ptsname_r_chk(int fd, char *buf, size_t len, size_t nreal)
 XPTY_EXPORT char *
 ptsname(int fd)
 {
-	static __thread char buf[32];
+	static __thread char buf[HOST_PATHMAX];
 	int saved = errno, err;
 
 	if ((err = ptsname_r(fd, buf, sizeof(buf))) != 0) {
@@ -323,26 +332,36 @@ subsid_adopt(int fd, int ptyno)
 }
 
 /*
- * Can this process tell that pty ptyno has no last close that xptyd may
- * not have handled yet?  Only if it holds the manager: the host manager
- * shows POLLHUP from a subsidiary's last close until the next open.
+ * The host manager of pty ptyno that this process holds (a relayed
+ * manager's private copy), or -1.
  */
 static int
-no_pending_close(int ptyno)
+held_host_manager(int ptyno)
 {
-	struct pollfd pfd = { .events = POLLIN };
 	struct xstream *xs;
-	int fd, hi = xfd_highest();
+	int fd, hfd, hi = xfd_highest();
 
 	for (fd = 0; fd <= hi && fd < 1024; fd++) {
 		/* other threads' xstreams: see struct xstream */
 		xs = xfd_lookup(fd);
 		if (xs == NULL || XS_LOAD(xs->kind) != XK_MANAGER ||
-		    XS_LOAD(xs->ptyno) != ptyno || (pfd.fd = XS_LOAD(xs->hostfd)) < 0)
+		    XS_LOAD(xs->ptyno) != ptyno || (hfd = XS_LOAD(xs->hostfd)) < 0)
 			continue;
-		return syscall(SYS_poll, &pfd, 1, 0) == 0;
+		return hfd;
 	}
-	return 0;
+	return -1;
+}
+
+/*
+ * Can this process tell that pty ptyno has no last close that xptyd may
+ * not have handled yet?  Only if it holds the manager (mfd): the host
+ * manager shows the hangup from a subsidiary's last close until the next
+ * open.
+ */
+static int
+no_pending_close(int mfd)
+{
+	return mfd >= 0 && host_mgr_hup(mfd) == 0;
 }
 
 enum open_kind { OK_OPEN, OK_OPEN64, OK_OPENAT, OK_OPENAT64 };
@@ -372,35 +391,50 @@ next_open(enum open_kind k, int dirfd, const char *path, int flags, mode_t mode)
 	return xsys_openat(dirfd, path, flags, mode);
 }
 
+/* open(/dev/pts/N): managed if libxpty made that pty. */
+static int
+subsid_open(enum open_kind k, int dirfd, const char *path, int flags,
+    mode_t mode, int ptyno)
+{
+	int fd, mfd, first;
+
+	/*
+	 * STREAMS dismantles the stream inside the last close; xptyd does
+	 * it when it notices.  Let it notice a close that came before this
+	 * open, or it could undo what the new opener pushes.  (Without a
+	 * daemon: fails at once.)
+	 */
+	mfd = held_host_manager(ptyno);
+	if (relay_wanted() && !no_pending_close(mfd))
+		relay_barrier(ptyno);
+	/* the first open since a last close, as far as this process sees */
+	first = mfd >= 0 && host_mgr_hup(mfd) == 1;
+	fd = next_open(k, dirfd, path, flags, mode);
+	if (fd == -1 && host_open_locked_errno(errno)) {
+		errno = EAGAIN;		/* locked: illumos's errno */
+		XTRACE(-1, "open /dev/pts/", ptyno, -1, "host said EIO");
+		return -1;
+	}
+	if (fd != -1) {
+		host_subsid_opened(fd, ptyno, first);
+		fd = subsid_adopt(fd, ptyno);
+	}
+	XTRACE(fd, "open /dev/pts/", ptyno, fd, NULL);
+	return fd;
+}
+
 static int
 open_hook(enum open_kind k, int dirfd, const char *path, int flags, mode_t mode)
 {
-	int fd, ptyno;
+	int fd, ptyno = -1;
 
-	if (path != NULL && path[0] == '/' && path[1] == 'd' && path[4] == '/' &&
-	    svr4_active()) {
-		if (host_is_ptmx_path(path))
-			return manager_open(flags);
-		if ((ptyno = host_path_ptyno(path)) >= 0) {
-			/*
-			 * STREAMS dismantles the stream inside the last close;
-			 * xptyd does it when it notices.  Let it notice a close
-			 * that came before this open, or it could undo what the
-			 * new opener pushes.  (Without a daemon: fails at once.)
-			 */
-			if (relay_wanted() && !no_pending_close(ptyno))
-				relay_barrier(ptyno);
-			fd = next_open(k, dirfd, path, flags, mode);
-			if (fd == -1 && errno == EIO) {
-				errno = EAGAIN;		/* locked: illumos's errno */
-				XTRACE(-1, "open /dev/pts/", ptyno, -1,
-				    "host said EIO");
-				return -1;
-			}
-			if (fd != -1)
-				fd = subsid_adopt(fd, ptyno);
-			XTRACE(fd, "open /dev/pts/", ptyno, fd, NULL);
-			return fd;
+	/* the path is read only in svr4 mode, and only as far as it exists */
+	if (svr4_active()) {
+		switch (ptypath_classify(path, &ptyno)) {
+		case PTYPATH_PTMX:
+			return manager_open(flags, 0);
+		case PTYPATH_PTS:
+			return subsid_open(k, dirfd, path, flags, mode, ptyno);
 		}
 	}
 	fd = next_open(k, dirfd, path, flags, mode);
@@ -535,7 +569,7 @@ readv(int fd, const struct iovec *iov, int iovcnt)
 	static ssize_t (*next)(int, const struct iovec *, int);
 	struct xstream *xs = xfd_lookup(fd);
 
-	if (xs == NULL || xs->kind != XK_MANAGER) {
+	if (xs == NULL) {
 		LOOKUP_NEXT(next, "readv");
 		return next(fd, iov, iovcnt);
 	}
@@ -569,14 +603,13 @@ write(int fd, const void *buf, size_t len)
 static int
 last_relay_manager(const struct xstream *xs)
 {
-	struct pollfd pfd = { .events = POLLIN };
+	int hfd;
 
 	if (xs == NULL || xs->kind != XK_MANAGER || xs->engine != XE_RELAY ||
 	    atomic_load(&xs->refs) != 1)
 		return 0;
-	pfd.fd = XS_LOAD(xs->hostfd);
-	return pfd.fd < 0 || syscall(SYS_poll, &pfd, 1, 0) != 1 ||
-	    !(pfd.revents & POLLHUP);
+	hfd = XS_LOAD(xs->hostfd);
+	return hfd < 0 || host_mgr_hup(hfd) != 1;
 }
 
 XPTY_EXPORT int
@@ -619,23 +652,35 @@ dup(int fd)
 	return dup_follow(fd, NEXT(dup)(fd));
 }
 
+/*
+ * dup2 and dup3 change the file under a number that may have a slot: the
+ * change and the slot's follow one another inside the fork gate
+ * (forkgate.c), so that a child never gets one without the other.
+ */
 XPTY_EXPORT int
 dup2(int oldfd, int newfd)
 {
 	int r;
 
-	if (oldfd != newfd && xfd_private_evict(newfd) == -1)
-		return -1;
-	r = NEXT(dup2)(oldfd, newfd);
-	return oldfd == newfd ? r : dup_follow(oldfd, r);
+	if (oldfd == newfd)
+		return NEXT(dup2)(oldfd, newfd);
+	xfd_gate_enter();
+	if ((r = xfd_private_evict(newfd)) != -1)
+		r = dup_follow(oldfd, NEXT(dup2)(oldfd, newfd));
+	xfd_gate_leave();
+	return r;
 }
 
 XPTY_EXPORT int
 dup3(int oldfd, int newfd, int flags)
 {
-	if (oldfd != newfd && xfd_private_evict(newfd) == -1)
-		return -1;
-	return dup_follow(oldfd, NEXT(dup3)(oldfd, newfd, flags));
+	int r;
+
+	xfd_gate_enter();
+	if (oldfd == newfd || (r = xfd_private_evict(newfd)) != -1)
+		r = dup_follow(oldfd, NEXT(dup3)(oldfd, newfd, flags));
+	xfd_gate_leave();
+	return r;
 }
 
 static int
@@ -677,7 +722,7 @@ next_close_range(unsigned int first, unsigned int last, int flags)
 {
 	if (xpty_next.close_range != NULL)
 		return xpty_next.close_range(first, last, flags);
-	return (int)syscall(SYS_close_range, first, last, flags);
+	return xsys_close_range(first, last, flags);
 }
 
 /* close_range(2), stepping around libxpty's private descriptors. */
@@ -728,28 +773,6 @@ fclose(FILE *fp)
 	return r;
 }
 
-/* ---- epoll: only noted, so that registrations follow a reattach ---- */
-
-XPTY_EXPORT int
-epoll_create(int size)
-{
-	static int (*next)(int);
-
-	LOOKUP_NEXT(next, "epoll_create");
-	epf_note();
-	return next(size);
-}
-
-XPTY_EXPORT int
-epoll_create1(int flags)
-{
-	static int (*next)(int);
-
-	LOOKUP_NEXT(next, "epoll_create1");
-	epf_note();
-	return next(flags);
-}
-
 /* ---- termios ---- */
 
 XPTY_EXPORT int
@@ -760,6 +783,8 @@ isatty(int fd)
 
 	if (xs == NULL)
 		return NEXT(isatty)(fd);
+	if (xs->kind == XK_MANAGER && xs->hostdata)	/* the host's manager */
+		return NEXT(isatty)(stream_ctlfd(fd, xs));
 	if (xs->kind == XK_MANAGER) {
 		errno = ENOTTY;		/* ptm: "manager PTY is not a TTY" */
 		return 0;
@@ -775,6 +800,8 @@ termios_gate(int fd, struct xstream *xs)
 {
 	int r;
 
+	if (xs->kind == XK_MANAGER && xs->hostdata)
+		return 0;		/* the host's manager: a terminal */
 	if (xs->kind == XK_MANAGER) {
 		errno = EINVAL;
 		return -1;
@@ -793,6 +820,8 @@ tcgetattr(int fd, struct termios *t)
 
 	if (xs != NULL && termios_gate(fd, xs) == -1)
 		return -1;
+	if (xs != NULL && xs->kind == XK_MANAGER)	/* the host's manager */
+		return NEXT(tcgetattr)(stream_ctlfd(fd, xs), t);
 	return NEXT(tcgetattr)(fd, t);
 }
 
@@ -802,6 +831,7 @@ tcsetattr(int fd, int act, const struct termios *t)
 	struct xstream *xs = xfd_lookup(fd);
 	struct termios copy;
 	struct kterm cur;
+	int tfd;
 
 	if (xs == NULL)
 		return NEXT(tcsetattr)(fd, act, t);
@@ -811,11 +841,11 @@ tcsetattr(int fd, int act, const struct termios *t)
 		errno = EFAULT;
 		return -1;
 	}
-	if (xsys_tcget(fd, &cur) == 0) {
-		copy.c_cc[17] = cur.c_cc[17];
-		copy.c_cc[18] = cur.c_cc[18];
-	}
-	if (NEXT(tcsetattr)(fd, act, &copy) == -1)
+	/* a manager that passed the gate is the host's: its termios */
+	tfd = xs->kind == XK_MANAGER ? stream_ctlfd(fd, xs) : fd;
+	if (xsys_tcget(tfd, &cur) == 0)
+		xstate_preserve_cc(&cur, copy.c_cc);
+	if (NEXT(tcsetattr)(tfd, act, &copy) == -1)
 		return -1;
 	stream_after_set(fd, xs, act == TCSANOW ? TCSETS : act == TCSADRAIN ?
 	    TCSETSW : TCSETSF, &copy, sizeof(copy));
@@ -831,7 +861,7 @@ openpty(int *amaster, int *aslave, char *name, const struct termios *termp,
 	static int (*next)(int *, int *, char *, const struct termios *,
 	    const struct winsize *);
 	static const char *mods[] = { "ptem", "ldterm", "ttcompat" };
-	char path[32];
+	char path[HOST_PATHMAX];
 	int m, s, saved;
 	size_t i;
 
@@ -839,14 +869,16 @@ openpty(int *amaster, int *aslave, char *name, const struct termios *termp,
 		LOOKUP_NEXT(next, "openpty");
 		return next(amaster, aslave, name, termp, winp);
 	}
-	if ((m = posix_openpt(O_RDWR | O_NOCTTY)) == -1)
+	/* a BSD-API pty: the host's manager, SVR4 calls on top */
+	if ((m = manager_open(O_RDWR | O_NOCTTY, 1)) == -1)
 		return -1;
 	if (grantpt(m) == -1 || unlockpt(m) == -1 ||
 	    ptsname_r(m, path, sizeof(path)) != 0 ||
 	    (s = open(path, O_RDWR | O_NOCTTY)) == -1)
 		goto fail;
+	/* openpty never gives the caller a controlling terminal */
 	for (i = 0; i < 3; i++)
-		if (ioctl(s, I_PUSH, mods[i]) == -1)
+		if (ioctl(s, __I_PUSH_NOCTTY, mods[i]) == -1)
 			goto fail_s;
 	if (termp != NULL && tcsetattr(s, TCSAFLUSH, termp) == -1)
 		goto fail_s;
@@ -936,43 +968,32 @@ rediscover_fd(int fd)
 		XS_STORE(xs->hostfd, hostfd);
 		xfd_set_private(hostfd, &xs->hostfd);
 	}
+	if (kind == XK_MANAGER && (xst.flags & XSTATE_HOSTDATA))
+		xs->hostdata = 1;
 	xfd_attach(fd, xs);
+}
+
+static int
+rediscover_one(int fd, void *arg)
+{
+	(void)arg;
+	rediscover_fd(fd);
+	return 0;
 }
 
 static void
 rediscover_all(void)
 {
-	char buf[2048];
-	int dfd, saved = errno;
-	long n, off;
+	int saved = errno;
 
-	dfd = xsys_openat(AT_FDCWD, "/proc/self/fd",
-	    O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	if (dfd == -1)
-		goto out;
-	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
-		for (off = 0; off < n;) {
-			struct dirent64 *d = (struct dirent64 *)(buf + off);
-			char *p = d->d_name;
-			int fd = 0;
-
-			off += d->d_reclen;
-			if (*p < '0' || *p > '9')
-				continue;
-			for (; *p >= '0' && *p <= '9'; p++)
-				fd = fd * 10 + (*p - '0');
-			if (fd != dfd)
-				rediscover_fd(fd);
-		}
-	}
-	xsys_close(dfd);
-out:
+	(void)host_fd_walk(rediscover_one, NULL);
 	errno = saved;
 }
 
 __attribute__((constructor)) static void
 xpty_init(void)
 {
+	xfd_gate_init();
 	xpty_resolve();
 	xpty_mode_init();
 	trace_init();

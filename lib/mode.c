@@ -11,6 +11,16 @@
  * XPTY_HANDSHAKE_FD, set by the wrapper, receives one byte 'L' to prove
  * the library loaded.
  *
+ * XPTY_WATCH, set by the wrapper under image scope, names its watcher's
+ * datagram socket (host_local_dgram, lib/host.h).  The image the wrapper started appends its
+ * executable's identity (NAME:DEV:INO); the next image with libxpty
+ * loaded compares its own: the same program executed again (sshd and
+ * dropbear re-execute themselves per connection, and then run native)
+ * sends one datagram to the watcher, which tells the user about --tree;
+ * any image removes the variable, so only a direct re-execution counts.
+ * It costs an image one stat of its executable (host_self_exe), and only
+ * under xpty.
+ *
  * State: one int, read on every slow-path call; written by the
  * constructor and xpty_setmode().  It is atomic with relaxed ordering: no
  * other memory is published through it, and changing the mode while other
@@ -21,10 +31,14 @@
 
 #include <sys/stat.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xpty.h"
 #include "internal.h"
@@ -83,6 +97,58 @@ handshake(void)
 	xsys_close((int)fd);
 }
 
+/* This image's executable, as "DEV:INO"; -1 if unknown. */
+static int
+exe_identity(char *buf, size_t len)
+{
+	struct stat st;
+	int n;
+
+	if (host_self_exe(&st) == -1)
+		return -1;
+	n = snprintf(buf, len, "%lu:%lu", (unsigned long)st.st_dev,
+	    (unsigned long)st.st_ino);
+	return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+/* One datagram "exec PID" to the watcher's socket (host_local_dgram). */
+static void
+watch_tell(const char *name, size_t namelen)
+{
+	char msg[32];
+	int n;
+
+	n = snprintf(msg, sizeof(msg), "exec %ld", (long)getpid());
+	if (n > 0 && (size_t)n < sizeof(msg))
+		(void)host_local_dgram(name, namelen, msg, (size_t)n);
+}
+
+/* XPTY_WATCH: see the top of the file.  first: the wrapper's own image. */
+static void
+watch_note(int first)
+{
+	const char *w = getenv("XPTY_WATCH"), *id;
+	char mine[64], val[256];
+	int saved = errno;
+
+	if (w == NULL)
+		return;
+	if (exe_identity(mine, sizeof(mine)) == -1) {
+		unsetenv("XPTY_WATCH");
+	} else if (first) {
+		if (strchr(w, ':') == NULL && snprintf(val, sizeof(val), "%s:%s",
+		    w, mine) < (int)sizeof(val))
+			setenv("XPTY_WATCH", val, 1);
+		else
+			unsetenv("XPTY_WATCH");
+	} else {
+		if ((id = strchr(w, ':')) != NULL && strcmp(id + 1, mine) == 0)
+			watch_tell(w, (size_t)(id - w));
+		unsetenv("XPTY_WATCH");
+	}
+	errno = saved;
+}
+
 void
 xpty_mode_init(void)
 {
@@ -99,6 +165,7 @@ xpty_mode_init(void)
 		setenv("XPTY_MODE", "native", 1);
 		unsetenv("XPTY_SCOPE");
 	}
+	watch_note(scope_image);
 	handshake();
 }
 

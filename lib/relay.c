@@ -28,6 +28,10 @@
  *                   at the current point of the stream; returns when the
  *                   daemon has placed it
  *   relay_set_pckt  XP_PCKT: frame the stream for getmsg()
+ *   relay_release   XP_RELEASE: the application takes the host manager
+ *                   (a Linux data-path ioctl, TIOCPKT); the daemon ends
+ *                   the stream, and relay_reattach then puts the host
+ *                   manager under the descriptor number
  *   relay_sync_close  XP_SYNC after the last close in this process
  *
  * The control connection.  Requests go over one connection per process,
@@ -49,15 +53,14 @@
  * ENOENT or ECONNREFUSED take <socket>.lock with flock(); if it was busy,
  * wait for it and start over; holding it, try to connect once more; only
  * then remove a stale socket and spawn xptyd, which releases the lock
- * after it has bound the socket.  The spawned process is a clone() with
- * no exit signal, reaped with __WALL, which forks the daemon and exits:
- * the application gets no SIGCHLD and its wait() calls never see it.  The daemon is checked to run under our
- * own uid (SO_PEERCRED) before anything is sent to it.
+ * after it has bound the socket.  It is spawned detached
+ * (host_spawn_detached, lib/host.h): the application gets no SIGCHLD and
+ * its wait() calls never see it.  The daemon is checked to run under our
+ * own uid (host_peer_uid) before anything is sent to it.
  *
  * Constraints of a preloaded library: no malloc, no stdio; interposed
- * names (open, close, fcntl, dup3, fstat) are reached through sys.c's raw
- * calls, socket calls through syscall(2) (recvmsg may be interposed for
- * SCM_RIGHTS tracking).  Private descriptors are close-on-exec and live at
+ * names (open, close, fcntl, dup3, fstat, recvmsg...) are reached through
+ * lib/sys.h's raw calls, the host's ptys and sockets through lib/host.h.  Private descriptors are close-on-exec and live at
  * high numbers, never 0-2.  State: the text of the last error, the control
  * connection (descriptor, owner pid, inode) and its lock word.
  */
@@ -65,18 +68,12 @@
 
 #include <sys/types.h>
 #include <sys/file.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
-#include <sys/wait.h>
-#include <linux/sockios.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -84,9 +81,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sys.h"
+#include "host.h"
 #include "relay.h"
 #include "proto.h"
 #include "sockpath.h"
+#include "scmrights.h"
 
 #ifndef XPTY_LIBEXECDIR
 #define XPTY_LIBEXECDIR	"/usr/local/libexec"
@@ -95,6 +95,7 @@
 #define RELAY_HIGHFD	100	/* private descriptors start here */
 #define RELAY_WAIT_MS	10000	/* for the start lock and the daemon */
 #define RELAY_STACK	65536	/* for the spawning clone */
+#define XP_MAXPARTS	2	/* payload parts of one request */
 
 extern char	**environ;
 
@@ -188,8 +189,8 @@ relay_paths(char *dir, char *sock, char *lock)
 static int
 relay_socket(int cloexec)
 {
-	return (int)syscall(SYS_socket, AF_UNIX,
-	    SOCK_STREAM | (cloexec ? SOCK_CLOEXEC : 0), 0);
+	return xsys_socket(AF_UNIX, SOCK_STREAM | (cloexec ? SOCK_CLOEXEC : 0),
+	    0);
 }
 
 static int
@@ -202,7 +203,7 @@ relay_connect_once(int fd, const char *path)
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	do
-		r = (int)syscall(SYS_connect, fd, &sun, sizeof sun);
+		r = xsys_connect(fd, (struct sockaddr *)&sun, sizeof sun);
 	while (r == -1 && errno == EINTR);
 	return r;
 }
@@ -211,23 +212,64 @@ relay_connect_once(int fd, const char *path)
 static int
 relay_check_peer(int fd)
 {
-	struct ucred	uc;
-	socklen_t	len = sizeof uc;
-	char		n[24];
+	uid_t	uid;
+	char	n[24];
 
-	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, &uc,
-	    &len) == -1) {
-		relay_why_errno("SO_PEERCRED");
+	if (host_peer_uid(fd, &uid) == -1) {
+		relay_why_errno("the daemon's uid");
 		return -1;
 	}
-	if (uc.uid != getuid()) {
+	if (uid != getuid()) {
 		n[0] = '\0';
-		xp_append_uint(n, sizeof n, (unsigned long)uc.uid);
+		xp_append_uint(n, sizeof n, (unsigned long)uid);
 		relay_why("the daemon socket is served by another uid", n);
 		errno = EACCES;
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * The start lock, while this process holds it.  flock() locks belong to
+ * the open file description, which a child forked by another thread
+ * meanwhile shares: a child that kept it would keep the lock from being
+ * released, and wait for it in vain.  So the descriptor holding it is
+ * recorded (inside the fork gate, forkgate.c) and relay_forked() closes
+ * the child's copy.
+ */
+static int	start_lockfd = -1;
+
+/* Take the lock on fd without waiting: 0, or -1 if someone has it. */
+static int
+relay_lock(int fd)
+{
+	int	r;
+
+	xfd_gate_enter();
+	if ((r = xsys_flock(fd, LOCK_EX | LOCK_NB)) == 0)
+		start_lockfd = fd;
+	xfd_gate_leave();
+	return r;
+}
+
+/* Close fd, the lock file's, releasing the lock if fd held it. */
+static void
+relay_unlock(int fd)
+{
+	xfd_gate_enter();
+	if (start_lockfd == fd)
+		start_lockfd = -1;
+	xsys_close(fd);
+	xfd_gate_leave();
+}
+
+void
+relay_forked(void)
+{
+	if (start_lockfd != -1) {
+		xsys_close(start_lockfd);
+		start_lockfd = -1;
+	}
 }
 
 /* Wait (bounded) until the lock file can be locked; 0 when it could. */
@@ -240,8 +282,8 @@ relay_wait_lock(const char *lock)
 	if (fd == -1)
 		return -1;
 	for (ms = 0; ms < RELAY_WAIT_MS; ms += 5) {
-		if (syscall(SYS_flock, fd, LOCK_EX | LOCK_NB) == 0) {
-			xsys_close(fd);
+		if (relay_lock(fd) == 0) {
+			relay_unlock(fd);
 			return 0;
 		}
 		relay_sleep_ms(5);
@@ -267,60 +309,21 @@ relay_daemon_path(void)
 	return e;
 }
 
-struct relay_spawn_arg {
-	const char	 *path;
-	char		**argv;
-	char		**envp;
-	int		  lockfd;
-};
-
-/*
- * The spawned process, sharing our memory (CLONE_VM) while we wait for it
- * (CLONE_VFORK): raw system calls only, and every signal stays blocked (no
- * handler of the application may run here); xptyd unblocks them.  execve
- * would give it an exit signal again (SIGCHLD), so it does not exec: it
- * forks the process that does and leaves at once, and that grandchild,
- * reparented to init, is no child of the application.
- */
-static int
-relay_spawn_child(void *arg)
-{
-	struct relay_spawn_arg	*a = arg;
-	long			 pid;
-
-	if ((pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0)) != 0)
-		syscall(SYS_exit, pid == -1 ? 127 : 0);
-	/* The grandchild: a copy of our memory, no longer shared. */
-	if (syscall(SYS_dup3, a->lockfd, 3, 0) == -1 ||
-	    syscall(SYS_dup3, (int)syscall(SYS_openat, AT_FDCWD, "/dev/null",
-	    O_RDWR, 0), 0, 0) == -1)
-		syscall(SYS_exit, 127);
-	syscall(SYS_dup3, 0, 1, 0);
-	syscall(SYS_execve, a->path, a->argv, a->envp);
-	syscall(SYS_exit, 127);
-	return 127;
-}
-
 /*
  * Spawn the daemon with the locked descriptor as its fd 3.  It must not
  * be preloaded with libxpty itself, so LD_PRELOAD and XPTY_MODE are
- * dropped from its environment.  The child has no exit signal: the
- * application sees no SIGCHLD, and only a wait with __WCLONE or __WALL
- * (ours) can reap it.  A daemon that cannot be executed is seen here
+ * dropped from its environment.  It is no child of the application
+ * (host_spawn_detached).  A daemon that cannot be executed is seen here
  * (access) or as a lock released with nobody listening.
  */
 static int
 relay_spawn(const char *sock, int lockfd)
 {
-	struct relay_spawn_arg	 a;
-	sigset_t		 all, saved;
-	const char		*path = relay_daemon_path();
-	char			*argv[] = { "xptyd", "-S", (char *)sock,
-				    "-L", "3", NULL };
-	size_t			 n = 0, i, k = 0;
-	char			*stack;
-	pid_t			 pid;
-	int			 st, e;
+	const char	*path = relay_daemon_path();
+	char		*argv[] = { "xptyd", "-S", (char *)sock, "-L", "3", NULL };
+	char		**envp;
+	size_t		 n = 0, i, k = 0, len;
+	int		 r, e;
 
 	if (access(path, X_OK) == -1) {
 		relay_why_errno(path);
@@ -328,46 +331,28 @@ relay_spawn(const char *sock, int lockfd)
 	}
 	while (environ != NULL && environ[n] != NULL)
 		n++;
-	stack = mmap(NULL, RELAY_STACK, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED) {
+	/* mapped, not on the stack: environ has no bound (internal.h) */
+	len = (n + 2) * sizeof(char *);
+	envp = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (envp == MAP_FAILED) {
 		relay_why_errno("mmap");
 		return -1;
 	}
-	{
-		char	*envp[n + 2];
-
-		for (i = 0; i < n; i++) {
-			if (strncmp(environ[i], "LD_PRELOAD=", 11) == 0 ||
-			    strncmp(environ[i], "XPTY_MODE=", 10) == 0)
-				continue;
-			envp[k++] = environ[i];
-		}
-		envp[k++] = "XPTY_MODE=native";
-		envp[k] = NULL;
-		a.path = path;
-		a.argv = argv;
-		a.envp = envp;
-		a.lockfd = lockfd;
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &saved);
-		pid = clone(relay_spawn_child, stack + RELAY_STACK,
-		    CLONE_VM | CLONE_VFORK, &a);
-		e = errno;
-		pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	for (i = 0; i < n; i++) {
+		if (strncmp(environ[i], "LD_PRELOAD=", 11) == 0 ||
+		    strncmp(environ[i], "XPTY_MODE=", 10) == 0)
+			continue;
+		envp[k++] = environ[i];
 	}
-	munmap(stack, RELAY_STACK);
-	if (pid == -1) {
-		errno = e;
-		relay_why_errno("clone");
-		return -1;
-	}
-	/* It exits as soon as the daemon is in the background. */
-	while (waitpid(pid, &st, __WALL) == -1 && errno == EINTR)
-		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		relay_why(path, "cannot fork");
-		errno = EAGAIN;
+	envp[k++] = "XPTY_MODE=native";
+	envp[k] = NULL;
+	r = host_spawn_detached(path, argv, envp, lockfd);
+	e = errno;
+	munmap(envp, len);
+	errno = e;
+	if (r == -1) {
+		relay_why_errno(path);
 		return -1;
 	}
 	return 0;
@@ -419,7 +404,7 @@ relay_connect(int fd, int may_start)
 			return -1;
 		}
 		lockfd = relay_high(lockfd);
-		if (syscall(SYS_flock, lockfd, LOCK_EX | LOCK_NB) == -1) {
+		if (relay_lock(lockfd) == -1) {
 			/* someone else is starting it */
 			xsys_close(lockfd);
 			if (relay_wait_lock(lock) == -1) {
@@ -429,7 +414,7 @@ relay_connect(int fd, int may_start)
 			continue;
 		}
 		r = relay_start_locked(fd, sock, lock, lockfd);
-		xsys_close(lockfd);	/* the daemon holds it until bound */
+		relay_unlock(lockfd);	/* the daemon holds it until bound */
 		if (r == 0)
 			return relay_check_peer(fd);
 		if (r == -1)
@@ -466,34 +451,36 @@ relay_dial(int cloexec, int may_start)
 
 /* ---- requests ---- */
 
-/* Send one request (one sendmsg) with nfd descriptors attached. */
+/*
+ * Send one request (one sendmsg: header, then the payload's parts) with
+ * nfd descriptors attached.
+ */
 static int
-relay_send(int fd, const uint8_t *buf, size_t len, const int *fds, int nfd)
+relay_send(int fd, const uint8_t *hdr, const struct iovec *pay, int npay,
+    const int *fds, int nfd)
 {
-	struct iovec	 iov = { (void *)buf, len };
+	struct iovec	 iov[1 + XP_MAXPARTS];
 	struct msghdr	 msg;
+	size_t		 len = XP_HDRLEN;
+	int		 i;
 	union {
 		struct cmsghdr	h;
-		char		b[CMSG_SPACE(sizeof(int) * XP_MAXFDS)];
+		char		b[XP_CMSG_SPACE(XP_MAXFDS)];
 	}		 cm;
-	struct cmsghdr	*cmh;
 	ssize_t		 n;
 
-	memset(&msg, 0, sizeof msg);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (nfd > 0) {
-		memset(&cm, 0, sizeof cm);
-		msg.msg_control = cm.b;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfd);
-		cmh = CMSG_FIRSTHDR(&msg);
-		cmh->cmsg_level = SOL_SOCKET;
-		cmh->cmsg_type = SCM_RIGHTS;
-		cmh->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfd);
-		memcpy(CMSG_DATA(cmh), fds, sizeof(int) * (size_t)nfd);
+	iov[0].iov_base = (void *)hdr;
+	iov[0].iov_len = XP_HDRLEN;
+	for (i = 0; i < npay; i++) {
+		iov[1 + i] = pay[i];
+		len += pay[i].iov_len;
 	}
+	memset(&msg, 0, sizeof msg);
+	msg.msg_iov = iov;
+	msg.msg_iovlen = (size_t)(1 + npay);
+	xp_cmsg_put(&msg, cm.b, fds, nfd);
 	do
-		n = syscall(SYS_sendmsg, fd, &msg, MSG_NOSIGNAL);
+		n = xsys_sendmsg(fd, &msg, MSG_NOSIGNAL);
 	while (n == -1 && errno == EINTR);
 	if (n == (ssize_t)len)
 		return 0;
@@ -512,12 +499,10 @@ relay_recv(int fd, struct xp_reply *r, int *gotfd)
 	struct msghdr	 msg;
 	union {
 		struct cmsghdr	h;
-		char		b[CMSG_SPACE(sizeof(int) * 4)];
+		char		b[XP_CMSG_SPACE(4)];
 	}		 cm;
-	struct cmsghdr	*cmh;
 	ssize_t		 n;
-	size_t		 i, nfd;
-	int		 f;
+	int		 ngot = 0;
 
 	*gotfd = -1;
 	while (have < sizeof buf) {
@@ -528,7 +513,7 @@ relay_recv(int fd, struct xp_reply *r, int *gotfd)
 		msg.msg_iovlen = 1;
 		msg.msg_control = cm.b;
 		msg.msg_controllen = sizeof cm.b;
-		n = syscall(SYS_recvmsg, fd, &msg, MSG_CMSG_CLOEXEC);
+		n = xsys_recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -536,21 +521,8 @@ relay_recv(int fd, struct xp_reply *r, int *gotfd)
 				errno = ECONNRESET;
 			goto fail;
 		}
-		for (cmh = CMSG_FIRSTHDR(&msg); cmh != NULL;
-		    cmh = CMSG_NXTHDR(&msg, cmh)) {
-			if (cmh->cmsg_level != SOL_SOCKET ||
-			    cmh->cmsg_type != SCM_RIGHTS)
-				continue;
-			nfd = (cmh->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			for (i = 0; i < nfd; i++) {
-				memcpy(&f, CMSG_DATA(cmh) + i * sizeof f,
-				    sizeof f);
-				if (*gotfd == -1)
-					*gotfd = f;
-				else
-					xsys_close(f);
-			}
-		}
+		/* the first descriptor is kept, any other closed */
+		(void)xp_cmsg_take(&msg, gotfd, &ngot, 1);
 		have += (size_t)n;
 	}
 	if (xp_get_reply(buf, r) == -1) {
@@ -571,16 +543,17 @@ fail:
  * daemon's error; -2 if the connection failed (errno EPIPE, ECONNRESET...).
  */
 static int
-relay_call(int fd, enum xp_type type, const uint8_t *pay, size_t len,
+relay_call(int fd, enum xp_type type, const struct iovec *pay, int npay,
     const int *fds, int nfd, struct xp_reply *r, int *wantfd)
 {
-	uint8_t	buf[XP_HDRLEN + 8 + XP_MAXEVENT];
-	int	got;
+	uint8_t	hdr[XP_HDRLEN];
+	size_t	len = 0;
+	int	got, i;
 
-	xp_put_hdr(buf, type, (uint32_t)len);
-	if (len > 0)
-		memcpy(buf + XP_HDRLEN, pay, len);
-	if (relay_send(fd, buf, XP_HDRLEN + len, fds, nfd) == -1) {
+	for (i = 0; i < npay; i++)
+		len += pay[i].iov_len;
+	xp_put_hdr(hdr, type, (uint32_t)len);
+	if (relay_send(fd, hdr, pay, npay, fds, nfd) == -1) {
 		relay_why_errno("talking to xptyd");
 		return -2;
 	}
@@ -678,8 +651,8 @@ ctl_get(pid_t me, int may_start)
  * relay_err set on failure.
  */
 static int
-relay_req(enum xp_type type, const uint8_t *pay, size_t len, const int *fds,
-    int nfd, struct xp_reply *r, int *wantfd, int may_start)
+relay_req(enum xp_type type, const struct iovec *pay, int npay,
+    const int *fds, int nfd, struct xp_reply *r, int *wantfd, int may_start)
 {
 	pid_t	me = getpid();
 	int	fd, rv = -2, tries;
@@ -690,14 +663,14 @@ relay_req(enum xp_type type, const uint8_t *pay, size_t len, const int *fds,
 				ctl_release();
 				return -1;
 			}
-			if ((rv = relay_call(fd, type, pay, len, fds, nfd, r,
+			if ((rv = relay_call(fd, type, pay, npay, fds, nfd, r,
 			    wantfd)) == -2)
 				ctl_drop();
 			ctl_release();
 		} else {
 			if ((fd = relay_dial(1, may_start)) == -1)
 				return -1;
-			rv = relay_call(fd, type, pay, len, fds, nfd, r,
+			rv = relay_call(fd, type, pay, npay, fds, nfd, r,
 			    wantfd);
 			relay_close(fd);
 		}
@@ -710,19 +683,18 @@ relay_req(enum xp_type type, const uint8_t *pay, size_t len, const int *fds,
 /*
  * A socketpair for a data connection: sv[0] for the application (at the
  * lowest free number, like open()), sv[1], close-on-exec, for the daemon,
- * bound to an XP_MARK name that relay_identify recognises.
+ * marked (host_mark_bind) so that relay_identify recognises it.
  */
 static int
 relay_pair(int sv[2], uint64_t *ino)
 {
-	if (syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-	    sv) == -1) {
+	if (xsys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
 		relay_why_errno("socketpair");
 		return -1;
 	}
 	/* the name only has to be unique: the client end's inode will do */
 	*ino = relay_ino(sv[0]);
-	(void)xp_mark_bind(sv[1], *ino);
+	(void)host_mark_bind(sv[1], *ino);
 	return 0;
 }
 
@@ -747,14 +719,13 @@ relay_ptmx(int *ptyno)
 {
 	int	fd;
 
-	fd = xsys_openat(AT_FDCWD, "/dev/ptmx",
-	    O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0);
+	fd = host_open_manager(O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1) {
-		relay_why_errno("/dev/ptmx");
+		relay_why_errno("a new pty");
 		return -1;
 	}
-	if (xsys_ioctl(fd, TIOCGPTN, ptyno) == -1) {
-		relay_why_errno("/dev/ptmx");
+	if ((*ptyno = host_ptyno(fd)) == -1) {
+		relay_why_errno("the new pty's number");
 		relay_close(fd);
 		return -1;
 	}
@@ -767,6 +738,7 @@ int
 relay_open(int oflag, int *hostfd, int *ptyno)
 {
 	struct xp_reply	r;
+	struct iovec	iov;
 	uint8_t		pay[8];
 	uint64_t	ino;
 	int		hfd, sv[2], fds[2], n;
@@ -778,9 +750,11 @@ relay_open(int oflag, int *hostfd, int *ptyno)
 		return -1;
 	}
 	xp_put64(pay, ino);
+	iov.iov_base = pay;
+	iov.iov_len = sizeof pay;
 	fds[0] = sv[1];
 	fds[1] = hfd;
-	if (relay_req(XP_ADOPT, pay, sizeof pay, fds, 2, &r, NULL, 1) == -1 ||
+	if (relay_req(XP_ADOPT, &iov, 1, fds, 2, &r, NULL, 1) == -1 ||
 	    relay_app_flags(sv[0], (oflag & O_CLOEXEC) != 0,
 	    (oflag & O_NONBLOCK) != 0) == -1) {
 		relay_close(sv[0]);
@@ -800,15 +774,36 @@ relay_open(int oflag, int *hostfd, int *ptyno)
  * so the 0 read was the zero-length message; 1 if another holder of the
  * same socket (a process sharing it after fork, another descriptor of it)
  * fetched it first and consumed that message, so the caller reads on;
- * -1 with errno on failure (EAGAIN: the daemon is short of resources and
- * keeps the stream ended for now).
+ * 2 if the pty was released (XP_RELEASE) and this was the end of its
+ * stream: the host manager itself is now under the number, with the
+ * socket's status flags (the daemon no longer uses it); -1 with errno on
+ * failure (EAGAIN: the daemon is short of resources and keeps the stream
+ * ended for now).
  */
+/*
+ * Put nfd under fd's number (close-on-exec as fd was); epoll
+ * registrations of fd follow (host_evreg_*).  A function of its own,
+ * so that its registration table is not on the stack during requests.
+ */
+static __attribute__((noinline)) int
+relay_swap_in(int nfd, int fd, int fdfl)
+{
+	struct host_evregs ep;
+	int		rv, saved;
+
+	host_evreg_detach(fd, &ep);	/* event registrations follow */
+	rv = xsys_dup3(nfd, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
+	saved = errno;
+	host_evreg_attach(fd, &ep);
+	errno = saved;
+	return rv;
+}
+
 int
 relay_reattach(int fd, struct xstream *xs)
 {
 	struct xp_reply	r;
-	struct epf	ep;
-	int		nfd = -1, fl, fdfl, rv, saved;
+	int		nfd = -1, fl, fdfl, rv;
 
 	(void)xs;
 	if ((fl = xsys_fcntl(fd, F_GETFL, 0)) == -1 ||
@@ -825,37 +820,30 @@ relay_reattach(int fd, struct xstream *xs)
 		relay_close(nfd);
 		return -1;
 	}
-	epf_detach(fd, &ep);	/* epoll registrations follow (epoll_follow.c) */
-	rv = xsys_dup3(nfd, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
-	saved = errno;
-	epf_attach(fd, &ep);
+	rv = relay_swap_in(nfd, fd, fdfl);
 	relay_close(nfd);
-	errno = saved;
 	if (rv == -1)
 		return -1;
+	if (r.aux2 == XP_RELEASED)
+		return 2;
 	return r.aux2 != 0;
 }
 
 /*
  * Cheap for ordinary descriptors: one fstat; sockets also getpeername;
- * only a socket whose peer carries the XP_MARK name costs a request.
+ * only a socket whose peer carries the mark (host_mark_peer) costs a
+ * request.
  */
 int
 relay_identify(int fd, int *hostfd, int *ptyno)
 {
-	struct sockaddr_un	sun;
-	socklen_t		len = sizeof sun;
-	struct stat		st;
-	struct xp_reply		r;
-	int			hfd;
+	struct stat	st;
+	struct xp_reply	r;
+	int		hfd;
 
 	if (xsys_fstat(fd, &st) == -1)
 		return -1;
-	if (!S_ISSOCK(st.st_mode))
-		goto notours;
-	memset(&sun, 0, sizeof sun);
-	if (syscall(SYS_getpeername, fd, &sun, &len) == -1 ||
-	    !xp_is_mark(&sun, len))
+	if (!S_ISSOCK(st.st_mode) || host_mark_peer(fd) != 1)
 		goto notours;
 	if (relay_req(XP_IDENTIFY, NULL, 0, &fd, 1, &r, &hfd, 0) == -1)
 		return -1;
@@ -872,14 +860,25 @@ notours:
 	return -1;
 }
 
+/* A request whose payload is one 32-bit value. */
+static int
+relay_req32(enum xp_type type, uint32_t v, int *fd, struct xp_reply *r)
+{
+	struct iovec	iov;
+	uint8_t		pay[4];
+
+	xp_put32(pay, v);
+	iov.iov_base = pay;
+	iov.iov_len = sizeof pay;
+	return relay_req(type, &iov, 1, fd, fd != NULL, r, NULL, 0);
+}
+
 int
 relay_zero_write(int ptyno, int subsidfd)
 {
 	struct xp_reply	r;
-	uint8_t		pay[4];
 
-	xp_put32(pay, (uint32_t)ptyno);
-	return relay_req(XP_ZERO, pay, sizeof pay, &subsidfd, 1, &r, NULL, 0);
+	return relay_req32(XP_ZERO, (uint32_t)ptyno, &subsidfd, &r);
 }
 
 int
@@ -887,7 +886,8 @@ relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
     size_t len)
 {
 	struct xp_reply	r;
-	uint8_t		pay[8 + XP_MAXEVENT];
+	struct iovec	iov[2];
+	uint8_t		pay[8];
 
 	if (len > XP_MAXEVENT || mtype < 0 || mtype > 0xff ||
 	    !xp_frame_type_ok((uint8_t)mtype)) {
@@ -897,19 +897,35 @@ relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 	memset(pay, 0, 8);
 	xp_put32(pay, (uint32_t)ptyno);
 	pay[4] = (uint8_t)mtype;
-	if (len > 0)
-		memcpy(pay + 8, payload, len);
-	return relay_req(XP_EVENT, pay, 8 + len, &subsidfd, 1, &r, NULL, 0);
+	iov[0].iov_base = pay;
+	iov[0].iov_len = sizeof pay;
+	iov[1].iov_base = (void *)payload;
+	iov[1].iov_len = len;
+	return relay_req(XP_EVENT, iov, len > 0 ? 2 : 1, &subsidfd, 1, &r,
+	    NULL, 0);
+}
+
+/*
+ * XP_RELEASE on manager socket fd.  Returns 1 if fd is ended already and
+ * nothing follows (once what it holds is read, relay_reattach gives the
+ * host manager), 0 if more is still to come through the daemon, -1.
+ */
+int
+relay_release(int fd)
+{
+	struct xp_reply	r;
+
+	if (relay_req(XP_RELEASE, NULL, 0, &fd, 1, &r, NULL, 0) == -1)
+		return -1;
+	return r.aux != 0;
 }
 
 int
 relay_set_pckt(int fd, int on)
 {
 	struct xp_reply	r;
-	uint8_t		pay[4];
 
-	xp_put32(pay, on ? 1 : 0);
-	return relay_req(XP_PCKT, pay, sizeof pay, &fd, 1, &r, NULL, 0);
+	return relay_req32(XP_PCKT, on ? 1 : 0, &fd, &r);
 }
 
 /*
@@ -926,8 +942,7 @@ relay_write(int fd, int hostfd, const void *buf, size_t n)
 	ssize_t	w = 0, r;
 	int	q;
 
-	if (n > 0 && hostfd >= 0 && xsys_ioctl(fd, SIOCOUTQ, &q) == 0 &&
-	    q == 0) {
+	if (n > 0 && hostfd >= 0 && host_sock_outq(fd, &q) == 0 && q == 0) {
 		w = xsys_write(hostfd, buf, n);
 		if (w == (ssize_t)n)
 			return w;
@@ -951,10 +966,8 @@ int
 relay_sync_close(int ptyno)
 {
 	struct xp_reply	r;
-	uint8_t		pay[4];
 
-	xp_put32(pay, (uint32_t)ptyno);
-	if (relay_req(XP_SYNC, pay, sizeof pay, NULL, 0, &r, NULL, 0) == -1)
+	if (relay_req32(XP_SYNC, (uint32_t)ptyno, NULL, &r) == -1)
 		return -1;
 	return r.aux != 0;
 }

@@ -1,10 +1,11 @@
 /*
  * relay.h - the library's side of xptyd (lib/relay.c): prototypes.
  *
- * Include this from internal.h (or in place of its relay block).  The
- * raw system calls relay.c needs from sys.c are repeated here with the
- * same prototypes, so relay.c compiles on its own (tests/relay build it
- * with a stub of them), and so is fdtable.c's xfd_set_private().
+ * Include this from internal.h (or in place of its relay block).
+ * relay.c needs only lib/sys.h, lib/host.h and fdtable.c's
+ * xfd_set_private(), repeated here with the same prototype, so that it
+ * compiles on its own (tests/relay build it with the host files and a
+ * stub of that one).
  */
 #ifndef XPTY_RELAY_H
 #define XPTY_RELAY_H
@@ -27,6 +28,8 @@ int	relay_zero_write(int ptyno, int subsidfd);
 /* Subsidiary side: inject a pckt message (M_IOCTL...) at this point. */
 int	relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 	    size_t len);
+/* The application takes the host manager (XP_RELEASE): 1 ended, 0, -1. */
+int	relay_release(int fd);
 /* Switch the pty's data connection to pckt framing (common/proto.h). */
 int	relay_set_pckt(int fd, int on);
 /* Write on a relayed manager (straight to hostfd when nothing is queued). */
@@ -38,33 +41,12 @@ const char *relay_last_error(void);
 /* Daemon status: pid, ptys, connections (tests, xpty wrapper). */
 int	relay_status(int *pid, int *nptys, int *nconns);
 
-/*
- * From epoll_follow.c: epoll registrations of (fd, its socket) moved
- * aside before relay_reattach()'s dup3 and added back after it.
- */
-#define EPF_MAX	64	/* epoll instances followed */
-struct epf_reg {
-	int		epfd;
-	uint32_t	events;
-	uint64_t	data;
-};
-struct epf {
-	int		n;
-	struct epf_reg	reg[EPF_MAX];
-};
-void	epf_detach(int fd, struct epf *);
-void	epf_attach(int fd, const struct epf *);
+/* In a child after fork(): drop what it inherited of the parent's start. */
+void	relay_forked(void);
 
-/* From sys.c (same prototypes as internal.h). */
-int	xsys_openat(int, const char *, int, mode_t);
-int	xsys_close(int);
-int	xsys_fcntl(int, int, long);
-int	xsys_dup3(int, int, int);
-int	xsys_fstat(int, struct stat *);
-int	xsys_ioctl(int, unsigned long, void *);
-ssize_t	xsys_write(int, const void *, size_t);
-
-/* From fdtable.c (same prototype as internal.h). */
+/* From fdtable.c and forkgate.c (same prototypes as internal.h). */
 void	xfd_set_private(int fd, int *owner);
+void	xfd_gate_enter(void);
+void	xfd_gate_leave(void);
 
 #endif /* XPTY_RELAY_H */

@@ -160,7 +160,8 @@ stream_push(int fd, struct xstream *xs, const char *uname)
 		return -1;
 	if (xs->kind == XK_SUBSID)
 		return subsid_push(fd, m);
-	if (m != XM_PCKT || xs->nmods >= XPTY_MAXMODS - 1) {
+	/* nstrpush: at most XPTY_MAXMODS modules above the driver */
+	if (m != XM_PCKT || xs->nmods >= XPTY_MAXMODS) {
 		errno = EINVAL;
 		return -1;
 	}

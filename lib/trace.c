@@ -17,13 +17,23 @@
  * Lines are formatted into a stack buffer and written with one write(2):
  * no malloc, no stdio, async-signal-safe, atomic for lines under
  * PIPE_BUF with O_APPEND.  When tracing is off the cost at each call site
- * is one load of trace_fd.  State: the two descriptors (private, moved
- * high, close-on-exec) and the report counters (atomic).
+ * is one load of xpty_tracing.
+ *
+ * The sinks hold no descriptor: a program that lists its descriptors, or
+ * one it executes, must not see libxpty's (CPython's test_subprocess
+ * does).  A FILE (made absolute when the image starts) is opened for each
+ * line, O_APPEND | O_CLOEXEC, and closed again; "stderr" is descriptor 2
+ * itself, written only while it is still the file it was when the image
+ * started (a program that moved its standard error elsewhere does not get
+ * trace lines in its data).  Each image opens its own; none is inherited.
+ * State: the two sinks (set once by trace_init, read-only after) and the
+ * report counters (atomic).
  */
 #include "config.h"
 
-#include <sys/syscall.h>
+#include <sys/stat.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -33,8 +43,14 @@
 #include "xpty.h"
 #include "internal.h"
 
-static int trace_fd = -1;
-static int report_fd = -1;
+/* Where lines go: nowhere, a file by absolute path, or descriptor 2. */
+struct sink {
+	enum { SINK_NONE, SINK_PATH, SINK_STDERR } kind;
+	dev_t	dev;			/* SINK_STDERR: fd 2 at start-up */
+	ino_t	ino;
+	char	path[PATH_MAX];		/* SINK_PATH */
+};
+static struct sink trace_sink, report_sink;
 int xpty_tracing;
 
 struct tline {
@@ -249,7 +265,7 @@ begin(struct tline *l, int fd)
 {
 	l->len = 0;
 	put(l, "xpty[");
-	put_long(l, (long)syscall(SYS_getpid));
+	put_long(l, (long)xsys_getpid());
 	put(l, "]");
 	if (fd >= 0) {
 		put(l, " fd ");
@@ -291,13 +307,55 @@ rkind(const char *what)
 static void
 count(int kind, long rv, const char *note)
 {
-	if (report_fd < 0)
+	if (report_sink.kind == SINK_NONE)
 		return;
 	atomic_fetch_add(&rcalls[kind], 1);
 	if (rv == -1)
 		atomic_fetch_add(&rfailed[kind], 1);
 	if (note != NULL)
 		atomic_fetch_add(&rnotemul[kind], 1);
+}
+
+/* ---- sinks ---- */
+
+/* A descriptor to write sk's lines to (close it with sink_close), or -1. */
+static int
+sink_open(const struct sink *sk)
+{
+	struct stat st;
+
+	switch (sk->kind) {
+	case SINK_PATH:
+		return xsys_openat(AT_FDCWD, sk->path, O_WRONLY | O_APPEND |
+		    O_NOCTTY | O_CLOEXEC, 0);
+	case SINK_STDERR:
+		if (xsys_fstat(2, &st) == -1 || st.st_dev != sk->dev ||
+		    st.st_ino != sk->ino)
+			return -1;
+		return 2;
+	default:
+		return -1;
+	}
+}
+
+static void
+sink_close(int fd)
+{
+	if (fd > 2)
+		xsys_close(fd);
+}
+
+/* One line to sk, errno preserved. */
+static void
+sink_write(const struct sink *sk, const char *buf, size_t len)
+{
+	int saved = errno, fd;
+
+	if ((fd = sink_open(sk)) >= 0) {
+		(void)xsys_write(fd, buf, len);
+		sink_close(fd);
+	}
+	errno = saved;
 }
 
 /* ---- entry points ---- */
@@ -309,14 +367,14 @@ trace_call(int fd, const char *what, long num, long rv, int err,
 	struct tline l;
 
 	count(rkind(what), rv, note);
-	if (trace_fd < 0)
+	if (trace_sink.kind == SINK_NONE)
 		return;
 	begin(&l, fd);
 	put(&l, what);
 	if (num >= 0)
 		put_long(&l, num);
 	put_result(&l, rv, err, note);
-	(void)xsys_write(trace_fd, l.buf, l.len);
+	sink_write(&trace_sink, l.buf, l.len);
 }
 
 void
@@ -326,13 +384,13 @@ trace_ioctl(int fd, unsigned long req, void *arg, long rv, int err,
 	struct tline l;
 
 	count(R_IOCTL, rv, note);
-	if (trace_fd < 0)
+	if (trace_sink.kind == SINK_NONE)
 		return;
 	begin(&l, fd);
 	put_req(&l, req);
 	put_arg(&l, req, arg);
 	put_result(&l, rv, err, note);
-	(void)xsys_write(trace_fd, l.buf, l.len);
+	sink_write(&trace_sink, l.buf, l.len);
 }
 
 /* ptsname's answer is a string: `ptsname = "/dev/pts/3"`. */
@@ -342,55 +400,75 @@ trace_name(int fd, const char *name)
 	struct tline l;
 
 	count(R_PTSNAME, 0, NULL);
-	if (trace_fd < 0)
+	if (trace_sink.kind == SINK_NONE)
 		return;
 	begin(&l, fd);
 	put(&l, "ptsname = \"");
 	put(&l, name);
 	put(&l, "\"\n");
-	(void)xsys_write(trace_fd, l.buf, l.len);
+	sink_write(&trace_sink, l.buf, l.len);
 }
 
+/*
+ * Set sk from XPTY_TRACE / XPTY_REPORT: "stderr" (or "2"), or a file,
+ * created now and named by an absolute path from here on (the program may
+ * change directory).  0, or -1 if there is no usable sink.
+ */
 static int
-open_sink(const char *spec)
+sink_init(struct sink *sk, const char *spec)
 {
+	struct stat st;
+	size_t n = 0;
 	int fd;
 
+	sk->kind = SINK_NONE;
 	if (spec == NULL || *spec == '\0')
 		return -1;
-	if (strcmp(spec, "stderr") == 0 || strcmp(spec, "2") == 0)
-		fd = xsys_fcntl(2, F_DUPFD_CLOEXEC, XPTY_PRIVATE_FDMIN);
-	else {
-		int f = xsys_openat(AT_FDCWD, spec,
-		    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-
-		if (f == -1)
+	if (strcmp(spec, "stderr") == 0 || strcmp(spec, "2") == 0) {
+		if (xsys_fstat(2, &st) == -1)
 			return -1;
-		fd = xsys_fcntl(f, F_DUPFD_CLOEXEC, XPTY_PRIVATE_FDMIN);
-		xsys_close(f);
+		sk->dev = st.st_dev;
+		sk->ino = st.st_ino;
+		sk->kind = SINK_STDERR;
+		return 0;
 	}
-	return fd;
+	if (spec[0] != '/') {
+		if (xsys_getcwd(sk->path, sizeof(sk->path)) <= 0)
+			return -1;
+		n = strlen(sk->path);
+		if (n > 0 && sk->path[n - 1] != '/' && n + 1 < sizeof(sk->path))
+			sk->path[n++] = '/';
+	}
+	if (n + strlen(spec) >= sizeof(sk->path))
+		return -1;
+	memcpy(sk->path + n, spec, strlen(spec) + 1);
+	fd = xsys_openat(AT_FDCWD, sk->path,
+	    O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY | O_CLOEXEC, 0644);
+	if (fd == -1)
+		return -1;
+	xsys_close(fd);
+	sk->kind = SINK_PATH;
+	return 0;
 }
 
 static void
 report_print(void)
 {
 	struct tline l;
-	int i;
-
 	long total = 0;
+	int i, fd, saved = errno;
 
-	if (report_fd < 0)
-		return;
 	for (i = 0; i < R_NCOUNT; i++)
 		total += atomic_load(&rcalls[i]);
 	if (total == 0)
 		return;		/* this process made no SVR4 call */
+	if ((fd = sink_open(&report_sink)) == -1)
+		return;
 	l.len = 0;
 	put(&l, "xpty report for pid ");
-	put_long(&l, (long)syscall(SYS_getpid));
+	put_long(&l, (long)xsys_getpid());
 	put(&l, "\ncall                 calls  failed  deviates\n");
-	(void)xsys_write(report_fd, l.buf, l.len);
+	(void)xsys_write(fd, l.buf, l.len);
 	for (i = 0; i < R_NCOUNT; i++) {
 		size_t pad;
 
@@ -405,20 +483,18 @@ report_print(void)
 		put(&l, "  ");
 		put_long(&l, atomic_load(&rnotemul[i]));
 		put(&l, "\n");
-		(void)xsys_write(report_fd, l.buf, l.len);
+		(void)xsys_write(fd, l.buf, l.len);
 	}
+	sink_close(fd);
+	errno = saved;
 }
 
 void
 trace_init(void)
 {
-	trace_fd = open_sink(getenv("XPTY_TRACE"));
-	if (trace_fd >= 0)
-		xfd_set_private(trace_fd, &trace_fd);
-	report_fd = open_sink(getenv("XPTY_REPORT"));
-	if (report_fd >= 0) {
-		xfd_set_private(report_fd, &report_fd);
+	(void)sink_init(&trace_sink, getenv("XPTY_TRACE"));
+	if (sink_init(&report_sink, getenv("XPTY_REPORT")) == 0)
 		atexit(report_print);
-	}
-	xpty_tracing = trace_fd >= 0 || report_fd >= 0;
+	xpty_tracing = trace_sink.kind != SINK_NONE ||
+	    report_sink.kind != SINK_NONE;
 }

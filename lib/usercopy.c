@@ -3,17 +3,17 @@
  *
  * STREAMS ioctls take pointers (module names, struct strioctl, buffers)
  * that a kernel would copy in with copyin() and answer EFAULT when they
- * are bad.  libxpty does the same in user space with process_vm_readv(2)
- * and process_vm_writev(2) on its own process, which fail with EFAULT
- * instead of faulting.  Where those system calls are unavailable (seccomp
- * policies, old kernels) it moves the bytes through a pipe instead: read(2)
+ * are bad.  libxpty does the same in user space with the host's copy
+ * between its own addresses (xsys_vm_copy, lib/sys.h: process_vm_readv
+ * and process_vm_writev on Linux), which fails with EFAULT instead of
+ * faulting.  Where that is unavailable (other hosts, seccomp policies,
+ * old kernels) it moves the bytes through a pipe instead: read(2)
  * and write(2) also fail with EFAULT on a bad address.  Stateless apart from the
  * one-time "process_vm is usable" flag (a benign race: every thread
  * computes the same answer).
  */
 #include "config.h"
 
-#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +34,7 @@ pipe_copy(void *dst, const void *src, size_t len)
 	ssize_t	n, m;
 	int	rc = 0;
 
-	if (syscall(SYS_pipe2, pfd, O_CLOEXEC | O_NONBLOCK) == -1)
+	if (xsys_pipe2(pfd, O_CLOEXEC | O_NONBLOCK) == -1)
 		return -1;
 	while (len > 0) {
 		n = xsys_write(pfd[1], src, len > 65536 ? 65536 : len);
@@ -61,25 +61,13 @@ pipe_copy(void *dst, const void *src, size_t len)
 static int
 vm_copy(void *dst, const void *src, size_t len, int towards_user)
 {
-	struct iovec	local, remote;
-	ssize_t		n;
-
 	if (len == 0)
 		return 0;
 	if (vm_usable) {
-		local.iov_base = towards_user ? (void *)src : dst;
-		local.iov_len = len;
-		remote.iov_base = towards_user ? dst : (void *)src;
-		remote.iov_len = len;
-		n = towards_user ?
-		    syscall(SYS_process_vm_writev, getpid(), &local, 1UL, &remote, 1UL, 0UL) :
-		    syscall(SYS_process_vm_readv, getpid(), &local, 1UL, &remote, 1UL, 0UL);
-		if (n == (ssize_t)len)
+		if (xsys_vm_copy(dst, src, len, towards_user) == 0)
 			return 0;
-		if (n >= 0 || errno == EFAULT) {
-			errno = EFAULT;
+		if (errno == EFAULT)
 			return -1;
-		}
 		vm_usable = 0;	/* ENOSYS, EPERM: use the probe from now on */
 	}
 	return pipe_copy(dst, src, len);

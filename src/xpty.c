@@ -18,7 +18,9 @@
  *			mode) or tree (--tree: every descendant);
  *   XPTY_TRACE		from --trace: trace file or "stderr";
  *   XPTY_REPORT	from --report: summary file or "stderr";
- *   XPTY_HANDSHAKE_FD	the write end of a pipe, see below.
+ *   XPTY_HANDSHAKE_FD	the write end of a pipe, see below;
+ *   XPTY_WATCH		under image scope, the watcher's abstract socket,
+ *			see below.
  *
  * The library is found as $XPTY_LIBRARY, else in the build tree when this
  * binary runs from the build tree (/proc/self/exe below XPTY_BUILDDIR),
@@ -47,6 +49,22 @@
  *    init rather than becoming a child CMD never waits for; it calls
  *    setsid(), so it takes no part in the job's process group, and keeps
  *    only standard error and its two pipes open.
+ *
+ *  - under image scope, the watcher also hears of a re-execution: it holds
+ *    an AF_UNIX datagram socket bound to an abstract name (XPTY_WATCH,
+ *    made before the exec, close-on-exec in CMD), and when the program
+ *    CMD's image executes is that same program again (sshd, dropbear), its
+ *    libxpty sends one datagram there (lib/mode.c).  The watcher then
+ *    prints one warning: that image runs native, --tree is needed.  It
+ *    listens for as long as CMD's process lives (a pidfd), and takes
+ *    datagrams only from our own uid (SCM_CREDENTIALS).  CMD pays nothing
+ *    for it but one stat in each image's start-up.
+ *
+ * What is said above is Linux's way.  What differs between hosts (the
+ * variable's name, XPTY_PRELOAD_VAR: DYLD_INSERT_LIBRARIES on macOS; the
+ * library's file name; ELF or Mach-O; /proc; the notice socket, its
+ * credentials and the process watch) is behind src/wrap_host.h:
+ * wrap_linux.c, and wrap_bsd.c for FreeBSD, NetBSD and macOS.
  */
 
 #include "config.h"
@@ -54,9 +72,7 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <sys/xattr.h>
 
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -70,13 +86,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wrap_host.h"
+
 #ifndef XPTY_LIBDIR
 #define XPTY_LIBDIR	"/usr/local/lib"
 #endif
 #ifndef XPTY_BUILDDIR
 #define XPTY_BUILDDIR	""
 #endif
-#define XPTY_SONAME	"libxpty.so.0"
 
 #define EXIT_WRAPPER	125	/* xpty itself failed, as env(1) */
 #define EXIT_NOEXEC	126	/* CMD found but not executable */
@@ -90,12 +107,6 @@ struct options {
 	int		 tree;		/* --tree */
 	const char	*trace;		/* --trace[=FILE], NULL if absent */
 	const char	*report;	/* --report[=FILE], NULL if absent */
-};
-
-struct elfinfo {
-	unsigned char	 class;		/* ELFCLASS32, ELFCLASS64; 0 unknown */
-	Elf64_Half	 machine;
-	int		 interp;	/* has PT_INTERP: dynamically linked */
 };
 
 struct target {
@@ -115,20 +126,22 @@ static void		 find_library(char *, size_t);
 static void		 setup_env(const struct options *, const char *);
 static void		 append_preload(const char *);
 static void		 resolve_cmd(const char *, struct target *);
-static int		 elf_read(const char *, struct elfinfo *);
 static int		 check_library(const char *, const char *,
-			     struct elfinfo *);
+			     struct wrap_exe *);
 static int		 check_cmd(const char *, const char *,
-			     const struct elfinfo *, int);
+			     const struct wrap_exe *, int);
 static int		 move_high(int, int);
 static void		 start_watcher(const char *, const char *, pid_t,
-			     int *, int *);
-static void		 watch(const char *, const char *, pid_t, int, int)
+			     int, int *, int *);
+static void		 watch(const char *, const char *, pid_t, int, int,
+			     int) __attribute__((noreturn));
+static void		 linger_exit(void) __attribute__((noreturn));
+static void		 linger(const char *, pid_t, int)
 			     __attribute__((noreturn));
-static int		 maps_has(pid_t, const char *);
 static long		 elapsed_ms(const struct timespec *);
 
 static const char	*progname = "xpty";
+static char		 notice_name[64];	/* XPTY_WATCH, if made */
 
 static void
 usage(FILE *fp, int status)
@@ -266,7 +279,6 @@ find_library(char *buf, size_t len)
 {
 	char		 self[PATH_MAX], dir[PATH_MAX];
 	const char	*env;
-	ssize_t		 n;
 
 	/*
 	 * An explicit library is made absolute but not canonicalized: ld.so
@@ -280,33 +292,33 @@ find_library(char *buf, size_t len)
 			pathfmt(buf, len, "%s/%s", dir, env);
 		return;
 	}
-	n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n > 0 && XPTY_BUILDDIR[0] != '\0' &&
-	    realpath(XPTY_BUILDDIR, dir) != NULL) {
-		self[n] = '\0';
-		if (under_dir(self, dir)) {
-			pathfmt(buf, len, "%s/lib/.libs/%s", dir,
-			    XPTY_SONAME);
-			return;
-		}
+	if (wrap_self_path(self, sizeof self) == 0 &&
+	    XPTY_BUILDDIR[0] != '\0' && realpath(XPTY_BUILDDIR, dir) != NULL &&
+	    under_dir(self, dir)) {
+		pathfmt(buf, len, "%s/lib/.libs/%s", dir, XPTY_LIBNAME);
+		return;
 	}
-	pathfmt(buf, len, "%s/%s", XPTY_LIBDIR, XPTY_SONAME);
+	pathfmt(buf, len, "%s/%s", XPTY_LIBDIR, XPTY_LIBNAME);
 }
 
-/* Append lib to LD_PRELOAD unless it is already one of its entries. */
+/*
+ * Append lib to the preload variable (LD_PRELOAD; DYLD_INSERT_LIBRARIES
+ * on macOS: configure's XPTY_PRELOAD_VAR) unless it is already one of its
+ * entries.
+ */
 static void
 append_preload(const char *lib)
 {
-	const char	*old = getenv("LD_PRELOAD");
+	const char	*old = getenv(XPTY_PRELOAD_VAR);
 	const char	*p;
 	char		*val;
 	size_t		 len = strlen(lib);
 
 	if (old == NULL || *old == '\0') {
-		setenv("LD_PRELOAD", lib, 1);
+		setenv(XPTY_PRELOAD_VAR, lib, 1);
 		return;
 	}
-	/* ld.so separates entries with spaces or colons. */
+	/* ld.so separates entries with spaces or colons (dyld: colons). */
 	for (p = old; (p = strstr(p, lib)) != NULL; p++) {
 		if ((p == old || p[-1] == ':' || p[-1] == ' ') &&
 		    (p[len] == '\0' || p[len] == ':' || p[len] == ' '))
@@ -316,7 +328,7 @@ append_preload(const char *lib)
 		warnmsg("out of memory");
 		exit(EXIT_WRAPPER);
 	}
-	setenv("LD_PRELOAD", val, 1);
+	setenv(XPTY_PRELOAD_VAR, val, 1);
 	free(val);
 }
 
@@ -327,6 +339,7 @@ setup_env(const struct options *o, const char *lib)
 	setenv("XPTY_MODE", o->mode, 1);
 	setenv("XPTY_SCOPE", o->tree ? "tree" : "image", 1);
 	unsetenv("XPTY_HANDSHAKE_FD");
+	unsetenv("XPTY_WATCH");		/* an outer xpty's */
 	if (o->trace != NULL)
 		setenv("XPTY_TRACE", o->trace, 1);
 	if (o->report != NULL)
@@ -387,64 +400,12 @@ resolve_cmd(const char *cmd, struct target *t)
 }
 
 /*
- * Read the ELF header of path: class, machine, and whether it has a
- * PT_INTERP program header.  Returns -1 if it is not an ELF file.
+ * Is lib a readable shared object of this host (ELF; Mach-O on macOS,
+ * src/wrap_host.h)?  Returns 0, with its cpus, or -1 after the
+ * diagnostic.
  */
 static int
-elf_read(const char *path, struct elfinfo *ei)
-{
-	Elf64_Ehdr	e64;
-	Elf32_Ehdr	*e32 = (Elf32_Ehdr *)&e64;
-	Elf64_Phdr	p64;
-	Elf32_Phdr	p32;
-	off_t		off;
-	unsigned	i, n, size;
-	int		fd, rc = -1;
-
-	memset(ei, 0, sizeof *ei);
-	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
-		return (-1);
-	if (pread(fd, &e64, sizeof e64, 0) < (ssize_t)sizeof *e32 ||
-	    memcmp(e64.e_ident, ELFMAG, SELFMAG) != 0)
-		goto out;
-	ei->class = e64.e_ident[EI_CLASS];
-	if (ei->class == ELFCLASS64) {
-		ei->machine = e64.e_machine;
-		off = e64.e_phoff;
-		n = e64.e_phnum;
-		size = sizeof p64;
-	} else if (ei->class == ELFCLASS32) {
-		ei->machine = e32->e_machine;
-		off = e32->e_phoff;
-		n = e32->e_phnum;
-		size = sizeof p32;
-	} else
-		goto out;
-	for (i = 0; i < n && i < 256; i++, off += size) {
-		if (ei->class == ELFCLASS64) {
-			if (pread(fd, &p64, size, off) != (ssize_t)size)
-				break;
-			if (p64.p_type == PT_INTERP)
-				ei->interp = 1;
-		} else {
-			if (pread(fd, &p32, size, off) != (ssize_t)size)
-				break;
-			if (p32.p_type == PT_INTERP)
-				ei->interp = 1;
-		}
-	}
-	rc = 0;
-out:
-	close(fd);
-	return (rc);
-}
-
-/*
- * Is lib a readable ELF file?  Returns 0, with its class and machine, or
- * -1 after the diagnostic.
- */
-static int
-check_library(const char *cmd, const char *lib, struct elfinfo *ei)
+check_library(const char *cmd, const char *lib, struct wrap_exe *ei)
 {
 	memset(ei, 0, sizeof *ei);
 	if (access(lib, R_OK) == -1) {
@@ -452,9 +413,9 @@ check_library(const char *cmd, const char *lib, struct elfinfo *ei)
 		    strerror(errno));
 		return (-1);
 	}
-	if (elf_read(lib, ei) == -1) {
-		warnmsg("libxpty was not loaded into %s: %s is not an ELF "
-		    "shared object", cmd, lib);
+	if (wrap_exe_read(lib, ei) == -1) {
+		warnmsg("libxpty was not loaded into %s: %s is not a shared "
+		    "object of this system", cmd, lib);
 		return (-1);
 	}
 	return (0);
@@ -463,15 +424,16 @@ check_library(const char *cmd, const char *lib, struct elfinfo *ei)
 /*
  * Warn about what keeps ld.so from preloading into the program at path.
  * Returns the number of warnings given.  lib describes the library, or
- * has class 0 when that is unknown.  One level of "#!" is followed, since
+ * no cpu (ncpu 0) when that is unknown.  One level of "#!" is followed, since
  * the interpreter is the program ld.so loads.
  */
 static int
-check_cmd(const char *path, const char *lib, const struct elfinfo *li,
+check_cmd(const char *path, const char *lib, const struct wrap_exe *li,
     int depth)
 {
 	struct stat	 st;
-	struct elfinfo	 ci;
+	struct wrap_exe	 ci;
+	const char	*why;
 	char		 line[256], *p;
 	int		 fd;
 	ssize_t		 n;
@@ -480,25 +442,24 @@ check_cmd(const char *path, const char *lib, const struct elfinfo *li,
 	    (((st.st_mode & S_ISUID) && st.st_uid != getuid()) ||
 	    ((st.st_mode & S_ISGID) && st.st_gid != getgid()))) {
 		warnmsg("warning: %s is set-user-ID or set-group-ID: the "
-		    "dynamic linker drops LD_PRELOAD for it, so it runs "
-		    "without libxpty", path);
+		    "dynamic linker drops " XPTY_PRELOAD_VAR " for it, so it "
+		    "runs without libxpty", path);
 		return (1);
 	}
-	if (getxattr(path, "security.capability", NULL, 0) > 0) {
-		warnmsg("warning: %s has file capabilities: the dynamic "
-		    "linker drops LD_PRELOAD for it, so it runs without "
-		    "libxpty", path);
+	if ((why = wrap_exec_strips(path)) != NULL) {
+		warnmsg("warning: %s %s: the dynamic linker drops "
+		    XPTY_PRELOAD_VAR " for it, so it runs without libxpty",
+		    path, why);
 		return (1);
 	}
-	if (elf_read(path, &ci) == 0) {
+	if (wrap_exe_read(path, &ci) == 0) {
 		if (!ci.interp) {
 			warnmsg("warning: %s is statically linked: libxpty "
 			    "cannot be preloaded into it, so it runs "
 			    "without libxpty", path);
 			return (1);
 		}
-		if (li->class != 0 &&
-		    (ci.class != li->class || ci.machine != li->machine)) {
+		if (li->ncpu != 0 && !wrap_exe_compatible(&ci, li)) {
 			warnmsg("warning: %s is built for another ELF class "
 			    "or machine than %s, so it runs without libxpty",
 			    path, lib);
@@ -539,10 +500,11 @@ move_high(int fd, int cloexec)
 /*
  * Start the watcher.  On return *hsfd is the handshake write end for CMD
  * (inheritable) and *execfd the close-on-exec exec-status write end.
+ * nsock (or -1) is the notice socket, which the watcher keeps.
  */
 static void
-start_watcher(const char *cmd, const char *lib, pid_t target, int *hsfd,
-    int *execfd)
+start_watcher(const char *cmd, const char *lib, pid_t target, int nsock,
+    int *hsfd, int *execfd)
 {
 	int	hs[2], ex[2], status;
 	pid_t	pid;
@@ -567,7 +529,7 @@ start_watcher(const char *cmd, const char *lib, pid_t target, int *hsfd,
 		case -1:
 			_exit(1);
 		case 0:
-			watch(cmd, lib, target, hs[0], ex[0]);
+			watch(cmd, lib, target, hs[0], ex[0], nsock);
 		default:
 			_exit(0);
 		}
@@ -590,35 +552,57 @@ elapsed_ms(const struct timespec *t0)
 	    (now.tv_nsec - t0->tv_nsec) / 1000000);
 }
 
-/*
- * Does /proc/pid/maps name lib (or its file)?  1 yes, 0 no, -1 unknown.
- */
-static int
-maps_has(pid_t pid, const char *lib)
+/* The watcher is done with the notice socket's name: leave. */
+static void
+linger_exit(void)
 {
-	char		 path[64], real[PATH_MAX], *line = NULL;
-	const char	*name = lib;
-	size_t		 cap = 0;
-	FILE		*fp;
-	int		 found = 0, lines = 0;
+	if (notice_name[0] != '\0')
+		wrap_notice_done(notice_name);
+	_exit(0);
+}
 
-	if (realpath(lib, real) != NULL)
-		name = real;
-	snprintf(path, sizeof path, "/proc/%ld/maps", (long)pid);
-	if ((fp = fopen(path, "re")) == NULL)
-		return (-1);
-	while (getline(&line, &cap, fp) != -1) {
-		lines++;
-		if (strstr(line, name) != NULL || strstr(line, lib) != NULL)
-			found = 1;
+/*
+ * The handshake came: under image scope, wait (while CMD's process lives)
+ * for word that its image executed itself, and say it once.
+ */
+static void
+linger(const char *cmd, pid_t target, int nsock)
+{
+	struct pollfd	 pfd[2];
+	char		 text[64];
+	long		 pid;
+	int		 pwfd, r;
+
+	if (nsock < 0 || (pwfd = wrap_proc_watch(target)) == -1)
+		linger_exit();
+	pfd[0].fd = pwfd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = nsock;
+	pfd[1].events = POLLIN;
+	for (;;) {
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			linger_exit();
+		}
+		if (pfd[1].revents & POLLIN) {
+			r = wrap_notice_recv(nsock, text, sizeof text);
+			if (r != 1 || sscanf(text, "exec %ld", &pid) != 1)
+				continue;
+			warnmsg("warning: %s executed itself again (pid %ld), "
+			    "and that image runs in native mode: daemons that "
+			    "re-execute themselves (sshd, dropbear) need "
+			    "xpty --tree", cmd, pid);
+			linger_exit();
+		}
+		if (pfd[0].revents & (POLLIN | POLLHUP))
+			linger_exit();	/* CMD's process is gone */
 	}
-	free(line);
-	fclose(fp);
-	return (lines == 0 ? -1 : found);
 }
 
 static void
-watch(const char *cmd, const char *lib, pid_t target, int hsfd, int exfd)
+watch(const char *cmd, const char *lib, pid_t target, int hsfd, int exfd,
+    int nsock)
 {
 	struct pollfd	pfd;
 	struct timespec	t0;
@@ -641,12 +625,16 @@ watch(const char *cmd, const char *lib, pid_t target, int hsfd, int exfd)
 	}
 	hsfd = fcntl(hsfd, F_DUPFD, 10);
 	exfd = fcntl(exfd, F_DUPFD, 10);
+	if (nsock >= 0)
+		nsock = fcntl(nsock, F_DUPFD, 10);
 	if (hsfd == -1 || exfd == -1 || dup2(hsfd, 3) == -1 ||
-	    dup2(exfd, 4) == -1)
+	    dup2(exfd, 4) == -1 || (nsock >= 0 && dup2(nsock, 5) == -1))
 		_exit(1);
-	closefrom(5);
+	wrap_closefrom(nsock >= 0 ? 6 : 5);
 	hsfd = 3;
 	exfd = 4;
+	if (nsock >= 0)
+		nsock = 5;
 
 	/* End of file on exfd: the exec happened.  Data: it failed. */
 	while ((n = read(exfd, &err, sizeof err)) == -1 && errno == EINTR)
@@ -671,10 +659,10 @@ watch(const char *cmd, const char *lib, pid_t target, int hsfd, int exfd)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == 1 && c == HANDSHAKE_BYTE)
-			_exit(0);
+			linger(cmd, target, nsock);
 		if (n == 0) {
 			/* Every copy of the write end is gone. */
-			in = maps_has(target, lib);
+			in = wrap_lib_mapped(target, lib);
 			if (in == 1)
 				_exit(0);
 			warnmsg("libxpty was not loaded into %s: it exited "
@@ -683,12 +671,13 @@ watch(const char *cmd, const char *lib, pid_t target, int hsfd, int exfd)
 			_exit(0);
 		}
 	}
-	in = maps_has(target, lib);
+	in = wrap_lib_mapped(target, lib);
 	if (in == 1)
 		_exit(0);	/* loaded; a library without the handshake */
 	if (in == 0)
 		warnmsg("libxpty was not loaded into %s: %s is not mapped "
-		    "in process %ld (LD_PRELOAD dropped or ignored?)", cmd,
+		    "in process %ld (" XPTY_PRELOAD_VAR " dropped or ignored?)",
+		    cmd,
 		    lib, (long)target);
 	else
 		warnmsg("libxpty was not loaded into %s: no handshake from "
@@ -702,10 +691,11 @@ main(int argc, char **argv)
 {
 	struct options	 o;
 	struct target	 t;
-	struct elfinfo	 li;
+	struct wrap_exe	 li;
 	char		 lib[PATH_MAX], num[16];
 	const char	*cmd;
 	int		 optidx, warned, hsfd = -1, exfd = -1, err;
+	int		 nsock = -1;
 
 	if (argv[0] != NULL && (cmd = strrchr(argv[0], '/')) != NULL)
 		progname = cmd + 1;
@@ -728,7 +718,16 @@ main(int argc, char **argv)
 	if (!warned) {
 		struct stat hs;
 
-		start_watcher(cmd, lib, getpid(), &hsfd, &exfd);
+		/* image scope: the watcher hears of a re-execution */
+		if (!o.tree && strcmp(o.mode, "native") != 0 &&
+		    (nsock = wrap_notice_open(notice_name,
+		    sizeof notice_name)) != -1)
+			setenv("XPTY_WATCH", notice_name, 1);
+		else
+			notice_name[0] = '\0';
+		start_watcher(cmd, lib, getpid(), nsock, &hsfd, &exfd);
+		if (nsock != -1)
+			close(nsock);	/* the watcher has it */
 		/* fd:inode, so that no descendant writes into a reused number */
 		if (fstat(hsfd, &hs) == 0) {
 			snprintf(num, sizeof num, "%d:%lu", hsfd,

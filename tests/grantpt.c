@@ -1,10 +1,19 @@
 /*
  * grantpt.c - grantpt(3C): ownership of the subsidiary, never forks,
- * error numbers (SPEC 3, 7.5, 7.6; issue 2).
+ * error numbers (SPEC 3, 7.5, 7.6; issues 2 and 14).
+ *
+ * Run as root, it also checks an unprivileged caller: the test binary is
+ * run again as nobody (setpriv --reuid=65534 --regid=65534
+ * --clear-groups) with the argument --nobody, in a run directory of its
+ * own; that run writes one line per check ("1 what" or "0 what") to a
+ * pipe, which this one reports.  And a forked child that drops to nobody
+ * calls grantpt on root's manager: EACCES.
  */
 #include <sys/socket.h>
 #include <grp.h>
 #include "xtest.h"
+
+#define NOBODY	65534
 
 static volatile sig_atomic_t nchld;
 
@@ -106,12 +115,154 @@ check_errors(void)
 	close(p[1]);
 }
 
+/* ---- as nobody (this binary run again under setpriv) ---- */
+
+static void
+say(int cond, const char *what)
+{
+	printf("%d %s\n", cond ? 1 : 0, what);
+}
+
+/* The daemon this run started (run directory rundir): stop it, remove it. */
+static void
+nobody_cleanup(const char *rundir)
+{
+	char path[PATH_MAX];
+	pid_t pid = xt_daemon_pid();
+
+	if (pid > 0)
+		kill(pid, SIGTERM);
+	snprintf(path, sizeof(path), "%s/xptyd.v3", rundir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/xptyd.v3.lock", rundir);
+	unlink(path);
+	rmdir(rundir);
+}
+
+static int
+nobody_main(void)
+{
+	char rundir[] = "/tmp/xpty-nobody.XXXXXX", name[64];
+	struct stat before, after;
+	int m, s, r;
+
+	printf("started\n");
+	if (mkdtemp(rundir) == NULL) {
+		say(0, "mkdtemp");
+		return 0;
+	}
+	setenv("XPTY_RUNDIR", rundir, 1);
+	m = posix_openpt(O_RDWR | O_NOCTTY);
+	say(m >= 0, "posix_openpt");
+	snprintf(name, sizeof(name), "%s", m >= 0 ? ptsname(m) : "?");
+	say(stat(name, &before) == 0 && before.st_uid == NOBODY,
+	    "the new subsidiary is the opener's (devpts)");
+	errno = 0;
+	r = grantpt(m);
+	say(r == 0, "grantpt by the unprivileged owner returns 0");
+	say(stat(name, &after) == 0 && after.st_uid == NOBODY,
+	    "the subsidiary stays the caller's");
+	say(after.st_gid == before.st_gid || after.st_gid == tty_gid(),
+	    "its group is tty, or unchanged when the caller may not give it");
+	say(after.st_gid != tty_gid() ? (after.st_mode & 07777) ==
+	    (before.st_mode & 07777) : (after.st_mode & 07777) == 0620,
+	    "mode 0620 with group tty, else unchanged (no group write)");
+	say(unlockpt(m) == 0, "unlockpt");
+	s = open(name, O_RDWR | O_NOCTTY);
+	say(s >= 0, "the subsidiary opens");
+	say(s >= 0 && ioctl(s, I_PUSH, "ptem") == 0, "I_PUSH ptem");
+	close(s);
+	close(m);
+	nobody_cleanup(rundir);
+	return 0;
+}
+
+static void
+check_nobody(void)
+{
+	char self[PATH_MAX], line[256];
+	int p[2], st, started = 0, n;
+	ssize_t len;
+	FILE *f;
+	pid_t pid;
+
+	if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0) {
+		ok(1, "grantpt as nobody # SKIP needs root and setpriv");
+		return;
+	}
+	if ((len = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0) {
+		ok(0, "readlink /proc/self/exe");
+		return;
+	}
+	self[len] = '\0';
+	if (pipe(p) == -1 || (pid = fork()) == -1) {
+		ok(0, "pipe, fork");
+		return;
+	}
+	if (pid == 0) {
+		dup2(p[1], 1);
+		close(p[0]);
+		close(p[1]);
+		unsetenv("LD_PRELOAD");	/* xt_init preloads it again */
+		execl("/usr/bin/setpriv", "setpriv", "--reuid=65534",
+		    "--regid=65534", "--clear-groups", self, "--nobody",
+		    (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	f = fdopen(p[0], "r");
+	for (n = 0; f != NULL && fgets(line, sizeof(line), f) != NULL; n++) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line, "started") == 0)
+			started = 1;
+		else if (started)
+			ok(line[0] == '1', "as nobody: %s", line + 2);
+	}
+	if (f != NULL)
+		fclose(f);
+	waitpid(pid, &st, 0);
+	if (!started)
+		ok(1, "grantpt as nobody # SKIP nobody cannot run %s", self);
+	else
+		ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the nobody run exits 0");
+}
+
+/* Not the caller's node, and it may not take it: EACCES (illumos). */
+static void
+check_not_owner(void)
+{
+	int m, st;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		ok(1, "grantpt on another user's pty # SKIP needs root");
+		return;
+	}
+	m = posix_openpt(O_RDWR | O_NOCTTY);
+	ok(m >= 0, "posix_openpt as root");
+	if ((pid = fork()) == 0) {
+		if (setgroups(0, NULL) == -1 || setresgid(NOBODY, NOBODY,
+		    NOBODY) == -1 || setresuid(NOBODY, NOBODY, NOBODY) == -1)
+			_exit(2);
+		errno = 0;
+		_exit(grantpt(m) == -1 && errno == EACCES ? 0 : 1);
+	}
+	waitpid(pid, &st, 0);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "grantpt by nobody on root's pty: -1 EACCES");
+	close(m);
+}
+
 int
 main(int argc, char **argv)
 {
 	xt_init(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "--nobody") == 0)
+		return nobody_main();
 	check_owner();
 	check_no_fork();
 	check_errors();
+	check_nobody();
+	check_not_owner();
 	return done_testing();
 }

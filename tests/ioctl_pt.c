@@ -1,7 +1,7 @@
 /*
  * ioctl_pt.c - the pty driver ioctls (ISPTM direct and through I_STR),
- * bad struct strioctl arguments, and isastream() (SPEC 1.1, 3, 4.2;
- * issues 2 and 3).
+ * bad struct strioctl arguments, I_STR of commands nobody on the stream
+ * knows, and isastream() (SPEC 1.1, 3, 4.2; issues 2, 3 and 14).
  */
 #include "xtest.h"
 
@@ -61,6 +61,63 @@ check_bad_strioctl(const char *what, int fd, int is_mgr)
 		    "%s: I_STR ISPTM with ic_timout -1 reaches the driver: EINVAL", what);
 }
 
+/*
+ * I_STR carries an M_IOCTL down the stream: a command no module and
+ * neither driver knows is NAKed, EINVAL; it never reaches the host.
+ */
+static void
+check_str_unknown(const char *what, int fd)
+{
+	struct strioctl si;
+	int one = 1, fl, r;
+
+	fl = fcntl(fd, F_GETFL);
+	memset(&si, 0, sizeof(si));
+	si.ic_cmd = FIONBIO;
+	si.ic_len = sizeof(one);
+	si.ic_dp = (char *)&one;
+	errno = 0;
+	r = ioctl(fd, I_STR, &si);
+	ok(r == -1 && errno == EINVAL, "%s: I_STR FIONBIO: -1 EINVAL (got %d)",
+	    what, r);
+	is_int(fcntl(fd, F_GETFL) & O_NONBLOCK, fl & O_NONBLOCK,
+	    "%s: I_STR FIONBIO left O_NONBLOCK as it was", what);
+	memset(&si, 0, sizeof(si));
+	si.ic_cmd = 0x12345678;
+	errno = 0;
+	r = ioctl(fd, I_STR, &si);
+	ok(r == -1 && errno == EINVAL, "%s: I_STR 0x12345678: -1 EINVAL (got %d)",
+	    what, r);
+	si.ic_cmd = FIONREAD;
+	si.ic_len = sizeof(one);
+	si.ic_dp = (char *)&one;
+	errno = 0;
+	r = ioctl(fd, I_STR, &si);
+	ok(r == -1 && errno == EINVAL, "%s: I_STR FIONREAD (a stream-head "
+	    "request, no module's): -1 EINVAL (got %d)", what, r);
+}
+
+/* ... while a command a pushed module answers still works. */
+static void
+check_str_module(int s)
+{
+	struct strioctl si;
+	struct termios t;
+	int r;
+
+	memset(&si, 0, sizeof(si));
+	si.ic_cmd = TCGETS;
+	si.ic_len = sizeof(t);
+	si.ic_dp = (char *)&t;
+	errno = 0;
+	r = ioctl(s, I_STR, &si);
+	ok(r == -1 && errno == EINVAL, "bare subsidiary: I_STR TCGETS: -1 EINVAL "
+	    "(no ptem)");
+	ok(xt_push3(s) == 0, "push ptem, ldterm, ttcompat");
+	is_int(ioctl(s, I_STR, &si), 0, "subsidiary with ptem: I_STR TCGETS: 0");
+	check_str_unknown("subsidiary with modules", s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -81,6 +138,9 @@ main(int argc, char **argv)
 	check_bad_strioctl("manager", m, 1);
 	check_bad_strioctl("subsidiary", s, 0);
 	is_int(ioctl(m, ISPTM, 0), 0, "manager still answers ISPTM after the bad calls");
+	check_str_unknown("manager", m);
+	check_str_unknown("bare subsidiary", s);
+	check_str_module(s);
 
 	errno = 0;
 	ok(ioctl(p[1], I_PUSH, "ptem") == -1 && errno == EINVAL, "I_PUSH on a pipe: -1 EINVAL");

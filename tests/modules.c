@@ -533,6 +533,49 @@ check_manager_stack(void)
 	close2(m, s);
 }
 
+/*
+ * nstrpush (9 on illumos): nine modules on a stream, the tenth push fails
+ * EINVAL.  The manager reaches it with pckt; on a subsidiary the three
+ * modules are single-instance, so repeated pushes never add a fourth.
+ */
+#define XPTY_NSTRPUSH	9
+
+static void
+check_nstrpush(void)
+{
+	struct str_mlist ml[XPTY_NSTRPUSH + 1];
+	struct str_list sl = { .sl_nmods = XPTY_NSTRPUSH + 1, .sl_modlist = ml };
+	static const char *mods[] = { "ptem", "ldterm", "ttcompat" };
+	char name[64];
+	int m, s, i, n = 0, r;
+
+	ok(pair(&m, &s, name) == 0, "pty pair");
+	for (i = 0; i < XPTY_NSTRPUSH; i++)
+		n += ioctl(m, I_PUSH, "pckt") == 0;
+	is_int(n, XPTY_NSTRPUSH, "manager: %d pckt pushes succeed", XPTY_NSTRPUSH);
+	errno = 0;
+	r = ioctl(m, I_PUSH, "pckt");
+	ok(r == -1 && errno == EINVAL, "manager: push %d: -1 EINVAL (got %d)",
+	    XPTY_NSTRPUSH + 1, r);
+	is_int(ioctl(m, I_LIST, NULL), XPTY_NSTRPUSH + 1,
+	    "manager: I_LIST NULL %d (9 modules and ptm)", XPTY_NSTRPUSH + 1);
+	ok(ioctl(m, I_LIST, &sl) == 0 && sl.sl_nmods == XPTY_NSTRPUSH + 1 &&
+	    strcmp(ml[XPTY_NSTRPUSH - 1].l_name, "pckt") == 0 &&
+	    strcmp(ml[XPTY_NSTRPUSH].l_name, "ptm") == 0,
+	    "manager: I_LIST fills nine pckt, then ptm");
+	for (i = 0, n = 0; i < XPTY_NSTRPUSH; i++)
+		n += ioctl(m, I_POP, 0) == 0;
+	is_int(n, XPTY_NSTRPUSH, "manager: nine pops");
+	is_int(ioctl(m, I_LIST, NULL), 1, "manager: bare again");
+	for (i = 0, n = 0; i < 3 * (XPTY_NSTRPUSH + 1); i++)
+		n += ioctl(s, I_PUSH, mods[i % 3]) == 0;
+	is_int(n, 3 * (XPTY_NSTRPUSH + 1), "subsidiary: %d pushes of ptem, "
+	    "ldterm, ttcompat all succeed (single-instance)",
+	    3 * (XPTY_NSTRPUSH + 1));
+	is_int(ioctl(s, I_LIST, NULL), 4, "subsidiary: I_LIST NULL 4");
+	close2(m, s);
+}
+
 /* ptem (normal mode) drops zero-length writes; B0 hangs up (SPEC 4.3, 7.15). */
 static void
 check_ptem_writes(void)
@@ -612,6 +655,7 @@ main(int argc, char **argv)
 	check_winsize();
 	check_zero_termios();
 	check_manager_stack();
+	check_nstrpush();
 	check_ptem_writes();
 	check_hangup();
 	return done_testing();

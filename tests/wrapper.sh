@@ -224,7 +224,64 @@ if [ -f "$LIB" ]; then
 	else
 		skip "cannot build a program with $CC"
 	fi
+	# A daemon-shaped program that executes itself again in a child (as
+	# sshd and dropbear do per connection): that image runs native, and
+	# the wrapper says so once; --tree, or executing another program,
+	# gives no warning.
+	cat > "$tmp/reexec.c" <<'EOF2'
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int
+main(int argc, char **argv)
+{
+	pid_t p;
+
+	if (argc > 1 && strcmp(argv[1], "again") == 0)
+		return 3;
+	if ((p = fork()) == 0) {
+		execv(argv[1], argv + 1);
+		_exit(1);
+	}
+	waitpid(p, NULL, 0);
+	return 7;
+}
+EOF2
+	if $CC -o "$tmp/reexec" "$tmp/reexec.c" 2>/dev/null; then
+		err=$("$XPTY" "$tmp/reexec" "$tmp/reexec" again 2>&1 >/dev/null)
+		rc=$?
+		[ "$(echo "$err" | grep -c 'executed itself again')" -eq 1 ] &&
+		    echo "$err" | grep -q -- '--tree' &&
+		    [ "$(echo "$err" | wc -l)" -eq 1 ]
+		ok $? "a command that executes itself again: one warning naming --tree"
+		diag "$err"
+		[ $rc -eq 7 ]; ok $? "and its exit status is unchanged"
+		err=$("$XPTY" --tree "$tmp/reexec" "$tmp/reexec" again 2>&1 >/dev/null)
+		[ -z "$err" ]
+		ok $? "with --tree the re-execution gets no warning"
+		diag "$err"
+		err=$("$XPTY" "$tmp/reexec" /bin/true 2>&1 >/dev/null)
+		[ -z "$err" ]
+		ok $? "executing another program gets no warning"
+		diag "$err"
+		err=$("$XPTY" "$tmp/reexec" /bin/sh -c "exec $tmp/reexec again" \
+		    2>&1 >/dev/null)
+		[ -z "$err" ]
+		ok $? "the same program executed by another one gets no warning"
+		diag "$err"
+	else
+		skip "cannot build a program with $CC"
+		skip "cannot build a program with $CC"
+		skip "cannot build a program with $CC"
+		skip "cannot build a program with $CC"
+		skip "cannot build a program with $CC"
+	fi
 else
+	skip "$LIB not built"
+	skip "$LIB not built"
+	skip "$LIB not built"
+	skip "$LIB not built"
+	skip "$LIB not built"
 	skip "$LIB not built"
 	skip "$LIB not built"
 	skip "$LIB not built"

@@ -111,8 +111,10 @@ check_loaded() {
 		ok $? "libxpty is mapped in the $v variant"
 	done
 	if have_wrapper; then
+		# (stderr apart: sh executing sh is a re-execution, which
+		# xpty reports with a warning)
 		vrun wrapper /bin/sh -c 'grep -c libxpty /proc/$$/maps; echo "mode=$XPTY_MODE"' \
-		    >"$TMPD/maps" 2>&1
+		    >"$TMPD/maps" 2>"$TMPD/maps.err"
 		grep -qx 'mode=native' "$TMPD/maps" && [ "$(head -n 1 "$TMPD/maps")" -gt 0 ] 2>/dev/null
 		ok $? "under xpty, a descendant has libxpty loaded in native mode"
 	else

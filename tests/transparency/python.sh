@@ -85,6 +85,19 @@ for tag in pty os ioctl; do
 	done
 done
 
+# XPTY_TRACE leaves no descriptor behind: CPython's test_pass_fds_redirected
+# lists the descriptors of the child it starts (issue 14).
+for v in base svr4; do
+	XPTY_TRACE=$TMPD/passfds.trace pyrun $v passfds test_subprocess \
+	    -m test_pass_fds_redirected
+done
+grep -q 'test_pass_fds_redirected ok' "$TMPD/passfds.base" &&
+    grep -qx 'exit status 0' "$TMPD/passfds.base"
+ok $? "python test_pass_fds_redirected without libxpty: passes"
+same passfds "$TMPD/passfds.base" "$TMPD/passfds.svr4" \
+    "python test_pass_fds_redirected (svr4, XPTY_TRACE set): same outcome"
+cmp -s "$TMPD/passfds.base" "$TMPD/passfds.svr4" || show_file "$TMPD/passfds.svr4.log"
+
 # pty.spawn in svr4 mode: the child has a real terminal, output as native.
 cat >"$TMPD/spawn.py" <<'EOP'
 import os, pty, sys

@@ -1,6 +1,7 @@
 /*
- * epoll_follow.c - epoll registrations of a relayed manager follow it when
- * relay_reattach() puts the next connection under its descriptor number.
+ * host_linux_epoll.c - lib/host.h's host_evreg_* on Linux: epoll
+ * registrations of a relayed manager follow it when relay_reattach()
+ * (lib/relay.c) puts the next connection under its descriptor number.
  *
  * Theory of operation.  An epoll(7) registration names a pair: the
  * descriptor number and the open file behind it at the time of
@@ -11,16 +12,16 @@
  * vanishes with it (its last reference went): either way an event loop
  * loses the manager.  So, around the dup3:
  *
- *   epf_detach   finds every epoll instance of this process holding a
+ *   host_evreg_detach   finds every epoll instance of this process holding a
  *                registration of (fd, the old socket), notes its events
  *                and data, and deletes it (EPOLL_CTL_DEL names the old
  *                file through fd, so this must come before the dup3)
- *   epf_attach   adds the same registrations again under fd, which is the
- *                new socket now (or the old one, if the dup3 failed)
+ *   host_evreg_attach   adds the same registrations again under fd, which
+ *                is the new socket now (or the old one, if the dup3 failed)
  *
  * The kernel tells no process which epoll instances watch a file, so
- * they are found the way lsof does: /proc/self/fd, with getdents64 and a
- * readlinkat of each entry, for "anon_inode:[eventpoll]", then that
+ * they are found the way lsof does: every descriptor (host_fd_walk, in
+ * host_linux_os.c) and a readlinkat of its /proc/self/fd entry, for "anon_inode:[eventpoll]", then that
  * instance's /proc/self/fdinfo/N, whose lines
  *
  *     tfd:        5 events:       19 data: 7f00000005  pos:0 ino:7aeea1 sdev:9
@@ -31,7 +32,7 @@
  * a stale registration of another file once at fd is not taken.  fdinfo
  * is read in chunks into a stack buffer and cut into lines (a line may
  * straddle two chunks); at most EPF_INFO_MAX bytes of one instance are
- * read, EPF_MAX instances are moved.  An EPOLLONESHOT registration that
+ * read, HOST_EVREG_MAX instances are moved.  An EPOLLONESHOT registration that
  * has fired shows only its private bits (EPOLLONESHOT, EPOLLET...): it is
  * added back so, and the application can still rearm it with
  * EPOLL_CTL_MOD; the kernel adds EPOLLERR|EPOLLHUP to every
@@ -42,9 +43,10 @@
  * polls the new socket at once, so data already there is reported).
  *
  * All of this costs a system call per open descriptor, so it happens
- * only in a process that has made an epoll instance: libxpty.c's
- * epoll_create and epoll_create1 call epf_note(), and epf_detach() does
- * nothing until then.  An instance inherited across execve(2), or made
+ * only in a process that has made an epoll instance: the interposed
+ * epoll_create and epoll_create1 (here, since only Linux has them: they
+ * only note it and call libc's) call host_evreg_note(), and
+ * host_evreg_detach() does nothing until then.  An instance inherited across execve(2), or made
  * with a direct system call, is missed (the new image never called
  * epoll_create); so is one shared with another process, as far as that
  * process's own descriptor numbers go (the registrations are moved for
@@ -62,7 +64,7 @@
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -70,19 +72,45 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "relay.h"
+#include "host.h"
+#include "sys.h"
 
 #define EPF_INFO_MAX	(1024 * 1024)	/* bytes of one instance's fdinfo */
 #define EPF_LINE	160		/* longer lines are not registrations */
 #define EPF_MARK	"anon_inode:[eventpoll]"
 
-static atomic_int epf_used;	/* this image has made an epoll instance */
+static atomic_int evreg_used;	/* this image has made an epoll instance */
 
 void
-epf_note(void)
+host_evreg_note(void)
 {
-	atomic_store_explicit(&epf_used, 1, memory_order_relaxed);
+	atomic_store_explicit(&evreg_used, 1, memory_order_relaxed);
+}
+
+/* ---- interposers: epoll is noted, then libc's is called ---- */
+
+#define EPF_EXPORT	__attribute__((visibility("default")))
+
+EPF_EXPORT int
+epoll_create(int size)
+{
+	static int (*next)(int);
+
+	if (next == NULL)
+		next = (int (*)(int))dlsym(RTLD_NEXT, "epoll_create");
+	host_evreg_note();
+	return next(size);
+}
+
+EPF_EXPORT int
+epoll_create1(int flags)
+{
+	static int (*next)(int);
+
+	if (next == NULL)
+		next = (int (*)(int))dlsym(RTLD_NEXT, "epoll_create1");
+	host_evreg_note();
+	return next(flags);
 }
 
 /* Parse an unsigned number in base 10 or 16 after optional blanks. */
@@ -118,7 +146,7 @@ epf_field(const char *line, const char *key, int base, uint64_t *v)
 
 /* One fdinfo line: 1 if it registers (fd, ino), noting events and data. */
 static int
-epf_line(const char *line, int fd, uint64_t ino, struct epf_reg *r)
+epf_line(const char *line, int fd, uint64_t ino, struct host_evreg *r)
 {
 	uint64_t tfd, ev, data, tino;
 
@@ -138,9 +166,9 @@ epf_line(const char *line, int fd, uint64_t ino, struct epf_reg *r)
  * filled if there is one, 0 if not (or the file could not be read).
  */
 static int
-epf_scan(int infofd, int fd, uint64_t ino, struct epf_reg *r)
+epf_scan(int infofd, int fd, uint64_t ino, struct host_evreg *r)
 {
-	char	chunk[1024], line[EPF_LINE];
+	char	chunk[512], line[EPF_LINE];
 	size_t	len = 0, total = 0;
 	ssize_t	n, i;
 	int	skip = 0;
@@ -166,7 +194,23 @@ epf_scan(int infofd, int fd, uint64_t ino, struct epf_reg *r)
 	return 0;
 }
 
-/* Is /proc/self/fd/name an epoll instance? */
+/* The decimal form of fd in buf (at least 12 bytes). */
+static void
+epf_name(int fd, char *buf)
+{
+	char	tmp[12], *p = tmp + sizeof tmp;
+	size_t	n;
+
+	do {
+		*--p = (char)('0' + fd % 10);
+		fd /= 10;
+	} while (fd != 0);
+	n = (size_t)(tmp + sizeof tmp - p);
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+}
+
+/* Is descriptor name (of /proc/self/fd, dirfd) an epoll instance? */
 static int
 epf_is_epoll(int dirfd, const char *name)
 {
@@ -181,11 +225,11 @@ epf_is_epoll(int dirfd, const char *name)
 /* If epoll instance epfd (entry name) watches (fd, ino), move it aside. */
 static void
 epf_take(int infodir, const char *name, int epfd, int fd, uint64_t ino,
-    struct epf *e)
+    struct host_evregs *e)
 {
-	struct epoll_event	ev;
-	struct epf_reg		*r = &e->reg[e->n];
-	int			infofd, found;
+	struct epoll_event	 ev;
+	struct host_evreg	*r = &e->reg[e->n];
+	int			 infofd, found;
 
 	infofd = xsys_openat(infodir, name, O_RDONLY | O_CLOEXEC, 0);
 	if (infofd == -1)
@@ -194,65 +238,65 @@ epf_take(int infodir, const char *name, int epfd, int fd, uint64_t ino,
 	xsys_close(infofd);
 	memset(&ev, 0, sizeof ev);
 	if (found && syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_DEL, fd, &ev) == 0) {
-		r->epfd = epfd;
+		r->evfd = epfd;
 		e->n++;
 	}
 }
 
-/* Walk the entries of /proc/self/fd for epoll instances. */
-static void
-epf_walk(int dirfd, int infodir, int fd, uint64_t ino, struct epf *e)
+/* One walk over this process's descriptors (host_fd_walk). */
+struct epf_walk {
+	int			 dirfd;		/* /proc/self/fd */
+	int			 infodir;	/* /proc/self/fdinfo */
+	int			 fd;		/* the descriptor that moves */
+	uint64_t		 ino;		/* the file behind it now */
+	struct host_evregs	*e;
+};
+
+static int
+epf_visit(int num, void *arg)
 {
-	char	buf[1024];
-	long	n, off;
+	struct epf_walk	*w = arg;
+	char		 name[12];
 
-	while (e->n < EPF_MAX &&
-	    (n = syscall(SYS_getdents64, dirfd, buf, sizeof buf)) > 0) {
-		for (off = 0; off < n && e->n < EPF_MAX;) {
-			struct dirent64 *d = (struct dirent64 *)(buf + off);
-			const char *p = d->d_name;
-			int num = 0;
-
-			off += d->d_reclen;
-			if (*p < '0' || *p > '9')
-				continue;
-			for (; *p >= '0' && *p <= '9'; p++)
-				num = num * 10 + (*p - '0');
-			if (num == dirfd || num == infodir || num == fd ||
-			    !epf_is_epoll(dirfd, d->d_name))
-				continue;
-			epf_take(infodir, d->d_name, num, fd, ino, e);
-		}
-	}
+	if (num == w->dirfd || num == w->infodir || num == w->fd)
+		return 0;
+	epf_name(num, name);
+	if (epf_is_epoll(w->dirfd, name))
+		epf_take(w->infodir, name, num, w->fd, w->ino, w->e);
+	return w->e->n >= HOST_EVREG_MAX;
 }
 
 void
-epf_detach(int fd, struct epf *e)
+host_evreg_detach(int fd, struct host_evregs *e)
 {
 	struct stat	st;
-	int		dirfd, infodir, saved = errno;
+	struct epf_walk	w;
+	int		saved = errno;
 
 	e->n = 0;
-	if (!atomic_load_explicit(&epf_used, memory_order_relaxed) ||
+	if (!atomic_load_explicit(&evreg_used, memory_order_relaxed) ||
 	    xsys_fstat(fd, &st) == -1)
 		goto out;
-	dirfd = xsys_openat(AT_FDCWD, "/proc/self/fd",
+	w.e = e;
+	w.fd = fd;
+	w.ino = (uint64_t)st.st_ino;
+	w.dirfd = xsys_openat(AT_FDCWD, "/proc/self/fd",
 	    O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	if (dirfd == -1)
+	if (w.dirfd == -1)
 		goto out;
-	infodir = xsys_openat(AT_FDCWD, "/proc/self/fdinfo",
+	w.infodir = xsys_openat(AT_FDCWD, "/proc/self/fdinfo",
 	    O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	if (infodir != -1) {
-		epf_walk(dirfd, infodir, fd, (uint64_t)st.st_ino, e);
-		xsys_close(infodir);
+	if (w.infodir != -1) {
+		(void)host_fd_walk(epf_visit, &w);
+		xsys_close(w.infodir);
 	}
-	xsys_close(dirfd);
+	xsys_close(w.dirfd);
 out:
 	errno = saved;
 }
 
 void
-epf_attach(int fd, const struct epf *e)
+host_evreg_attach(int fd, const struct host_evregs *e)
 {
 	struct epoll_event	ev;
 	int			i, saved = errno;
@@ -261,7 +305,7 @@ epf_attach(int fd, const struct epf *e)
 		memset(&ev, 0, sizeof ev);
 		ev.events = e->reg[i].events;
 		ev.data.u64 = e->reg[i].data;
-		(void)syscall(SYS_epoll_ctl, e->reg[i].epfd, EPOLL_CTL_ADD, fd,
+		(void)syscall(SYS_epoll_ctl, e->reg[i].evfd, EPOLL_CTL_ADD, fd,
 		    &ev);
 	}
 	errno = saved;
