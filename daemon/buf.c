@@ -64,18 +64,18 @@ int
 xbuf_get(struct xbuf *b)
 {
 	if (b->data != NULL)
-		return 0;
+		return (0);
 	b->off = b->len = 0;
 	xbuf_drawn = 1;
 	if (xbuf_nfree > 0) {
 		b->data = xbuf_free[--xbuf_nfree];
-		return 0;
+		return (0);
 	}
 	if ((b->data = malloc(XBUF_SIZE + XBUF_SLACK)) == NULL) {
 		errno = ENOMEM;
-		return -1;
+		return (-1);
 	}
-	return 0;
+	return (0);
 }
 
 void
@@ -107,5 +107,5 @@ xbuf_trim(void)
 size_t
 xbuf_cached(void)
 {
-	return xbuf_nfree;
+	return (xbuf_nfree);
 }

@@ -35,7 +35,7 @@ log_vemit(int prio, const char *fmt, va_list ap, const char *err)
 {
 	char	msg[1024];
 
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_fg) {
 		if (err != NULL)
 			fprintf(stderr, "xptyd[%ld]: %s: %s\n", (long)getpid(),
