@@ -11,8 +11,10 @@
  * XBUF_IDLE_S seconds is freed too, and the heap given back to the
  * system (malloc_trim), so that a burst (a daemon catching up after a
  * stop, say) does not leave its memory resident: one timer, armed only
- * while the list holds buffers.  State: the free list, that timer and
- * whether a buffer was taken since it was armed.  Single-threaded.
+ * while the list holds buffers.  A struct xbuf belongs to the pty whose
+ * field it is; the storage on the free list is this file's.  State: the
+ * free list, that timer and whether a buffer was taken since it was
+ * armed.  No descriptors.  Single-threaded.
  */
 #include "config.h"
 

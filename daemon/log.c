@@ -4,7 +4,8 @@
  * Theory of operation.  In the foreground (-f) messages go to stderr with
  * the program name; a daemonized xptyd logs to syslog (LOG_DAEMON).  Debug
  * messages are printed only with -d.  State: the two flags set once by
- * log_open().  Single-threaded, no locking.
+ * log_open().  Descriptors: stderr, and syslog's own (openlog's,
+ * libc's to close).  Single-threaded, no locking.
  */
 #include "config.h"
 

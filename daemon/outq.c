@@ -24,7 +24,8 @@
  * oq_space is linked only when bytes are committed into it.
  *
  * State: the chunk list, one spare chunk, the counts.  The queue is
- * owned by one pty.  Single-threaded, no locking.
+ * owned by one pty (daemon/pty.c), which alone calls these on it.  No
+ * descriptors, no file state.  Single-threaded, no locking.
  */
 #include "config.h"
 
