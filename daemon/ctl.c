@@ -387,6 +387,21 @@ ctl_adopt(struct ctl *c, const struct xp_msg *m)
 }
 
 /*
+ * The data connection named by the request's socket, its descriptor
+ * dropped; NULL (ENOENT answered) if there is none.
+ */
+static struct dconn *
+ctl_data_of(struct ctl *c)
+{
+	struct dconn	*d = ctl_conn_of(c, c->held[0]);
+
+	ctl_drop_held(c);
+	if (d == NULL)
+		ctl_reply(c, ENOENT, -1, 0, 0, -1);
+	return (d);
+}
+
+/*
  * XP_ATTACH: what follows an ended data connection, for a process that
  * read its end of file: its successor, or, if that one's message was read
  * too, the first whose message was not (pty_fetch).  The first to ask
@@ -397,15 +412,13 @@ ctl_adopt(struct ctl *c, const struct xp_msg *m)
 static void
 ctl_attach(struct ctl *c)
 {
-	struct dconn	*old = ctl_conn_of(c, c->held[0]), *next;
+	struct dconn	*old, *next;
 	struct pty	*p;
 	uint32_t	 seen;
 
-	ctl_drop_held(c);	/* our copy must not keep the old one alive */
-	if (old == NULL) {
-		ctl_reply(c, ENOENT, -1, 0, 0, -1);
+	/* our copy of the socket must not keep the old one alive */
+	if ((old = ctl_data_of(c)) == NULL)
 		return;
-	}
 	p = pty_of(old);
 	if ((old->flags & DC_SHUT) == 0) {
 		ctl_reply(c, EINVAL, pty_number(p), 0, 0, -1);
@@ -430,14 +443,11 @@ ctl_attach(struct ctl *c)
 static void
 ctl_identify(struct ctl *c)
 {
-	struct dconn	*d = ctl_conn_of(c, c->held[0]);
+	struct dconn	*d;
 	struct pty	*p;
 
-	ctl_drop_held(c);
-	if (d == NULL) {
-		ctl_reply(c, ENOENT, -1, 0, 0, -1);
+	if ((d = ctl_data_of(c)) == NULL)
 		return;
-	}
 	p = pty_of(d);
 	ctl_reply(c, 0, pty_number(p), (uint32_t)pty_pckt(p), 0,
 	    pty_hostfd(p));
@@ -446,14 +456,11 @@ ctl_identify(struct ctl *c)
 static void
 ctl_pckt(struct ctl *c, const struct xp_msg *m)
 {
-	struct dconn	*d = ctl_conn_of(c, c->held[0]);
+	struct dconn	*d;
 	struct pty	*p;
 
-	ctl_drop_held(c);
-	if (d == NULL) {
-		ctl_reply(c, ENOENT, -1, 0, 0, -1);
+	if ((d = ctl_data_of(c)) == NULL)
 		return;
-	}
 	p = pty_of(d);
 	ctl_reply(c, pty_set_pckt(p, xp_get32(m->pay) != 0), pty_number(p),
 	    0, 0, -1);
@@ -463,15 +470,12 @@ ctl_pckt(struct ctl *c, const struct xp_msg *m)
 static void
 ctl_release(struct ctl *c)
 {
-	struct dconn	*d = ctl_conn_of(c, c->held[0]);
+	struct dconn	*d;
 	struct pty	*p;
 	int		 last;
 
-	ctl_drop_held(c);
-	if (d == NULL) {
-		ctl_reply(c, ENOENT, -1, 0, 0, -1);
+	if ((d = ctl_data_of(c)) == NULL)
 		return;
-	}
 	p = pty_of(d);
 	last = pty_release(p, d);
 	ctl_reply(c, 0, pty_number(p), (uint32_t)last, 0, -1);

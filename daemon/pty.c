@@ -578,19 +578,25 @@ pty_watch_start(struct pty *p)
 
 /* ---- the out direction: host manager -> application ---- */
 
+/* The current connection ends: its successor carries what follows. */
+static void
+pty_end_cur(struct pty *p)
+{
+	dconn_shut(p->cur);
+	p->ended = p->cur;
+	p->cur = NULL;
+}
+
 /* The current connection shuts down its writing half: the manager's 0. */
 static void
 pty_do_eof(struct pty *p)
 {
-	struct dconn	*d = p->cur;
-
-	if (d == NULL || p->eofq == 0)
+	if (p->cur == NULL || p->eofq == 0)
 		return;
 	p->eofq--;
-	log_debug("pty %d: end of file on connection %d", p->ptyno, d->fd);
-	dconn_shut(d);
-	p->cur = NULL;
-	p->ended = d;
+	log_debug("pty %d: end of file on connection %d", p->ptyno,
+	    p->cur->fd);
+	pty_end_cur(p);
 }
 
 /*
@@ -1368,14 +1374,11 @@ pty_enter(struct pty *p, enum pty_state s)
 static void
 pty_release_end(struct pty *p)
 {
-	struct dconn	*d = p->cur;
-
-	if (d == NULL || !pty_out_idle(p))
+	if (p->cur == NULL || !pty_out_idle(p))
 		return;
-	log_debug("pty %d: released, connection %d ended", p->ptyno, d->fd);
-	dconn_shut(d);
-	p->cur = NULL;
-	p->ended = d;
+	log_debug("pty %d: released, connection %d ended", p->ptyno,
+	    p->cur->fd);
+	pty_end_cur(p);
 }
 
 /* PTY_RELEASED begins: what was peeked is written, the rest dropped. */

@@ -94,7 +94,7 @@ default_signals(void)
 	sigset_t		none;
 	int			sig;
 
-	memset(&sa, 0, sizeof sa);
+	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
 	for (sig = 1; sig < NSIG; sig++)
@@ -122,14 +122,14 @@ already_running(const char *path)
 	struct sockaddr_un	sun;
 	int			fd, ok;
 
-	memset(&sun, 0, sizeof sun);
+	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	strlcpy(sun.sun_path, path, sizeof sun.sun_path);
+	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return 0;
-	ok = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
+		return (0);
+	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
 	close(fd);
-	return ok;
+	return (ok);
 }
 
 /*
@@ -147,22 +147,22 @@ activated_socket(void)
 	const char	*pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
 	const char	*errstr;
 	int		 type;
-	socklen_t	 len = sizeof type;
+	socklen_t	 len = sizeof(type);
 
 	if (pid == NULL || n == NULL ||
 	    strtonum(pid, 1, INT_MAX, &errstr) != getpid() ||
 	    strtonum(n, 1, 1, &errstr) != 1)
-		return -1;
+		return (-1);
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
 	if (getsockopt(SD_LISTEN_FDS_START, SOL_SOCKET, SO_TYPE, &type,
 	    &len) == -1 || type != SOCK_STREAM)
-		return -1;
+		return (-1);
 	if (fcntl(SD_LISTEN_FDS_START, F_SETFD, FD_CLOEXEC) == -1 ||
 	    fcntl(SD_LISTEN_FDS_START, F_SETFL, O_RDWR | O_NONBLOCK) == -1)
-		return -1;
-	return SD_LISTEN_FDS_START;
+		return (-1);
+	return (SD_LISTEN_FDS_START);
 }
 
 /* By hand: take the start lock ourselves; returns its descriptor. */
@@ -181,7 +181,7 @@ take_lock(void)
 		exit(1);
 	}
 	unlink(sock_path);
-	return fd;
+	return (fd);
 }
 
 static void
@@ -225,11 +225,11 @@ listen_on_path(void)
 	int		lfd;
 
 	if ((lfd = server_listen(sock_path)) == -1)
-		return -1;
+		return (-1);
 	if (stat(sock_path, &st) == 0)
 		sock_ino = st.st_ino;
 	listening = 1;
-	return lfd;
+	return (lfd);
 }
 
 /* Leave, if the last control connections brought nothing to serve. */
@@ -287,21 +287,21 @@ setup_paths(const char *sflag)
 	char	dir[XP_PATHMAX], why[512];
 
 	if (sflag != NULL) {
-		if (strlcpy(sock_path, sflag, sizeof sock_path) >=
-		    sizeof sock_path)
+		if (strlcpy(sock_path, sflag, sizeof(sock_path)) >=
+		    sizeof(sock_path))
 			fatal("socket path too long");
 	} else {
-		if (xp_rundir(dir, sizeof dir) == -1)
+		if (xp_rundir(dir, sizeof(dir)) == -1)
 			fatal("socket directory");
-		if (xp_checkdir(dir, why, sizeof why) == -1) {
+		if (xp_checkdir(dir, why, sizeof(why)) == -1) {
 			errno = 0;
 			fatal("%s", why);
 		}
-		if (xp_sockpath(sock_path, sizeof sock_path, dir, NULL) == -1)
+		if (xp_sockpath(sock_path, sizeof(sock_path), dir, NULL) == -1)
 			fatal("socket path");
 	}
-	strlcpy(lock_path, sock_path, sizeof lock_path);
-	strlcat(lock_path, ".lock", sizeof lock_path);
+	strlcpy(lock_path, sock_path, sizeof(lock_path));
+	strlcat(lock_path, ".lock", sizeof(lock_path));
 }
 
 static void
