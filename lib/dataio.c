@@ -216,7 +216,8 @@ peer_gone(int fd)
 /*
  * The end of the socket: a zero-length message, so fetch what follows.
  * Returns 1 to read on (another reader, or an earlier call, returned
- * this message's 0), 0 to return the message's 0, -1 with errno.  A
+ * this message's 0), 0 to return the message's 0, 2 if the pty was
+ * released (the host manager is under fd now), -1 with errno.  A
  * fetch cut short by a signal leaves the message read (0 now) and the
  * fetch owed; a daemon that cannot serve the stream any more is left for
  * the direct engine (fallback.c), after this 0.
@@ -228,7 +229,7 @@ relay_next(int fd, struct xstream *xs, uint32_t gen)
 
 	xs->zero_owed = 0;
 	if ((i = relay_reattach(fd, xs)) != -1)
-		return i == 1 || owed;
+		return i == 2 ? 2 : i == 1 || owed;
 	e = errno;
 	if (e == EINTR || e == EINPROGRESS) {
 		xs->zero_owed = 1;
@@ -244,6 +245,72 @@ relay_next(int fd, struct xstream *xs, uint32_t gen)
 	return 0;	/* EAGAIN: the daemon keeps the stream ended for now */
 }
 
+#define PEND_IOV	8	/* iovecs a released socket's read uses */
+
+/*
+ * The pty was released (XP_RELEASE, after TIOCPKT) and the stream has
+ * ended: fd is the host manager itself now (relay_reattach put it there);
+ * the private copy is not needed.
+ */
+void
+relay_became_host(struct xstream *xs)
+{
+	int hfd = XS_LOAD(xs->hostfd);
+
+	if (hfd >= 0) {
+		xfd_gate_enter();
+		xfd_set_private(hfd, NULL);
+		xsys_close(hfd);
+		XS_STORE(xs->hostfd, -1);
+		xfd_gate_leave();
+	}
+	XS_STORE(xs->engine, XE_DIRECT);
+	xs->hostdata = 1;
+}
+
+/* Is packet mode (TIOCPKT) on for this relayed pty's host manager? */
+static int
+relay_pktmode(const struct xstream *xs)
+{
+	int on = 0, saved = errno;
+
+	if (xs->hostfd < 0 || xsys_ioctl(xs->hostfd, TIOCGPKT, &on) == -1)
+		on = 0;
+	errno = saved;
+	return on != 0;
+}
+
+/*
+ * A read of what a released pty's socket still holds (it was read from
+ * the host manager before the release), as the host manager in packet
+ * mode gives data: a TIOCPKT_DATA status byte first.  0 at its end.
+ */
+static ssize_t
+relay_read_pkt(int fd, const struct iovec *iov, int iovcnt)
+{
+	struct iovec v[PEND_IOV];
+	char c;
+	ssize_t r;
+	int i, n = 0;
+
+	if (iovcnt < 1 || iov[0].iov_len == 0)
+		return xsys_readv(fd, iov, iovcnt);
+	if (xpty_user_copyout(iov[0].iov_base, "", 1) == -1)
+		return -1;		/* EFAULT */
+	if (iov[0].iov_len > 1) {
+		v[n].iov_base = (char *)iov[0].iov_base + 1;
+		v[n++].iov_len = iov[0].iov_len - 1;
+	}
+	for (i = 1; i < iovcnt && n < PEND_IOV; i++)
+		v[n++] = iov[i];
+	if (n == 0) {	/* room for the status byte only: is data there? */
+		r = xsys_recv(fd, &c, 1, MSG_PEEK);
+		return r == 1 ? 1 : r;	/* the status byte; the end; -1 */
+	}
+	r = xsys_readv(fd, v, n);
+	return r > 0 ? r + 1 : r;
+}
+
 static ssize_t
 relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 {
@@ -255,7 +322,10 @@ relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	for (i = 0; i < iovcnt; i++)
 		want += iov[i].iov_len;
 	for (n = 0; n < RELAY_CHAIN_MAX; n++) {
-		r = xsys_readv(fd, iov, iovcnt);
+		if (xs->hostdata && want > 0 && relay_pktmode(xs))
+			r = relay_read_pkt(fd, iov, iovcnt);
+		else
+			r = xsys_readv(fd, iov, iovcnt);
 		if (r > 0 || (r == 0 && want == 0) ||
 		    (r == -1 && errno != ECONNRESET))
 			return r;
@@ -282,6 +352,11 @@ relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 		if ((i = relay_next(fd, xs, gen)) == -1)
 			return -1;
 		errno = saved;
+		if (i == 2) {
+			/* released: the host manager from here on */
+			relay_became_host(xs);
+			return host_mgr_readv(fd, iov, iovcnt);
+		}
 		if (XS_LOAD(xs->engine) == XE_DIRECT)
 			return i == 1 ? direct_read(fd, xs, iov, iovcnt) : 0;
 		if (i == 0)

@@ -34,6 +34,10 @@
  *   relay_write     a write on a relayed manager, straight to the host
  *                   manager when nothing waits in the socket; never
  *                   SIGPIPE (MSG_NOSIGNAL: EPIPE, and the caller falls back)
+ *   relay_release   XP_RELEASE: the application takes the host manager
+ *                   (a Linux data-path ioctl, TIOCPKT); the daemon ends
+ *                   the stream, and relay_reattach then puts the host
+ *                   manager under the descriptor number
  *   relay_sync_close  XP_SYNC after the last close in this process
  *
  * Failures are errno values (relay_wire.c): EINTR, EINPROGRESS and
@@ -177,8 +181,11 @@ relay_swap_in(int nfd, int fd, int fdfl)
  * so the 0 read was the zero-length message; 1 if another holder of the
  * same socket (a process sharing it after fork, another descriptor of it)
  * fetched it first and consumed that message, so the caller reads on;
- * -1 with errno on failure (EAGAIN: the daemon is short of resources and
- * keeps the stream ended for now; the others as relay_req()).
+ * 2 if the pty was released (XP_RELEASE) and this was the end of its
+ * stream: the host manager itself is now under the number, with the
+ * socket's status flags (the daemon no longer uses it); -1 with errno on
+ * failure (EAGAIN: the daemon is short of resources and keeps the stream
+ * ended for now; the others as relay_req()).
  */
 int
 relay_reattach(int fd, struct xstream *xs)
@@ -205,6 +212,8 @@ relay_reattach(int fd, struct xstream *xs)
 	relay_close(nfd);
 	if (rv == -1)
 		return -1;
+	if (r.aux2 == XP_RELEASED)
+		return 2;
 	return r.aux2 != 0;
 }
 
@@ -282,6 +291,21 @@ relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 	iov[1].iov_len = len;
 	return relay_req(XP_EVENT, iov, len > 0 ? 2 : 1, &subsidfd, 1, &r,
 	    NULL, 0);
+}
+
+/*
+ * XP_RELEASE on manager socket fd.  Returns 1 if fd is ended already and
+ * nothing follows (once what it holds is read, relay_reattach gives the
+ * host manager), 0 if more is still to come through the daemon, -1.
+ */
+int
+relay_release(int fd)
+{
+	struct xp_reply	r;
+
+	if (relay_req(XP_RELEASE, NULL, 0, &fd, 1, &r, NULL, 0) == -1)
+		return -1;
+	return r.aux != 0;
 }
 
 int

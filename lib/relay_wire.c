@@ -95,6 +95,7 @@
 #include "relay.h"
 #include "proto.h"
 #include "sockpath.h"
+#include "scmrights.h"
 
 #ifndef XPTY_LIBEXECDIR
 #define XPTY_LIBEXECDIR	"/usr/local/libexec"
@@ -598,9 +599,8 @@ relay_send(int fd, const uint8_t *hdr, const struct iovec *pay, int npay,
 	int		 i, waited = 0;
 	union {
 		struct cmsghdr	h;
-		char		b[CMSG_SPACE(sizeof(int) * XP_MAXFDS)];
+		char		b[XP_CMSG_SPACE(XP_MAXFDS)];
 	}		 cm;
-	struct cmsghdr	*cmh;
 	ssize_t		 n;
 
 	iov[0].iov_base = (void *)hdr;
@@ -612,16 +612,7 @@ relay_send(int fd, const uint8_t *hdr, const struct iovec *pay, int npay,
 	memset(&msg, 0, sizeof msg);
 	msg.msg_iov = iov;
 	msg.msg_iovlen = (size_t)(1 + npay);
-	if (nfd > 0) {
-		memset(&cm, 0, sizeof cm);
-		msg.msg_control = cm.b;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfd);
-		cmh = CMSG_FIRSTHDR(&msg);
-		cmh->cmsg_level = SOL_SOCKET;
-		cmh->cmsg_type = SCM_RIGHTS;
-		cmh->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfd);
-		memcpy(CMSG_DATA(cmh), fds, sizeof(int) * (size_t)nfd);
-	}
+	xp_cmsg_put(&msg, cm.b, fds, nfd);
 	for (;;) {
 		n = xsys_sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n == (ssize_t)len) {
@@ -643,30 +634,6 @@ relay_send(int fd, const uint8_t *hdr, const struct iovec *pay, int npay,
 	}
 }
 
-/* Take the descriptors of one received message: the first into *gotfd. */
-static void
-relay_take_fds(struct msghdr *msg, int *gotfd)
-{
-	struct cmsghdr	*cmh;
-	size_t		 i, nfd;
-	int		 f;
-
-	for (cmh = CMSG_FIRSTHDR(msg); cmh != NULL;
-	    cmh = CMSG_NXTHDR(msg, cmh)) {
-		if (cmh->cmsg_level != SOL_SOCKET ||
-		    cmh->cmsg_type != SCM_RIGHTS)
-			continue;
-		nfd = (cmh->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < nfd; i++) {
-			memcpy(&f, CMSG_DATA(cmh) + i * sizeof f, sizeof f);
-			if (*gotfd == -1)
-				*gotfd = f;
-			else
-				xsys_close(f);
-		}
-	}
-}
-
 /*
  * Receive exactly one reply, and the descriptor it may carry, by the
  * deadline.  -1 with errno: ECONNRESET (the connection ended), ETIMEDOUT,
@@ -683,9 +650,10 @@ relay_recv(int fd, struct xp_reply *r, int *gotfd, int64_t deadline,
 	struct msghdr	 msg;
 	union {
 		struct cmsghdr	h;
-		char		b[CMSG_SPACE(sizeof(int) * 4)];
+		char		b[XP_CMSG_SPACE(4)];
 	}		 cm;
 	ssize_t		 n;
+	int		 ngot = 0;
 
 	*gotfd = -1;
 	while (have < sizeof buf) {
@@ -711,7 +679,8 @@ relay_recv(int fd, struct xp_reply *r, int *gotfd, int64_t deadline,
 				errno = ECONNRESET;
 			goto fail;
 		}
-		relay_take_fds(&msg, gotfd);
+		/* the first descriptor is kept, any other closed */
+		(void)xp_cmsg_take(&msg, gotfd, &ngot, 1);
 		have += (size_t)n;
 	}
 	relay_answered();
