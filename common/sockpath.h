@@ -43,23 +43,23 @@ xp_append(char *buf, size_t len, const char *s)
 	size_t	have = strlen(buf), add = strlen(s);
 
 	if (have + add + 1 > len)
-		return -1;
+		return (-1);
 	memcpy(buf + have, s, add + 1);
-	return 0;
+	return (0);
 }
 
 /* Append the decimal form of v to buf. */
 static inline int
 xp_append_uint(char *buf, size_t len, unsigned long v)
 {
-	char	tmp[24], *p = tmp + sizeof tmp - 1;
+	char	tmp[24], *p = tmp + sizeof(tmp) - 1;
 
 	*p = '\0';
 	do {
 		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v != 0);
-	return xp_append(buf, len, p);
+	return ((xp_append(buf, len, p)));
 }
 
 /* Fill buf with the socket directory's path; -1/ENAMETOOLONG. */
@@ -79,9 +79,9 @@ xp_rundir(char *buf, size_t len)
 		    xp_append_uint(buf, len, (unsigned long)getuid());
 	if (bad) {
 		errno = ENAMETOOLONG;
-		return -1;
+		return (-1);
 	}
-	return 0;
+	return (0);
 }
 
 /* Fill buf with dir/XP_SOCKNAME (and suffix, e.g. ".lock", if not NULL). */
@@ -93,9 +93,9 @@ xp_sockpath(char *buf, size_t len, const char *dir, const char *suffix)
 	    xp_append(buf, len, XP_SOCKNAME) ||
 	    (suffix != NULL && xp_append(buf, len, suffix))) {
 		errno = ENAMETOOLONG;
-		return -1;
+		return (-1);
 	}
-	return 0;
+	return (0);
 }
 
 /*
@@ -154,13 +154,13 @@ static inline const char *
 xp_above_bad(const struct stat *st)
 {
 	if (!S_ISDIR(st->st_mode))
-		return " is not a directory";
+		return (" is not a directory");
 	if (st->st_uid != 0 && st->st_uid != getuid())
-		return " belongs to another user";
+		return (" belongs to another user");
 	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
 	    (st->st_mode & S_ISVTX) == 0)
-		return " is writable by others and not sticky";
-	return NULL;
+		return (" is writable by others and not sticky");
+	return (NULL);
 }
 
 /*
@@ -179,17 +179,17 @@ xp_splice_link(char *path, size_t len, size_t at, const struct stat *st,
 	if (st->st_uid != 0 && st->st_uid != getuid()) {
 		xp_why(why, whylen, path, " is a link another user owns", st);
 		errno = EACCES;
-		return -1;
+		return (-1);
 	}
-	n = readlink(path, target, sizeof target - 1);
+	n = readlink(path, target, sizeof(target) - 1);
 	if (n <= 0) {
 		xp_why(why, whylen, path, ": cannot read the link", NULL);
-		return -1;
+		return (-1);
 	}
 	path[at] = c;
 	target[n] = '\0';
 	rest[0] = '\0';
-	if (c == '/' && xp_append(rest, sizeof rest, path + at) == -1)
+	if (c == '/' && xp_append(rest, sizeof(rest), path + at) == -1)
 		goto toolong;
 	for (start = at; start > 0 && path[start - 1] != '/'; start--)
 		;
@@ -197,12 +197,12 @@ xp_splice_link(char *path, size_t len, size_t at, const struct stat *st,
 	if (xp_append(path, len, target) == -1 ||
 	    xp_append(path, len, rest) == -1)
 		goto toolong;
-	return 0;
+	return (0);
 
 toolong:
 	xp_why(why, whylen, "the resolved run directory", " is too long", NULL);
 	errno = ENAMETOOLONG;
-	return -1;
+	return (-1);
 }
 
 /*
@@ -222,14 +222,14 @@ xp_walk(char *path, size_t len, struct stat *leaf, int *missing, char *why,
 	if (path[0] != '/') {
 		xp_why(why, whylen, path, " is not an absolute path", NULL);
 		errno = EINVAL;
-		return -1;
+		return (-1);
 	}
 	while ((end = strlen(path)) > 1 && path[end - 1] == '/')
 		path[end - 1] = '\0';
 	if (lstat("/", &st) == -1 || (bad = xp_above_bad(&st)) != NULL) {
 		xp_why(why, whylen, "/", " is not safe", NULL);
 		errno = EACCES;
-		return -1;
+		return (-1);
 	}
 	for (;;) {
 		/* path[0..at) has passed; the next component ends at end */
@@ -240,10 +240,10 @@ xp_walk(char *path, size_t len, struct stat *leaf, int *missing, char *why,
 		if (lstat(path, &st) == -1) {
 			if (last && errno == ENOENT) {
 				*missing = 1;
-				return 0;
+				return (0);
 			}
 			xp_why(why, whylen, path, ": cannot look at it", NULL);
-			return -1;
+			return (-1);
 		}
 		if (!last)
 			path[end] = '/';
@@ -252,25 +252,25 @@ xp_walk(char *path, size_t len, struct stat *leaf, int *missing, char *why,
 				xp_why(why, whylen, path, ": too many links",
 				    NULL);
 				errno = ELOOP;
-				return -1;
+				return (-1);
 			}
 			if (xp_splice_link(path, len, end, &st, why,
 			    whylen) == -1)
-				return -1;
+				return (-1);
 			at = 0;		/* walk what it points to from "/" */
 			continue;
 		}
 		if (last) {
 			*leaf = st;
 			*missing = 0;
-			return 0;
+			return (0);
 		}
 		if ((bad = xp_above_bad(&st)) != NULL) {
 			path[end] = '\0';
 			xp_why(why, whylen, path, bad, &st);
 			path[end] = '/';
 			errno = EACCES;
-			return -1;
+			return (-1);
 		}
 		at = end;
 	}
@@ -295,25 +295,25 @@ xp_checkdir(const char *dir, char *canon, size_t canonlen, int create,
 	if (xp_append(canon, canonlen, dir) == -1) {
 		xp_why(why, whylen, "the run directory", " is too long", NULL);
 		errno = ENAMETOOLONG;
-		return -1;
+		return (-1);
 	}
 	if (xp_walk(canon, canonlen, &st, &missing, why, whylen) == -1)
-		return -1;
+		return (-1);
 	if (missing) {
 		if (!create) {
 			xp_why(why, whylen, canon, " does not exist", NULL);
 			errno = ENOENT;
-			return -1;
+			return (-1);
 		}
 		if (mkdir(canon, 0700) == -1 && errno != EEXIST) {
 			e = errno;
 			xp_why(why, whylen, canon, ": cannot create it", NULL);
 			errno = e;
-			return -1;
+			return (-1);
 		}
 		if (lstat(canon, &st) == -1) {
 			xp_why(why, whylen, canon, ": cannot look at it", NULL);
-			return -1;
+			return (-1);
 		}
 	}
 	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
@@ -326,9 +326,9 @@ xp_checkdir(const char *dir, char *canon, size_t canonlen, int create,
 		xp_append_uint(why, whylen, (unsigned long)getuid());
 		xp_append(why, whylen, " with mode 0700");
 		errno = EACCES;
-		return -1;
+		return (-1);
 	}
-	return 0;
+	return (0);
 }
 
 #endif /* XPTY_SOCKPATH_H */
