@@ -59,7 +59,7 @@ xp_append_uint(char *buf, size_t len, unsigned long v)
 		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v != 0);
-	return ((xp_append(buf, len, p)));
+	return (xp_append(buf, len, p));
 }
 
 /* Fill buf with the socket directory's path; -1/ENAMETOOLONG. */
