@@ -11,7 +11,13 @@
  *     under the same descriptor number, so the stream goes on.  If another
  *     holder of the socket (after fork, or another descriptor) fetched it
  *     first, that holder had the message: this read goes on with the
- *     next connection instead of returning 0.
+ *     next connection instead of returning 0.  A fetch interrupted by a
+ *     signal still returns the message's 0, and the next read fetches
+ *     (xs->zero_owed).  End of file with POLLHUP, or ECONNRESET, is no
+ *     message: the daemon's end is gone, and so is a daemon that cannot
+ *     serve the fetch; the manager goes on in the direct engine
+ *     (fallback.c).  A read that ends after another thread closed its
+ *     descriptor touches nothing that reuses the number (still_ours()).
  *   direct engine: the descriptor is the host manager; the first hangup
  *     indication of the host (Linux's EIO, the BSDs' 0: host_mgr_read_hup)
  *     becomes 0 and dismantles the stream (modules gone, XPG4v2 mark
@@ -31,6 +37,10 @@
  * what is queued and then 0, every time; Linux gives EIO from the
  * manager's last close until the hangup is complete, then 0.  That EIO
  * becomes 0 (subsid_read_failed(), host_subsid_read_hup).
+ *
+ * Writes on a relayed manager go straight to the host manager when the
+ * socket holds nothing (relay_write()) and never raise SIGPIPE; a daemon
+ * gone makes the manager go direct, and the write with it.
  *
  * Zero-length writes on a subsidiary reach the manager as a zero-length
  * message when the stream is bare or XPG4v2 (ptem drops them otherwise);
@@ -187,32 +197,74 @@ direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	}
 }
 
+#define RELAY_CHAIN_MAX	64	/* successors followed by one read */
+
 /*
- * The daemon is gone: its end of file stays.  Drop the private host copy
- * too, or it would keep the pty from hanging up.
+ * Is the daemon's end of this socket closed (the daemon died, or dropped
+ * the socket before adopting it)?  Its zero-length message only shuts
+ * its writing half down: that polls POLLRDHUP, not POLLHUP.
  */
-static void
-relay_lost(struct xstream *xs)
+static int
+peer_gone(int fd)
 {
-	if (xs->hostfd < 0)
-		return;
-	xfd_set_private(xs->hostfd, NULL);
-	xsys_close(xs->hostfd);
-	XS_STORE(xs->hostfd, -1);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return xsys_poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & (POLLHUP | POLLERR)) != 0;
 }
 
-#define RELAY_CHAIN_MAX	64	/* successors followed by one read */
+/*
+ * The end of the socket: a zero-length message, so fetch what follows.
+ * Returns 1 to read on (another reader, or an earlier call, returned
+ * this message's 0), 0 to return the message's 0, 2 if the pty was
+ * released (the host manager is under fd now), -1 with errno.  A
+ * fetch cut short by a signal leaves the message read (0 now) and the
+ * fetch owed; a daemon that cannot serve the stream any more is left for
+ * the direct engine (fallback.c), after this 0.
+ */
+static int
+relay_next(int fd, struct xstream *xs, uint32_t gen)
+{
+	int owed = xs->zero_owed, i, e;
+
+	xs->zero_owed = 0;
+	if ((i = relay_reattach(fd, xs)) != -1)
+		return i == 2 ? 2 : i == 1 || owed;
+	e = errno;
+	if (e == EINTR || e == EINPROGRESS) {
+		xs->zero_owed = 1;
+		if (owed) {
+			errno = EINTR;
+			return -1;
+		}
+		return 0;
+	}
+	if (e != EAGAIN && still_ours(fd, xs, gen) &&
+	    relay_fallback(fd, xs, relay_last_error()) == 0 && owed)
+		return 1;
+	return 0;	/* EAGAIN: the daemon keeps the stream ended for now */
+}
+
 #define PEND_IOV	8	/* iovecs a released socket's read uses */
 
 /*
  * The pty was released (XP_RELEASE, after TIOCPKT) and the stream has
- * ended: fd is the host manager itself now (relay_reattach put it there).
+ * ended: fd is the host manager itself now (relay_reattach put it there);
+ * the private copy is not needed.
  */
 void
 relay_became_host(struct xstream *xs)
 {
-	relay_lost(xs);		/* the private copy: fd is it now */
-	xs->engine = XE_DIRECT;
+	int hfd = XS_LOAD(xs->hostfd);
+
+	if (hfd >= 0) {
+		xfd_gate_enter();
+		xfd_set_private(hfd, NULL);
+		xsys_close(hfd);
+		XS_STORE(xs->hostfd, -1);
+		xfd_gate_leave();
+	}
+	XS_STORE(xs->engine, XE_DIRECT);
 	xs->hostdata = 1;
 }
 
@@ -274,26 +326,40 @@ relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 			r = relay_read_pkt(fd, iov, iovcnt);
 		else
 			r = xsys_readv(fd, iov, iovcnt);
-		if (r != 0 || want == 0)
+		if (r > 0 || (r == 0 && want == 0) ||
+		    (r == -1 && errno != ECONNRESET))
 			return r;
 		/*
-		 * The end of the socket read from: the zero-length message.
-		 * Is fd still that socket, of this stream?  If not, it was
-		 * closed during the read, and its end is all there is.
+		 * The end of the socket read from.  Is fd still that socket,
+		 * of this stream?  If not, it was closed during the read, and
+		 * its end is all there is.
 		 */
-		if (!still_ours(fd, xs, gen) || host_sock_rdhup(fd) != 1)
-			break;
+		if (!still_ours(fd, xs, gen))
+			return r;
 		saved = errno;
-		i = relay_reattach(fd, xs);
-		if (i == -1 && errno != EAGAIN && still_ours(fd, xs, gen))
-			relay_lost(xs);
+		if (r == -1 || peer_gone(fd)) {
+			/* not a message: the daemon's end is gone */
+			if (relay_fallback(fd, xs, "its socket's daemon end is "
+			    "closed") == -1)
+				return -1;
+			errno = saved;
+			if (XS_LOAD(xs->engine) != XE_DIRECT)
+				return r;
+			return direct_read(fd, xs, iov, iovcnt);
+		}
+		if (host_sock_rdhup(fd) != 1)
+			break;
+		if ((i = relay_next(fd, xs, gen)) == -1)
+			return -1;
 		errno = saved;
 		if (i == 2) {
 			/* released: the host manager from here on */
 			relay_became_host(xs);
 			return host_mgr_readv(fd, iov, iovcnt);
 		}
-		if (i != 1)
+		if (XS_LOAD(xs->engine) == XE_DIRECT)
+			return i == 1 ? direct_read(fd, xs, iov, iovcnt) : 0;
+		if (i == 0)
 			break;
 		/* another reader had this message: go on to what follows */
 	}
@@ -426,11 +492,28 @@ xpty_read(int fd, struct xstream *xs, void *buf, size_t len)
 	return xpty_readv(fd, xs, &iov, 1);
 }
 
-/* A write of len > 0 bytes on a managed descriptor (write(), putmsg()). */
+/*
+ * A write of len > 0 bytes on a managed descriptor (write(), putmsg()).
+ * A relayed manager's goes straight to the host manager when nothing is
+ * queued in the socket (relay_write), and never raises SIGPIPE: when the
+ * daemon's end is gone, the manager goes on in the direct engine
+ * (fallback.c) and the write with it, or fails with EIO as a hung-up pty.
+ */
 ssize_t
 xpty_write(int fd, struct xstream *xs, const void *buf, size_t len)
 {
-	(void)xs;
+	ssize_t r;
+
+	if (xs->kind == XK_MANAGER && XS_LOAD(xs->engine) == XE_RELAY) {
+		r = relay_write(fd, XS_LOAD(xs->hostfd), buf, len);
+		if (r != -1 || (errno != EPIPE && errno != ECONNRESET))
+			return r;
+		if (relay_fallback(fd, xs, "its socket's daemon end is "
+		    "closed") == -1)
+			return -1;
+	}
+	if (xpty_next.write != NULL)
+		return xpty_next.write(fd, buf, len);
 	return xsys_write(fd, buf, len);
 }
 
@@ -459,6 +542,17 @@ xpty_write_zero(int fd, struct xstream *xs)
 
 		XTRACE(fd, "zero-length write: message to the manager", -1, 0,
 		    r == -1 ? "not propagated: no relay for this pty" : NULL);
+		/*
+		 * The daemon may hold the reply back until the manager reads
+		 * (flow control): the writer waits, as on a full stream, and
+		 * a signal interrupts it (EINTR: its connection is closed, and
+		 * with it a message not placed yet).  No daemon, or a daemon
+		 * that does not answer: the message is not propagated.
+		 */
+		if (r == -1 && (errno == EINTR || errno == EINPROGRESS)) {
+			errno = EINTR;
+			return -1;
+		}
 	} else
 		XTRACE(fd, "zero-length write: discarded by ptem", -1, 0, NULL);
 	errno = saved;
@@ -473,11 +567,20 @@ int
 stream_set_pckt(int fd, struct xstream *xs, int on)
 {
 	struct xstate xst;
-	int cfd = stream_ctlfd(fd, xs);
+	int cfd;
 
-	if (xs->engine == XE_RELAY ? relay_set_pckt(fd, on) :
-	    host_set_pktmode(fd, on))
+	/*
+	 * Relay: interrupted before the request went out, nothing happened
+	 * (EINTR); any other failure leaves the daemon's framing unknown, so
+	 * the manager goes direct (fallback.c) and pckt is set there.
+	 */
+	if (XS_LOAD(xs->engine) == XE_RELAY && relay_set_pckt(fd, on) == -1 &&
+	    (errno == EINTR || relay_fallback(fd, xs, relay_last_error()) ==
+	    -1))
 		return -1;
+	if (XS_LOAD(xs->engine) == XE_DIRECT && host_set_pktmode(fd, on) == -1)
+		return -1;
+	cfd = stream_ctlfd(fd, xs);
 	pckt_reset(xs);		/* no partly read message survives */
 	if (xstate_get(cfd, &xst) == 0 && xst.managed) {
 		if (on)

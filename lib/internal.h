@@ -15,7 +15,9 @@
  *   ttcompat.c     V7/4BSD ioctls translated to termios
  *   streams_emul.c module stack, read options, flush, signals
  *   ioctl_map.c    SVR4 ioctl decoding (direct and through I_STR)
- *   relay.c        client of xptyd (the relay engine)
+ *   relay.c        client of xptyd (the relay engine): the requests
+ *   relay_wire.c   its wire: run directory, connections, bounded waits
+ *   fallback.c     a relayed manager whose daemon is gone goes direct
  *   xwait.c        waits a signal interrupts as it would a kernel sleep
  *   mode.c         XPTY_MODE, xpty_setmode(), process scope
  *   libxpty.c      the interposed entry points
@@ -152,6 +154,8 @@ struct xstream {
 	uint16_t	pend_len;
 	unsigned char	pend[XPTY_PENDMAX];
 	_Atomic(int)	eofstate;	/* manager: XEOF_* below (relaxed) */
+	_Atomic(int)	falling;	/* fallback.c: converting to direct */
+	int		zero_owed;	/* relay: a 0 returned, reattach owed */
 	int		nmods;		/* manager side: modules pushed (pckt) */
 	char		mods[XPTY_MAXMODS][8 + 1];
 };
@@ -271,6 +275,9 @@ ssize_t	xpty_write_zero(int fd, struct xstream *);
 void	relay_became_host(struct xstream *);	/* released: fd is the host's */
 void	stream_dismantle(int cfd);
 
+/* ---- fallback.c: a relayed manager goes direct when the daemon is gone ---- */
+int	relay_fallback(int fd, struct xstream *, const char *cause); /* -1 EIO */
+
 /* ---- pckt.c: the head of a pckt manager's message queue ---- */
 #define PCKT_HEAD_NONE	0	/* no message (a look that does not wait) */
 #define PCKT_HEAD_OPEN	1	/* xs->msg_* describe the head message */
@@ -294,8 +301,11 @@ int	plain_peek(int fd, struct xstream *, void *uarg);
 /* Is a zero-length message (last subsidiary close) waiting on fd? */
 int	strhead_eof_pending(int fd, const struct xstream *);
 
-/* ---- relay.c ---- */
+/* ---- relay.c, relay_wire.c (relay.h has the rest) ---- */
 int	relay_wanted(void);	/* use xptyd for new managers? */
+int	relay_usable(void);	/* has it not been silent past the bound? */
+int	relay_bound(void);	/* XPTY_DAEMON_TIMEOUT, ms */
+ssize_t	relay_write(int fd, int hostfd, const void *buf, size_t n);
 int	relay_open(int oflag, int *hostfd, int *ptyno);	/* app socket or -1 */
 const char *relay_last_error(void);
 int	relay_zero_write(int ptyno, int subsidfd);
