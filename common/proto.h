@@ -55,6 +55,13 @@
  *                Before, it takes in what the subsidiary side did (reopen,
  *                last close and its dismantling), so it also serves as a
  *                barrier with the manager open (aux = 0)
+ *   XP_ADOPT_PAGE  as XP_ADOPT, with the pty's state page (the page
+ *                store, common/ptypage.h) as a third descriptor, which the
+ *                daemon keeps for the pty's life
+ *   XP_PAGE      i32 ptyno                          subsidiary, host manager
+ *                                                   or data socket of it
+ *                reply: ptyno, descriptor = the pty's state page (ENOENT:
+ *                none; EPERM: the descriptor is no proof)
  *
  * pckt framing (data connections in pckt mode): 1 byte message type,
  * u32 little-endian payload length, payload.
@@ -81,7 +88,7 @@
 #define XP_VERSION	3
 #define XP_SOCKNAME	"xptyd.v3"	/* the version is part of the name */
 #define XP_MARK		"xptyd.v3/"	/* abstract names of daemon ends */
-#define XP_MAXFDS	2		/* descriptors on one request */
+#define XP_MAXFDS	3		/* descriptors on one request */
 
 #define XP_HDRLEN	8
 #define XP_MAXPAYLOAD	2048		/* larger claims close the client */
@@ -96,6 +103,8 @@ enum xp_type {
 	XP_PCKT = 6,
 	XP_STATUS = 7,
 	XP_SYNC = 8,
+	XP_ADOPT_PAGE = 9,
+	XP_PAGE = 10,
 	XP_REPLY = 0x80
 };
 
@@ -189,7 +198,10 @@ xp_len_ok(uint16_t type, uint32_t len)
 {
 	switch (type) {
 	case XP_ADOPT:
+	case XP_ADOPT_PAGE:
 		return len == 8;
+	case XP_PAGE:
+		return len == 4;
 	case XP_ATTACH:
 	case XP_IDENTIFY:
 	case XP_STATUS:
@@ -211,14 +223,14 @@ xp_len_ok(uint16_t type, uint32_t len)
 static inline int
 xp_is_request(uint16_t type)
 {
-	return type >= XP_ADOPT && type <= XP_SYNC;
+	return type >= XP_ADOPT && type <= XP_PAGE;
 }
 
 /* Does the daemon answer this request? */
 static inline int
 xp_has_reply(uint16_t type)
 {
-	return type != XP_ADOPT;
+	return type != XP_ADOPT && type != XP_ADOPT_PAGE;
 }
 
 /* How many descriptors does this request type carry (require)? */
@@ -228,7 +240,10 @@ xp_wants_fds(uint16_t type)
 	switch (type) {
 	case XP_ADOPT:
 		return 2;
+	case XP_ADOPT_PAGE:
+		return 3;
 	case XP_ATTACH:
+	case XP_PAGE:
 	case XP_IDENTIFY:
 	case XP_ZERO:
 	case XP_EVENT:

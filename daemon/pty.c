@@ -52,13 +52,18 @@
  * write the subsidiary completed before asking is ahead of the marker.
  * The requester gets its reply only then.
  *
+ * The stream's state lives in the store (common/store.h): the termios
+ * slots, or the page store's page, which the daemon keeps (p->pagefd,
+ * from XP_ADOPT_PAGE) and hands to processes that ask (XP_PAGE), and
+ * marks dead before the host manager closes.
+ *
  * After the last subsidiary close the host manager reports its hangup
  * until a subsidiary is opened again (p->hup, host_mgr_hup); the daemon
  * does not poll it then but watches for the next open (host_watch_*,
  * lib/host.h: inotify IN_OPEN on Linux), or looks again on a timer where
  * the host cannot watch.  At that last close the
- * stream is dismantled: the module stack in c_cc[17], c_cc[18] of the
- * kernel termios is reset and the termios made raw.
+ * stream is dismantled (xstate_dismantle, shared with the library's
+ * direct engine): no modules, no XPG4v2 marks, raw termios.
  *
  * When the last data connection closes (the application's last manager
  * descriptor anywhere), the pty hangs up: pending input is written, the
@@ -87,10 +92,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "xpty.h"		/* struct iocblk */
 #include "xptyd.h"
-#include "kterm.h"
 #include "host.h"
+#include "store.h"
+#include "termmsg.h"
 
 #define PTY_HANGUP_MS		2000	/* default bound on the hangup wait */
 #define PTY_MAXCHAIN		32	/* unfetched zero-length messages */
@@ -107,6 +112,7 @@ struct pty {
 	int			 ptyno;
 	int			 mfd;		/* host manager */
 	int			 peerfd;	/* subsidiary, while hanging up */
+	int			 pagefd;	/* the page store's page, or -1 */
 	struct event		*ev_mread;
 	struct event		*ev_mwrite;
 	struct event		*ev_timer;
@@ -200,24 +206,36 @@ pty_find(int ptyno)
 	return (p != NULL && !p->closing) ? p : NULL;
 }
 
-/* ---- the stream in the kernel termios ---- */
+/* ---- the stream state (common/store.h) ---- */
+
+/* The store asks what pty a descriptor is: the host answers for us. */
+int
+store_fd_ptyno(int fd)
+{
+	return -1;
+}
 
 /*
- * Dismantle the stream: no modules, no XPG4v2 mark, raw modes.  On a
- * Linux pty manager the termios ioctls act on the subsidiary's termios.
+ * The page store: keep pagefd, the pty's state page (XP_ADOPT_PAGE), for
+ * the pty's life, mapped here too (the dismantling writes it).  On
+ * failure the caller still owns pagefd.
  */
-static void
-pty_stream_reset(struct pty *p)
+int
+pty_set_page(struct pty *p, int pagefd)
 {
-	struct xp_kterm	kt;
-
-	if (ioctl(p->mfd, TCGETS, &kt) == -1) {
-		log_warn("pty %d: TCGETS", p->ptyno);
-		return;
+	if (xstate_page_install(p->ptyno, pagefd) == -1) {
+		log_warn("pty %d: state page", p->ptyno);
+		return -1;
 	}
-	xp_kterm_dismantle(&kt);
-	if (ioctl(p->mfd, TCSETS, &kt) == -1)
-		log_warn("pty %d: TCSETS", p->ptyno);
+	p->pagefd = pagefd;
+	return 0;
+}
+
+/* The page store's page of p (XP_PAGE), or -1. */
+int
+pty_page(struct pty *p)
+{
+	return p->pagefd;
 }
 
 /* ---- creation ---- */
@@ -245,7 +263,7 @@ pty_adopt(int mfd, int *err)
 		*err = ENOMEM;
 		return NULL;
 	}
-	p->peerfd = p->wd = -1;
+	p->peerfd = p->wd = p->pagefd = -1;
 	p->mfd = -1;
 	LIST_INIT(&p->conns);
 	TAILQ_INIT(&p->injq);
@@ -534,30 +552,18 @@ pty_out_frame(struct pty *p, uint8_t mtype, const uint8_t *data, size_t len)
 }
 
 /*
- * Linux reports a subsidiary's change of IXON (TIOCPKT_DOSTOP/NOSTOP) but
- * no other termios change; illumos's pckt shows the subsidiary's TCSETS
- * as M_IOCTL.  Send that: struct iocblk (TCSETS, host numbering) and the
- * termios now in force, as lib/pckt.c does for the direct engine.
+ * The host reported a termios change (HOST_PKT_TERMIOS): illumos's pckt
+ * shows the subsidiary's TCSETS as M_IOCTL, built from the termios now in
+ * force as for the direct engine (common/termmsg.h).
  */
 static void
 pty_out_termios(struct pty *p)
 {
-	struct iocblk	ioc;
-	struct termios	t;
-	struct xp_kterm	k;
-	uint8_t		msg[sizeof ioc + sizeof t];
+	uint8_t	msg[XP_TERMIOS_MSGLEN];
+	int	n;
 
-	if (ioctl(p->mfd, TCGETS, &k) == -1)
-		return;
-	memset(&t, 0, sizeof t);
-	memcpy(&t, &k, sizeof k);
-	t.c_ispeed = t.c_ospeed = k.c_cflag & CBAUD;
-	memset(&ioc, 0, sizeof ioc);
-	ioc.ioc_cmd = TCSETS;
-	ioc.ioc_count = sizeof t;
-	memcpy(msg, &ioc, sizeof ioc);
-	memcpy(msg + sizeof ioc, &t, sizeof t);
-	pty_out_frame(p, XP_M_IOCTL, msg, sizeof msg);
+	if ((n = xp_termios_msg(p->mfd, msg)) > 0)
+		pty_out_frame(p, XP_M_IOCTL, msg, (size_t)n);
 }
 
 /*
@@ -602,7 +608,7 @@ static void
 pty_subsid_closed(struct pty *p)
 {
 	log_debug("pty %d: last close of the subsidiary", p->ptyno);
-	pty_stream_reset(p);
+	xstate_dismantle(p->mfd);	/* as ptsclose() does */
 	p->hup = 1;
 	if (p->pckt) {
 		pty_out_frame(p, XP_M_DATA, NULL, 0);
@@ -953,9 +959,12 @@ pty_destroy(struct pty *p)
 	event_free(p->ev_mread);
 	event_free(p->ev_mwrite);
 	event_free(p->ev_timer);
+	xstate_page_kill(p->ptyno, 0);	/* before its number can be reused */
 	close(p->mfd);			/* hangs the subsidiary up */
 	if (p->peerfd != -1)
 		close(p->peerfd);
+	if (p->pagefd != -1)
+		close(p->pagefd);
 	p->in.len = p->out.len = 0;
 	xbuf_put(&p->in);
 	xbuf_put(&p->out);

@@ -155,6 +155,7 @@ static struct conn *
 conn_new(int fd, uid_t uid, enum conn_state state)
 {
 	struct conn	*c;
+	int		 i;
 
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		return NULL;
@@ -164,7 +165,9 @@ conn_new(int fd, uid_t uid, enum conn_state state)
 	}
 	c->fd = fd;
 	c->uid = uid;
-	c->held[0] = c->held[1] = c->clientfd = -1;
+	for (i = 0; i < XP_MAXFDS; i++)
+		c->held[i] = -1;
+	c->clientfd = -1;
 	c->state = state;
 	c->ev_read = event_new(xbase, fd, EV_READ | EV_PERSIST, conn_read_cb,
 	    c);
@@ -331,7 +334,9 @@ ctl_take_adopts(struct conn *self)
 		while (c != self && c->state == CONN_CTL && !c->waiting &&
 		    c->inlen == 0 && c->nheld == 0) {
 			n = recv(c->fd, hdr, sizeof hdr, MSG_PEEK | MSG_DONTWAIT);
-			if (n != (ssize_t)sizeof hdr || xp_get16(hdr) != XP_ADOPT)
+			if (n != (ssize_t)sizeof hdr ||
+			    (xp_get16(hdr) != XP_ADOPT &&
+			    xp_get16(hdr) != XP_ADOPT_PAGE))
 				break;
 			if (ctl_recv(c) == -1 || ctl_process(c) == -1) {
 				conn_close(c);
@@ -454,6 +459,7 @@ ctl_adopt(struct conn *c, const struct xp_msg *m)
 {
 	struct pty	*p;
 	int		 sfd = ctl_take_held(c, 0), mfd = ctl_take_held(c, 1);
+	int		 pagefd = m->type == XP_ADOPT_PAGE ? ctl_take_held(c, 2) : -1;
 	int		 err;
 
 	c->nheld = 0;
@@ -462,13 +468,20 @@ ctl_adopt(struct conn *c, const struct xp_msg *m)
 		    c->fd);
 		close(sfd);
 		close(mfd);
+		if (pagefd != -1)
+			close(pagefd);
 		return -1;
 	}
 	if ((p = pty_adopt(mfd, &err)) == NULL) {
 		close(sfd);
 		close(mfd);
+		if (pagefd != -1)
+			close(pagefd);
 		return 0;
 	}
+	/* the pty works without its page; processes that ask get ENOENT */
+	if (pagefd != -1 && pty_set_page(p, pagefd) == -1)
+		close(pagefd);
 	if (ctl_new_data(c, p, sfd, xp_get64(m->pay)) == NULL)
 		pty_orphan(p);
 	return 0;
@@ -573,6 +586,34 @@ ctl_inject(struct conn *c, const struct xp_msg *m)
 		server_reply(c, err, ptyno, 0, 0, -1);
 }
 
+/*
+ * XP_PAGE: the state page of a pty, for a process that holds one of its
+ * descriptors (the proof) but has no page.  A subsidiary, a host manager
+ * of that number or a data connection of the pty will do.
+ */
+static void
+ctl_page(struct conn *c, const struct xp_msg *m)
+{
+	struct pty	*p;
+	struct conn	*d;
+	int		 ptyno = (int)xp_get32(m->pay), n, ok;
+
+	if ((p = pty_find(ptyno)) == NULL && !pty_known(ptyno)) {
+		ctl_take_adopts(c);
+		p = pty_find(ptyno);
+	}
+	ok = p != NULL && (pty_check_subsid(p, c->held[0]) ||
+	    (host_classify(c->held[0], &n) == HOST_MANAGER && n == ptyno) ||
+	    ((d = ctl_lookup(c->held[0])) != NULL && d->pty == p));
+	ctl_drop_held(c);
+	if (!ok)
+		server_reply(c, p == NULL ? ENOENT : EPERM, ptyno, 0, 0, -1);
+	else if (pty_page(p) == -1)
+		server_reply(c, ENOENT, ptyno, 0, 0, -1);
+	else
+		server_reply(c, 0, ptyno, 0, 0, pty_page(p));
+}
+
 static void
 ctl_sync(struct conn *c, const struct xp_msg *m)
 {
@@ -593,7 +634,11 @@ ctl_dispatch(struct conn *c, const struct xp_msg *m)
 	log_debug("connection %d: request %u", c->fd, m->type);
 	switch (m->type) {
 	case XP_ADOPT:
+	case XP_ADOPT_PAGE:
 		return ctl_adopt(c, m);
+	case XP_PAGE:
+		ctl_page(c, m);
+		break;
 	case XP_ATTACH:
 		ctl_attach(c);
 		break;

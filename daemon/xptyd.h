@@ -116,6 +116,8 @@ struct pty *pty_adopt(int mfd, int *err);	/* XP_ADOPT */
 int	 pty_known(int ptyno);			/* even if closing */
 int	 pty_number(struct pty *);
 int	 pty_hostfd(struct pty *);
+int	 pty_set_page(struct pty *, int pagefd);	/* XP_ADOPT_PAGE */
+int	 pty_page(struct pty *);			/* XP_PAGE */
 int	 pty_pckt(struct pty *);
 int	 pty_closing(struct pty *);
 struct pty *pty_find(int ptyno);

@@ -57,26 +57,6 @@ has_pckt(const struct xstream *xs)
 	return xs->kind == XK_MANAGER && xs->nmods > 0;
 }
 
-/* The last subsidiary closed: what ptsclose() does to the stream. */
-void
-stream_dismantle(int cfd)
-{
-	struct xstate xst;
-	struct kterm t;
-	int saved = errno;
-
-	if (xstate_read(cfd, &xst, &t) == 0 && xst.managed) {
-		unsigned keep = xst.flags & XSTATE_PCKT;	/* manager side */
-
-		memset(&xst, 0, sizeof(xst));
-		xst.managed = 1;
-		xst.flags = keep;
-		ldterm_raw(&t);
-		(void)xstate_put(cfd, &xst, &t);
-	}
-	errno = saved;
-}
-
 #define REOPEN_POLL_MS	20	/* hosts without a watch look this often */
 
 /*
@@ -143,7 +123,7 @@ direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 		/* one reader, whichever thread, gets the zero-length message */
 		if (atomic_exchange_explicit(&xs->eofstate, XEOF_DONE,
 		    memory_order_relaxed) != XEOF_DONE) {
-			stream_dismantle(fd);
+			xstate_dismantle(fd);	/* as ptsclose() does */
 			XTRACE(fd, "read: zero-length message (last subsidiary close)",
 			    -1, 0, "host said EIO");
 			return 0;

@@ -8,7 +8,8 @@
  *   fdtable.c      descriptor -> struct xstream map, lock-free reads
  *   host.h         the host kernel's ptys, sockets, descriptors: one set
  *                  of host_<host>*.c files per host, picked by configure
- *   host_pty.c     per-stream state kept in the kernel termios of the pty
+ *   store.h        the stream-state store: common/store_termios.c or
+ *                  common/store_page.c, picked by configure
  *   ptypath.c      /dev/ptmx and /dev/pts/N in the open family's paths
  *   ldterm.c       illumos ldterm defaults and raw mode, in host termios bits
  *   ttcompat.c     V7/4BSD ioctls translated to termios
@@ -165,35 +166,9 @@ extern _Atomic(int) xfd_count;	/* managed descriptors */
 #define PTYPATH_PTS	2	/* /dev/pts/N */
 int	ptypath_classify(const char *path, int *ptyno);
 
-/*
- * ---- host_pty.c: per-stream state shared through the kernel termios of
- * the pty (c_cc slots 17 and 18, which Linux stores and never interprets)
- */
-#define XSTATE_MAGIC		0xa0	/* high nibble of slot 17 */
-#define XSTATE_MAGICMASK	0xf0
-#define XSTATE_PTSTTY		0x01	/* XPG4v2 mark (PTSSTTY on the manager) */
-#define XSTATE_PTEM_XPG4	0x02	/* ptem passes zero-length writes */
-#define XSTATE_HUNGUP		0x04	/* manager gone */
-#define XSTATE_PCKT		0x08	/* pckt on the manager: report ioctls */
+/* ---- common/store.h (store_<kind>.c): the stream-state store ---- */
+#include "store.h"
 
-enum xpty_module {
-	XM_NONE = 0, XM_PTEM = 1, XM_LDTERM = 2, XM_TTCOMPAT = 3, XM_PCKT = 4
-};
-#define XSTACK_MAX	3	/* ptem, ldterm, ttcompat: single-instance */
-
-struct xstate {
-	int		managed;	/* magic present */
-	unsigned	flags;		/* XSTATE_* */
-	int		depth;
-	enum xpty_module mods[XSTACK_MAX];	/* [0] is the bottom */
-};
-int	xstate_get(int fd, struct xstate *);	/* fd: either side */
-int	xstate_read(int fd, struct xstate *, struct kterm *);
-int	xstate_put(int fd, const struct xstate *, const struct kterm *base);
-int	xstate_has(const struct xstate *, enum xpty_module);
-void	xstate_preserve(const struct kterm *cur, struct kterm *next);
-void	xstate_preserve_cc(const struct kterm *cur, cc_t *next_cc);
-int	xstate_init_bare(int fd);
 
 /* ---- ldterm.c ---- */
 void	ldterm_defaults(struct kterm *);	/* illumos ttymodes, host bits */
@@ -216,6 +191,7 @@ int	stream_list(int fd, struct xstream *, void *arg);
 int	stream_tty_ok(int fd, struct xstream *);	/* termios allowed? */
 int	stream_has_module(int fd, struct xstream *, enum xpty_module);
 int	stream_ctlfd(int fd, const struct xstream *);
+int	stream_unlock(int fd, struct xstream *);	/* unlockpt */
 int	stream_set_pckt(int fd, struct xstream *, int on);
 void	stream_after_set(int fd, struct xstream *, unsigned long req,
 	    const void *arg, size_t len);
@@ -233,7 +209,6 @@ ssize_t	xpty_read(int fd, struct xstream *, void *, size_t);
 ssize_t	xpty_raw_read(int fd, struct xstream *, void *, size_t);
 ssize_t	xpty_readv(int fd, struct xstream *, const struct iovec *, int);
 ssize_t	xpty_write_zero(int fd, struct xstream *);
-void	stream_dismantle(int cfd);
 
 /* ---- pckt.c: the head of a pckt manager's message queue ---- */
 #define PCKT_HEAD_NONE	0	/* no message (a look that does not wait) */
@@ -263,6 +238,7 @@ const char *relay_last_error(void);
 int	relay_zero_write(int ptyno, int subsidfd);
 int	relay_reattach(int fd, struct xstream *);
 int	relay_identify(int fd, int *hostfd, int *ptyno);
+int	relay_fetch_page(int ptyno, int proof);
 int	relay_set_pckt(int fd, int on);
 int	relay_sync_close(int ptyno);	/* after the last manager close */
 void	relay_barrier(int ptyno);	/* xptyd has seen what happened */

@@ -77,29 +77,23 @@ static int
 manager_open(int flags)
 {
 	struct xstream *xs;
-	int fd, hostfd = -1, ptyno = -1, saved;
+	int fd, hostfd = -1, ptyno = -1, pagefd = -1, saved;
 
+	/* relay_open sets the new stream up itself, before xptyd adopts it */
 	fd = relay_wanted() ? relay_open(flags, &hostfd, &ptyno) : -1;
 	if (fd == -1) {
 		if (relay_wanted())
 			relay_diag_once();
 		if ((fd = host_open_manager(flags)) == -1)
 			return -1;
-		ptyno = host_ptyno(fd);
+		if ((ptyno = host_ptyno(fd)) == -1 ||
+		    xstate_new(fd, ptyno, &pagefd) == -1)
+			goto fail;
+		if (pagefd >= 0)
+			xsys_close(pagefd);	/* mapped; no daemon keeps it */
 	}
-	if ((xs = xstream_new(XK_MANAGER, ptyno)) == NULL ||
-	    xstate_init_bare(hostfd >= 0 ? hostfd : fd) == -1) {
-		saved = errno;
-		if (xs != NULL) {
-			atomic_store(&xs->refs, 1);
-			xstream_release(xs);
-		}
-		xsys_close(fd);
-		if (hostfd >= 0)
-			xsys_close(hostfd);
-		errno = saved;
-		return -1;
-	}
+	if ((xs = xstream_new(XK_MANAGER, ptyno)) == NULL)
+		goto fail;
 	xs->engine = hostfd >= 0 ? XE_RELAY : XE_DIRECT;
 	if (hostfd >= 0) {
 		XS_STORE(xs->hostfd, hostfd);
@@ -110,6 +104,14 @@ manager_open(int flags)
 	    xs->engine == XE_RELAY ? NULL : relay_wanted() ?
 	    "relay unavailable, direct engine" : NULL);
 	return fd;
+fail:
+	saved = errno;
+	xstate_page_kill(ptyno, 1);
+	xsys_close(fd);
+	if (hostfd >= 0)
+		xsys_close(hostfd);
+	errno = saved;
+	return -1;
 }
 
 XPTY_EXPORT int
@@ -195,7 +197,7 @@ unlockpt(int fd)
 
 	if ((xs = manager_of(fd)) == NULL)
 		rv = -1;
-	else if ((rv = host_set_lock(stream_ctlfd(fd, xs), 0)) == 0 &&
+	else if ((rv = stream_unlock(fd, xs)) == 0 &&
 	    xpty_mode_current() == XPTY_XPG4V2)
 		rv = pt_mark_xpg4(fd, xs);
 	XTRACE(fd, "unlockpt", -1, rv, NULL);
@@ -289,6 +291,46 @@ autopush_xpg4(int fd)
 	return xstate_put(fd, &xst, NULL);
 }
 
+/*
+ * The state of a pty this process has a descriptor of (fd, the proof),
+ * libxpty's or not.  The page store may have no page of it here yet (a
+ * process that neither made the pty nor inherited its page): xptyd has
+ * it.  0 with *xst set, -1 if the pty is not libxpty's (errno kept).
+ */
+static int
+adopt_state(int fd, int ptyno, struct xstate *xst)
+{
+	int saved = errno, r = -1;
+
+	if (xstate_get(fd, xst) == 0 && xst->managed)
+		r = 0;
+	else if (xstate_paged && relay_wanted() &&
+	    relay_fetch_page(ptyno, fd) == 0 && xstate_get(fd, xst) == 0 &&
+	    xst->managed)
+		r = 0;
+	errno = saved;
+	return r;
+}
+
+/*
+ * A subsidiary the host resets at its first open (HOST_CAP_OPEN_RESETS):
+ * a bare stream gets its raw modes back.
+ */
+static void
+subsid_reraw(int fd, const struct xstate *xst)
+{
+	struct xstate cur;
+	struct kterm t;
+	int saved = errno;
+
+	if ((host_caps & HOST_CAP_OPEN_RESETS) && xst->depth == 0 &&
+	    xstate_read(fd, &cur, &t) == 0) {
+		ldterm_raw(&t);
+		(void)xstate_put(fd, &cur, &t);
+	}
+	errno = saved;
+}
+
 /* A /dev/pts/N open succeeded: manage it if libxpty made that pty. */
 static int
 subsid_adopt(int fd, int ptyno)
@@ -297,10 +339,15 @@ subsid_adopt(int fd, int ptyno)
 	struct xstate xst;
 	int saved = errno;
 
-	if (xstate_get(fd, &xst) == -1 || !xst.managed) {
-		errno = saved;
+	if (adopt_state(fd, ptyno, &xst) == -1)
 		return fd;
+	if (xst.flags & XSTATE_LOCKED) {
+		xsys_close(fd);		/* the emulated lock: not unlocked yet */
+		errno = EAGAIN;
+		XTRACE(-1, "open /dev/pts/", ptyno, -1, "locked (emulated)");
+		return -1;
 	}
+	subsid_reraw(fd, &xst);
 	if ((xs = xstream_new(XK_SUBSID, ptyno)) == NULL) {
 		errno = saved;
 		return fd;
@@ -609,6 +656,9 @@ close(int fd)
 	if ((xs = xfd_lookup(fd)) != NULL) {
 		if (last_relay_manager(xs))
 			ptyno = xs->ptyno;
+		else if (xs->kind == XK_MANAGER && xs->engine == XE_DIRECT &&
+		    atomic_load(&xs->refs) == 1)
+			xstate_page_kill(xs->ptyno, 1);	/* no daemon keeps it */
 		xfd_detach(fd);
 	}
 	r = xpty_next.close != NULL ? xpty_next.close(fd) : xsys_close(fd);
@@ -920,7 +970,7 @@ rediscover_fd(int fd)
 		kind = XK_MANAGER;
 	}
 	cfd = hostfd >= 0 ? hostfd : fd;
-	if (xstate_get(cfd, &xst) == -1 || !xst.managed ||
+	if (adopt_state(cfd, ptyno, &xst) == -1 ||
 	    (xs = xstream_new(kind, ptyno)) == NULL) {
 		if (hostfd >= 0)
 			xsys_close(hostfd);

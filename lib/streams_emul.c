@@ -287,3 +287,24 @@ stream_has_module(int fd, struct xstream *xs, enum xpty_module m)
 		return -1;
 	return xst.managed ? xstate_has(&xst, m) : 0;
 }
+
+/*
+ * Unlock the subsidiary (unlockpt, UNLKPT) of manager xs: the host's
+ * lock, or, on a host without one, the emulated lock in the stream state
+ * (XSTATE_LOCKED, checked at each subsidiary open).
+ */
+int
+stream_unlock(int fd, struct xstream *xs)
+{
+	struct xstate xst;
+	int cfd = stream_ctlfd(fd, xs);
+
+	if (host_set_lock(cfd, 0) == 0)
+		return 0;
+	if (errno != ENOSYS || xstate_get(cfd, &xst) == -1)
+		return -1;
+	if (!(xst.flags & XSTATE_LOCKED))
+		return 0;
+	xst.flags &= ~XSTATE_LOCKED;
+	return xstate_put(cfd, &xst, NULL);
+}

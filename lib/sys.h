@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <termios.h>
 
+#include "config.h"		/* XPTY_SYS_HOST_H */
 #include XPTY_SYS_HOST_H	/* struct kterm, XPTY_KNCCS, KTERM_SET* */
 
 /* files and descriptors */
@@ -47,6 +48,7 @@ int	xsys_lstat(const char *path, struct stat *st);
 int	xsys_chown(const char *path, uid_t uid, gid_t gid);	/* no symlinks */
 int	xsys_chmod(const char *path, mode_t mode);
 int	xsys_pipe2(int fds[2], int flags);
+int	xsys_ftruncate(int fd, off_t len);
 int	xsys_poll(struct pollfd *pfd, nfds_t n, int timeout_ms);
 int	xsys_flock(int fd, int op);
 int	xsys_close_range(unsigned int first, unsigned int last, int flags);
@@ -86,5 +88,7 @@ int	xsys_vm_copy(void *dst, const void *src, size_t len, int towrite);
 /* the kernel termios: get, and set with KTERM_SET, _SETW or _SETF */
 int	xsys_tcget(int fd, struct kterm *t);
 int	xsys_tcset(int fd, unsigned long how, const struct kterm *t);
+/* the same termios in libc's struct termios (speeds filled in); pure */
+void	xsys_kterm_to_termios(const struct kterm *k, struct termios *t);
 
 #endif /* XPTY_SYS_H */

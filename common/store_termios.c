@@ -1,0 +1,179 @@
+/*
+ * store_termios.c - the stream-state store (common/store.h) in the pty's
+ * kernel termios, for hosts with HOST_CAP_TERMIOS_STATE (Linux).
+ *
+ * Theory of operation.  A STREAMS subsidiary's module stack and XPG4v2
+ * mark belong to the stream: every process that opens or inherits it sees
+ * the same stack, it survives exec, and it dies with the pty.  Linux's
+ * kernel termios of the pty has exactly those properties, and Linux
+ * stores but never interprets c_cc[17] and c_cc[18] (VEOL2 is 16; the
+ * kernel keeps 19 slots).  So:
+ *   c_cc[17]  high nibble XSTATE_MAGIC (a pty libxpty set up), low nibble
+ *             XSTATE_* flags (XSTATE_LOCKED does not fit: the kernel
+ *             locks on these hosts);
+ *   c_cc[18]  the module stack, two bits a module (XM_PTEM, XM_LDTERM,
+ *             XM_TTCOMPAT), bottom module in the low bits.
+ * A pty without the magic was not made by libxpty and is left native.  A
+ * new pty starts with a fresh termios, so a reused number starts bare.
+ * Termios ioctls on a Linux manager act on the subsidiary's termios, so
+ * either side's descriptor reads and writes the same state; so do the
+ * library's and xptyd's.
+ *
+ * Concurrency: updates are read-modify-write of the termios (TCGETS then
+ * TCSETS); two processes pushing on the same stream at the same instant
+ * could lose one update, as documented in xpty(7).  No state here.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "store.h"
+#include "kterm.h"
+
+#define SLOT_FLAGS	17
+#define SLOT_STACK	18
+#define STATE_MAGIC	0xa0	/* high nibble of slot 17 */
+#define STATE_MAGICMASK	0xf0
+
+const int xstate_paged = 0;
+
+static void
+state_decode(const struct kterm *t, struct xstate *xst)
+{
+	unsigned int	stack = t->c_cc[SLOT_STACK];
+	int		i;
+
+	memset(xst, 0, sizeof(*xst));
+	xst->managed = (t->c_cc[SLOT_FLAGS] & STATE_MAGICMASK) == STATE_MAGIC;
+	if (!xst->managed)
+		return;
+	xst->flags = t->c_cc[SLOT_FLAGS] & ~STATE_MAGICMASK;
+	for (i = 0; i < XSTACK_MAX; i++) {
+		enum xpty_module m = (stack >> (2 * i)) & 3;
+
+		if (m == XM_NONE)
+			break;
+		xst->mods[xst->depth++] = m;
+	}
+}
+
+static void
+state_encode(const struct xstate *xst, struct kterm *t)
+{
+	unsigned int	stack = 0;
+	int		i;
+
+	for (i = 0; i < xst->depth && i < XSTACK_MAX; i++)
+		stack |= ((unsigned int)xst->mods[i] & 3) << (2 * i);
+	t->c_cc[SLOT_FLAGS] = STATE_MAGIC | (xst->flags & ~STATE_MAGICMASK);
+	t->c_cc[SLOT_STACK] = (cc_t)stack;
+}
+
+int
+xstate_get(int fd, struct xstate *xst)
+{
+	struct kterm	t;
+
+	if (xsys_tcget(fd, &t) == -1)
+		return (-1);
+	state_decode(&t, xst);
+	return (0);
+}
+
+int
+xstate_read(int fd, struct xstate *xst, struct kterm *t)
+{
+	if (xsys_tcget(fd, t) == -1)
+		return (-1);
+	state_decode(t, xst);
+	return (0);
+}
+
+int
+xstate_put(int fd, const struct xstate *xst, const struct kterm *base)
+{
+	struct kterm	t;
+
+	if (base != NULL)
+		t = *base;
+	else if (xsys_tcget(fd, &t) == -1)
+		return (-1);
+	state_encode(xst, &t);
+	return (xsys_tcset(fd, KTERM_SET, &t));
+}
+
+void
+xstate_preserve(const struct kterm *cur, struct kterm *next)
+{
+	xstate_preserve_cc(cur, next->c_cc);
+}
+
+void
+xstate_preserve_cc(const struct kterm *cur, cc_t *next_cc)
+{
+	next_cc[SLOT_FLAGS] = cur->c_cc[SLOT_FLAGS];
+	next_cc[SLOT_STACK] = cur->c_cc[SLOT_STACK];
+}
+
+int
+xstate_has(const struct xstate *xst, enum xpty_module m)
+{
+	int	i;
+
+	for (i = 0; i < xst->depth; i++)
+		if (xst->mods[i] == m)
+			return (1);
+	return (0);
+}
+
+int
+xstate_new(int mfd, int ptyno, int *pagefd)
+{
+	struct xstate	xst;
+	struct kterm	t;
+
+	(void)ptyno;
+	*pagefd = -1;
+	if (xsys_tcget(mfd, &t) == -1)
+		return (-1);
+	xp_kterm_raw(&t);
+	memset(&xst, 0, sizeof(xst));
+	xst.managed = 1;
+	return (xstate_put(mfd, &xst, &t));
+}
+
+void
+xstate_dismantle(int fd)
+{
+	struct xstate	xst;
+	struct kterm	t;
+	int		saved = errno;
+
+	if (xstate_read(fd, &xst, &t) == 0 && xst.managed) {
+		unsigned keep = xst.flags & XSTATE_PCKT;	/* manager side */
+
+		memset(&xst, 0, sizeof(xst));
+		xst.managed = 1;
+		xst.flags = keep;
+		xp_kterm_raw(&t);
+		(void)xstate_put(fd, &xst, &t);
+	}
+	errno = saved;
+}
+
+int
+xstate_page_install(int ptyno, int pagefd)
+{
+	(void)ptyno;
+	(void)pagefd;
+	errno = ENOSYS;
+	return (-1);
+}
+
+void
+xstate_page_kill(int ptyno, int creator_only)
+{
+	(void)ptyno;
+	(void)creator_only;
+}
