@@ -72,8 +72,8 @@ int	xstate_new(int mfd, int ptyno, int *pagefd);
 
 /*
  * The subsidiary's last close: what ptsclose() does to the stream.  No
- * modules, no XPG4v2 marks, raw termios; the manager's pckt mark stays
- * (pckt is the manager's module).  errno preserved.
+ * modules, no XPG4v2 marks, raw termios; the manager's pckt mark and
+ * the emulated lock stay (they are the manager's).  errno preserved.
  */
 void	xstate_dismantle(int fd);
 

@@ -290,9 +290,9 @@ xstate_dismantle(int fd)
 
 	if ((pg = live_page(fd, &ptyno)) != NULL &&
 	    ((w = xp_page_state(pg)) & XP_PS_MANAGED)) {
-		/* the manager's pckt mark stays, as the termios store keeps it */
+		/* the manager's marks stay: pckt, and the lock until unlockpt */
 		while (!xp_page_cas(pg, &w,
-		    XP_PS_MANAGED | (w & XSTATE_PCKT)))
+		    XP_PS_MANAGED | (w & (XSTATE_PCKT | XSTATE_LOCKED))))
 			;
 		if (xsys_tcget(fd, &t) == 0) {
 			xp_kterm_raw(&t);

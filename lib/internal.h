@@ -16,7 +16,9 @@
  *   streams_emul.c module stack, read options, flush, signals
  *   ioctl_map.c    SVR4 ioctl decoding (direct and through I_STR)
  *   relay.c        client of xptyd (the relay engine)
+ *   mgrread.c      a manager's reads, as each engine makes them
  *   xwait.c        waits a signal interrupts as it would a kernel sleep
+ *   adopt.c        descriptors taken under management (open, exec, SCM_RIGHTS)
  *   mode.c         XPTY_MODE, xpty_setmode(), process scope
  *   libxpty.c      the interposed entry points
  * Everything here has hidden visibility; only include/xpty.h names and the
@@ -156,7 +158,7 @@ int		*xfd_private_owner(int fd);
 void		 xfd_set_private(int fd, int *owner);	/* NULL: forget */
 int		 xfd_private_evict(int fd);		/* move it elsewhere */
 extern _Atomic(int) xfd_count;	/* managed descriptors */
-#define XPTY_PRIVATE_FDMIN	200	/* private fds are moved up here */
+/* private descriptors live at XPTY_PRIVATE_FDMIN and up (sys.h) */
 
 /* ---- host.h (host_<host>.c): the host kernel, included above ---- */
 
@@ -202,11 +204,15 @@ int	xpty_is_streams_request(unsigned long req);
 int	xpty_ioctl_unmanaged(int fd, unsigned long req, void *arg);
 int	pt_mark_xpg4(int fd, struct xstream *);
 
+/* ---- mgrread.c: a manager's reads as the engines make them ---- */
+struct iovec;
+ssize_t	engine_readv(int fd, struct xstream *, const struct iovec *, int);
+ssize_t	xpty_raw_read(int fd, struct xstream *, void *, size_t);
+
 /* ---- dataio.c, strmsg.c ---- */
 struct iovec;
 struct strbuf;
 ssize_t	xpty_read(int fd, struct xstream *, void *, size_t);
-ssize_t	xpty_raw_read(int fd, struct xstream *, void *, size_t);
 ssize_t	xpty_readv(int fd, struct xstream *, const struct iovec *, int);
 ssize_t	xpty_write_zero(int fd, struct xstream *);
 
@@ -273,8 +279,10 @@ const char *trace_reqname(unsigned long);
 		trace_call((fd), (what), (num), (long)(rv), errno, (note)); \
 } while (0)
 
-/* ---- libxpty.c ---- */
+/* ---- adopt.c ---- */
+int	adopt_subsid(int fd, int ptyno);	/* fd, or -1 (closed) */
 void	rediscover_fd(int fd);	/* adopt a pty libxpty made, if fd is one */
+void	rediscover_all(void);
 
 /* ---- misc ---- */
 int	xpty_user_copyin(void *dst, const void *src, size_t len); /* EFAULT-safe */

@@ -274,96 +274,6 @@ ptsname(int fd)
 
 /* ---- the open family ---- */
 
-static int
-autopush_xpg4(int fd)
-{
-	static const char *mods[] = { "ptem", "ldterm", "ttcompat" };
-	struct xstream *xs = xfd_lookup(fd);
-	struct xstate xst;
-	size_t i;
-
-	for (i = 0; i < 3; i++)
-		if (stream_push(fd, xs, mods[i]) == -1)
-			return -1;
-	if (xstate_get(fd, &xst) == -1)
-		return -1;
-	xst.flags |= XSTATE_PTEM_XPG4;
-	return xstate_put(fd, &xst, NULL);
-}
-
-/*
- * The state of a pty this process has a descriptor of (fd, the proof),
- * libxpty's or not.  The page store may have no page of it here yet (a
- * process that neither made the pty nor inherited its page): xptyd has
- * it.  0 with *xst set, -1 if the pty is not libxpty's (errno kept).
- */
-static int
-adopt_state(int fd, int ptyno, struct xstate *xst)
-{
-	int saved = errno, r = -1;
-
-	if (xstate_get(fd, xst) == 0 && xst->managed)
-		r = 0;
-	else if (xstate_paged && relay_wanted() &&
-	    relay_fetch_page(ptyno, fd) == 0 && xstate_get(fd, xst) == 0 &&
-	    xst->managed)
-		r = 0;
-	errno = saved;
-	return r;
-}
-
-/*
- * A subsidiary the host resets at its first open (HOST_CAP_OPEN_RESETS):
- * a bare stream gets its raw modes back.
- */
-static void
-subsid_reraw(int fd, const struct xstate *xst)
-{
-	struct xstate cur;
-	struct kterm t;
-	int saved = errno;
-
-	if ((host_caps & HOST_CAP_OPEN_RESETS) && xst->depth == 0 &&
-	    xstate_read(fd, &cur, &t) == 0) {
-		ldterm_raw(&t);
-		(void)xstate_put(fd, &cur, &t);
-	}
-	errno = saved;
-}
-
-/* A /dev/pts/N open succeeded: manage it if libxpty made that pty. */
-static int
-subsid_adopt(int fd, int ptyno)
-{
-	struct xstream *xs;
-	struct xstate xst;
-	int saved = errno;
-
-	if (adopt_state(fd, ptyno, &xst) == -1)
-		return fd;
-	if (xst.flags & XSTATE_LOCKED) {
-		xsys_close(fd);		/* the emulated lock: not unlocked yet */
-		errno = EAGAIN;
-		XTRACE(-1, "open /dev/pts/", ptyno, -1, "locked (emulated)");
-		return -1;
-	}
-	subsid_reraw(fd, &xst);
-	if ((xs = xstream_new(XK_SUBSID, ptyno)) == NULL) {
-		errno = saved;
-		return fd;
-	}
-	xfd_attach(fd, xs);
-	if ((xst.flags & XSTATE_PTSTTY) && !xstate_has(&xst, XM_LDTERM) &&
-	    autopush_xpg4(fd) == -1) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	errno = saved;
-	return fd;
-}
-
 /*
  * The host manager of pty ptyno that this process holds (a relayed
  * manager's private copy), or -1.
@@ -450,7 +360,7 @@ subsid_open(enum open_kind k, int dirfd, const char *path, int flags,
 	}
 	if (fd != -1) {
 		host_subsid_opened(fd, ptyno, first);
-		fd = subsid_adopt(fd, ptyno);
+		fd = adopt_subsid(fd, ptyno);
 	}
 	XTRACE(fd, "open /dev/pts/", ptyno, fd, NULL);
 	return fd;
@@ -950,55 +860,6 @@ forkpty(int *amaster, char *name, const struct termios *termp,
 		*amaster = m;
 		return pid;
 	}
-}
-
-/* ---- after exec: rediscover inherited ptys ---- */
-
-void
-rediscover_fd(int fd)
-{
-	struct xstream *xs;
-	struct xstate xst;
-	int kind, ptyno, hostfd = -1, cfd;
-
-	if (xfd_lookup(fd) != NULL || xfd_private_owner(fd) != NULL)
-		return;
-	kind = host_classify(fd, &ptyno);
-	if (kind == 0) {
-		if (relay_identify(fd, &hostfd, &ptyno) == -1)
-			return;
-		kind = XK_MANAGER;
-	}
-	cfd = hostfd >= 0 ? hostfd : fd;
-	if (adopt_state(cfd, ptyno, &xst) == -1 ||
-	    (xs = xstream_new(kind, ptyno)) == NULL) {
-		if (hostfd >= 0)
-			xsys_close(hostfd);
-		return;
-	}
-	if (hostfd >= 0) {
-		xs->engine = XE_RELAY;
-		XS_STORE(xs->hostfd, hostfd);
-		xfd_set_private(hostfd, &xs->hostfd);
-	}
-	xfd_attach(fd, xs);
-}
-
-static int
-rediscover_one(int fd, void *arg)
-{
-	(void)arg;
-	rediscover_fd(fd);
-	return 0;
-}
-
-static void
-rediscover_all(void)
-{
-	int saved = errno;
-
-	(void)host_fd_walk(rediscover_one, NULL);
-	errno = saved;
 }
 
 __attribute__((constructor)) static void

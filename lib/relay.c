@@ -60,9 +60,21 @@
  *
  * Constraints of a preloaded library: no malloc, no stdio; interposed
  * names (open, close, fcntl, dup3, fstat, recvmsg...) are reached through
- * lib/sys.h's raw calls, the host's ptys and sockets through lib/host.h.  Private descriptors are close-on-exec and live at
- * high numbers, never 0-2.  State: the text of the last error, the control
- * connection (descriptor, owner pid, inode) and its lock word.
+ * lib/sys.h's raw calls, the host's ptys and sockets through lib/host.h.
+ *
+ * Descriptors (the rule of lib/sys.h: private ones are close-on-exec at
+ * XPTY_PRIVATE_FDMIN and up).  The control connection is ctl_fd's, which
+ * ctl_drop closes (and only in the process that dialled it, or the same
+ * socket inherited).  relay_open gives the caller the application's end
+ * of the socketpair (at the lowest free number, as open() would) and the
+ * private host manager copy (*hostfd: the daemon got its own copy), whose
+ * owner becomes the caller's xstream; the daemon's end of the pair and
+ * the state page are closed here once sent.  relay_identify returns a private host
+ * manager copy the same way.  One-shot connections and the lock file are
+ * closed before the call returns.
+ *
+ * State: the text of the last error, the control connection (descriptor,
+ * owner pid, inode) and its lock word.
  */
 #include "config.h"
 
@@ -91,7 +103,6 @@
 #define XPTY_LIBEXECDIR	"/usr/local/libexec"
 #endif
 
-#define RELAY_HIGHFD	100	/* private descriptors start here */
 #define RELAY_WAIT_MS	10000	/* for the start lock and the daemon */
 
 extern char	**environ;
@@ -141,20 +152,6 @@ relay_close(int fd)
 	if (fd >= 0)
 		xsys_close(fd);
 	errno = e;
-}
-
-/* Move a private descriptor high (close-on-exec); returns the new one. */
-static int
-relay_high(int fd)
-{
-	int	nfd;
-
-	/* EINVAL: RLIMIT_NOFILE is at most RELAY_HIGHFD */
-	if ((nfd = xsys_fcntl(fd, F_DUPFD_CLOEXEC, RELAY_HIGHFD)) == -1 &&
-	    (nfd = xsys_fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1)
-		return fd;
-	xsys_close(fd);
-	return nfd;
 }
 
 static void
@@ -349,7 +346,7 @@ relay_connect(int fd, int may_start)
 			relay_why_errno(lock);
 			return -1;
 		}
-		lockfd = relay_high(lockfd);
+		lockfd = xsys_fd_private(lockfd);
 		if (xsys_flock(lockfd, LOCK_EX | LOCK_NB) == -1) {
 			/* someone else is starting it */
 			xsys_close(lockfd);
@@ -594,7 +591,7 @@ ctl_get(pid_t me, int may_start)
 		return ctl_fd;
 	if ((fd = relay_dial(1, may_start)) == -1)
 		return -1;
-	fd = relay_high(fd);
+	fd = xsys_fd_private(fd);
 	ctl_ino = relay_ino(fd);
 	ctl_pid = me;
 	ctl_fd = fd;
@@ -687,7 +684,7 @@ relay_ptmx(int *ptyno)
 		relay_close(fd);
 		return -1;
 	}
-	return relay_high(fd);
+	return xsys_fd_private(fd);
 }
 
 /* ---- the interface ---- */
@@ -702,14 +699,16 @@ relay_open(int oflag, int *hostfd, int *ptyno)
 
 	if ((hfd = relay_ptmx(&n)) == -1)
 		return -1;
-	/* the stream is set up before any subsidiary can be opened */
-	if (xstate_new(hfd, n, &pagefd) == -1) {
-		relay_why_errno("the new pty's stream");
+	/* the application's end first: it takes the lowest free number */
+	if (relay_pair(sv, &ino) == -1) {
 		relay_close(hfd);
 		return -1;
 	}
-	if (relay_pair(sv, &ino) == -1) {
-		relay_close(pagefd);
+	/* the stream is set up before any subsidiary can be opened */
+	if (xstate_new(hfd, n, &pagefd) == -1) {
+		relay_why_errno("the new pty's stream");
+		relay_close(sv[0]);
+		relay_close(sv[1]);
 		relay_close(hfd);
 		return -1;
 	}
@@ -822,7 +821,7 @@ relay_identify(int fd, int *hostfd, int *ptyno)
 		errno = EPROTO;
 		return -1;
 	}
-	*hostfd = relay_high(hfd);
+	*hostfd = xsys_fd_private(hfd);
 	*ptyno = r.ptyno;
 	return 0;
 
@@ -928,4 +927,14 @@ relay_status(int *pid, int *nptys, int *nconns)
 	*nptys = (int)r.aux;
 	*nconns = (int)r.aux2 - 1;	/* not counting our control connection */
 	return 0;
+}
+
+/* Wait until xptyd has handled what already happened on pty ptyno. */
+void
+relay_barrier(int ptyno)
+{
+	int	saved = errno;
+
+	(void)relay_sync_close(ptyno);
+	errno = saved;
 }

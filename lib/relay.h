@@ -36,6 +36,8 @@ int	relay_set_pckt(int fd, int on);
 ssize_t	relay_write(int fd, int hostfd, const void *buf, size_t n);
 /* After the last close of a relayed manager in this process: 1 hung up. */
 int	relay_sync_close(int ptyno);
+/* Wait until xptyd has seen what already happened on pty ptyno. */
+void	relay_barrier(int ptyno);
 /* Cause of the last failure, for the one-per-process diagnostic. */
 const char *relay_last_error(void);
 /* Daemon status: pid, ptys, connections (tests, xpty wrapper). */

@@ -34,6 +34,27 @@
 #include "config.h"		/* XPTY_SYS_HOST_H */
 #include XPTY_SYS_HOST_H	/* struct kterm, XPTY_KNCCS, KTERM_SET* */
 
+/*
+ * libxpty's private descriptors, one rule for all of lib/: a descriptor
+ * the library keeps beyond the call that made it (the relay's control
+ * connection, a relayed manager's host manager copy) lives at
+ * XPTY_PRIVATE_FDMIN or above (xsys_fd_private: lower only when
+ * RLIMIT_NOFILE leaves no room there, then the lowest free number above
+ * 2), is close-on-exec, and is recorded with the descriptor table
+ * (xfd_set_private) by its owner, the variable that holds its number,
+ * which is the only one that closes it.  One made and closed within a
+ * single call may take the lowest free number, but only after any
+ * descriptor that call gives the application, so that the application
+ * still gets the number open() would have given it.
+ */
+#define XPTY_PRIVATE_FDMIN	200
+
+/*
+ * Move fd into the private range (close-on-exec; the old number is
+ * closed); returns the new number, or fd itself if it cannot move.
+ */
+int	xsys_fd_private(int fd);
+
 /* files and descriptors */
 int	xsys_openat(int dirfd, const char *path, int flags, mode_t mode);
 int	xsys_close(int fd);

@@ -1,0 +1,184 @@
+/*
+ * mgrread.c - a manager's reads as the engines make them: the STREAMS
+ * end of file of a last subsidiary close, and what follows it.  Below
+ * the stream model (pckt.c and strhead.c read packets through it) and the
+ * data path (dataio.c adds the read modes); it is the engines' layer.
+ *
+ * Theory of operation.  STREAMS delivers a zero-length message when the
+ * last subsidiary closes, so the manager reads 0 once and then blocks (or
+ * gets EAGAIN) until a subsidiary is opened again; the host gives its
+ * hangup indication instead, over and over.
+ *   relay engine: the descriptor is a socket whose far end (xptyd) ends
+ *     the byte stream with shutdown() at that point; once read() has
+ *     seen that 0, relay_reattach() (relay.c) swaps the connection that
+ *     follows in under the same descriptor number, so the stream goes on.
+ *     If another holder of the socket (after fork, or another descriptor)
+ *     fetched it first, that holder had the message: this read goes on
+ *     with the next connection instead of returning 0.  If the daemon is
+ *     gone its end of file stays, and the private host manager copy is
+ *     closed (the descriptor's owner is the xstream: relay_lost).
+ *   direct engine: the descriptor is the host manager; the first hangup
+ *     indication of the host (Linux's EIO, the BSDs' 0: host_mgr_read_hup)
+ *     becomes 0 and dismantles the stream (xstate_dismantle, as ptsclose
+ *     does); after that a blocking read waits for the next open of the
+ *     subsidiary (host_watch_*: a watch set of its own, closed before it
+ *     returns) instead of spinning.
+ * The engine table (one file per engine) will take this file's two
+ * halves apart; until then xs->engine picks one.
+ *
+ * State: eofstate in the manager's struct xstream, atomic (relaxed): one
+ * thread may read the manager while another asks I_NREAD of it.
+ */
+#include "config.h"
+
+#include <sys/uio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+
+#include "xpty.h"
+#include "internal.h"
+
+#define REOPEN_POLL_MS	20	/* hosts without a watch look this often */
+
+/*
+ * Block until a subsidiary of pty ptyno (manager fd) is opened again, or
+ * a signal interrupts (-1/EINTR).  The watch set (host.h) is this call's
+ * own descriptor.
+ */
+static int
+wait_reopen(int fd, int ptyno)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	int wfd, id, r;
+
+	if ((wfd = host_watch_open()) != -1 &&
+	    host_watch_add(wfd, ptyno) == -1) {
+		xsys_close(wfd);
+		return -1;
+	}
+	pfd.fd = wfd;
+	/* opened between the hangup and the watch?  then it is gone */
+	while ((r = host_mgr_hup(fd)) == 1) {
+		if (xsys_poll(&pfd, 1, wfd == -1 ? REOPEN_POLL_MS : -1) == -1)
+			break;
+		if (wfd != -1 && host_watch_take(wfd, &id, 1) > 0) {
+			r = 0;
+			break;
+		}
+	}
+	if (wfd != -1)
+		xsys_close(wfd);
+	return r == 0 ? 0 : -1;
+}
+
+static int
+iov_empty(const struct iovec *iov, int iovcnt)
+{
+	int i;
+
+	for (i = 0; i < iovcnt; i++)
+		if (iov[i].iov_len > 0)
+			return 0;
+	return 1;
+}
+
+static ssize_t
+direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
+{
+	ssize_t r;
+	int fl;
+
+	for (;;) {
+		r = host_mgr_readv(fd, iov, iovcnt);
+		if (r > 0) {
+			if (atomic_load_explicit(&xs->eofstate,
+			    memory_order_relaxed) != XEOF_NONE)
+				atomic_store_explicit(&xs->eofstate, XEOF_NONE,
+				    memory_order_relaxed);
+			return r;
+		}
+		if (r == 0 && iov_empty(iov, iovcnt))
+			return 0;	/* asked for nothing: no hangup */
+		if (!host_mgr_read_hup(r, errno))
+			return r;
+		/* one reader, whichever thread, gets the zero-length message */
+		if (atomic_exchange_explicit(&xs->eofstate, XEOF_DONE,
+		    memory_order_relaxed) != XEOF_DONE) {
+			xstate_dismantle(fd);	/* as ptsclose() does */
+			XTRACE(fd, "read: zero-length message (last subsidiary close)",
+			    -1, 0, "host said EIO");
+			return 0;
+		}
+		fl = xsys_fcntl(fd, F_GETFL, 0);
+		if (fl != -1 && (fl & O_NONBLOCK)) {
+			errno = EAGAIN;
+			return -1;
+		}
+		if (wait_reopen(fd, xs->ptyno) == -1)
+			return -1;
+		/* a new open: its last close is a new zero-length message */
+		atomic_store_explicit(&xs->eofstate, XEOF_NONE,
+		    memory_order_relaxed);
+	}
+}
+
+/*
+ * The daemon is gone: its end of file stays.  Drop the private host copy
+ * too, or it would keep the pty from hanging up.
+ */
+static void
+relay_lost(struct xstream *xs)
+{
+	if (xs->hostfd < 0)
+		return;
+	xfd_set_private(xs->hostfd, NULL);
+	xsys_close(xs->hostfd);
+	XS_STORE(xs->hostfd, -1);
+}
+
+#define RELAY_CHAIN_MAX	64	/* successors followed by one read */
+
+static ssize_t
+relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
+{
+	size_t want = 0;
+	ssize_t r;
+	int i, n, saved;
+
+	for (i = 0; i < iovcnt; i++)
+		want += iov[i].iov_len;
+	for (n = 0; n < RELAY_CHAIN_MAX; n++) {
+		r = xsys_readv(fd, iov, iovcnt);
+		if (r != 0 || want == 0)
+			return r;
+		saved = errno;
+		i = relay_reattach(fd, xs);
+		if (i == -1 && errno != EAGAIN)
+			relay_lost(xs);
+		errno = saved;
+		if (i != 1)
+			break;
+		/* another reader had this message: go on to what follows */
+	}
+	XTRACE(fd, "read: zero-length message", -1, 0, NULL);
+	return 0;
+}
+
+/* A manager read of either engine, without pckt or read modes. */
+ssize_t
+engine_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
+{
+	if (xs->engine == XE_RELAY)
+		return relay_read(fd, xs, iov, iovcnt);
+	return direct_read(fd, xs, iov, iovcnt);
+}
+
+/* The same into one buffer (pckt.c reads the packets itself). */
+ssize_t
+xpty_raw_read(int fd, struct xstream *xs, void *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+
+	return engine_readv(fd, xs, &iov, 1);
+}
