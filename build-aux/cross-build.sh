@@ -11,7 +11,10 @@
 #   TARGET   freebsd, netbsd, macos (default: all three)
 #   PARTS    what to build for it, comma-separated, of lib (libxpty),
 #            src (the xpty wrapper), daemon (xptyd); default all three;
-#            "none" stops after configure (and libevent)
+#            host: only the host backend's objects (configure's
+#            XPTY_HOST_FILES, lib/host.h), which build before the rest
+#            of the library does; "none" stops after configure (and
+#            libevent)
 #   -t FILE  build from this distribution tarball (default: from the
 #            source tree this script is in, which must then not be
 #            configured in place, or from `make dist` of it if it is)
@@ -216,11 +219,15 @@ build_target() {
 		case $p in
 		none)	continue ;;
 		lib)	goal=libxpty.la ;;
+		host)	goal=$(sed -n 's/^XPTY_HOST_FILES = //p' \
+			    "$b/lib/Makefile" | sed 's/\.c/.lo/g')
+			p=lib ;;
 		src)	goal=xpty ;;
 		daemon)	goal=xptyd ;;
-		*)	die "unknown part $p (lib, src, daemon)" ;;
+		*)	die "unknown part $p (lib, host, src, daemon)" ;;
 		esac
-		if ! make -C "$b/$p" -j2 CFLAGS="-O2 -Werror" "$goal" \
+		# shellcheck disable=SC2086
+		if ! make -C "$b/$p" -j2 CFLAGS="-O2 -Werror" $goal \
 		    >"$b/$p.out" 2>&1; then
 			grep -E 'error|warning' "$b/$p.out" | head -40 >&2
 			die "$t: $p failed (log $b/$p.out)"
@@ -233,7 +240,7 @@ while getopts kt: opt; do
 	case $opt in
 	k)	keep=1 ;;
 	t)	tarball=$(cd "$(dirname "$OPTARG")" && pwd)/${OPTARG##*/} ;;
-	*)	sed -n '10,18s/^# //p' "$0" >&2; exit 2 ;;
+	*)	sed -n '10,21s/^# //p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))

@@ -33,8 +33,9 @@
 #define XSTATE_PTEM_XPG4	0x02	/* ptem passes zero-length writes */
 #define XSTATE_HUNGUP		0x04	/* manager gone */
 #define XSTATE_PCKT		0x08	/* pckt on the manager: report ioctls */
-#define XSTATE_LOCKED		0x10	/* the emulated lock (no HOST_CAP_LOCK);
-					   page store only */
+#define XSTATE_HOSTDATA		0x10	/* the manager has the host's semantics
+					   (openpty, TIOCPKT; lib/ioctl_map.c) */
+#define XSTATE_LOCKED		0x20	/* the emulated lock (no HOST_CAP_LOCK) */
 
 enum xpty_module {
 	XM_NONE = 0, XM_PTEM = 1, XM_LDTERM = 2, XM_TTCOMPAT = 3, XM_PCKT = 4

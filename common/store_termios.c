@@ -9,10 +9,10 @@
  * stores but never interprets c_cc[17] and c_cc[18] (VEOL2 is 16; the
  * kernel keeps 19 slots).  So:
  *   c_cc[17]  high nibble XSTATE_MAGIC (a pty libxpty set up), low nibble
- *             XSTATE_* flags (XSTATE_LOCKED does not fit: the kernel
- *             locks on these hosts);
+ *             the XSTATE_* flags 0x01 to 0x08;
  *   c_cc[18]  the module stack, two bits a module (XM_PTEM, XM_LDTERM,
- *             XM_TTCOMPAT), bottom module in the low bits.
+ *             XM_TTCOMPAT), bottom module in the low bits; its two high
+ *             bits hold the XSTATE_* flags 0x10 and 0x20.
  * A pty without the magic was not made by libxpty and is left native.  A
  * new pty starts with a fresh termios, so a reused number starts bare.
  * Termios ioctls on a Linux manager act on the subsidiary's termios, so
@@ -48,7 +48,8 @@ state_decode(const struct kterm *t, struct xstate *xst)
 	xst->managed = (t->c_cc[SLOT_FLAGS] & STATE_MAGICMASK) == STATE_MAGIC;
 	if (!xst->managed)
 		return;
-	xst->flags = t->c_cc[SLOT_FLAGS] & ~STATE_MAGICMASK;
+	xst->flags = (t->c_cc[SLOT_FLAGS] & ~STATE_MAGICMASK) |
+	    ((stack >> (2 * XSTACK_MAX)) & 3) << 4;
 	for (i = 0; i < XSTACK_MAX; i++) {
 		enum xpty_module m = (stack >> (2 * i)) & 3;
 
@@ -66,7 +67,8 @@ state_encode(const struct xstate *xst, struct kterm *t)
 
 	for (i = 0; i < xst->depth && i < XSTACK_MAX; i++)
 		stack |= ((unsigned int)xst->mods[i] & 3) << (2 * i);
-	t->c_cc[SLOT_FLAGS] = STATE_MAGIC | (xst->flags & ~STATE_MAGICMASK);
+	stack |= ((xst->flags >> 4) & 3) << (2 * XSTACK_MAX);
+	t->c_cc[SLOT_FLAGS] = STATE_MAGIC | (xst->flags & 0x0f);
 	t->c_cc[SLOT_STACK] = (cc_t)stack;
 }
 

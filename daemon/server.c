@@ -19,7 +19,32 @@
  * on the parent's connection.  A request naming a pty or a socket the
  * daemon does not know therefore first takes every XP_ADOPT at the head of
  * any control connection's queue (ctl_take_adopts), and looks again: what
- * was sent before the request was sent is in those queues by now.
+ * was sent before the request was sent is in those queues by now.  Only
+ * connections with something queued are looked at: every control
+ * connection is also in a private epoll set (ctl_epfd, level-triggered)
+ * that says which are readable, so the cost of a request about an unknown
+ * pty grows with the connections that have sent something, not with the
+ * idle ones every client process keeps.
+ *
+ * A client that goes away.  A control connection is read even while its
+ * injection waits: its end of file then closes it (and drops the
+ * injection, pty_cancel), and anything else it sends out of turn closes
+ * it too.  A reply that cannot be sent (the client is gone, or does not
+ * read its replies) marks the connection dead; it is closed from the loop
+ * (conn_doom), never under the caller's feet.  A data connection watches
+ * EV_CLOSED, so that its client's going is seen even while its unsent
+ * bytes wait (pty.c, pty_conn_gone).
+ *
+ * Out of descriptors.  The daemon raises its RLIMIT_NOFILE to the hard
+ * limit at start (xptyd.c).  When accept() still fails with EMFILE or
+ * ENFILE, a reserve descriptor kept for the purpose is closed, the
+ * connection accepted and closed at once, and the reserve taken again:
+ * the client sees its connection end at once instead of waiting in the
+ * accept queue, and the daemon never spins on a readable listening
+ * socket.  A request whose descriptors the kernel could not install
+ * (MSG_CTRUNC) closes its connection; the dropped descriptors are closed
+ * by the kernel, so the application's manager socket of an XP_ADOPT that
+ * was lost that way has no peer any more.
  *
  * Exiting when idle (server_close_idle): each control connection is shut
  * down for reading, which fails the client's later sends with EPIPE (the
@@ -37,6 +62,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -70,9 +96,13 @@ static struct conn_tree		conn_tree = RB_INITIALIZER(&conn_tree);
 static int		 listen_fd = -1;
 static struct event	*listen_ev;
 static struct event	*listen_backoff;
+static int		 reserve_fd = -1;	/* for accept at EMFILE */
+static int		 ctl_epfd = -1;		/* readable control conns */
+static unsigned		 ctl_pass;		/* ctl_take_adopts generation */
 
 static void	conn_read_cb(evutil_socket_t, short, void *);
 static void	conn_write_cb(evutil_socket_t, short, void *);
+static void	conn_closed_cb(evutil_socket_t, short, void *);
 static void	ctl_drop_held(struct conn *);
 static int	ctl_recv(struct conn *);
 static int	ctl_process(struct conn *);
@@ -150,6 +180,29 @@ conn_index(struct conn *c)
 	c->indexed = RB_INSERT(conn_tree, &conn_tree, c) == NULL;
 }
 
+static void
+conn_free_events(struct conn *c)
+{
+	if (c->ev_read != NULL)
+		event_free(c->ev_read);
+	if (c->ev_write != NULL)
+		event_free(c->ev_write);
+	if (c->ev_closed != NULL)
+		event_free(c->ev_closed);
+}
+
+/* Control connections are in ctl_epfd too (see Ordering above). */
+static int
+conn_ctl_watch(struct conn *c)
+{
+	struct epoll_event	ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.events = EPOLLIN;
+	ev.data.ptr = c;
+	return epoll_ctl(ctl_epfd, EPOLL_CTL_ADD, c->fd, &ev);
+}
+
 /* A new connection; a data connection gets its pty later (pty_attach). */
 static struct conn *
 conn_new(int fd, uid_t uid, enum conn_state state)
@@ -173,11 +226,13 @@ conn_new(int fd, uid_t uid, enum conn_state state)
 	    c);
 	c->ev_write = event_new(xbase, fd, EV_WRITE | EV_PERSIST,
 	    conn_write_cb, c);
-	if (c->ev_read == NULL || c->ev_write == NULL) {
-		if (c->ev_read != NULL)
-			event_free(c->ev_read);
-		if (c->ev_write != NULL)
-			event_free(c->ev_write);
+	if (state == CONN_DATA)
+		c->ev_closed = event_new(xbase, fd, EV_CLOSED | EV_PERSIST,
+		    conn_closed_cb, c);
+	if (c->ev_read == NULL || c->ev_write == NULL ||
+	    (state == CONN_DATA && c->ev_closed == NULL) ||
+	    (state == CONN_CTL && conn_ctl_watch(c) == -1)) {
+		conn_free_events(c);
 		free(c->in);
 		free(c);
 		return NULL;
@@ -185,6 +240,8 @@ conn_new(int fd, uid_t uid, enum conn_state state)
 	TAILQ_INSERT_TAIL(&conns, c, entry);
 	nconns++;
 	conn_set_read(c, 1);
+	if (c->ev_closed != NULL)
+		event_add(c->ev_closed, NULL);
 	return c;
 }
 
@@ -225,19 +282,36 @@ conn_consumed(struct conn *c)
 	c->clientfd = -1;
 }
 
+/*
+ * Every client end of data connection c is closed: nothing can name it
+ * any more (XP_ATTACH, XP_IDENTIFY, XP_PCKT show one), though the bytes
+ * it sent may still be read.
+ */
+void
+conn_forget(struct conn *c)
+{
+	c->gone = 1;
+	if (c->ev_closed != NULL)
+		event_del(c->ev_closed);
+	if (c->indexed)
+		RB_REMOVE(conn_tree, &conn_tree, c);
+	c->indexed = 0;
+	conn_unchain(c);
+}
+
 void
 conn_close(struct conn *c)
 {
 	log_debug("connection %d closed", c->fd);
-	event_free(c->ev_read);
-	event_free(c->ev_write);
+	conn_free_events(c);
 	if (c->state == CONN_DATA) {
 		if (c->indexed)
 			RB_REMOVE(conn_tree, &conn_tree, c);
 		conn_unchain(c);
 		if (c->pty != NULL)
 			pty_detach(c->pty, c);
-	}
+	} else
+		(void)epoll_ctl(ctl_epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	if (c->waiting)
 		pty_cancel(c);
 	ctl_drop_held(c);
@@ -250,11 +324,23 @@ conn_close(struct conn *c)
 }
 
 /*
+ * c is to be closed, but its caller may still be using it: close it from
+ * the loop, in its read callback.
+ */
+static void
+conn_doom(struct conn *c)
+{
+	c->dead = 1;
+	conn_set_read(c, 1);
+	event_active(c->ev_read, EV_READ, 1);
+}
+
+/*
  * Send one reply, with fd attached if fd != -1.  A reply always fits in
  * an empty socket buffer; if it cannot be sent the client is gone or
- * hostile, and its end of file will close the connection.
+ * hostile, and the connection is closed (from the loop).  -1 then.
  */
-void
+int
 server_reply(struct conn *c, int err, int ptyno, uint32_t aux, uint32_t aux2,
     int fd)
 {
@@ -287,10 +373,11 @@ server_reply(struct conn *c, int err, int ptyno, uint32_t aux, uint32_t aux2,
 	do
 		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 	while (n == -1 && errno == EINTR);
-	if (n != (ssize_t)sizeof buf)
-		log_debug("connection %d: reply not sent", c->fd);
-	else if (c->state == CONN_CTL)
-		conn_set_read(c, 1);
+	if (n == (ssize_t)sizeof buf)
+		return 0;
+	log_debug("connection %d: reply not sent, closing", c->fd);
+	conn_doom(c);
+	return -1;
 }
 
 /* ---- control requests ---- */
@@ -318,32 +405,56 @@ ctl_take_held(struct conn *c, int i)
 	return fd;
 }
 
+/* Take the XP_ADOPTs at the head of c's queue; -1 if c was closed. */
+static int
+ctl_take_from(struct conn *c)
+{
+	uint8_t	hdr[XP_HDRLEN];
+	ssize_t	n;
+
+	while (!c->dead && !c->waiting && c->inlen == 0 && c->nheld == 0) {
+		n = recv(c->fd, hdr, sizeof hdr, MSG_PEEK | MSG_DONTWAIT);
+		if (n != (ssize_t)sizeof hdr || (xp_get16(hdr) != XP_ADOPT &&
+		    xp_get16(hdr) != XP_ADOPT_PAGE))
+			break;
+		if (ctl_recv(c) == -1 || ctl_process(c) == -1) {
+			conn_close(c);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /*
  * Take every XP_ADOPT queued at the head of a control connection other
- * than self (see Ordering above).  A read that brings descriptors ends
- * with them, so each read takes one XP_ADOPT, whole.
+ * than self (see Ordering above), looking only at the readable ones.  The
+ * set is level-triggered, so what epoll_wait returned comes back after
+ * the rest; a batch of connections already seen in this pass ends it.  A
+ * read that brings descriptors ends with them, so each read takes one
+ * XP_ADOPT, whole.
  */
 static void
 ctl_take_adopts(struct conn *self)
 {
-	struct conn	*c, *next;
-	uint8_t		 hdr[XP_HDRLEN];
-	ssize_t		 n;
+	struct epoll_event	 evs[64];
+	struct conn		*c;
+	int			 n, i, fresh;
 
-	TAILQ_FOREACH_SAFE(c, &conns, entry, next) {
-		while (c != self && c->state == CONN_CTL && !c->waiting &&
-		    c->inlen == 0 && c->nheld == 0) {
-			n = recv(c->fd, hdr, sizeof hdr, MSG_PEEK | MSG_DONTWAIT);
-			if (n != (ssize_t)sizeof hdr ||
-			    (xp_get16(hdr) != XP_ADOPT &&
-			    xp_get16(hdr) != XP_ADOPT_PAGE))
-				break;
-			if (ctl_recv(c) == -1 || ctl_process(c) == -1) {
-				conn_close(c);
-				break;
-			}
+	ctl_pass++;
+	do {
+		if ((n = epoll_wait(ctl_epfd, evs, 64, 0)) <= 0)
+			return;
+		fresh = 0;
+		for (i = 0; i < n; i++) {
+			c = evs[i].data.ptr;
+			if (c->scan == ctl_pass)
+				continue;
+			c->scan = ctl_pass;
+			fresh = 1;
+			if (c != self)
+				(void)ctl_take_from(c);
 		}
-	}
+	} while (fresh);
 }
 
 /* The data connection whose client end is the socket fd, or NULL. */
@@ -517,8 +628,9 @@ ctl_attach(struct conn *c)
 		return;
 	}
 	seen = (uint32_t)old->claimed;
-	server_reply(c, 0, pty_number(p), (uint32_t)pty_pckt(p), seen,
-	    next->clientfd);
+	if (server_reply(c, 0, pty_number(p), (uint32_t)pty_pckt(p), seen,
+	    next->clientfd) == -1)
+		return;		/* nobody read the message */
 	old->claimed = 1;
 	conn_consumed(old);
 }
@@ -576,8 +688,7 @@ ctl_inject(struct conn *c, const struct xp_msg *m)
 			return;
 		}
 	}
-	c->waiting = 1;
-	conn_set_read(c, 0);
+	c->waiting = 1;		/* still read: its end of file cancels it */
 	if (m->type == XP_EVENT)
 		err = pty_inject(p, c, mtype, m->pay + 8, m->len - 8);
 	else
@@ -719,7 +830,7 @@ ctl_process(struct conn *c)
 	struct xp_msg	m;
 	ssize_t		r;
 
-	while (c->state == CONN_CTL && !c->waiting) {
+	while (c->state == CONN_CTL && !c->waiting && !c->dead) {
 		if ((r = xp_decode(c->in, c->inlen, &m)) == 0)
 			return 0;
 		if (r < 0 || (size_t)r != c->inlen || !xp_is_request(m.type) ||
@@ -735,16 +846,50 @@ ctl_process(struct conn *c)
 	return 0;
 }
 
+/*
+ * A control connection whose injection waits is readable: its client is
+ * gone, or sent something out of turn.  Either way it is closed.
+ */
+static void
+ctl_waiting_readable(struct conn *c)
+{
+	uint8_t	b;
+	ssize_t	n;
+
+	n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0)
+		log_warnx("connection %d: request out of turn", c->fd);
+	else
+		log_debug("connection %d: client gone while waiting", c->fd);
+	conn_close(c);
+}
+
 static void
 conn_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn	*c = arg;
 
-	if (c->state == CONN_DATA) {
+	if (c->dead)
+		conn_close(c);
+	else if (c->state == CONN_DATA)
 		pty_conn_readable(c);
-		return;
-	}
-	if (ctl_recv(c) == -1 || ctl_process(c) == -1)
+	else if (c->waiting)
+		ctl_waiting_readable(c);
+	else if (ctl_recv(c) == -1 || ctl_process(c) == -1)
+		conn_close(c);
+}
+
+/* EV_CLOSED on a data connection: every client end is closed. */
+static void
+conn_closed_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+
+	if (c->pty != NULL)
+		pty_conn_gone(c);
+	else
 		conn_close(c);
 }
 
@@ -782,6 +927,36 @@ listen_resume(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
+reserve_take(void)
+{
+	if (reserve_fd == -1)
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/*
+ * accept() failed with EMFILE or ENFILE: refuse one queued connection
+ * with the reserve descriptor (closed at once: the client sees its end);
+ * 0 if that was done, -1 if there is no reserve.
+ */
+static int
+listen_refuse(int lfd)
+{
+	int	fd;
+
+	if (reserve_fd == -1)
+		return -1;
+	close(reserve_fd);
+	reserve_fd = -1;
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd != -1) {
+		log_warnx("out of descriptors: connection refused");
+		close(fd);
+	}
+	reserve_take();
+	return fd != -1 || errno == EMFILE || errno == ENFILE ? 0 : -1;
+}
+
+static void
 listen_cb(evutil_socket_t lfd, short what, void *arg)
 {
 	struct timeval	tv = { 1, 0 };
@@ -791,6 +966,9 @@ listen_cb(evutil_socket_t lfd, short what, void *arg)
 	for (;;) {
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd == -1) {
+			if ((errno == EMFILE || errno == ENFILE) &&
+			    listen_refuse(lfd) == 0)
+				continue;
 			if (errno == EMFILE || errno == ENFILE) {
 				log_warn("accept");
 				event_del(listen_ev);
@@ -815,6 +993,10 @@ listen_cb(evutil_socket_t lfd, short what, void *arg)
 void
 server_start(int lfd)
 {
+	if (ctl_epfd == -1 &&
+	    (ctl_epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		fatal("epoll_create1");
+	reserve_take();
 	listen_fd = lfd;
 	listen_ev = event_new(xbase, lfd, EV_READ | EV_PERSIST, listen_cb,
 	    NULL);

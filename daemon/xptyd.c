@@ -384,6 +384,30 @@ setup_paths(const char *sflag)
 	strlcat(lock_path, ".lock", sizeof lock_path);
 }
 
+/*
+ * Keep libevent off the backends that miss events on ptys on this host
+ * (configure.ac's XPTY_EVENT_AVOID, a list of names separated by spaces:
+ * NetBSD's kqueue, macOS's kqueue and poll).
+ */
+static void
+avoid_methods(struct event_config *cfg, const char *list)
+{
+	char	name[16];
+	size_t	n;
+
+	while (*list != '\0') {
+		n = strcspn(list, " ");
+		if (n > 0 && n < sizeof name) {
+			memcpy(name, list, n);
+			name[n] = '\0';
+			if (event_config_avoid_method(cfg, name) == -1)
+				fatal("event_config_avoid_method");
+		}
+		list += n;
+		list += strspn(list, " ");
+	}
+}
+
 static void
 setup_loop(void)
 {
@@ -395,8 +419,24 @@ setup_loop(void)
 	if ((cfg = event_config_new()) == NULL)
 		fatal("event_config_new");
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
-	if ((xbase = event_base_new_with_config(cfg)) == NULL)
-		fatal("event_base_new_with_config");
+	avoid_methods(cfg, XPTY_EVENT_AVOID);
+	/*
+	 * EV_CLOSED (EPOLLRDHUP): a client's going is seen while its bytes
+	 * still wait (server.c).  Without a method that has it, only at its
+	 * end of file, after them, and at XP_SYNC.
+	 */
+	event_config_require_features(cfg, EV_FEATURE_EARLY_CLOSE);
+	if ((xbase = event_base_new_with_config(cfg)) == NULL) {
+		event_config_free(cfg);
+		if ((cfg = event_config_new()) == NULL)
+			fatal("event_config_new");
+		event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+		avoid_methods(cfg, XPTY_EVENT_AVOID);
+		if ((xbase = event_base_new_with_config(cfg)) == NULL)
+			fatal("event_base_new_with_config");
+		log_warnx("libevent %s has no EV_CLOSED: a client that leaves "
+		    "unsent bytes is seen late", event_base_get_method(xbase));
+	}
 	event_config_free(cfg);
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		ev = evsignal_new(xbase, sigs[i], signal_cb, NULL);
@@ -461,7 +501,8 @@ main(int argc, char **argv)
 	setup_loop();
 	pty_watch_init();
 	server_start(lfd);
-	log_debug("listening on %s", sock_path);
+	log_debug("listening on %s (libevent %s)", sock_path,
+	    event_base_get_method(xbase));
 	xptyd_activity();
 	run_loop();
 	return 0;

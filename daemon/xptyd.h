@@ -9,6 +9,8 @@
  *             adoption of the library's sockets as data connections
  *   pty.c     one relayed pty: the state machine between the host manager
  *             and the application's data connections
+ *   outq.c    what waits behind a pty's out buffer: bytes drained from the
+ *             host manager ahead of a message, counts of zero-length ones
  *   buf.c     fixed-size transfer buffers and their free list
  *   log.c     logging to stderr (foreground) or syslog
  * Everything runs on one thread in one libevent loop, so nothing is locked.
@@ -39,6 +41,29 @@ struct xbuf {
 	size_t		 len;
 };
 
+/*
+ * The queue behind a pty's out buffer (outq.c): chunks of OQ_CHUNK bytes,
+ * each followed by a count of zero-length messages.
+ */
+#define OQ_CHUNK	16384
+#define OQ_MAXCHUNKS	16		/* 256 KiB per pty */
+
+struct oq_chunk {
+	TAILQ_ENTRY(oq_chunk)	 entry;
+	size_t			 len;
+	unsigned		 zeros;		/* zero-length messages after */
+	uint8_t			 data[OQ_CHUNK];
+};
+TAILQ_HEAD(oq_list, oq_chunk);
+
+struct outq {
+	struct oq_list		 list;
+	struct oq_chunk		*spare;		/* allocated, not linked yet */
+	struct oq_chunk		*at;		/* where oq_space pointed */
+	size_t			 nchunks;
+	unsigned		 zeros;		/* in all chunks */
+};
+
 struct pty;
 struct inj;
 
@@ -55,10 +80,14 @@ struct conn {
 	int			 indexed;	/* in the inode tree */
 	struct event		*ev_read;
 	struct event		*ev_write;
+	struct event		*ev_closed;	/* data: every client end closed */
 	int			 rd_on;		/* ev_read added */
 	int			 wr_on;		/* ev_write added */
 	int			 shut;		/* data: SHUT_WR done */
+	int			 gone;		/* data: no client end is left */
+	int			 dead;		/* to be closed (reply not sent) */
 	int			 waiting;	/* ctl: injection in flight */
+	unsigned		 scan;		/* ctl: ctl_take_adopts pass */
 	int			 held[XP_MAXFDS];	/* descriptors of this request */
 	int			 nheld;
 	uint8_t			*in;		/* ctl: request bytes */
@@ -94,15 +123,28 @@ void	xbuf_put(struct xbuf *);	/* return storage if b is empty */
 void	xbuf_trim(void);		/* free the cached buffers */
 size_t	xbuf_cached(void);
 
+/* ---- outq.c ---- */
+void	 oq_init(struct outq *);
+int	 oq_empty(const struct outq *);
+size_t	 oq_bytes(const struct outq *);
+uint8_t	*oq_space(struct outq *, size_t want, size_t *room);
+void	 oq_commit(struct outq *, size_t);
+int	 oq_append(struct outq *, const void *, size_t);
+int	 oq_zero(struct outq *);
+size_t	 oq_take(struct outq *, uint8_t *dst, unsigned *zeros);
+void	 oq_clear(struct outq *);
+void	 oq_release(struct outq *);
+
 /* ---- server.c ---- */
 int	 server_listen(const char *path);
 void	 server_start(int lfd);
 int	 server_stop_listening(void);
 int	 server_busy(void);		/* connections that keep us running */
 void	 server_close_idle(void);	/* exiting: drain, close control conns */
-void	 server_reply(struct conn *, int err, int ptyno, uint32_t aux,
+int	 server_reply(struct conn *, int err, int ptyno, uint32_t aux,
 	    uint32_t aux2, int fd);
 void	 conn_close(struct conn *);
+void	 conn_forget(struct conn *);	/* data: its client ends are gone */
 void	 conn_set_read(struct conn *, int);
 void	 conn_set_write(struct conn *, int);
 struct conn *conn_by_ino(uint64_t);
@@ -132,6 +174,7 @@ int	 pty_inject(struct pty *, struct conn *, uint8_t mtype,
 void	 pty_cancel(struct conn *);		/* waiting ctl conn closing */
 int	 pty_sync(int ptyno);			/* 1: hung up or gone */
 void	 pty_conn_readable(struct conn *);	/* data conn callback */
+void	 pty_conn_gone(struct conn *);		/* EV_CLOSED */
 void	 pty_conn_writable(struct conn *);
 void	 pty_watch_init(void);
 extern int	npty;

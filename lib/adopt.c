@@ -146,6 +146,8 @@ rediscover_fd(int fd)
 		XS_STORE(xs->hostfd, hostfd);
 		xfd_set_private(hostfd, &xs->hostfd);
 	}
+	if (kind == XK_MANAGER && (xst.flags & XSTATE_HOSTDATA))
+		xs->hostdata = 1;
 	xfd_attach(fd, xs);
 }
 

@@ -2,7 +2,8 @@
  * dataio.c - the data path of the descriptors libxpty manages.
  *
  * Reads on a manager go to the engine (mgrread.c), which turns the
- * host's or the daemon's end of file into SVR4's zero-length message.
+ * host's or the daemon's end of file into SVR4's zero-length message (a
+ * manager with the host's semantics, xs->hostdata, keeps the host's).
  * With pckt pushed, reads go to strhead.c, over pckt.c's messages: read()
  * fails with EBADMSG in the default RPROTNORM mode (the data comes as
  * messages, through getmsg(), strmsg.c), and delivers them under
@@ -36,6 +37,9 @@
 #include "xpty.h"
 #include "internal.h"
 
+#define DISCARD_CHUNK	512	/* discard_bytes(): 8 entries of one buffer */
+#define DISCARD_IOV	8
+
 static int
 has_pckt(const struct xstream *xs)
 {
@@ -44,22 +48,43 @@ has_pckt(const struct xstream *xs)
 
 static ssize_t	subsid_read_failed(int);
 
-/* Throw away n bytes known to be queued on fd (RMSGD). */
-static void
-discard_queued(int fd, struct xstream *xs, size_t n)
+/*
+ * Throw away up to n bytes queued on fd, a socket (without waiting) or
+ * a tty, through one small buffer that every iovec entry shares.
+ */
+void
+discard_bytes(int fd, int sock, size_t n)
 {
-	char sink[4096];
+	unsigned char sink[DISCARD_CHUNK];
+	struct iovec iov[DISCARD_IOV];
+	struct msghdr msg;
+	size_t want;
 	ssize_t r;
+	int i;
 
 	while (n > 0) {
-		size_t k = n < sizeof(sink) ? n : sizeof(sink);
-
-		r = xs->engine == XE_RELAY ? xsys_recv(fd, sink, k,
-		    MSG_DONTWAIT) : xsys_read(fd, sink, k);
+		for (i = 0, want = 0; i < DISCARD_IOV && want < n; i++) {
+			iov[i].iov_base = sink;
+			iov[i].iov_len = n - want < sizeof(sink) ? n - want :
+			    sizeof(sink);
+			want += iov[i].iov_len;
+		}
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = iov;
+		msg.msg_iovlen = (size_t)i;
+		r = sock ? xsys_recvmsg(fd, &msg, MSG_DONTWAIT) :
+		    xsys_readv(fd, iov, i);
 		if (r <= 0)
 			break;
 		n -= (size_t)r;
 	}
+}
+
+/* Throw away n bytes known to be queued on fd (RMSGD). */
+static void
+discard_queued(int fd, struct xstream *xs, size_t n)
+{
+	discard_bytes(fd, xs->engine == XE_RELAY, n);
 }
 
 ssize_t
@@ -82,7 +107,7 @@ xpty_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	if ((xs->rdopt & RMODEMASK) == RMSGD &&
 	    xsys_ioctl(fd, FIONREAD, &queued) == -1)
 		queued = 0;
-	r = engine_readv(fd, xs, iov, iovcnt);
+	r = xpty_raw_readv(fd, xs, iov, iovcnt);
 	if (r > 0 && queued > r) {
 		saved = errno;
 		discard_queued(fd, xs, (size_t)(queued - r));
@@ -125,6 +150,14 @@ xpty_read(int fd, struct xstream *xs, void *buf, size_t len)
 	return xpty_readv(fd, xs, &iov, 1);
 }
 
+/* A write of len > 0 bytes on a managed descriptor (write(), putmsg()). */
+ssize_t
+xpty_write(int fd, struct xstream *xs, const void *buf, size_t len)
+{
+	(void)xs;
+	return xsys_write(fd, buf, len);
+}
+
 /*
  * write(fd, p, 0).  On a subsidiary that is bare or XPG4v2 it becomes a
  * zero-length message for the manager; with ptem in normal mode it is
@@ -144,8 +177,8 @@ xpty_write_zero(int fd, struct xstream *xs)
 		errno = saved;
 		return 0;
 	}
-	if (xst.managed && (!xstate_has(&xst, XM_PTEM) ||
-	    (xst.flags & XSTATE_PTEM_XPG4))) {
+	if (xst.managed && !(xst.flags & XSTATE_HOSTDATA) &&
+	    (!xstate_has(&xst, XM_PTEM) || (xst.flags & XSTATE_PTEM_XPG4))) {
 		int r = relay_zero_write(xs->ptyno, fd);
 
 		XTRACE(fd, "zero-length write: message to the manager", -1, 0,

@@ -290,7 +290,7 @@ int	host_mark_peer(int sock);
  * when fn returns nonzero.  Descriptors opened or closed meanwhile (by
  * fn or another thread) may or may not be seen.  Returns 0, or -1/errno
  * if the host's list could not be read (Linux: /proc not mounted).
- * No allocation: a stack buffer of at most 2 KiB.
+ * No allocation: a stack buffer of 512 bytes.
  */
 int	host_fd_walk(int (*fn)(int fd, void *arg), void *arg);
 

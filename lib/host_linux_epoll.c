@@ -168,7 +168,7 @@ epf_line(const char *line, int fd, uint64_t ino, struct host_evreg *r)
 static int
 epf_scan(int infofd, int fd, uint64_t ino, struct host_evreg *r)
 {
-	char	chunk[1024], line[EPF_LINE];
+	char	chunk[512], line[EPF_LINE];
 	size_t	len = 0, total = 0;
 	ssize_t	n, i;
 	int	skip = 0;

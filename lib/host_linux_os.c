@@ -53,7 +53,7 @@
 int
 host_fd_walk(int (*fn)(int, void *), void *arg)
 {
-	char	buf[2048];
+	char	buf[512];	/* the stack budget: lib/internal.h */
 	long	n, off;
 	int	dfd, fd, stop = 0;
 

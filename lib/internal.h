@@ -23,7 +23,19 @@
  *   libxpty.c      the interposed entry points
  * Everything here has hidden visibility; only include/xpty.h names and the
  * interposed libc names leave the library.
+ *
+ * Stack budget.  Interposed calls run on the application's threads, whose
+ * stacks may be small (64 KiB, or less with pthread_attr_setstacksize):
+ * a whole call, from the interposed entry point down to its deepest
+ * system call, uses at most XPTY_STACK_BUDGET bytes of stack beyond what
+ * the libc call it stands for would.  No large buffers on the stack:
+ * data goes straight between the kernel and the caller's buffers
+ * (MSG_PEEK into them, iovec subsets of them), discards go through one
+ * small buffer shared by several iovec entries.  configure adds
+ * -Wstack-usage=4096 for lib/, and tests/stack.c measures the deepest
+ * calls on a painted thread stack.
  */
+#define XPTY_STACK_BUDGET	4096
 #ifndef XPTY_INTERNAL_H
 #define XPTY_INTERNAL_H
 
@@ -113,6 +125,8 @@ struct xstream {
 	int		ptyno;		/* N of /dev/pts/N */
 	int		hostfd;		/* relay: private host manager fd, else -1 */
 	enum xpty_engine engine;
+	int		hostdata;	/* manager: the host's semantics
+					   (XSTATE_HOSTDATA; see ioctl_map.c) */
 	int		rdopt;		/* I_SRDOPT read options */
 	int		sigevents;	/* I_SETSIG events */
 	int		wropt;		/* I_SWROPT write options */
@@ -206,14 +220,16 @@ int	pt_mark_xpg4(int fd, struct xstream *);
 
 /* ---- mgrread.c: a manager's reads as the engines make them ---- */
 struct iovec;
-ssize_t	engine_readv(int fd, struct xstream *, const struct iovec *, int);
+ssize_t	xpty_raw_readv(int fd, struct xstream *, const struct iovec *, int);
 ssize_t	xpty_raw_read(int fd, struct xstream *, void *, size_t);
 
 /* ---- dataio.c, strmsg.c ---- */
 struct iovec;
 struct strbuf;
 ssize_t	xpty_read(int fd, struct xstream *, void *, size_t);
+void	discard_bytes(int fd, int sock, size_t n);
 ssize_t	xpty_readv(int fd, struct xstream *, const struct iovec *, int);
+ssize_t	xpty_write(int fd, struct xstream *, const void *, size_t);
 ssize_t	xpty_write_zero(int fd, struct xstream *);
 
 /* ---- pckt.c: the head of a pckt manager's message queue ---- */
@@ -227,6 +243,8 @@ void	pckt_head_discard(int fd, struct xstream *);
 int	pckt_pending_events(const struct xstream *, int *first);
 void	pckt_reset(struct xstream *);
 int	iov_put(const struct iovec *, int, size_t off, const void *, size_t);
+int	iov_sub(const struct iovec *, int, size_t off, size_t len,
+	    struct iovec *out, int max, size_t *got);
 
 /* ---- strhead.c: the stream head's read side on a manager ---- */
 int	pckt_getmsg(int fd, struct xstream *, struct strbuf *, struct strbuf *);

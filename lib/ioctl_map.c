@@ -134,23 +134,14 @@ sh_nread(int fd, struct xstream *xs, void *uarg)
 	return msgs;
 }
 
-/* Discard what is queued on fd's read side (a relay socket or a tty). */
+/* Discard what is queued on fd's read side (a relay socket). */
 static void
 drain_input(int fd)
 {
-	char sink[4096];
 	int n = 0;
 
-	if (xsys_ioctl(fd, FIONREAD, &n) == -1)
-		return;
-	while (n > 0) {
-		ssize_t r = xsys_recv(fd, sink,
-		    n > (int)sizeof(sink) ? sizeof(sink) : (size_t)n,
-		    MSG_DONTWAIT);
-		if (r <= 0)
-			break;
-		n -= (int)r;
-	}
+	if (xsys_ioctl(fd, FIONREAD, &n) == 0 && n > 0)
+		discard_bytes(fd, 1, (size_t)n);
 }
 
 static int
@@ -357,6 +348,26 @@ manager_tty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 	}
 }
 
+/*
+ * A successful I_PUSH on a terminal stream makes it the controlling
+ * terminal of a session leader that has none (illumos streamio.c,
+ * strctty); __I_PUSH_NOCTTY does not.  A subsidiary is a terminal stream
+ * even when bare (pts sets SO_ISTTY).  Linux's TIOCSCTTY with 0 has the
+ * same conditions (session leader, no controlling terminal, the tty not
+ * another session's) and is simply refused otherwise; that refusal is no
+ * error of the push.  A manager is never made one here (a relayed manager
+ * is a socket).
+ */
+static void
+push_ctty(int fd, const struct xstream *xs)
+{
+	int saved = errno;
+
+	if (xs->kind == XK_SUBSID && getsid(0) == getpid())
+		(void)xsys_ioctl(fd, TIOCSCTTY, (void *)0);
+	errno = saved;
+}
+
 /* ---- I_STR ---- */
 
 /*
@@ -436,6 +447,10 @@ xpty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 	case I_STR:
 		return sh_str(fd, xs, arg);
 	case I_PUSH:
+		if (stream_push(fd, xs, arg) == -1)
+			return -1;
+		push_ctty(fd, xs);
+		return 0;
 	case __I_PUSH_NOCTTY:
 		return stream_push(fd, xs, arg);
 	case I_POP:

@@ -26,6 +26,7 @@
  * State: the fd table and the mode; the per-thread ptsname() buffer.
  */
 #include "config.h"
+#include "interpose_darwin.h"	/* macOS: the entry points' names */
 
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -73,16 +74,23 @@ relay_diag_once(void)
 	    "manager directly\n", why != NULL ? why : strerror(errno));
 }
 
+/*
+ * A new manager.  hostdata: the caller is a BSD-API one (openpty), whose
+ * program expects the host's manager: the direct engine, marked
+ * XSTATE_HOSTDATA (the host's data semantics, ioctl_map.c).
+ */
 static int
-manager_open(int flags)
+manager_open(int flags, int hostdata)
 {
 	struct xstream *xs;
+	struct xstate xst;
 	int fd, hostfd = -1, ptyno = -1, pagefd = -1, saved;
 
 	/* relay_open sets the new stream up itself, before xptyd adopts it */
-	fd = relay_wanted() ? relay_open(flags, &hostfd, &ptyno) : -1;
+	fd = relay_wanted() && !hostdata ?
+	    relay_open(flags, &hostfd, &ptyno) : -1;
 	if (fd == -1) {
-		if (relay_wanted())
+		if (relay_wanted() && !hostdata)
 			relay_diag_once();
 		if ((fd = host_open_manager(flags)) == -1)
 			return -1;
@@ -99,10 +107,15 @@ manager_open(int flags)
 		XS_STORE(xs->hostfd, hostfd);
 		xfd_set_private(hostfd, &xs->hostfd);
 	}
+	if (hostdata && xstate_get(fd, &xst) == 0) {
+		xst.flags |= XSTATE_HOSTDATA;
+		(void)xstate_put(fd, &xst, NULL);
+		xs->hostdata = 1;
+	}
 	xfd_attach(fd, xs);
-	XTRACE(fd, "manager open: /dev/pts/", ptyno, fd,
-	    xs->engine == XE_RELAY ? NULL : relay_wanted() ?
-	    "relay unavailable, direct engine" : NULL);
+	XTRACE(fd, "manager open: /dev/pts/", ptyno, fd, hostdata ?
+	    "openpty: the host's manager" : xs->engine == XE_RELAY ? NULL :
+	    relay_wanted() ? "relay unavailable, direct engine" : NULL);
 	return fd;
 fail:
 	saved = errno;
@@ -127,7 +140,7 @@ posix_openpt(int flags)
 		errno = EINVAL;
 		return -1;
 	}
-	return manager_open(flags);
+	return manager_open(flags, 0);
 }
 
 XPTY_EXPORT int
@@ -375,7 +388,7 @@ open_hook(enum open_kind k, int dirfd, const char *path, int flags, mode_t mode)
 	if (svr4_active()) {
 		switch (ptypath_classify(path, &ptyno)) {
 		case PTYPATH_PTMX:
-			return manager_open(flags);
+			return manager_open(flags, 0);
 		case PTYPATH_PTS:
 			return subsid_open(k, dirfd, path, flags, mode, ptyno);
 		}
@@ -717,6 +730,8 @@ isatty(int fd)
 
 	if (xs == NULL)
 		return NEXT(isatty)(fd);
+	if (xs->kind == XK_MANAGER && xs->hostdata)
+		return NEXT(isatty)(fd);	/* the host's manager */
 	if (xs->kind == XK_MANAGER) {
 		errno = ENOTTY;		/* ptm: "manager PTY is not a TTY" */
 		return 0;
@@ -732,6 +747,8 @@ termios_gate(int fd, struct xstream *xs)
 {
 	int r;
 
+	if (xs->kind == XK_MANAGER && xs->hostdata)
+		return 0;		/* the host's manager: a terminal */
 	if (xs->kind == XK_MANAGER) {
 		errno = EINVAL;
 		return -1;
@@ -794,14 +811,16 @@ openpty(int *amaster, int *aslave, char *name, const struct termios *termp,
 		LOOKUP_NEXT(next, "openpty");
 		return next(amaster, aslave, name, termp, winp);
 	}
-	if ((m = posix_openpt(O_RDWR | O_NOCTTY)) == -1)
+	/* a BSD-API pty: the host's manager, SVR4 calls on top */
+	if ((m = manager_open(O_RDWR | O_NOCTTY, 1)) == -1)
 		return -1;
 	if (grantpt(m) == -1 || unlockpt(m) == -1 ||
 	    ptsname_r(m, path, sizeof(path)) != 0 ||
 	    (s = open(path, O_RDWR | O_NOCTTY)) == -1)
 		goto fail;
+	/* openpty never gives the caller a controlling terminal */
 	for (i = 0; i < 3; i++)
-		if (ioctl(s, I_PUSH, mods[i]) == -1)
+		if (ioctl(s, __I_PUSH_NOCTTY, mods[i]) == -1)
 			goto fail_s;
 	if (termp != NULL && tcsetattr(s, TCSAFLUSH, termp) == -1)
 		goto fail_s;

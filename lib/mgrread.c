@@ -22,7 +22,9 @@
  *     becomes 0 and dismantles the stream (xstate_dismantle, as ptsclose
  *     does); after that a blocking read waits for the next open of the
  *     subsidiary (host_watch_*: a watch set of its own, closed before it
- *     returns) instead of spinning.
+ *     returns) instead of spinning.  A manager with the host's semantics
+ *     (xs->hostdata: made by openpty, or after TIOCPKT) reads as the
+ *     host's does: its hangup indication stays, nothing is dismantled.
  * The engine table (one file per engine) will take this file's two
  * halves apart; until then xs->engine picks one.
  *
@@ -89,6 +91,8 @@ direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	ssize_t r;
 	int fl;
 
+	if (xs->hostdata)
+		return host_mgr_readv(fd, iov, iovcnt);	/* the host's EIO */
 	for (;;) {
 		r = host_mgr_readv(fd, iov, iovcnt);
 		if (r > 0) {
@@ -167,7 +171,8 @@ relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 
 /* A manager read of either engine, without pckt or read modes. */
 ssize_t
-engine_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
+xpty_raw_readv(int fd, struct xstream *xs, const struct iovec *iov,
+    int iovcnt)
 {
 	if (xs->engine == XE_RELAY)
 		return relay_read(fd, xs, iov, iovcnt);
@@ -180,5 +185,5 @@ xpty_raw_read(int fd, struct xstream *xs, void *buf, size_t len)
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 
-	return engine_readv(fd, xs, &iov, 1);
+	return xpty_raw_readv(fd, xs, &iov, 1);
 }

@@ -54,7 +54,8 @@
 #include "termmsg.h"
 #include "proto.h"
 
-#define CHUNK		4096
+#define TAKE_IOV	8	/* caller's iovec entries one read fills */
+#define TAKE_CHUNK	512	/* pckt_head_discard's sink, TAKE_IOV times */
 #define IOCTL_MSGLEN	XP_TERMIOS_MSGLEN	/* common/termmsg.h */
 
 /* Scatter n bytes into iov from offset off; -1 (EFAULT) on a bad pointer. */
@@ -81,6 +82,35 @@ iov_put(const struct iovec *iov, int iovcnt, size_t off, const void *src,
 		off = 0;
 	}
 	return 0;
+}
+
+/*
+ * The bytes [off, off + len) of iov as at most max entries of out:
+ * returns the entries used and sets *got to the bytes they hold (less
+ * than len when max entries do not reach that far).
+ */
+int
+iov_sub(const struct iovec *iov, int iovcnt, size_t off, size_t len,
+    struct iovec *out, int max, size_t *got)
+{
+	size_t k;
+	int i, n = 0;
+
+	*got = 0;
+	for (i = 0; i < iovcnt && n < max && *got < len; i++) {
+		if (off >= iov[i].iov_len) {
+			off -= iov[i].iov_len;
+			continue;
+		}
+		k = iov[i].iov_len - off;
+		if (k > len - *got)
+			k = len - *got;
+		out[n].iov_base = (char *)iov[i].iov_base + off;
+		out[n++].iov_len = k;
+		*got += k;
+		off = 0;
+	}
+	return n;
 }
 
 void
@@ -239,20 +269,41 @@ direct_head(int fd, struct xstream *xs, int block)
 	}
 }
 
+/*
+ * Receive exactly the bytes iov (cnt entries, len in all) holds, unless
+ * end of file or an error comes first; iov is used up on the way.
+ */
+static ssize_t
+recv_iov(int fd, struct iovec *iov, int cnt, size_t len)
+{
+	struct msghdr msg;
+	size_t got = 0, r;
+	ssize_t n;
+
+	while (got < len) {
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = iov;
+		msg.msg_iovlen = (size_t)cnt;
+		n = xsys_recvmsg(fd, &msg, MSG_WAITALL);
+		if (n <= 0)
+			return got > 0 ? (ssize_t)got : n;
+		got += (size_t)n;
+		for (r = (size_t)n; cnt > 0 && r >= iov->iov_len; cnt--, iov++)
+			r -= iov->iov_len;
+		if (cnt > 0) {
+			iov->iov_base = (char *)iov->iov_base + r;
+			iov->iov_len -= r;
+		}
+	}
+	return (ssize_t)got;
+}
+
 static ssize_t
 recv_all(int fd, void *buf, size_t len)
 {
-	size_t got = 0;
-	ssize_t r;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
 
-	while (got < len) {
-		r = xsys_recv(fd, (char *)buf + got, len - got,
-		    MSG_WAITALL);
-		if (r <= 0)
-			return got > 0 ? (ssize_t)got : r;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
+	return recv_iov(fd, &iov, 1, len);
 }
 
 /* Relay: open the head message by reading its frame header. */
@@ -316,17 +367,47 @@ pckt_head_left(const struct xstream *xs)
 }
 
 /*
+ * Direct, data in the host manager: one packet-mode read, its status byte
+ * apart and the data straight into the caller's iov (at off, at most n).
+ */
+static ssize_t
+take_kern(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
+    size_t off, size_t n)
+{
+	struct iovec v[TAKE_IOV + 1];
+	unsigned char c;
+	size_t got;
+	ssize_t r;
+	int nv;
+
+	v[0].iov_base = &c;
+	v[0].iov_len = 1;
+	nv = iov_sub(iov, iovcnt, off, n, v + 1, TAKE_IOV, &got);
+	for (;;) {
+		r = xpty_raw_readv(fd, xs, v, nv + 1);
+		if (r == -1)
+			return -1;
+		if (r == 0 || c == HOST_PKT_DATA)
+			break;
+		xs->pktstatus |= host_pkt_status(c);	/* an event came first */
+	}
+	return r > 1 ? r - 1 : 0;
+}
+
+/*
  * Deliver up to len bytes of the head's data part into iov at off.
  * Returns the count; the data part is finished (msg_data cleared) when
- * nothing of it is left.
+ * nothing of it is left.  Data comes straight into the caller's buffers
+ * (the kernel checks them), never through a large buffer on the stack.
  */
 ssize_t
 pckt_head_take(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
     size_t off, size_t len)
 {
-	unsigned char buf[CHUNK + 1];
-	size_t done = 0, n;
+	struct iovec v[TAKE_IOV];
+	size_t done = 0, n, got;
 	ssize_t r;
+	int nv;
 
 	if (xs->msg_kern) {
 		int queued = 0;
@@ -336,46 +417,38 @@ pckt_head_take(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
 		if (xs->frame_left == 0 &&
 		    xsys_ioctl(fd, FIONREAD, &queued) == 0 && queued > 0)
 			xs->frame_left = (uint32_t)queued;	/* the message */
-		n = len < CHUNK ? len : CHUNK;
+		n = len;
 		if (xs->frame_left > 0 && n > xs->frame_left)
 			n = xs->frame_left;
-		for (;;) {
-			r = xpty_raw_read(fd, xs, buf, n + 1);
-			if (r == -1)
-				return -1;
-			if (r == 0 || buf[0] == HOST_PKT_DATA)
-				break;
-			xs->pktstatus |= host_pkt_status(buf[0]);	/* an event came first */
-		}
-		r = r > 1 ? r - 1 : 0;
+		if ((r = take_kern(fd, xs, iov, iovcnt, off, n)) == -1)
+			return -1;
 		xs->frame_left = xs->frame_left > (uint32_t)r ?
 		    xs->frame_left - (uint32_t)r : 0;
 		if (xs->frame_left == 0)
 			xs->msg_data = xs->msg_kern = 0;
-		if (r > 0 && iov_put(iov, iovcnt, off, buf + 1, (size_t)r) == -1)
-			return -1;
 		return r;
 	}
 	while (done < len && pckt_head_left(xs) > 0) {
 		n = len - done;
 		if (n > pckt_head_left(xs))
 			n = pckt_head_left(xs);
-		if (n > CHUNK)
-			n = CHUNK;
 		if (xs->engine == XE_RELAY) {
-			r = recv_all(fd, buf, n);
-			if (r != (ssize_t)n) {
+			nv = iov_sub(iov, iovcnt, off + done, n, v, TAKE_IOV,
+			    &got);
+			r = recv_iov(fd, v, nv, got);
+			if (r != (ssize_t)got) {
 				if (r >= 0)
 					errno = EPROTO;
 				return done > 0 ? (ssize_t)done : -1;
 			}
-			xs->frame_left -= (uint32_t)n;
+			xs->frame_left -= (uint32_t)got;
+			n = got;
 		} else {
-			memcpy(buf, xs->pend + xs->pend_off, n);
+			if (iov_put(iov, iovcnt, off + done,
+			    xs->pend + xs->pend_off, n) == -1)
+				return -1;
 			xs->pend_off += (uint16_t)n;
 		}
-		if (iov_put(iov, iovcnt, off + done, buf, n) == -1)
-			return -1;
 		done += n;
 	}
 	if (pckt_head_left(xs) == 0)
@@ -387,28 +460,38 @@ pckt_head_take(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
 void
 pckt_head_discard(int fd, struct xstream *xs)
 {
-	unsigned char sink[CHUNK];
+	unsigned char sink[TAKE_CHUNK];
+	struct iovec v[TAKE_IOV + 1];
+	unsigned char c;
 	size_t n;
+	ssize_t r;
+	int i;
 
 	while (xs->frame_left > 0 && (xs->engine == XE_RELAY || xs->msg_kern)) {
-		n = xs->frame_left < sizeof(sink) - 1 ? xs->frame_left :
-		    sizeof(sink) - 1;
+		n = 0;
+		v[0].iov_base = &c;
+		v[0].iov_len = 1;
+		for (i = 1; i <= TAKE_IOV && n < xs->frame_left; i++) {
+			v[i].iov_base = sink;
+			v[i].iov_len = xs->frame_left - n < sizeof(sink) ?
+			    xs->frame_left - n : sizeof(sink);
+			n += v[i].iov_len;
+		}
 		if (xs->engine == XE_RELAY) {
-			if (recv_all(fd, sink, n) != (ssize_t)n)
+			if (recv_iov(fd, v + 1, i - 1, n) != (ssize_t)n)
 				break;
 		} else {
-			/* one TIOCPKT read: its status byte, then data */
-			ssize_t r = xpty_raw_read(fd, xs, sink, n + 1);
-
+			/* one packet-mode read: its status byte, then data */
+			r = xpty_raw_readv(fd, xs, v, i);
 			if (r <= 0)
 				break;
-			if (sink[0] != HOST_PKT_DATA) {
-				xs->pktstatus |= host_pkt_status(sink[0]);
+			if (c != HOST_PKT_DATA) {
+				xs->pktstatus |= host_pkt_status(c);
 				continue;
 			}
 			n = (size_t)r - 1;
 		}
-		xs->frame_left -= (uint32_t)n;
+		xs->frame_left = xs->frame_left > n ? xs->frame_left - (uint32_t)n : 0;
 	}
 	xs->frame_left = 0;
 	xs->msg_ctl = xs->msg_data = xs->msg_kern = 0;

@@ -80,6 +80,7 @@
 
 #include <sys/types.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -104,6 +105,7 @@
 #endif
 
 #define RELAY_WAIT_MS	10000	/* for the start lock and the daemon */
+#define XP_MAXPARTS	2	/* payload parts of one request */
 
 extern char	**environ;
 
@@ -272,8 +274,9 @@ relay_spawn(const char *sock, int lockfd)
 {
 	const char	*path = relay_daemon_path();
 	char		*argv[] = { "xptyd", "-S", (char *)sock, "-L", "3", NULL };
-	size_t		 n = 0, i, k = 0;
-	int		 r;
+	char		**envp;
+	size_t		 n = 0, i, k = 0, len;
+	int		 r, e;
 
 	if (access(path, X_OK) == -1) {
 		relay_why_errno(path);
@@ -281,19 +284,26 @@ relay_spawn(const char *sock, int lockfd)
 	}
 	while (environ != NULL && environ[n] != NULL)
 		n++;
-	{
-		char	*envp[n + 2];
-
-		for (i = 0; i < n; i++) {
-			if (strncmp(environ[i], "LD_PRELOAD=", 11) == 0 ||
-			    strncmp(environ[i], "XPTY_MODE=", 10) == 0)
-				continue;
-			envp[k++] = environ[i];
-		}
-		envp[k++] = "XPTY_MODE=native";
-		envp[k] = NULL;
-		r = host_spawn_detached(path, argv, envp, lockfd);
+	/* mapped, not on the stack: environ has no bound (internal.h) */
+	len = (n + 2) * sizeof(char *);
+	envp = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (envp == MAP_FAILED) {
+		relay_why_errno("mmap");
+		return -1;
 	}
+	for (i = 0; i < n; i++) {
+		if (strncmp(environ[i], "LD_PRELOAD=", 11) == 0 ||
+		    strncmp(environ[i], "XPTY_MODE=", 10) == 0)
+			continue;
+		envp[k++] = environ[i];
+	}
+	envp[k++] = "XPTY_MODE=native";
+	envp[k] = NULL;
+	r = host_spawn_detached(path, argv, envp, lockfd);
+	e = errno;
+	munmap(envp, len);
+	errno = e;
 	if (r == -1) {
 		relay_why_errno(path);
 		return -1;
@@ -394,12 +404,18 @@ relay_dial(int cloexec, int may_start)
 
 /* ---- requests ---- */
 
-/* Send one request (one sendmsg) with nfd descriptors attached. */
+/*
+ * Send one request (one sendmsg: header, then the payload's parts) with
+ * nfd descriptors attached.
+ */
 static int
-relay_send(int fd, const uint8_t *buf, size_t len, const int *fds, int nfd)
+relay_send(int fd, const uint8_t *hdr, const struct iovec *pay, int npay,
+    const int *fds, int nfd)
 {
-	struct iovec	 iov = { (void *)buf, len };
+	struct iovec	 iov[1 + XP_MAXPARTS];
 	struct msghdr	 msg;
+	size_t		 len = XP_HDRLEN;
+	int		 i;
 	union {
 		struct cmsghdr	h;
 		char		b[CMSG_SPACE(sizeof(int) * XP_MAXFDS)];
@@ -407,9 +423,15 @@ relay_send(int fd, const uint8_t *buf, size_t len, const int *fds, int nfd)
 	struct cmsghdr	*cmh;
 	ssize_t		 n;
 
+	iov[0].iov_base = (void *)hdr;
+	iov[0].iov_len = XP_HDRLEN;
+	for (i = 0; i < npay; i++) {
+		iov[1 + i] = pay[i];
+		len += pay[i].iov_len;
+	}
 	memset(&msg, 0, sizeof msg);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
+	msg.msg_iov = iov;
+	msg.msg_iovlen = (size_t)(1 + npay);
 	if (nfd > 0) {
 		memset(&cm, 0, sizeof cm);
 		msg.msg_control = cm.b;
@@ -499,16 +521,17 @@ fail:
  * daemon's error; -2 if the connection failed (errno EPIPE, ECONNRESET...).
  */
 static int
-relay_call(int fd, enum xp_type type, const uint8_t *pay, size_t len,
+relay_call(int fd, enum xp_type type, const struct iovec *pay, int npay,
     const int *fds, int nfd, struct xp_reply *r, int *wantfd)
 {
-	uint8_t	buf[XP_HDRLEN + 8 + XP_MAXEVENT];
-	int	got;
+	uint8_t	hdr[XP_HDRLEN];
+	size_t	len = 0;
+	int	got, i;
 
-	xp_put_hdr(buf, type, (uint32_t)len);
-	if (len > 0)
-		memcpy(buf + XP_HDRLEN, pay, len);
-	if (relay_send(fd, buf, XP_HDRLEN + len, fds, nfd) == -1) {
+	for (i = 0; i < npay; i++)
+		len += pay[i].iov_len;
+	xp_put_hdr(hdr, type, (uint32_t)len);
+	if (relay_send(fd, hdr, pay, npay, fds, nfd) == -1) {
 		relay_why_errno("talking to xptyd");
 		return -2;
 	}
@@ -606,8 +629,8 @@ ctl_get(pid_t me, int may_start)
  * relay_err set on failure.
  */
 static int
-relay_req(enum xp_type type, const uint8_t *pay, size_t len, const int *fds,
-    int nfd, struct xp_reply *r, int *wantfd, int may_start)
+relay_req(enum xp_type type, const struct iovec *pay, int npay,
+    const int *fds, int nfd, struct xp_reply *r, int *wantfd, int may_start)
 {
 	pid_t	me = getpid();
 	int	fd, rv = -2, tries;
@@ -618,14 +641,14 @@ relay_req(enum xp_type type, const uint8_t *pay, size_t len, const int *fds,
 				ctl_release();
 				return -1;
 			}
-			if ((rv = relay_call(fd, type, pay, len, fds, nfd, r,
+			if ((rv = relay_call(fd, type, pay, npay, fds, nfd, r,
 			    wantfd)) == -2)
 				ctl_drop();
 			ctl_release();
 		} else {
 			if ((fd = relay_dial(1, may_start)) == -1)
 				return -1;
-			rv = relay_call(fd, type, pay, len, fds, nfd, r,
+			rv = relay_call(fd, type, pay, npay, fds, nfd, r,
 			    wantfd);
 			relay_close(fd);
 		}
@@ -693,6 +716,7 @@ int
 relay_open(int oflag, int *hostfd, int *ptyno)
 {
 	struct xp_reply	r;
+	struct iovec	iov;
 	uint8_t		pay[8];
 	uint64_t	ino;
 	int		hfd, sv[2], fds[3], n, pagefd = -1, rv;
@@ -713,11 +737,13 @@ relay_open(int oflag, int *hostfd, int *ptyno)
 		return -1;
 	}
 	xp_put64(pay, ino);
+	iov.iov_base = pay;
+	iov.iov_len = sizeof pay;
 	fds[0] = sv[1];
 	fds[1] = hfd;
 	fds[2] = pagefd;
-	rv = relay_req(pagefd >= 0 ? XP_ADOPT_PAGE : XP_ADOPT, pay, sizeof pay,
-	    fds, pagefd >= 0 ? 3 : 2, &r, NULL, 1);
+	rv = relay_req(pagefd >= 0 ? XP_ADOPT_PAGE : XP_ADOPT, &iov, 1, fds,
+	    pagefd >= 0 ? 3 : 2, &r, NULL, 1);
 	relay_close(pagefd);	/* the daemon has it now; ours is mapped */
 	if (rv == -1 || relay_app_flags(sv[0], (oflag & O_CLOEXEC) != 0,
 	    (oflag & O_NONBLOCK) != 0) == -1) {
@@ -741,12 +767,14 @@ int
 relay_fetch_page(int ptyno, int proof)
 {
 	struct xp_reply	r;
+	struct iovec	iov;
 	uint8_t		pay[4];
 	int		pagefd = -1, rv;
 
 	xp_put32(pay, (uint32_t)ptyno);
-	if (relay_req(XP_PAGE, pay, sizeof pay, &proof, 1, &r, &pagefd,
-	    0) == -1)
+	iov.iov_base = pay;
+	iov.iov_len = sizeof pay;
+	if (relay_req(XP_PAGE, &iov, 1, &proof, 1, &r, &pagefd, 0) == -1)
 		return -1;
 	if (pagefd == -1) {
 		errno = EPROTO;
@@ -766,12 +794,30 @@ relay_fetch_page(int ptyno, int proof)
  * -1 with errno on failure (EAGAIN: the daemon is short of resources and
  * keeps the stream ended for now).
  */
+/*
+ * Put nfd under fd's number (close-on-exec as fd was); epoll
+ * registrations of fd follow (host_evreg_*).  A function of its own,
+ * so that its registration table is not on the stack during requests.
+ */
+static __attribute__((noinline)) int
+relay_swap_in(int nfd, int fd, int fdfl)
+{
+	struct host_evregs ep;
+	int		rv, saved;
+
+	host_evreg_detach(fd, &ep);	/* event registrations follow */
+	rv = xsys_dup3(nfd, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
+	saved = errno;
+	host_evreg_attach(fd, &ep);
+	errno = saved;
+	return rv;
+}
+
 int
 relay_reattach(int fd, struct xstream *xs)
 {
 	struct xp_reply	r;
-	struct host_evregs ep;
-	int		nfd = -1, fl, fdfl, rv, saved;
+	int		nfd = -1, fl, fdfl, rv;
 
 	(void)xs;
 	if ((fl = xsys_fcntl(fd, F_GETFL, 0)) == -1 ||
@@ -788,12 +834,8 @@ relay_reattach(int fd, struct xstream *xs)
 		relay_close(nfd);
 		return -1;
 	}
-	host_evreg_detach(fd, &ep);	/* event registrations follow */
-	rv = xsys_dup3(nfd, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
-	saved = errno;
-	host_evreg_attach(fd, &ep);
+	rv = relay_swap_in(nfd, fd, fdfl);
 	relay_close(nfd);
-	errno = saved;
 	if (rv == -1)
 		return -1;
 	return r.aux2 != 0;
@@ -830,14 +872,25 @@ notours:
 	return -1;
 }
 
+/* A request whose payload is one 32-bit value. */
+static int
+relay_req32(enum xp_type type, uint32_t v, int *fd, struct xp_reply *r)
+{
+	struct iovec	iov;
+	uint8_t		pay[4];
+
+	xp_put32(pay, v);
+	iov.iov_base = pay;
+	iov.iov_len = sizeof pay;
+	return relay_req(type, &iov, 1, fd, fd != NULL, r, NULL, 0);
+}
+
 int
 relay_zero_write(int ptyno, int subsidfd)
 {
 	struct xp_reply	r;
-	uint8_t		pay[4];
 
-	xp_put32(pay, (uint32_t)ptyno);
-	return relay_req(XP_ZERO, pay, sizeof pay, &subsidfd, 1, &r, NULL, 0);
+	return relay_req32(XP_ZERO, (uint32_t)ptyno, &subsidfd, &r);
 }
 
 int
@@ -845,7 +898,8 @@ relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
     size_t len)
 {
 	struct xp_reply	r;
-	uint8_t		pay[8 + XP_MAXEVENT];
+	struct iovec	iov[2];
+	uint8_t		pay[8];
 
 	if (len > XP_MAXEVENT || mtype < 0 || mtype > 0xff ||
 	    !xp_frame_type_ok((uint8_t)mtype)) {
@@ -855,19 +909,20 @@ relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 	memset(pay, 0, 8);
 	xp_put32(pay, (uint32_t)ptyno);
 	pay[4] = (uint8_t)mtype;
-	if (len > 0)
-		memcpy(pay + 8, payload, len);
-	return relay_req(XP_EVENT, pay, 8 + len, &subsidfd, 1, &r, NULL, 0);
+	iov[0].iov_base = pay;
+	iov[0].iov_len = sizeof pay;
+	iov[1].iov_base = (void *)payload;
+	iov[1].iov_len = len;
+	return relay_req(XP_EVENT, iov, len > 0 ? 2 : 1, &subsidfd, 1, &r,
+	    NULL, 0);
 }
 
 int
 relay_set_pckt(int fd, int on)
 {
 	struct xp_reply	r;
-	uint8_t		pay[4];
 
-	xp_put32(pay, on ? 1 : 0);
-	return relay_req(XP_PCKT, pay, sizeof pay, &fd, 1, &r, NULL, 0);
+	return relay_req32(XP_PCKT, on ? 1 : 0, &fd, &r);
 }
 
 /*
@@ -908,10 +963,8 @@ int
 relay_sync_close(int ptyno)
 {
 	struct xp_reply	r;
-	uint8_t		pay[4];
 
-	xp_put32(pay, (uint32_t)ptyno);
-	if (relay_req(XP_SYNC, pay, sizeof pay, NULL, 0, &r, NULL, 0) == -1)
+	if (relay_req32(XP_SYNC, (uint32_t)ptyno, NULL, &r) == -1)
 		return -1;
 	return r.aux != 0;
 }

@@ -18,7 +18,8 @@
  * the stream head never holds a high-priority message here:
  * getmsg(RS_HIPRI) finds none and I_PEEK with RS_HIPRI returns 0, as on
  * illumos.  I_PEEK and I_NREAD look without taking.  Relay engine: at the
- * frames in the socket, with MSG_PEEK.  Direct engine: at the pending
+ * frames in the socket, with MSG_PEEK (I_PEEK straight into the caller's
+ * buffer, so that nothing large goes on the stack: internal.h).  Direct engine: at the pending
  * status events; data still in the host manager cannot be looked at
  * without taking it, so I_PEEK fails with EBADMSG when a data message
  * with a non-empty buffer is at the head (events and the zero-length
@@ -41,6 +42,10 @@
 #include "xpty.h"
 #include "internal.h"
 #include "proto.h"
+
+#define PEEK_MAX	65536	/* the most I_PEEK shows of a message */
+#define NREAD_SPAN	16383	/* I_NREAD counts frames starting here */
+#define NREAD_CHUNK	512
 
 static int
 sb_in(struct strbuf *usb, struct strbuf *k)
@@ -157,7 +162,10 @@ pckt_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 
 /* ---- I_PEEK, I_NREAD ---- */
 
-/* Copy a peeked part out; maxlen < 0 gives len -1, 0 gives 0. */
+/*
+ * Copy a peeked part out; maxlen < 0 gives len -1, 0 gives 0.  src NULL:
+ * the kernel has put the len bytes in the caller's buffer already.
+ */
 static int
 peek_part(struct strbuf *k, const void *src, int len, int present)
 {
@@ -176,7 +184,8 @@ peek_part(struct strbuf *k, const void *src, int len, int present)
 		return 0;
 	}
 	n = len < k->maxlen ? len : k->maxlen;
-	if (n > 0 && xpty_user_copyout(k->buf, src, (size_t)n) == -1)
+	if (n > 0 && src != NULL &&
+	    xpty_user_copyout(k->buf, src, (size_t)n) == -1)
 		return -1;
 	k->len = n;
 	return 0;
@@ -197,41 +206,79 @@ peek_out(void *uarg, struct strpeek *k, int type, const void *data, int dlen,
 	return 1;
 }
 
+/* Peek len bytes of the socket into the caller's buffer; 0 if none. */
+static ssize_t
+peek_into(int fd, unsigned char *hdr, size_t hlen, void *ubuf, size_t len)
+{
+	struct iovec	iov[2];
+	struct msghdr	msg;
+	ssize_t		r;
+	int		n = 0;
+
+	if (hlen > 0) {
+		iov[n].iov_base = hdr;
+		iov[n++].iov_len = hlen;
+	}
+	if (len > 0) {
+		iov[n].iov_base = ubuf;
+		iov[n++].iov_len = len;
+	}
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = iov;
+	msg.msg_iovlen = (size_t)n;
+	r = xsys_recvmsg(fd, &msg, MSG_PEEK | MSG_DONTWAIT);
+	return r;
+}
+
+/*
+ * Relay: the frames in the socket, looked at with MSG_PEEK, the data
+ * straight into the caller's buffer (nothing large on the stack): the
+ * header first, then the header and exactly what the caller takes of
+ * the frame's data, so nothing past the frame is written there.
+ */
 static int
 relay_peek(int fd, struct xstream *xs, void *uarg, struct strpeek *k)
 {
-	unsigned char buf[XP_FRAMEHDR + 65536];
+	unsigned char hdr[XP_FRAMEHDR];
 	int want = k->databuf.maxlen > 0 ? k->databuf.maxlen : 0, type;
 	uint32_t len;
 	ssize_t r;
 
-	if (want > 65536)
-		want = 65536;
+	if (want > PEEK_MAX)
+		want = PEEK_MAX;
 	if (xs->msg_ctl != 0 || xs->msg_data) {
 		type = xs->msg_ctl - 1;
+		r = 0;
 		if (xs->msg_data && xs->frame_left > 0 && want > 0) {
 			if ((uint32_t)want > xs->frame_left)
 				want = (int)xs->frame_left;
-			r = xsys_recv(fd, buf, (size_t)want,
-			    MSG_PEEK | MSG_DONTWAIT);
+			r = peek_into(fd, NULL, 0, k->databuf.buf, (size_t)want);
+			if (r < 0 && errno == EFAULT)
+				return -1;
 			if (r < 0)
 				r = 0;
-		} else
-			r = 0;
-		return peek_out(uarg, k, type, buf, (int)r, xs->msg_data);
+		}
+		return peek_out(uarg, k, type, NULL, (int)r, xs->msg_data);
 	}
-	r = xsys_recv(fd, buf, XP_FRAMEHDR + (size_t)want,
-	    MSG_PEEK | MSG_DONTWAIT);
+	r = peek_into(fd, hdr, sizeof(hdr), NULL, 0);
 	if (r == -1)
 		return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
 	if (r == 0)		/* the daemon is gone: a zero-length message */
-		return peek_out(uarg, k, M_DATA, buf, 0, 1);
+		return peek_out(uarg, k, M_DATA, NULL, 0, 1);
 	if (r < XP_FRAMEHDR)
 		return 0;
-	len = xp_get32(buf + 1);
-	if ((uint32_t)(r - XP_FRAMEHDR) > len)
-		r = XP_FRAMEHDR + (ssize_t)len;
-	return peek_out(uarg, k, buf[0], buf + XP_FRAMEHDR, (int)r - XP_FRAMEHDR, 1);
+	len = xp_get32(hdr + 1);
+	if ((uint32_t)want > len)
+		want = (int)len;
+	if (want > 0) {
+		r = peek_into(fd, hdr, sizeof(hdr), k->databuf.buf,
+		    (size_t)want);
+		if (r == -1)
+			return errno == EFAULT ? -1 : 0;
+		if (r < XP_FRAMEHDR)
+			return 0;	/* another reader took it meanwhile */
+	}
+	return peek_out(uarg, k, hdr[0], NULL, (int)r - XP_FRAMEHDR, 1);
 }
 
 static int
@@ -265,19 +312,61 @@ pckt_peek(int fd, struct xstream *xs, void *uarg)
 }
 
 /*
+ * Relay: count the frames whose header starts in the first NREAD_SPAN
+ * bytes of the socket from off, peeking NREAD_CHUNK bytes at a time into
+ * one small buffer (the bytes before each chunk are peeked into it too,
+ * and overwritten: iovec entries may share a buffer).
+ */
+static int
+relay_count_frames(int fd, size_t off, int *first)
+{
+	unsigned char chunk[NREAD_CHUNK];
+	struct iovec iov[NREAD_SPAN / NREAD_CHUNK + 2];
+	struct msghdr msg;
+	size_t left, pos, got;
+	uint32_t len;
+	ssize_t r;
+	int msgs = 0, n;
+
+	while (off + XP_FRAMEHDR <= NREAD_SPAN) {
+		for (n = 0, left = off; left > 0; n++) {
+			iov[n].iov_base = chunk;
+			iov[n].iov_len = left < sizeof(chunk) ? left : sizeof(chunk);
+			left -= iov[n].iov_len;
+		}
+		iov[n].iov_base = chunk;
+		iov[n++].iov_len = sizeof(chunk);
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = iov;
+		msg.msg_iovlen = (size_t)n;
+		r = xsys_recvmsg(fd, &msg, MSG_PEEK | MSG_DONTWAIT);
+		if (r <= 0 || (size_t)r <= off)
+			break;
+		got = (size_t)r - off;
+		for (pos = 0; pos + XP_FRAMEHDR <= got &&
+		    off + pos + XP_FRAMEHDR <= NREAD_SPAN; msgs++) {
+			len = xp_get32(chunk + pos + 1);
+			if (*first < 0)
+				*first = (int)len;
+			pos += XP_FRAMEHDR + len;
+		}
+		if (pos == 0)
+			break;		/* a header cut short: the rest is not there */
+		off += pos;
+	}
+	return msgs;
+}
+
+/*
  * I_NREAD on a pckt manager: the number of messages queued, and in
  * *first the length of the first one's data part.  Relay: the frames in
- * the socket, looked at with MSG_PEEK (those that start in the first
- * 16 KiB); direct: pending events, then whatever the host holds.
+ * the socket (relay_count_frames()); direct: pending events, then
+ * whatever the host holds.
  */
 int
 pckt_nread(int fd, struct xstream *xs, int *first)
 {
-	unsigned char buf[16384];
 	int msgs = 0, n = 0;
-	size_t off = 0;
-	uint32_t len;
-	ssize_t r;
 
 	*first = -1;
 	if (xs->msg_ctl != 0 || xs->msg_data) {
@@ -286,19 +375,10 @@ pckt_nread(int fd, struct xstream *xs, int *first)
 		if (xs->msg_kern && xsys_ioctl(fd, FIONREAD, &n) == 0)
 			*first = n;
 	}
-	if (xs->engine == XE_RELAY) {
-		r = xsys_recv(fd, buf, sizeof(buf) - 1,
-		    MSG_PEEK | MSG_DONTWAIT);
-		if (msgs > 0 && xs->frame_left > 0)
-			off = xs->frame_left;	/* the rest of the head */
-		while (r > 0 && off + XP_FRAMEHDR <= (size_t)r) {
-			len = xp_get32(buf + off + 1);
-			if (*first < 0)
-				*first = (int)len;
-			msgs++;
-			off += XP_FRAMEHDR + len;
-		}
-	} else if (!xs->msg_kern) {
+	if (xs->engine == XE_RELAY)
+		msgs += relay_count_frames(fd, msgs > 0 ? xs->frame_left : 0,
+		    first);
+	else if (!xs->msg_kern) {
 		msgs += pckt_pending_events(xs, first);
 		if (xsys_ioctl(fd, FIONREAD, &n) == 0 && n > 0) {
 			if (*first < 0)
@@ -334,7 +414,6 @@ strhead_eof_pending(int fd, const struct xstream *xs)
 int
 plain_peek(int fd, struct xstream *xs, void *uarg)
 {
-	unsigned char buf[65536];
 	struct strpeek k;
 	int want, n = 0;
 	ssize_t r = 0;
@@ -349,22 +428,23 @@ plain_peek(int fd, struct xstream *xs, void *uarg)
 		/* the zero-length message of a subsidiary close? */
 		if (!strhead_eof_pending(fd, xs))
 			return 0;
-		return peek_out(uarg, &k, -1, buf, 0, 1);
+		return peek_out(uarg, &k, -1, NULL, 0, 1);
 	}
 	want = k.databuf.maxlen;
 	if (want > n)
 		want = n;
-	if (want > (int)sizeof(buf))
-		want = (int)sizeof(buf);
+	if (want > PEEK_MAX)
+		want = PEEK_MAX;
 	if (want > 0) {
 		if (xs->kind != XK_MANAGER || xs->engine != XE_RELAY) {
 			errno = EBADMSG;	/* a tty cannot be peeked */
 			return -1;
 		}
-		r = xsys_recv(fd, buf, (size_t)want,
-		    MSG_PEEK | MSG_DONTWAIT);
+		r = peek_into(fd, NULL, 0, k.databuf.buf, (size_t)want);
+		if (r < 0 && errno == EFAULT)
+			return -1;
 		if (r < 0)
 			r = 0;
 	}
-	return peek_out(uarg, &k, -1, buf, (int)r, 1);
+	return peek_out(uarg, &k, -1, NULL, (int)r, 1);
 }

@@ -33,6 +33,8 @@
 #include "xpty.h"
 #include "internal.h"
 
+#define PUTMSG_MAX	65536	/* the stream's maximum packet size */
+
 XPTY_EXPORT int
 isastream(int fd)
 {
@@ -99,10 +101,10 @@ static int
 getmsg_plain(int fd, struct xstream *xs, struct strbuf *ctl, struct strbuf *data)
 {
 	struct strbuf k = { .maxlen = -1, .len = -1, .buf = NULL };
-	char buf[4096];
-	size_t want = sizeof(buf);
+	size_t want;
 	int queued = 0, dlen = -1, more = 0, clen = -1;
 	ssize_t r;
+	char one;
 
 	if (data != NULL && xpty_user_copyin(&k, data, sizeof(k)) == -1)
 		return -1;
@@ -118,23 +120,21 @@ getmsg_plain(int fd, struct xstream *xs, struct strbuf *ctl, struct strbuf *data
 			dlen = k.maxlen < 0 ? -1 : 0;
 		} else {
 			/* the zero-length message: maxlen 0 removes it */
-			if ((r = xpty_raw_read(fd, xs, buf, 1)) == -1)
+			if ((r = xpty_raw_read(fd, xs, &one, 1)) == -1)
 				return -1;
 			dlen = 0;
 			more = r > 0 ? MOREDATA : 0;
 		}
 	} else {
-		if ((size_t)k.maxlen < want)
-			want = (size_t)k.maxlen;
+		/* straight into the caller's buffer: the kernel checks it */
+		want = (size_t)k.maxlen;
 		if (xsys_ioctl(fd, FIONREAD, &queued) == -1)
 			queued = 0;
 		if (xs->kind == XK_MANAGER)
-			r = xpty_raw_read(fd, xs, buf, want);
+			r = xpty_raw_read(fd, xs, k.buf, want);
 		else
-			r = xpty_read(fd, xs, buf, want);
+			r = xpty_read(fd, xs, k.buf, want);
 		if (r == -1)
-			return -1;
-		if (r > 0 && xpty_user_copyout(k.buf, buf, (size_t)r) == -1)
 			return -1;
 		dlen = (int)r;
 		if (queued == 0 && (size_t)r == want &&
@@ -223,7 +223,6 @@ putmsg_common(int fd, const struct strbuf *ctl, const struct strbuf *data,
 {
 	struct xstream *xs = xfd_lookup(fd);
 	struct strbuf c = { .len = -1 }, d = { .len = -1 };
-	char buf[65536];
 	ssize_t w;
 
 	if (xs == NULL) {
@@ -251,13 +250,12 @@ putmsg_common(int fd, const struct strbuf *ctl, const struct strbuf *data,
 		return 0;		/* nothing to send */
 	if (d.len == 0)
 		return xpty_write_zero(fd, xs) == -1 ? -1 : 0;
-	if ((size_t)d.len > sizeof(buf)) {
+	if (d.len > PUTMSG_MAX) {
 		errno = ERANGE;		/* over the stream's maximum packet */
 		return -1;
 	}
-	if (xpty_user_copyin(buf, d.buf, (size_t)d.len) == -1)
-		return -1;
-	w = xsys_write(fd, buf, (size_t)d.len);
+	/* straight from the caller's buffer: the kernel checks it */
+	w = xpty_write(fd, xs, d.buf, (size_t)d.len);
 	return w == -1 ? -1 : 0;
 }
 

@@ -70,22 +70,6 @@ xsys_fcntl(int fd, int cmd, long arg)
 }
 
 int
-xsys_fd_private(int fd)
-{
-	int	nfd, saved = errno;
-
-	/* EINVAL: RLIMIT_NOFILE is at most XPTY_PRIVATE_FDMIN */
-	if ((nfd = xsys_fcntl(fd, F_DUPFD_CLOEXEC, XPTY_PRIVATE_FDMIN)) == -1 &&
-	    (nfd = xsys_fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1) {
-		errno = saved;
-		return (fd);
-	}
-	xsys_close(fd);
-	errno = saved;
-	return (nfd);
-}
-
-int
 xsys_dup3(int oldfd, int newfd, int flags)
 {
 	return ((int)syscall(SYS_dup3, oldfd, newfd, flags));

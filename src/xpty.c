@@ -59,24 +59,24 @@
  *    listens for as long as CMD's process lives (a pidfd), and takes
  *    datagrams only from our own uid (SCM_CREDENTIALS).  CMD pays nothing
  *    for it but one stat in each image's start-up.
+ *
+ * What is said above is Linux's way.  What differs between hosts (the
+ * variable's name, XPTY_PRELOAD_VAR: DYLD_INSERT_LIBRARIES on macOS; the
+ * library's file name; ELF or Mach-O; /proc; the notice socket, its
+ * credentials and the process watch) is behind src/wrap_host.h:
+ * wrap_linux.c, and wrap_bsd.c for FreeBSD, NetBSD and macOS.
  */
 
 #include "config.h"
 
 #include <sys/types.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
-#include <sys/xattr.h>
 
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stddef.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -86,13 +86,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wrap_host.h"
+
 #ifndef XPTY_LIBDIR
 #define XPTY_LIBDIR	"/usr/local/lib"
 #endif
 #ifndef XPTY_BUILDDIR
 #define XPTY_BUILDDIR	""
 #endif
-#define XPTY_SONAME	"libxpty.so.0"
 
 #define EXIT_WRAPPER	125	/* xpty itself failed, as env(1) */
 #define EXIT_NOEXEC	126	/* CMD found but not executable */
@@ -106,12 +107,6 @@ struct options {
 	int		 tree;		/* --tree */
 	const char	*trace;		/* --trace[=FILE], NULL if absent */
 	const char	*report;	/* --report[=FILE], NULL if absent */
-};
-
-struct elfinfo {
-	unsigned char	 class;		/* ELFCLASS32, ELFCLASS64; 0 unknown */
-	Elf64_Half	 machine;
-	int		 interp;	/* has PT_INTERP: dynamically linked */
 };
 
 struct target {
@@ -131,23 +126,22 @@ static void		 find_library(char *, size_t);
 static void		 setup_env(const struct options *, const char *);
 static void		 append_preload(const char *);
 static void		 resolve_cmd(const char *, struct target *);
-static int		 elf_read(const char *, struct elfinfo *);
 static int		 check_library(const char *, const char *,
-			     struct elfinfo *);
+			     struct wrap_exe *);
 static int		 check_cmd(const char *, const char *,
-			     const struct elfinfo *, int);
+			     const struct wrap_exe *, int);
 static int		 move_high(int, int);
-static int		 notice_socket(char *, size_t);
 static void		 start_watcher(const char *, const char *, pid_t,
 			     int, int *, int *);
 static void		 watch(const char *, const char *, pid_t, int, int,
 			     int) __attribute__((noreturn));
+static void		 linger_exit(void) __attribute__((noreturn));
 static void		 linger(const char *, pid_t, int)
 			     __attribute__((noreturn));
-static int		 maps_has(pid_t, const char *);
 static long		 elapsed_ms(const struct timespec *);
 
 static const char	*progname = "xpty";
+static char		 notice_name[64];	/* XPTY_WATCH, if made */
 
 static void
 usage(FILE *fp, int status)
@@ -285,7 +279,6 @@ find_library(char *buf, size_t len)
 {
 	char		 self[PATH_MAX], dir[PATH_MAX];
 	const char	*env;
-	ssize_t		 n;
 
 	/*
 	 * An explicit library is made absolute but not canonicalized: ld.so
@@ -299,33 +292,33 @@ find_library(char *buf, size_t len)
 			pathfmt(buf, len, "%s/%s", dir, env);
 		return;
 	}
-	n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n > 0 && XPTY_BUILDDIR[0] != '\0' &&
-	    realpath(XPTY_BUILDDIR, dir) != NULL) {
-		self[n] = '\0';
-		if (under_dir(self, dir)) {
-			pathfmt(buf, len, "%s/lib/.libs/%s", dir,
-			    XPTY_SONAME);
-			return;
-		}
+	if (wrap_self_path(self, sizeof self) == 0 &&
+	    XPTY_BUILDDIR[0] != '\0' && realpath(XPTY_BUILDDIR, dir) != NULL &&
+	    under_dir(self, dir)) {
+		pathfmt(buf, len, "%s/lib/.libs/%s", dir, XPTY_LIBNAME);
+		return;
 	}
-	pathfmt(buf, len, "%s/%s", XPTY_LIBDIR, XPTY_SONAME);
+	pathfmt(buf, len, "%s/%s", XPTY_LIBDIR, XPTY_LIBNAME);
 }
 
-/* Append lib to LD_PRELOAD unless it is already one of its entries. */
+/*
+ * Append lib to the preload variable (LD_PRELOAD; DYLD_INSERT_LIBRARIES
+ * on macOS: configure's XPTY_PRELOAD_VAR) unless it is already one of its
+ * entries.
+ */
 static void
 append_preload(const char *lib)
 {
-	const char	*old = getenv("LD_PRELOAD");
+	const char	*old = getenv(XPTY_PRELOAD_VAR);
 	const char	*p;
 	char		*val;
 	size_t		 len = strlen(lib);
 
 	if (old == NULL || *old == '\0') {
-		setenv("LD_PRELOAD", lib, 1);
+		setenv(XPTY_PRELOAD_VAR, lib, 1);
 		return;
 	}
-	/* ld.so separates entries with spaces or colons. */
+	/* ld.so separates entries with spaces or colons (dyld: colons). */
 	for (p = old; (p = strstr(p, lib)) != NULL; p++) {
 		if ((p == old || p[-1] == ':' || p[-1] == ' ') &&
 		    (p[len] == '\0' || p[len] == ':' || p[len] == ' '))
@@ -335,7 +328,7 @@ append_preload(const char *lib)
 		warnmsg("out of memory");
 		exit(EXIT_WRAPPER);
 	}
-	setenv("LD_PRELOAD", val, 1);
+	setenv(XPTY_PRELOAD_VAR, val, 1);
 	free(val);
 }
 
@@ -407,64 +400,12 @@ resolve_cmd(const char *cmd, struct target *t)
 }
 
 /*
- * Read the ELF header of path: class, machine, and whether it has a
- * PT_INTERP program header.  Returns -1 if it is not an ELF file.
+ * Is lib a readable shared object of this host (ELF; Mach-O on macOS,
+ * src/wrap_host.h)?  Returns 0, with its cpus, or -1 after the
+ * diagnostic.
  */
 static int
-elf_read(const char *path, struct elfinfo *ei)
-{
-	Elf64_Ehdr	e64;
-	Elf32_Ehdr	*e32 = (Elf32_Ehdr *)&e64;
-	Elf64_Phdr	p64;
-	Elf32_Phdr	p32;
-	off_t		off;
-	unsigned	i, n, size;
-	int		fd, rc = -1;
-
-	memset(ei, 0, sizeof *ei);
-	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
-		return (-1);
-	if (pread(fd, &e64, sizeof e64, 0) < (ssize_t)sizeof *e32 ||
-	    memcmp(e64.e_ident, ELFMAG, SELFMAG) != 0)
-		goto out;
-	ei->class = e64.e_ident[EI_CLASS];
-	if (ei->class == ELFCLASS64) {
-		ei->machine = e64.e_machine;
-		off = e64.e_phoff;
-		n = e64.e_phnum;
-		size = sizeof p64;
-	} else if (ei->class == ELFCLASS32) {
-		ei->machine = e32->e_machine;
-		off = e32->e_phoff;
-		n = e32->e_phnum;
-		size = sizeof p32;
-	} else
-		goto out;
-	for (i = 0; i < n && i < 256; i++, off += size) {
-		if (ei->class == ELFCLASS64) {
-			if (pread(fd, &p64, size, off) != (ssize_t)size)
-				break;
-			if (p64.p_type == PT_INTERP)
-				ei->interp = 1;
-		} else {
-			if (pread(fd, &p32, size, off) != (ssize_t)size)
-				break;
-			if (p32.p_type == PT_INTERP)
-				ei->interp = 1;
-		}
-	}
-	rc = 0;
-out:
-	close(fd);
-	return (rc);
-}
-
-/*
- * Is lib a readable ELF file?  Returns 0, with its class and machine, or
- * -1 after the diagnostic.
- */
-static int
-check_library(const char *cmd, const char *lib, struct elfinfo *ei)
+check_library(const char *cmd, const char *lib, struct wrap_exe *ei)
 {
 	memset(ei, 0, sizeof *ei);
 	if (access(lib, R_OK) == -1) {
@@ -472,9 +413,9 @@ check_library(const char *cmd, const char *lib, struct elfinfo *ei)
 		    strerror(errno));
 		return (-1);
 	}
-	if (elf_read(lib, ei) == -1) {
-		warnmsg("libxpty was not loaded into %s: %s is not an ELF "
-		    "shared object", cmd, lib);
+	if (wrap_exe_read(lib, ei) == -1) {
+		warnmsg("libxpty was not loaded into %s: %s is not a shared "
+		    "object of this system", cmd, lib);
 		return (-1);
 	}
 	return (0);
@@ -483,15 +424,16 @@ check_library(const char *cmd, const char *lib, struct elfinfo *ei)
 /*
  * Warn about what keeps ld.so from preloading into the program at path.
  * Returns the number of warnings given.  lib describes the library, or
- * has class 0 when that is unknown.  One level of "#!" is followed, since
+ * no cpu (ncpu 0) when that is unknown.  One level of "#!" is followed, since
  * the interpreter is the program ld.so loads.
  */
 static int
-check_cmd(const char *path, const char *lib, const struct elfinfo *li,
+check_cmd(const char *path, const char *lib, const struct wrap_exe *li,
     int depth)
 {
 	struct stat	 st;
-	struct elfinfo	 ci;
+	struct wrap_exe	 ci;
+	const char	*why;
 	char		 line[256], *p;
 	int		 fd;
 	ssize_t		 n;
@@ -500,25 +442,24 @@ check_cmd(const char *path, const char *lib, const struct elfinfo *li,
 	    (((st.st_mode & S_ISUID) && st.st_uid != getuid()) ||
 	    ((st.st_mode & S_ISGID) && st.st_gid != getgid()))) {
 		warnmsg("warning: %s is set-user-ID or set-group-ID: the "
-		    "dynamic linker drops LD_PRELOAD for it, so it runs "
-		    "without libxpty", path);
+		    "dynamic linker drops " XPTY_PRELOAD_VAR " for it, so it "
+		    "runs without libxpty", path);
 		return (1);
 	}
-	if (getxattr(path, "security.capability", NULL, 0) > 0) {
-		warnmsg("warning: %s has file capabilities: the dynamic "
-		    "linker drops LD_PRELOAD for it, so it runs without "
-		    "libxpty", path);
+	if ((why = wrap_exec_strips(path)) != NULL) {
+		warnmsg("warning: %s %s: the dynamic linker drops "
+		    XPTY_PRELOAD_VAR " for it, so it runs without libxpty",
+		    path, why);
 		return (1);
 	}
-	if (elf_read(path, &ci) == 0) {
+	if (wrap_exe_read(path, &ci) == 0) {
 		if (!ci.interp) {
 			warnmsg("warning: %s is statically linked: libxpty "
 			    "cannot be preloaded into it, so it runs "
 			    "without libxpty", path);
 			return (1);
 		}
-		if (li->class != 0 &&
-		    (ci.class != li->class || ci.machine != li->machine)) {
+		if (li->ncpu != 0 && !wrap_exe_compatible(&ci, li)) {
 			warnmsg("warning: %s is built for another ELF class "
 			    "or machine than %s, so it runs without libxpty",
 			    path, lib);
@@ -554,40 +495,6 @@ move_high(int fd, int cloexec)
 	}
 	close(fd);
 	return (nfd);
-}
-
-/*
- * The socket on which the watcher hears that CMD's image executed itself:
- * datagrams, an abstract name (into name, without its leading NUL) that
- * no other wrapper has, credentials passed.  -1 if it cannot be made.
- */
-static int
-notice_socket(char *name, size_t len)
-{
-	struct sockaddr_un	sun;
-	unsigned char		rnd[8];
-	int			fd, on = 1, n;
-	size_t			i;
-
-	if (getentropy(rnd, sizeof rnd) == -1)
-		return (-1);
-	n = snprintf(name, len, "xpty-watch/%ld/", (long)getpid());
-	for (i = 0; i < sizeof rnd && n > 0 && (size_t)n + 2 < len; i++)
-		n += snprintf(name + n, len - n, "%02x", rnd[i]);
-	if (n <= 0 || (size_t)n + 1 >= sizeof sun.sun_path)
-		return (-1);
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
-		return (-1);
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path + 1, name, (size_t)n);
-	if (bind(fd, (struct sockaddr *)&sun, (socklen_t)(offsetof(struct
-	    sockaddr_un, sun_path) + 1 + n)) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == -1) {
-		close(fd);
-		return (-1);
-	}
-	return (move_high(fd, 1));
 }
 
 /*
@@ -645,31 +552,13 @@ elapsed_ms(const struct timespec *t0)
 	    (now.tv_nsec - t0->tv_nsec) / 1000000);
 }
 
-/*
- * Does /proc/pid/maps name lib (or its file)?  1 yes, 0 no, -1 unknown.
- */
-static int
-maps_has(pid_t pid, const char *lib)
+/* The watcher is done with the notice socket's name: leave. */
+static void
+linger_exit(void)
 {
-	char		 path[64], real[PATH_MAX], *line = NULL;
-	const char	*name = lib;
-	size_t		 cap = 0;
-	FILE		*fp;
-	int		 found = 0, lines = 0;
-
-	if (realpath(lib, real) != NULL)
-		name = real;
-	snprintf(path, sizeof path, "/proc/%ld/maps", (long)pid);
-	if ((fp = fopen(path, "re")) == NULL)
-		return (-1);
-	while (getline(&line, &cap, fp) != -1) {
-		lines++;
-		if (strstr(line, name) != NULL || strstr(line, lib) != NULL)
-			found = 1;
-	}
-	free(line);
-	fclose(fp);
-	return (lines == 0 ? -1 : found);
+	if (notice_name[0] != '\0')
+		wrap_notice_done(notice_name);
+	_exit(0);
 }
 
 /*
@@ -680,23 +569,13 @@ static void
 linger(const char *cmd, pid_t target, int nsock)
 {
 	struct pollfd	 pfd[2];
-	struct msghdr	 msg;
-	struct iovec	 iov;
-	struct cmsghdr	*cm;
-	struct ucred	 uc;
-	union {
-		struct cmsghdr	h;
-		char		b[CMSG_SPACE(sizeof(struct ucred))];
-	}		 cbuf;
 	char		 text[64];
 	long		 pid;
-	ssize_t		 n;
-	int		 pidfd, mine;
+	int		 pwfd, r;
 
-	if (nsock < 0 ||
-	    (pidfd = (int)syscall(SYS_pidfd_open, target, 0)) == -1)
-		_exit(0);
-	pfd[0].fd = pidfd;
+	if (nsock < 0 || (pwfd = wrap_proc_watch(target)) == -1)
+		linger_exit();
+	pfd[0].fd = pwfd;
 	pfd[0].events = POLLIN;
 	pfd[1].fd = nsock;
 	pfd[1].events = POLLIN;
@@ -704,38 +583,20 @@ linger(const char *cmd, pid_t target, int nsock)
 		if (poll(pfd, 2, -1) == -1) {
 			if (errno == EINTR)
 				continue;
-			_exit(0);
+			linger_exit();
 		}
 		if (pfd[1].revents & POLLIN) {
-			memset(&msg, 0, sizeof msg);
-			iov.iov_base = text;
-			iov.iov_len = sizeof text - 1;
-			msg.msg_iov = &iov;
-			msg.msg_iovlen = 1;
-			msg.msg_control = cbuf.b;
-			msg.msg_controllen = sizeof cbuf.b;
-			if ((n = recvmsg(nsock, &msg, MSG_DONTWAIT)) <= 0)
-				continue;
-			text[n] = '\0';
-			mine = 0;
-			for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
-			    cm = CMSG_NXTHDR(&msg, cm)) {
-				if (cm->cmsg_level != SOL_SOCKET ||
-				    cm->cmsg_type != SCM_CREDENTIALS)
-					continue;
-				memcpy(&uc, CMSG_DATA(cm), sizeof uc);
-				mine = uc.uid == getuid();
-			}
-			if (!mine || sscanf(text, "exec %ld", &pid) != 1)
+			r = wrap_notice_recv(nsock, text, sizeof text);
+			if (r != 1 || sscanf(text, "exec %ld", &pid) != 1)
 				continue;
 			warnmsg("warning: %s executed itself again (pid %ld), "
 			    "and that image runs in native mode: daemons that "
 			    "re-execute themselves (sshd, dropbear) need "
 			    "xpty --tree", cmd, pid);
-			_exit(0);
+			linger_exit();
 		}
 		if (pfd[0].revents & (POLLIN | POLLHUP))
-			_exit(0);	/* CMD's process is gone */
+			linger_exit();	/* CMD's process is gone */
 	}
 }
 
@@ -769,7 +630,7 @@ watch(const char *cmd, const char *lib, pid_t target, int hsfd, int exfd,
 	if (hsfd == -1 || exfd == -1 || dup2(hsfd, 3) == -1 ||
 	    dup2(exfd, 4) == -1 || (nsock >= 0 && dup2(nsock, 5) == -1))
 		_exit(1);
-	closefrom(nsock >= 0 ? 6 : 5);
+	wrap_closefrom(nsock >= 0 ? 6 : 5);
 	hsfd = 3;
 	exfd = 4;
 	if (nsock >= 0)
@@ -801,7 +662,7 @@ watch(const char *cmd, const char *lib, pid_t target, int hsfd, int exfd,
 			linger(cmd, target, nsock);
 		if (n == 0) {
 			/* Every copy of the write end is gone. */
-			in = maps_has(target, lib);
+			in = wrap_lib_mapped(target, lib);
 			if (in == 1)
 				_exit(0);
 			warnmsg("libxpty was not loaded into %s: it exited "
@@ -810,12 +671,13 @@ watch(const char *cmd, const char *lib, pid_t target, int hsfd, int exfd,
 			_exit(0);
 		}
 	}
-	in = maps_has(target, lib);
+	in = wrap_lib_mapped(target, lib);
 	if (in == 1)
 		_exit(0);	/* loaded; a library without the handshake */
 	if (in == 0)
 		warnmsg("libxpty was not loaded into %s: %s is not mapped "
-		    "in process %ld (LD_PRELOAD dropped or ignored?)", cmd,
+		    "in process %ld (" XPTY_PRELOAD_VAR " dropped or ignored?)",
+		    cmd,
 		    lib, (long)target);
 	else
 		warnmsg("libxpty was not loaded into %s: no handshake from "
@@ -829,8 +691,8 @@ main(int argc, char **argv)
 {
 	struct options	 o;
 	struct target	 t;
-	struct elfinfo	 li;
-	char		 lib[PATH_MAX], num[16], wname[64];
+	struct wrap_exe	 li;
+	char		 lib[PATH_MAX], num[16];
 	const char	*cmd;
 	int		 optidx, warned, hsfd = -1, exfd = -1, err;
 	int		 nsock = -1;
@@ -858,8 +720,11 @@ main(int argc, char **argv)
 
 		/* image scope: the watcher hears of a re-execution */
 		if (!o.tree && strcmp(o.mode, "native") != 0 &&
-		    (nsock = notice_socket(wname, sizeof wname)) != -1)
-			setenv("XPTY_WATCH", wname, 1);
+		    (nsock = wrap_notice_open(notice_name,
+		    sizeof notice_name)) != -1)
+			setenv("XPTY_WATCH", notice_name, 1);
+		else
+			notice_name[0] = '\0';
 		start_watcher(cmd, lib, getpid(), nsock, &hsfd, &exfd);
 		if (nsock != -1)
 			close(nsock);	/* the watcher has it */

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -28,6 +29,7 @@
 
 #include "relay.h"
 #include "proto.h"
+#include "sockpath.h"
 #include "tap.h"
 
 struct rpty {
@@ -166,5 +168,186 @@ rt_cleanup(void)
 		unlink(p);
 		rmdir(dir);
 	}
+}
+/* ---- the raw protocol, for tests that play a client the library is not ---- */
+
+/* A connection to the daemon's socket, or -1. */
+static inline int
+rt_raw_connect(void)
+{
+	struct sockaddr_un	sun;
+	char			dir[108];
+	int			fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (xp_rundir(dir, sizeof dir) == -1 ||
+	    xp_sockpath(sun.sun_path, sizeof sun.sun_path, dir, NULL) == -1)
+		return -1;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Send request type with its payload and descriptors; 0 or -1. */
+static inline int
+rt_send(int fd, uint16_t type, const void *pay, size_t len, const int *fds,
+    int nfd)
+{
+	uint8_t		 buf[XP_HDRLEN + XP_MAXPAYLOAD];
+	struct iovec	 iov = { buf, XP_HDRLEN + len };
+	struct msghdr	 msg;
+	char		 cm[CMSG_SPACE(sizeof(int) * 8)];
+	struct cmsghdr	*c;
+
+	if (len > XP_MAXPAYLOAD || nfd > 8)
+		return -1;
+	xp_put_hdr(buf, (enum xp_type)type, (uint32_t)len);
+	if (len > 0)
+		memcpy(buf + XP_HDRLEN, pay, len);
+	memset(&msg, 0, sizeof msg);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (nfd > 0) {
+		memset(cm, 0, sizeof cm);
+		msg.msg_control = cm;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfd);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfd);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfd);
+	}
+	return sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)iov.iov_len ? 0 : -1;
+}
+
+/* One reply within ms: 0 and *r, or -1 (none came, or end of file). */
+static inline int
+rt_reply(int fd, struct xp_reply *r, int ms)
+{
+	uint8_t	buf[XP_REPLYLEN];
+
+	if (rt_readn(fd, buf, sizeof buf, ms) != sizeof buf)
+		return -1;
+	return xp_get_reply(buf, r) == 0 ? 0 : -1;
+}
+
+/* XP_ZERO or XP_EVENT (mtype, payload) for ptyno, with s as proof. */
+static inline int
+rt_send_inject(int fd, int ptyno, int s, int zero, uint8_t mtype,
+    const void *data, size_t len)
+{
+	uint8_t	pay[8 + XP_MAXEVENT];
+
+	memset(pay, 0, 8);
+	xp_put32(pay, (uint32_t)ptyno);
+	if (zero)
+		return rt_send(fd, XP_ZERO, pay, 4, &s, 1);
+	pay[4] = mtype;
+	memcpy(pay + 8, data, len);
+	return rt_send(fd, XP_EVENT, pay, 8 + len, &s, 1);
+}
+
+/* ---- the daemon as a process ---- */
+
+/* CPU time (user + system) of pid, in seconds; -1 if it is gone. */
+static inline double
+rt_proc_cpu(int pid)
+{
+	char		 path[64], buf[1024], *q;
+	unsigned long	 ut, st;
+	FILE		*f;
+	size_t		 n;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if ((q = strrchr(buf, ')')) == NULL ||
+	    sscanf(q + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	    &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Percent of a CPU pid used over the next ms milliseconds; -1 if gone. */
+static inline double
+rt_cpu_over(int pid, int ms)
+{
+	double	c0 = rt_proc_cpu(pid), t0 = rt_now(), c1;
+
+	usleep((useconds_t)ms * 1000);
+	if (c0 < 0 || (c1 = rt_proc_cpu(pid)) < 0)
+		return -1;
+	return (c1 - c0) / (rt_now() - t0) * 100;
+}
+
+/* Open descriptors of pid, or -1. */
+static inline int
+rt_proc_fds(int pid)
+{
+	char		 path[64];
+	DIR		*d;
+	struct dirent	*e;
+	int		 n = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/fd", pid);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Resident set of pid in KiB, or -1. */
+static inline long
+rt_proc_rss(int pid)
+{
+	char	 path[64], line[256];
+	long	 kb = -1;
+	FILE	*f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/*
+ * Run fn(arg) in a child and wait at most ms for it: its exit status, or
+ * -1 if it was still running (it is killed then).  A call that blocks in
+ * the daemon is reported rather than hanging the test.
+ */
+static inline int
+rt_bounded(int (*fn)(void *), void *arg, int ms, double *took)
+{
+	double	t0 = rt_now();
+	pid_t	pid;
+	int	st;
+
+	if ((pid = fork()) == 0)
+		_exit(fn(arg));
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		if (rt_now() - t0 > ms / 1000.0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			*took = rt_now() - t0;
+			return -1;
+		}
+		usleep(2000);
+	}
+	*took = rt_now() - t0;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 #endif

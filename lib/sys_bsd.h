@@ -1,0 +1,55 @@
+/*
+ * sys_bsd.h - the host part of lib/sys.h on FreeBSD, NetBSD and macOS:
+ * the kernel's termios.  There the kernel moves libc's own struct
+ * termios (TIOCGETA, TIOCSETA: four flag words, NCCS = 20 control
+ * characters, VSTATUS at 18 and no c_line, then the two speeds), so
+ * struct kterm is that layout, written out so that generic code sees the
+ * same named fields as on Linux (lib/sys_linux.h); the static assertions
+ * below check it against the target's <termios.h> at every build,
+ * cross builds included (build-aux/cross-build.sh).  Included only by
+ * lib/sys.h, through XPTY_SYS_HOST_H (configure.ac).  No state.
+ *
+ * The two spare slots of Linux (c_cc[17], c_cc[18]) are VTIME and
+ * VSTATUS here, and the kernel resets the whole termios when the
+ * subsidiary is first opened: these hosts keep no stream state in the
+ * termios (no HOST_CAP_TERMIOS_STATE, lib/host.h).
+ */
+#ifndef XPTY_SYS_BSD_H
+#define XPTY_SYS_BSD_H
+
+#include <sys/ioctl.h>
+#include <stddef.h>
+#include <termios.h>
+
+#define XPTY_KNCCS	NCCS	/* c_cc slots the kernel keeps */
+
+#define KTERM_FIELD(f)	__typeof__(((struct termios *)0)->f)
+
+struct kterm {
+	tcflag_t		c_iflag;
+	tcflag_t		c_oflag;
+	tcflag_t		c_cflag;
+	tcflag_t		c_lflag;
+	cc_t			c_cc[XPTY_KNCCS];
+	KTERM_FIELD(c_ispeed)	c_ispeed;
+	KTERM_FIELD(c_ospeed)	c_ospeed;
+};
+
+#define KTERM_SAME(f)	(offsetof(struct kterm, f) == \
+	offsetof(struct termios, f) && \
+	sizeof(((struct kterm *)0)->f) == sizeof(((struct termios *)0)->f))
+_Static_assert(sizeof(struct kterm) == sizeof(struct termios),
+    "struct kterm is the kernel's struct termios");
+_Static_assert(KTERM_SAME(c_iflag) && KTERM_SAME(c_oflag) &&
+    KTERM_SAME(c_cflag) && KTERM_SAME(c_lflag) && KTERM_SAME(c_cc) &&
+    KTERM_SAME(c_ispeed) && KTERM_SAME(c_ospeed),
+    "struct kterm's fields lie where the kernel's termios has them");
+_Static_assert(NCCS == 20 && VMIN == 16 && VTIME == 17 && VSTATUS == 18,
+    "the BSD control character slots this file's comment describes");
+
+/* xsys_tcset's how: now, after output drains, and flushing input too */
+#define KTERM_SET	TIOCSETA
+#define KTERM_SETW	TIOCSETAW
+#define KTERM_SETF	TIOCSETAF
+
+#endif /* XPTY_SYS_BSD_H */

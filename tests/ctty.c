@@ -1,0 +1,184 @@
+/*
+ * ctty.c - I_PUSH gives a session leader without a controlling terminal
+ * its controlling terminal (illumos streamio.c strctty); __I_PUSH_NOCTTY
+ * does not (SPEC 4.2; issue 14).
+ *
+ * A child calls setsid(), opens the subsidiary with O_NOCTTY (as many
+ * SVR4 programs do) and pushes ptem and ldterm.  With I_PUSH, /dev/tty
+ * then opens, tcgetsid() of the subsidiary is the child's session, and job
+ * control works: the child puts a `sleep` in a process group of its own
+ * in the foreground, and a ^C the manager writes kills the sleep with
+ * SIGINT.  With __I_PUSH_NOCTTY the child has no controlling terminal.
+ * The child reports one byte per check on a pipe.  openpty() pushes the
+ * modules too, but never gives its caller a controlling terminal (a
+ * daemon such as tmux's server is a session leader without one, and the
+ * child forkpty makes must be able to take the pty).
+ */
+#include <pty.h>
+#include <utmp.h>
+
+#include "xtest.h"
+
+#define NCHECK	8
+
+static const char *const what[NCHECK] = {
+	"setsid",
+	"the subsidiary opens with O_NOCTTY",
+	"push ptem",
+	"push ldterm",
+	"open(\"/dev/tty\") works (the child has a controlling terminal)",
+	"tcgetsid(subsidiary) is the child's session",
+	"tcsetpgrp puts the sleep's process group in the foreground",
+	"^C written by the manager kills the foreground sleep (SIGINT)",
+};
+
+static const char *const what_noctty[NCHECK] = {
+	"setsid",
+	"the subsidiary opens with O_NOCTTY",
+	"__I_PUSH_NOCTTY ptem",
+	"__I_PUSH_NOCTTY ldterm",
+	"open(\"/dev/tty\") fails: no controlling terminal",
+	"tcgetsid(subsidiary) is -1",
+	"",
+	"",
+};
+
+/* Did pid die of SIGINT within ms milliseconds?  (Else it is killed.) */
+static int
+wait_sigint(pid_t pid, int ms)
+{
+	int st, i;
+
+	for (i = 0; i < ms / 10; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFSIGNALED(st) && WTERMSIG(st) == SIGINT;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return 0;
+}
+
+/* The child: run the checks, write one result byte each to out. */
+static void
+child(const char *name, int noctty, int out, int go)
+{
+	unsigned long push = noctty ? __I_PUSH_NOCTTY : I_PUSH;
+	char r[NCHECK], c;
+	int s, t;
+	pid_t sleeper;
+
+	memset(r, 0, sizeof(r));
+	r[0] = setsid() != -1;
+	s = open(name, O_RDWR | O_NOCTTY);
+	r[1] = s >= 0;
+	r[2] = ioctl(s, push, "ptem") == 0;
+	r[3] = ioctl(s, push, "ldterm") == 0;
+	t = open("/dev/tty", O_RDWR);
+	if (noctty) {
+		r[4] = t == -1;
+		r[5] = tcgetsid(s) == -1;
+		r[6] = r[7] = 1;
+		(void)!write(out, r, sizeof(r));
+		_exit(0);
+	}
+	r[4] = t >= 0;
+	r[5] = tcgetsid(s) == getsid(0);
+	signal(SIGTTOU, SIG_IGN);
+	if ((sleeper = fork()) == 0) {
+		setpgid(0, 0);
+		execl("/bin/sleep", "sleep", "30", (char *)NULL);
+		_exit(127);
+	}
+	setpgid(sleeper, sleeper);
+	r[6] = tcsetpgrp(s, sleeper) == 0 && tcgetpgrp(s) == sleeper;
+	(void)!write(out, "", 1);		/* ready for the ^C */
+	(void)!read(go, &c, 1);
+	r[7] = wait_sigint(sleeper, 5000);
+	(void)!write(out, r, sizeof(r));
+	_exit(0);
+}
+
+static void
+check(int noctty)
+{
+	const char *const *names = noctty ? what_noctty : what;
+	const char *how = noctty ? "__I_PUSH_NOCTTY" : "I_PUSH";
+	char name[64], r[NCHECK], c;
+	int m, p[2], g[2], st, i, n;
+	pid_t pid;
+
+	if ((m = posix_openpt(O_RDWR | O_NOCTTY)) == -1 || grantpt(m) == -1 ||
+	    unlockpt(m) == -1 || ptsname_r(m, name, sizeof(name)) != 0 ||
+	    pipe(p) == -1 || pipe(g) == -1) {
+		ok(0, "%s: pty and pipes", how);
+		return;
+	}
+	if ((pid = fork()) == 0) {
+		close(m);
+		close(p[0]);
+		close(g[1]);
+		child(name, noctty, p[1], g[0]);
+	}
+	close(p[1]);
+	close(g[0]);
+	memset(r, 0, sizeof(r));
+	if (!noctty && read(p[0], &c, 1) == 1) {
+		(void)!write(m, "\003", 1);	/* VINTR */
+		(void)!write(g[1], "", 1);
+	}
+	n = (int)read(p[0], r, sizeof(r));
+	close(g[1]);
+	waitpid(pid, &st, 0);
+	ok(n == NCHECK, "%s: the child reported", how);
+	for (i = 0; i < NCHECK; i++)
+		if (names[i][0] != '\0')
+			ok(r[i] == 1, "%s: %s", how, names[i]);
+	close(p[0]);
+	close(m);
+}
+
+/* A session leader's openpty: no controlling terminal; forkpty's child takes it. */
+static void
+check_openpty(void)
+{
+	char r[4] = { 0 }, name[64];
+	int p[2], m, s, t, st;
+	pid_t pid, kid;
+
+	if (pipe(p) == -1) {
+		ok(0, "pipe");
+		return;
+	}
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		r[0] = setsid() != -1 && openpty(&m, &s, name, NULL, NULL) == 0;
+		t = open("/dev/tty", O_RDWR);
+		r[1] = t == -1 && tcgetsid(s) == -1;
+		if ((kid = fork()) == 0)
+			_exit(login_tty(s) == 0 && tcgetsid(0) == getsid(0) ?
+			    0 : 1);
+		r[2] = waitpid(kid, &st, 0) == kid && WIFEXITED(st) &&
+		    WEXITSTATUS(st) == 0;
+		(void)!write(p[1], r, 3);
+		_exit(0);
+	}
+	close(p[1]);
+	ok(read(p[0], r, 3) == 3, "openpty: the child reported");
+	waitpid(pid, &st, 0);
+	close(p[0]);
+	ok(r[0], "openpty in a session leader without a controlling terminal");
+	ok(r[1], "openpty: no controlling terminal for its caller");
+	ok(r[2], "openpty: login_tty in a child makes it that child's");
+}
+
+int
+main(int argc, char **argv)
+{
+	xt_init(argc, argv);
+	signal(SIGTTOU, SIG_IGN);
+	check(0);
+	check(1);
+	check_openpty();
+	return done_testing();
+}
