@@ -27,6 +27,11 @@
  *
  * Memory comes from mmap, never malloc: these run inside wrappers that
  * may be called from signal handlers or from an allocator.
+ *
+ * Every change here happens inside forkgate.c's gate, so that fork()
+ * never copies a change half made (a slot, a private record, the free
+ * list); a slot is filled only after its descriptor exists and emptied
+ * before it is closed (the callers' order).
  */
 #include "config.h"
 
@@ -166,11 +171,13 @@ xfd_attach(int fd, struct xstream *xs)
 
 	if ((slot = slot_for(fd, 1)) == NULL)
 		return;		/* out of memory: the fd stays native */
+	xfd_gate_enter();
 	atomic_fetch_add(&xs->refs, 1);
 	atomic_fetch_add(&xfd_count, 1);
 	note_max(fd);
 	old = atomic_exchange(slot, (uintptr_t)xs);
 	slot_drop(old);
+	xfd_gate_leave();
 }
 
 void
@@ -180,7 +187,9 @@ xfd_detach(int fd)
 
 	if ((slot = slot_for(fd, 0)) == NULL)
 		return;
+	xfd_gate_enter();
 	slot_drop(atomic_exchange(slot, 0));
+	xfd_gate_leave();
 }
 
 void
@@ -193,12 +202,14 @@ xfd_detach_range(unsigned int first, unsigned int last)
 		return;
 	if (last > (unsigned int)hi)
 		last = (unsigned int)hi;
+	xfd_gate_enter();
 	for (fd = first; fd <= last; fd++) {
 		slot_t *slot = slot_for((int)fd, 0);
 
 		if (slot != NULL && (atomic_load(slot) & 1) == 0)
 			slot_drop(atomic_exchange(slot, 0));
 	}
+	xfd_gate_leave();
 }
 
 int *
@@ -216,9 +227,11 @@ xfd_set_private(int fd, int *owner)
 
 	if ((slot = slot_for(fd, owner != NULL)) == NULL)
 		return;
+	xfd_gate_enter();
 	if (owner != NULL)
 		note_max(fd);
 	atomic_store(slot, owner != NULL ? ((uintptr_t)owner | 1) : 0);
+	xfd_gate_leave();
 }
 
 /*
@@ -229,19 +242,23 @@ xfd_set_private(int fd, int *owner)
 int
 xfd_private_evict(int fd)
 {
-	int *owner = xfd_private_owner(fd);
+	int *owner;
 	int nfd;
 
-	if (owner == NULL)
+	xfd_gate_enter();
+	if ((owner = xfd_private_owner(fd)) == NULL) {
+		xfd_gate_leave();
 		return 0;
+	}
 	nfd = xsys_fcntl(fd, F_DUPFD_CLOEXEC, XPTY_PRIVATE_FDMIN);
-	if (nfd == -1)
-		return -1;
-	xfd_set_private(fd, NULL);
-	xfd_set_private(nfd, owner);
-	XS_STORE(*owner, nfd);	/* owner may be an xstream's hostfd */
-	xsys_close(fd);
-	return 0;
+	if (nfd != -1) {
+		xfd_set_private(fd, NULL);
+		xfd_set_private(nfd, owner);
+		XS_STORE(*owner, nfd);	/* owner may be an xstream's hostfd */
+		xsys_close(fd);
+	}
+	xfd_gate_leave();
+	return nfd == -1 ? -1 : 0;
 }
 
 /*
@@ -323,13 +340,17 @@ xstream_new(enum xpty_kind kind, int ptyno)
 {
 	struct xstream *xs;
 
+	xfd_gate_enter();
 	while ((xs = free_pop()) == NULL) {
 		if (slab_refill() == -1) {
+			xfd_gate_leave();
 			errno = ENOMEM;
 			return NULL;
 		}
 	}
+	xfd_gate_leave();
 	atomic_store_explicit(&xs->refs, 0, memory_order_relaxed);
+	atomic_fetch_add_explicit(&xs->gen, 1, memory_order_relaxed);
 	XS_STORE(xs->kind, kind);
 	XS_STORE(xs->ptyno, ptyno);
 	XS_STORE(xs->hostfd, -1);
@@ -343,12 +364,14 @@ xstream_release(struct xstream *xs)
 {
 	if (atomic_fetch_sub(&xs->refs, 1) != 1)
 		return;
+	xfd_gate_enter();
 	if (xs->hostfd >= 0) {
 		xfd_set_private(xs->hostfd, NULL);
 		xsys_close(xs->hostfd);
 		XS_STORE(xs->hostfd, -1);
 	}
 	free_push(xs, xs);
+	xfd_gate_leave();
 }
 
 /*

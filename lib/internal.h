@@ -6,6 +6,7 @@
  *                  wrappers), one sys_<host>.c per host
  *   resolve.c      the next definitions of interposed names (dlsym RTLD_NEXT)
  *   fdtable.c      descriptor -> struct xstream map, lock-free reads
+ *   forkgate.c     fork() never copies a half-made change of that map
  *   host.h         the host kernel's ptys, sockets, descriptors: one set
  *                  of host_<host>*.c files per host, picked by configure
  *   store.h        the stream-state store: common/store_termios.c or
@@ -115,6 +116,12 @@ struct xstream {
 	_Atomic(uint32_t) next_free;	/* fdtable.c free list: index + 1 */
 	uint32_t	slot;		/* fdtable.c: this one's index + 1 */
 	/*
+	 * Incremented each time the memory is made a new stream
+	 * (xstream_new): a call that began on this stream and finds another
+	 * generation knows its descriptor was closed and the memory reused.
+	 */
+	_Atomic(uint32_t) gen;
+	/*
 	 * kind, ptyno and hostfd are also read by scans of the whole table
 	 * (no_pending_close()), which may meet an xstream another thread is
 	 * releasing or reusing: stale but mapped memory, read and written
@@ -172,6 +179,10 @@ int		*xfd_private_owner(int fd);
 void		 xfd_set_private(int fd, int *owner);	/* NULL: forget */
 int		 xfd_private_evict(int fd);		/* move it elsewhere */
 extern _Atomic(int) xfd_count;	/* managed descriptors */
+/* forkgate.c: changes of descriptor state that fork() must not split */
+void		 xfd_gate_enter(void);
+void		 xfd_gate_leave(void);
+void		 xfd_gate_init(void);	/* pthread_atfork, once */
 /* private descriptors live at XPTY_PRIVATE_FDMIN and up (sys.h) */
 
 /* ---- host.h (host_<host>.c): the host kernel, included above ---- */
@@ -266,6 +277,7 @@ int	relay_fetch_page(int ptyno, int proof);
 int	relay_set_pckt(int fd, int on);
 int	relay_sync_close(int ptyno);	/* after the last manager close */
 void	relay_barrier(int ptyno);	/* xptyd has seen what happened */
+void	relay_forked(void);		/* in a child after fork() */
 int	relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 	    size_t len);
 

@@ -15,8 +15,9 @@
  * so on are each replaced whole.
  *
  * Descriptor lifetime is followed through close, dup, dup2, dup3,
- * fcntl(F_DUPFD*), close_range, closefrom and fclose; fork needs nothing
- * (the table is inherited with the descriptors); after exec the
+ * fcntl(F_DUPFD*), close_range, closefrom and fclose; fork inherits the
+ * table with the descriptors (forkgate.c keeps the two copies in step
+ * when other threads change them during the fork); after exec the
  * constructor rediscovers inherited ptys from the descriptors themselves
  * (their termios carries libxpty's mark, host_pty.c).
  *
@@ -611,23 +612,35 @@ dup(int fd)
 	return dup_follow(fd, NEXT(dup)(fd));
 }
 
+/*
+ * dup2 and dup3 change the file under a number that may have a slot: the
+ * change and the slot's follow one another inside the fork gate
+ * (forkgate.c), so that a child never gets one without the other.
+ */
 XPTY_EXPORT int
 dup2(int oldfd, int newfd)
 {
 	int r;
 
-	if (oldfd != newfd && xfd_private_evict(newfd) == -1)
-		return -1;
-	r = NEXT(dup2)(oldfd, newfd);
-	return oldfd == newfd ? r : dup_follow(oldfd, r);
+	if (oldfd == newfd)
+		return NEXT(dup2)(oldfd, newfd);
+	xfd_gate_enter();
+	if ((r = xfd_private_evict(newfd)) != -1)
+		r = dup_follow(oldfd, NEXT(dup2)(oldfd, newfd));
+	xfd_gate_leave();
+	return r;
 }
 
 XPTY_EXPORT int
 dup3(int oldfd, int newfd, int flags)
 {
-	if (oldfd != newfd && xfd_private_evict(newfd) == -1)
-		return -1;
-	return dup_follow(oldfd, NEXT(dup3)(oldfd, newfd, flags));
+	int r;
+
+	xfd_gate_enter();
+	if (oldfd == newfd || (r = xfd_private_evict(newfd)) != -1)
+		r = dup_follow(oldfd, NEXT(dup3)(oldfd, newfd, flags));
+	xfd_gate_leave();
+	return r;
 }
 
 static int
@@ -884,6 +897,7 @@ forkpty(int *amaster, char *name, const struct termios *termp,
 __attribute__((constructor)) static void
 xpty_init(void)
 {
+	xfd_gate_init();
 	xpty_resolve();
 	xpty_mode_init();
 	trace_init();

@@ -85,9 +85,24 @@ iov_empty(const struct iovec *iov, int iovcnt)
 	return 1;
 }
 
+/*
+ * Is fd still a descriptor of stream xs, of the generation gen that a
+ * read began on?  Another thread may have closed fd while the read was
+ * blocked (the read goes on with the file it had), and the number, even
+ * the xstream's memory, may serve another pty now: what the read saw
+ * then says nothing about them, and nothing may be done to them.
+ */
+static int
+still_ours(int fd, struct xstream *xs, uint32_t gen)
+{
+	return xfd_lookup(fd) == xs &&
+	    atomic_load_explicit(&xs->gen, memory_order_relaxed) == gen;
+}
+
 static ssize_t
 direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 {
+	uint32_t gen = atomic_load_explicit(&xs->gen, memory_order_relaxed);
 	ssize_t r;
 	int fl;
 
@@ -106,6 +121,9 @@ direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 			return 0;	/* asked for nothing: no hangup */
 		if (!host_mgr_read_hup(r, errno))
 			return r;
+		/* the pty read from, not one that has the number since */
+		if (!still_ours(fd, xs, gen) || host_ptyno(fd) != XS_LOAD(xs->ptyno))
+			return 0;
 		/* one reader, whichever thread, gets the zero-length message */
 		if (atomic_exchange_explicit(&xs->eofstate, XEOF_DONE,
 		    memory_order_relaxed) != XEOF_DONE) {
@@ -146,6 +164,7 @@ relay_lost(struct xstream *xs)
 static ssize_t
 relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 {
+	uint32_t gen = atomic_load_explicit(&xs->gen, memory_order_relaxed);
 	size_t want = 0;
 	ssize_t r;
 	int i, n, saved;
@@ -156,9 +175,16 @@ relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 		r = xsys_readv(fd, iov, iovcnt);
 		if (r != 0 || want == 0)
 			return r;
+		/*
+		 * The end of the socket read from: the zero-length message.
+		 * Is fd still that socket, of this stream?  If not, it was
+		 * closed during the read, and its end is all there is.
+		 */
+		if (!still_ours(fd, xs, gen) || host_sock_rdhup(fd) != 1)
+			break;
 		saved = errno;
 		i = relay_reattach(fd, xs);
-		if (i == -1 && errno != EAGAIN)
+		if (i == -1 && errno != EAGAIN && still_ours(fd, xs, gen))
 			relay_lost(xs);
 		errno = saved;
 		if (i != 1)

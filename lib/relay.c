@@ -225,6 +225,49 @@ relay_check_peer(int fd)
 	return 0;
 }
 
+/*
+ * The start lock, while this process holds it.  flock() locks belong to
+ * the open file description, which a child forked by another thread
+ * meanwhile shares: a child that kept it would keep the lock from being
+ * released, and wait for it in vain.  So the descriptor holding it is
+ * recorded (inside the fork gate, forkgate.c) and relay_forked() closes
+ * the child's copy.
+ */
+static int	start_lockfd = -1;
+
+/* Take the lock on fd without waiting: 0, or -1 if someone has it. */
+static int
+relay_lock(int fd)
+{
+	int	r;
+
+	xfd_gate_enter();
+	if ((r = xsys_flock(fd, LOCK_EX | LOCK_NB)) == 0)
+		start_lockfd = fd;
+	xfd_gate_leave();
+	return r;
+}
+
+/* Close fd, the lock file's, releasing the lock if fd held it. */
+static void
+relay_unlock(int fd)
+{
+	xfd_gate_enter();
+	if (start_lockfd == fd)
+		start_lockfd = -1;
+	xsys_close(fd);
+	xfd_gate_leave();
+}
+
+void
+relay_forked(void)
+{
+	if (start_lockfd != -1) {
+		xsys_close(start_lockfd);
+		start_lockfd = -1;
+	}
+}
+
 /* Wait (bounded) until the lock file can be locked; 0 when it could. */
 static int
 relay_wait_lock(const char *lock)
@@ -235,8 +278,8 @@ relay_wait_lock(const char *lock)
 	if (fd == -1)
 		return -1;
 	for (ms = 0; ms < RELAY_WAIT_MS; ms += 5) {
-		if (xsys_flock(fd, LOCK_EX | LOCK_NB) == 0) {
-			xsys_close(fd);
+		if (relay_lock(fd) == 0) {
+			relay_unlock(fd);
 			return 0;
 		}
 		relay_sleep_ms(5);
@@ -357,7 +400,7 @@ relay_connect(int fd, int may_start)
 			return -1;
 		}
 		lockfd = xsys_fd_private(lockfd);
-		if (xsys_flock(lockfd, LOCK_EX | LOCK_NB) == -1) {
+		if (relay_lock(lockfd) == -1) {
 			/* someone else is starting it */
 			xsys_close(lockfd);
 			if (relay_wait_lock(lock) == -1) {
@@ -367,7 +410,7 @@ relay_connect(int fd, int may_start)
 			continue;
 		}
 		r = relay_start_locked(fd, sock, lock, lockfd);
-		xsys_close(lockfd);	/* the daemon holds it until bound */
+		relay_unlock(lockfd);	/* the daemon holds it until bound */
 		if (r == 0)
 			return relay_check_peer(fd);
 		if (r == -1)

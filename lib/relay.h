@@ -43,7 +43,12 @@ const char *relay_last_error(void);
 /* Daemon status: pid, ptys, connections (tests, xpty wrapper). */
 int	relay_status(int *pid, int *nptys, int *nconns);
 
-/* From fdtable.c (same prototype as internal.h). */
+/* In a child after fork(): drop what it inherited of the parent's start. */
+void	relay_forked(void);
+
+/* From fdtable.c and forkgate.c (same prototypes as internal.h). */
 void	xfd_set_private(int fd, int *owner);
+void	xfd_gate_enter(void);
+void	xfd_gate_leave(void);
 
 #endif /* XPTY_RELAY_H */

@@ -2,7 +2,8 @@
  * t_relay_bulk.c - bulk data both ways through the relay, checked byte by
  * byte against a pseudo-random stream (all 256 values) and by hash.
  * XPTY_BULK_MIB sets the size (default 256 MiB each way); a direction
- * that takes longer than XPTY_BULK_SECS (default 120) fails.
+ * that takes longer than XPTY_BULK_SECS (default 120) fails, and the whole
+ * test bails out after twice that (a stalled transfer fails, never hangs).
  */
 #include "rtest.h"
 
@@ -118,6 +119,8 @@ direction(struct rpty *p, int to_subsid, size_t total, double limit)
 		read(pfd[0], &hr, sizeof hr);
 	} else {
 		got = consume(p->fd, total, &hr, limit);
+		if (got < total)	/* the producer may be blocked: stop it */
+			kill(pid, SIGKILL);
 		read(pfd[0], &hw, sizeof hw);
 	}
 	t0 = rt_now() - t0;
@@ -130,6 +133,16 @@ direction(struct rpty *p, int to_subsid, size_t total, double limit)
 	waitpid(pid, NULL, 0);
 	close(pfd[0]);
 	close(pfd[1]);
+}
+
+static void
+on_alarm(int sig)
+{
+	static const char	msg[] = "Bail out! a transfer stalled\n";
+
+	(void)sig;
+	write(1, msg, sizeof msg - 1);
+	_exit(1);
 }
 
 int
@@ -146,6 +159,8 @@ main(void)
 		mib = (size_t)atol(e);
 	if ((e = getenv("XPTY_BULK_SECS")) != NULL)
 		limit = atof(e);
+	signal(SIGALRM, on_alarm);
+	alarm((unsigned)(2 * limit) + 30);
 	if (rt_open(&p, 0) == -1) {
 		ok(0, "relay_open: %s", relay_last_error());
 		return done_testing();
