@@ -111,7 +111,7 @@ enum xp_type {
 #define XP_REPLYPAY	16
 #define XP_REPLYLEN	(XP_HDRLEN + XP_REPLYPAY)
 
-/* pckt message types (SPEC 1.5) and the frame header. */
+/* pckt message types (illumos values, include/xpty.h) and the frame header. */
 #define XP_M_DATA	0x00
 #define XP_M_IOCTL	0x0e
 #define XP_M_FLUSH	0x86

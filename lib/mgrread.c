@@ -106,8 +106,8 @@ direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	ssize_t r;
 	int fl;
 
-	if (xs->hostdata)
-		return host_mgr_readv(fd, iov, iovcnt);	/* the host's EIO */
+	if (xs->hostdata)	/* the kernel's own answer, as stdio gets it */
+		return xsys_readv(fd, iov, iovcnt);
 	for (;;) {
 		r = host_mgr_readv(fd, iov, iovcnt);
 		if (r > 0) {

@@ -3,7 +3,7 @@
  *
  * Theory of operation.  In the relay engine an application's manager
  * descriptor is one end of an AF_UNIX stream socketpair whose other end
- * xptyd relays to a host manager (DESIGN.md section 3).  This file makes
+ * xptyd relays to a host manager (man/man8/xptyd.8).  This file makes
  * such sockets and speaks the request protocol of common/proto.h:
  *
  *   relay_open      open a new pty here (a private copy of the host
