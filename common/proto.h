@@ -39,7 +39,9 @@
  *                reply: ptyno, aux = pckt mode, aux2 = 1 if another
  *                XP_ATTACH bearing the same socket came first (its
  *                zero-length message was read there: read on instead),
- *                descriptor = the client end of its successor
+ *                descriptor = the client end of its successor; or, the
+ *                pty released (XP_RELEASE) and nothing after this one,
+ *                aux2 = XP_RELEASED and descriptor = the host manager
  *   XP_IDENTIFY  (empty)                            data socket
  *                reply: ptyno, aux = pckt mode, descriptor = host manager
  *   XP_ZERO      i32 ptyno                          subsidiary
@@ -55,6 +57,17 @@
  *                Before, it takes in what the subsidiary side did (reopen,
  *                last close and its dismantling), so it also serves as a
  *                barrier with the manager open (aux = 0)
+ *   XP_RELEASE   (empty)                            data socket
+ *                the application takes the host manager itself (it asked
+ *                for a Linux data-path ioctl: TIOCPKT): the daemon never
+ *                reads or writes the host manager again (what the
+ *                application wrote must have reached it: the library
+ *                waits until its socket's send queue is empty), delivers
+ *                what it holds, then ends the data connection; the last
+ *                one's XP_ATTACH says XP_RELEASED.  No marker, no
+ *                dismantling, no hangup wait after this: the application
+ *                holds the manager.  reply: aux = 1 if this socket is
+ *                already ended and last (switch at once once it is read)
  *   XP_ADOPT_PAGE  as XP_ADOPT, with the pty's state page (the page
  *                store, common/ptypage.h) as a third descriptor, which the
  *                daemon keeps for the pty's life
@@ -103,11 +116,13 @@ enum xp_type {
 	XP_PCKT = 6,
 	XP_STATUS = 7,
 	XP_SYNC = 8,
-	XP_ADOPT_PAGE = 9,
-	XP_PAGE = 10,
+	XP_RELEASE = 9,
+	XP_ADOPT_PAGE = 10,
+	XP_PAGE = 11,
 	XP_REPLY = 0x80
 };
 
+#define XP_RELEASED	2	/* XP_ATTACH aux2: take the host manager */
 #define XP_REPLYPAY	16
 #define XP_REPLYLEN	(XP_HDRLEN + XP_REPLYPAY)
 
@@ -205,6 +220,7 @@ xp_len_ok(uint16_t type, uint32_t len)
 	case XP_ATTACH:
 	case XP_IDENTIFY:
 	case XP_STATUS:
+	case XP_RELEASE:
 		return len == 0;
 	case XP_ZERO:
 	case XP_PCKT:
@@ -248,6 +264,7 @@ xp_wants_fds(uint16_t type)
 	case XP_ZERO:
 	case XP_EVENT:
 	case XP_PCKT:
+	case XP_RELEASE:
 		return 1;
 	default:
 		return 0;

@@ -95,6 +95,17 @@
  * gone but whose socket still holds bytes stays (c->gone) until they are
  * read or the pty is destroyed.
  *
+ * Release (XP_RELEASE).  A program that asks for a Linux data-path ioctl
+ * on its manager (TIOCPKT) takes the host manager itself: the library
+ * dup3()s it over the manager socket.  From then on (p->released) the
+ * daemon never reads or writes the host manager (its status flags become
+ * the application's), drops what connections still send, places no
+ * marker and dismantles nothing; it delivers what it already holds, in
+ * stream order, ends the last connection, and answers its XP_ATTACH with
+ * the host manager (XP_RELEASED).  When the connections are gone the
+ * pty is destroyed at once (the application holds the manager: no
+ * hangup).
+ *
  * State: the tree of ptys by number, the list of watched ptys and the
  * watch set's descriptor (owned here, closed only at exit).
  * Single-threaded, no locking.
@@ -163,6 +174,7 @@ struct pty {
 	unsigned		 eofq;		/* zero-length messages after out */
 	struct outq		 oq;		/* what follows them (outq.c) */
 	int			 closing;
+	int			 released;	/* XP_RELEASE: mfd is not ours */
 	int			 wd;		/* watch id or -1 */
 	long			 close_t0;	/* hanging up since (ms) */
 	long			 prog_ms;	/* the subsidiary last read then */
@@ -199,6 +211,8 @@ static void	pty_hangup(struct pty *);
 static void	pty_destroy(struct pty *);
 static void	pty_timer_cb(evutil_socket_t, short, void *);
 static void	pty_retry_cb(evutil_socket_t, short, void *);
+static void	pty_release_end(struct pty *);
+static void	pty_released_input(struct conn *);
 
 _Static_assert(PTY_STATUSMAX >= XP_FRAMEHDR * 4 + 1 +
     sizeof(struct iocblk) + sizeof(struct termios), "PTY_STATUSMAX");
@@ -237,6 +251,12 @@ int
 pty_closing(struct pty *p)
 {
 	return p->closing;
+}
+
+int
+pty_released(struct pty *p)
+{
+	return p->released;
 }
 
 /* The pty numbered ptyno, even one hanging up, or NULL. */
@@ -404,7 +424,8 @@ pty_out_idle(struct pty *p)
 static int
 pty_can_read_master(struct pty *p)
 {
-	return !p->closing && !p->hup && pty_out_idle(p) && pty_has_reader(p);
+	return !p->closing && !p->released && !p->hup && pty_out_idle(p) &&
+	    pty_has_reader(p);
 }
 
 static void
@@ -424,7 +445,7 @@ pty_update(struct pty *p)
 
 	pty_set_ev(p->ev_mread, &p->mr_on, pty_can_read_master(p));
 	pty_set_ev(p->ev_mwrite, &p->mw_on,
-	    p->in.len > 0 && !p->hup && !p->whup);
+	    p->in.len > 0 && !p->hup && !p->whup && !p->released);
 	LIST_FOREACH(c, &p->conns, pentry) {
 		conn_set_read(c, p->in.len == 0 && !p->nores);
 		conn_set_write(c, c == p->cur && p->out.len > 0);
@@ -594,6 +615,8 @@ pty_succ_make(struct pty *p)
 		return 1;
 	if (p->ended == NULL || pty_chain_len(p->ended) >= PTY_MAXCHAIN)
 		return 0;
+	if (p->released && pty_out_idle(p))
+		return 0;	/* nothing left to carry */
 	if ((d = conn_successor(p->ended)) == NULL) {
 		pty_nores(p);
 		return 0;
@@ -634,8 +657,11 @@ pty_out_flush(struct pty *p)
 			pty_do_eof(p);
 			continue;
 		}
-		if (oq_empty(&p->oq))
+		if (oq_empty(&p->oq)) {
+			if (p->released)
+				pty_release_end(p);
 			return 1;
+		}
 		if (xbuf_get(&p->out) == -1) {
 			pty_nores(p);
 			return 0;
@@ -864,6 +890,8 @@ pty_drain(struct pty *p)
 	size_t	got = 0;
 	ssize_t	n;
 
+	if (p->released)
+		return 1;	/* the host manager is the application's */
 	while (!p->hup && got < PTY_DRAINMAX) {
 		n = pty_can_read_master(p) ? pty_read_fast(p) :
 		    pty_read_queued(p);
@@ -1044,6 +1072,10 @@ pty_conn_readable(struct conn *c)
 	struct pty	*p = c->pty;
 	ssize_t		 n;
 
+	if (p->released) {
+		pty_released_input(c);
+		return;
+	}
 	if (p->in.len > 0) {
 		conn_set_read(c, 0);
 		return;
@@ -1217,6 +1249,10 @@ pty_hangup(struct pty *p)
 	struct inj	*ij;
 	long		 now = pty_now_ms();
 
+	if (p->released) {
+		pty_destroy(p);		/* the application holds the manager */
+		return;
+	}
 	log_debug("pty %d: manager closed, hanging up", p->ptyno);
 	p->closing = 1;
 	pty_watch_stop(p);
@@ -1316,11 +1352,83 @@ pty_destroy(struct pty *p)
 	xptyd_activity();
 }
 
+/* ---- release: the application takes the host manager ---- */
+
+/*
+ * Everything held has been delivered: end the current connection, with
+ * no successor (its XP_ATTACH gets the host manager).
+ */
+static void
+pty_release_end(struct pty *p)
+{
+	struct conn	*c = p->cur;
+
+	if (c == NULL || !pty_out_idle(p))
+		return;
+	log_debug("pty %d: released, connection %d ended", p->ptyno, c->fd);
+	shutdown(c->fd, SHUT_WR);
+	c->shut = 1;
+	conn_set_write(c, 0);
+	p->cur = NULL;
+	p->ended = c;
+}
+
+/*
+ * After the release a connection's input has nowhere to go (the host
+ * manager is not written any more): it is read and dropped, so that its
+ * end of file is seen.
+ */
+static void
+pty_released_input(struct conn *c)
+{
+	static uint8_t	discard[XBUF_SIZE];
+	ssize_t		n;
+
+	n = recv(c->fd, discard, sizeof discard, MSG_DONTWAIT);
+	if (n > 0)
+		log_debug("pty %d: released: %zd bytes of input dropped",
+		    c->pty->ptyno, n);
+	else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		conn_close(c);
+}
+
+/*
+ * XP_RELEASE on data connection d of p.  Returns 1 if d is ended already
+ * and nothing follows it (the library may switch once d is read), else 0.
+ */
+int
+pty_release(struct pty *p, struct conn *d)
+{
+	struct inj	*ij;
+
+	if (!p->released) {
+		log_debug("pty %d: released to the application", p->ptyno);
+		if (p->in.len > 0 && !pty_in_flush(p))
+			log_warnx("pty %d: released with %zu bytes of input "
+			    "not taken by the host", p->ptyno, p->in.len);
+		p->in.len = 0;
+		p->in_conn = NULL;
+		xbuf_put(&p->in);
+		p->released = 1;
+		p->hup = p->whup = 0;
+		pty_watch_stop(p);
+		if (evtimer_pending(p->ev_timer, NULL))
+			evtimer_del(p->ev_timer);
+		while ((ij = TAILQ_FIRST(&p->injq)) != NULL)
+			pty_inj_done(p, ij, EPIPE);
+		pty_out_flush(p);
+		pty_update(p);
+	}
+	return p->cur == NULL && p->ended == d && d->succ == NULL;
+}
+
 /* ---- control requests on a pty ---- */
 
 int
 pty_set_pckt(struct pty *p, int on)
 {
+	if (p->released)
+		return EINVAL;
 	if (host_set_pktmode(p->mfd, on) == -1)
 		return errno;
 	p->pckt = on;
@@ -1367,6 +1475,8 @@ pty_inject(struct pty *p, struct conn *c, uint8_t mtype, const uint8_t *data,
 {
 	struct inj	*ij;
 
+	if (p->released)
+		return EPIPE;	/* no stream of ours to put it in */
 	if ((ij = malloc(sizeof *ij + len)) == NULL)
 		return ENOMEM;
 	ij->waiter = c;

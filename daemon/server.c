@@ -623,7 +623,13 @@ ctl_attach(struct conn *c)
 		server_reply(c, EINVAL, pty_number(p), 0, 0, -1);
 		return;
 	}
-	if ((next = pty_fetch(p, old)) == NULL || next->clientfd == -1) {
+	if ((next = pty_fetch(p, old)) == NULL && pty_released(p)) {
+		/* nothing follows: the application takes the host manager */
+		server_reply(c, 0, pty_number(p), 0, XP_RELEASED,
+		    pty_hostfd(p));
+		return;
+	}
+	if (next == NULL || next->clientfd == -1) {
 		server_reply(c, EAGAIN, pty_number(p), 0, 0, -1);
 		return;
 	}
@@ -661,6 +667,22 @@ ctl_pckt(struct conn *c, const struct xp_msg *m)
 	}
 	err = pty_set_pckt(d->pty, xp_get32(m->pay) != 0);
 	server_reply(c, err, pty_number(d->pty), 0, 0, -1);
+}
+
+/* XP_RELEASE: the application takes the host manager (pty.c). */
+static void
+ctl_release(struct conn *c)
+{
+	struct conn	*d = ctl_conn_of(c, c->held[0]);
+	int		 last;
+
+	ctl_drop_held(c);
+	if (d == NULL) {
+		server_reply(c, ENOENT, -1, 0, 0, -1);
+		return;
+	}
+	last = pty_release(d->pty, d);
+	server_reply(c, 0, pty_number(d->pty), (uint32_t)last, 0, -1);
 }
 
 static void
@@ -769,6 +791,9 @@ ctl_dispatch(struct conn *c, const struct xp_msg *m)
 		break;
 	case XP_SYNC:
 		ctl_sync(c, m);
+		break;
+	case XP_RELEASE:
+		ctl_release(c);
 		break;
 	}
 	return 0;

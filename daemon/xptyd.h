@@ -162,6 +162,8 @@ int	 pty_set_page(struct pty *, int pagefd);	/* XP_ADOPT_PAGE */
 int	 pty_page(struct pty *);			/* XP_PAGE */
 int	 pty_pckt(struct pty *);
 int	 pty_closing(struct pty *);
+int	 pty_released(struct pty *);
+int	 pty_release(struct pty *, struct conn *);	/* XP_RELEASE */
 struct pty *pty_find(int ptyno);
 void	 pty_attach(struct pty *, struct conn *);	/* XP_ADOPT's conn */
 struct conn *pty_fetch(struct pty *, struct conn *old);	/* XP_ATTACH */

@@ -244,6 +244,12 @@ int	host_set_pktmode(int mfd, int on);
 					   only IXON's, as DOSTOP/NOSTOP) */
 unsigned host_pkt_status(unsigned char status);
 
+/*
+ * Is packet mode on for manager mfd?  1, 0, -1/errno (ENOSYS where the
+ * host cannot say: Linux's TIOCGPKT).  Added after the first version.
+ */
+int	host_get_pktmode(int mfd);
+
 /* ---- sockets ---- */
 
 /*

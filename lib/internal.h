@@ -223,6 +223,10 @@ int	stream_set_pckt(int fd, struct xstream *, int on);
 void	stream_after_set(int fd, struct xstream *, unsigned long req,
 	    const void *arg, size_t len);
 
+/* ---- mgr_host.c: the host's manager ioctls, the switch to them ---- */
+int	mgr_host_request(const struct xstream *, unsigned long req);
+int	mgr_host_ioctl(int fd, struct xstream *, unsigned long req, void *arg);
+
 /* ---- ioctl_map.c ---- */
 int	xpty_ioctl(int fd, struct xstream *, unsigned long req, void *arg);
 int	xpty_is_streams_request(unsigned long req);
@@ -242,6 +246,7 @@ void	discard_bytes(int fd, int sock, size_t n);
 ssize_t	xpty_readv(int fd, struct xstream *, const struct iovec *, int);
 ssize_t	xpty_write(int fd, struct xstream *, const void *, size_t);
 ssize_t	xpty_write_zero(int fd, struct xstream *);
+void	relay_became_host(struct xstream *);	/* released: fd is the host's */
 
 /* ---- pckt.c: the head of a pckt manager's message queue ---- */
 #define PCKT_HEAD_NONE	0	/* no message (a look that does not wait) */
@@ -275,6 +280,7 @@ int	relay_reattach(int fd, struct xstream *);
 int	relay_identify(int fd, int *hostfd, int *ptyno);
 int	relay_fetch_page(int ptyno, int proof);
 int	relay_set_pckt(int fd, int on);
+int	relay_release(int fd);	/* XP_RELEASE: 1 ended, 0, -1 */
 int	relay_sync_close(int ptyno);	/* after the last manager close */
 void	relay_barrier(int ptyno);	/* xptyd has seen what happened */
 void	relay_forked(void);		/* in a child after fork() */

@@ -432,6 +432,9 @@ xpty_dispatch(int fd, struct xstream *xs, unsigned long req, void *arg, int len)
 	case ZONEPT:
 		return pt_zone(xs, arg, len < 0 ? (int)sizeof(int) : len);
 	}
+	/* the host's own manager requests (not inside I_STR): mgr_host.c */
+	if (len < 0 && mgr_host_request(xs, req))
+		return mgr_host_ioctl(fd, xs, req, arg);
 	if (!is_tty_request(req))
 		return xsys_ioctl(fd, req, arg);
 	if (xs->kind == XK_MANAGER)

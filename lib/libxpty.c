@@ -743,8 +743,8 @@ isatty(int fd)
 
 	if (xs == NULL)
 		return NEXT(isatty)(fd);
-	if (xs->kind == XK_MANAGER && xs->hostdata)
-		return NEXT(isatty)(fd);	/* the host's manager */
+	if (xs->kind == XK_MANAGER && xs->hostdata)	/* the host's manager */
+		return NEXT(isatty)(stream_ctlfd(fd, xs));
 	if (xs->kind == XK_MANAGER) {
 		errno = ENOTTY;		/* ptm: "manager PTY is not a TTY" */
 		return 0;
@@ -780,6 +780,8 @@ tcgetattr(int fd, struct termios *t)
 
 	if (xs != NULL && termios_gate(fd, xs) == -1)
 		return -1;
+	if (xs != NULL && xs->kind == XK_MANAGER)	/* the host's manager */
+		return NEXT(tcgetattr)(stream_ctlfd(fd, xs), t);
 	return NEXT(tcgetattr)(fd, t);
 }
 
@@ -789,6 +791,7 @@ tcsetattr(int fd, int act, const struct termios *t)
 	struct xstream *xs = xfd_lookup(fd);
 	struct termios copy;
 	struct kterm cur;
+	int tfd;
 
 	if (xs == NULL)
 		return NEXT(tcsetattr)(fd, act, t);
@@ -798,9 +801,11 @@ tcsetattr(int fd, int act, const struct termios *t)
 		errno = EFAULT;
 		return -1;
 	}
-	if (xsys_tcget(fd, &cur) == 0)
+	/* a manager that passed the gate is the host's: its termios */
+	tfd = xs->kind == XK_MANAGER ? stream_ctlfd(fd, xs) : fd;
+	if (xsys_tcget(tfd, &cur) == 0)
 		xstate_preserve_cc(&cur, copy.c_cc);
-	if (NEXT(tcsetattr)(fd, act, &copy) == -1)
+	if (NEXT(tcsetattr)(tfd, act, &copy) == -1)
 		return -1;
 	stream_after_set(fd, xs, act == TCSANOW ? TCSETS : act == TCSADRAIN ?
 	    TCSETSW : TCSETSF, &copy, sizeof(copy));

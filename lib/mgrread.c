@@ -160,6 +160,61 @@ relay_lost(struct xstream *xs)
 }
 
 #define RELAY_CHAIN_MAX	64	/* successors followed by one read */
+#define PEND_IOV	8	/* iovecs a released socket's read uses */
+
+/*
+ * The pty was released (XP_RELEASE, after TIOCPKT) and the stream has
+ * ended: fd is the host manager itself now (relay_reattach put it there).
+ */
+void
+relay_became_host(struct xstream *xs)
+{
+	relay_lost(xs);		/* the private copy: fd is it now */
+	xs->engine = XE_DIRECT;
+	xs->hostdata = 1;
+}
+
+/* Is packet mode (TIOCPKT) on for this relayed pty's host manager? */
+static int
+relay_pktmode(const struct xstream *xs)
+{
+	int saved = errno, on;
+
+	on = xs->hostfd >= 0 && host_get_pktmode(xs->hostfd) == 1;
+	errno = saved;
+	return on;
+}
+
+/*
+ * A read of what a released pty's socket still holds (it was read from
+ * the host manager before the release), as the host manager in packet
+ * mode gives data: a HOST_PKT_DATA status byte first.  0 at its end.
+ */
+static ssize_t
+relay_read_pkt(int fd, const struct iovec *iov, int iovcnt)
+{
+	struct iovec v[PEND_IOV];
+	char c;
+	ssize_t r;
+	int i, n = 0;
+
+	if (iovcnt < 1 || iov[0].iov_len == 0)
+		return xsys_readv(fd, iov, iovcnt);
+	if (xpty_user_copyout(iov[0].iov_base, "", 1) == -1)
+		return -1;		/* EFAULT */
+	if (iov[0].iov_len > 1) {
+		v[n].iov_base = (char *)iov[0].iov_base + 1;
+		v[n++].iov_len = iov[0].iov_len - 1;
+	}
+	for (i = 1; i < iovcnt && n < PEND_IOV; i++)
+		v[n++] = iov[i];
+	if (n == 0) {	/* room for the status byte only: is data there? */
+		r = xsys_recv(fd, &c, 1, MSG_PEEK);
+		return r == 1 ? 1 : r;	/* the status byte; the end; -1 */
+	}
+	r = xsys_readv(fd, v, n);
+	return r > 0 ? r + 1 : r;
+}
 
 static ssize_t
 relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
@@ -172,7 +227,10 @@ relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	for (i = 0; i < iovcnt; i++)
 		want += iov[i].iov_len;
 	for (n = 0; n < RELAY_CHAIN_MAX; n++) {
-		r = xsys_readv(fd, iov, iovcnt);
+		if (xs->hostdata && want > 0 && relay_pktmode(xs))
+			r = relay_read_pkt(fd, iov, iovcnt);
+		else
+			r = xsys_readv(fd, iov, iovcnt);
 		if (r != 0 || want == 0)
 			return r;
 		/*
@@ -187,6 +245,11 @@ relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 		if (i == -1 && errno != EAGAIN && still_ours(fd, xs, gen))
 			relay_lost(xs);
 		errno = saved;
+		if (i == 2) {
+			/* released: the host manager from here on */
+			relay_became_host(xs);
+			return host_mgr_readv(fd, iov, iovcnt);
+		}
 		if (i != 1)
 			break;
 		/* another reader had this message: go on to what follows */

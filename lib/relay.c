@@ -32,6 +32,10 @@
  *                   at the current point of the stream; returns when the
  *                   daemon has placed it
  *   relay_set_pckt  XP_PCKT: frame the stream for getmsg()
+ *   relay_release   XP_RELEASE: the application takes the host manager
+ *                   (a Linux data-path ioctl, TIOCPKT); the daemon ends
+ *                   the stream, and relay_reattach then puts the host
+ *                   manager under the descriptor number
  *   relay_sync_close  XP_SYNC after the last close in this process
  *
  * The control connection.  Requests go over one connection per process,
@@ -834,8 +838,11 @@ relay_fetch_page(int ptyno, int proof)
  * so the 0 read was the zero-length message; 1 if another holder of the
  * same socket (a process sharing it after fork, another descriptor of it)
  * fetched it first and consumed that message, so the caller reads on;
- * -1 with errno on failure (EAGAIN: the daemon is short of resources and
- * keeps the stream ended for now).
+ * 2 if the pty was released (XP_RELEASE) and this was the end of its
+ * stream: the host manager itself is now under the number, with the
+ * socket's status flags (the daemon no longer uses it); -1 with errno on
+ * failure (EAGAIN: the daemon is short of resources and keeps the stream
+ * ended for now).
  */
 /*
  * Put nfd under fd's number (close-on-exec as fd was); epoll
@@ -881,6 +888,8 @@ relay_reattach(int fd, struct xstream *xs)
 	relay_close(nfd);
 	if (rv == -1)
 		return -1;
+	if (r.aux2 == XP_RELEASED)
+		return 2;
 	return r.aux2 != 0;
 }
 
@@ -958,6 +967,21 @@ relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 	iov[1].iov_len = len;
 	return relay_req(XP_EVENT, iov, len > 0 ? 2 : 1, &subsidfd, 1, &r,
 	    NULL, 0);
+}
+
+/*
+ * XP_RELEASE on manager socket fd.  Returns 1 if fd is ended already and
+ * nothing follows (once what it holds is read, relay_reattach gives the
+ * host manager), 0 if more is still to come through the daemon, -1.
+ */
+int
+relay_release(int fd)
+{
+	struct xp_reply	r;
+
+	if (relay_req(XP_RELEASE, NULL, 0, &fd, 1, &r, NULL, 0) == -1)
+		return -1;
+	return r.aux != 0;
 }
 
 int

@@ -30,6 +30,8 @@ int	relay_zero_write(int ptyno, int subsidfd);
 /* Subsidiary side: inject a pckt message (M_IOCTL...) at this point. */
 int	relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 	    size_t len);
+/* The application takes the host manager (XP_RELEASE): 1 ended, 0, -1. */
+int	relay_release(int fd);
 /* Switch the pty's data connection to pckt framing (common/proto.h). */
 int	relay_set_pckt(int fd, int on);
 /* Write on a relayed manager (straight to hostfd when nothing is queued). */
