@@ -1337,7 +1337,9 @@ pty_destroy(struct pty *p)
 		pty_inj_done(p, ij, EIO);
 	pty_watch_stop(p);
 	pty_free_events(p);
-	xstate_page_kill(p->ptyno, 0);	/* before its number can be reused */
+	/* before its number can be reused; a released pty lives on */
+	if (!p->released)
+		xstate_page_kill(p->ptyno, 0);
 	close(p->mfd);
 	if (p->peerfd != -1)
 		close(p->peerfd);
