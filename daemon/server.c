@@ -74,6 +74,7 @@
 
 #include "xptyd.h"
 #include "sockpath.h"
+#include "cmsg.h"
 #include "host.h"
 
 #define CONN_INCAP	(XP_HDRLEN + XP_MAXPAYLOAD)
@@ -350,25 +351,16 @@ server_reply(struct conn *c, int err, int ptyno, uint32_t aux, uint32_t aux2,
 	struct msghdr	 msg;
 	union {
 		struct cmsghdr	h;
-		char		b[CMSG_SPACE(sizeof(int))];
+		char		b[XP_CMSG_SPACE(1)];
 	}		 cm;
-	struct cmsghdr	*cmh;
 	ssize_t		 n;
 
 	xp_put_reply(buf, &r);
 	memset(&msg, 0, sizeof msg);
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
-	if (fd != -1) {
-		memset(&cm, 0, sizeof cm);
-		msg.msg_control = cm.b;
-		msg.msg_controllen = sizeof cm.b;
-		cmh = CMSG_FIRSTHDR(&msg);
-		cmh->cmsg_level = SOL_SOCKET;
-		cmh->cmsg_type = SCM_RIGHTS;
-		cmh->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cmh), &fd, sizeof fd);
-	}
+	if (fd != -1)
+		xp_cmsg_put(&msg, cm.b, &fd, 1);
 	c->waiting = 0;
 	do
 		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -807,12 +799,10 @@ ctl_recv(struct conn *c)
 	struct msghdr	 msg;
 	union {
 		struct cmsghdr	h;
-		char		b[CMSG_SPACE(sizeof(int) * 8)];
+		char		b[XP_CMSG_SPACE(8)];
 	}		 cm;
-	struct cmsghdr	*cmh;
 	ssize_t		 n;
-	size_t		 i, nfd;
-	int		 fd, bad = 0;
+	int		 got, all, bad;
 
 	memset(&msg, 0, sizeof msg);
 	msg.msg_iov = &iov;
@@ -822,22 +812,11 @@ ctl_recv(struct conn *c)
 	n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	if (n == -1)
 		return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
-	for (cmh = CMSG_FIRSTHDR(&msg); cmh != NULL;
-	    cmh = CMSG_NXTHDR(&msg, cmh)) {
-		if (cmh->cmsg_level != SOL_SOCKET ||
-		    cmh->cmsg_type != SCM_RIGHTS)
-			continue;
-		nfd = (cmh->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < nfd; i++) {
-			memcpy(&fd, CMSG_DATA(cmh) + i * sizeof(int), sizeof fd);
-			if (c->nheld < XP_MAXFDS && !bad)
-				c->held[c->nheld++] = fd;
-			else {
-				close(fd);
-				bad = 1;
-			}
-		}
-	}
+	/* more than one request may carry: any extra one is closed */
+	got = xp_cmsg_get(&msg, c->held + c->nheld, XP_MAXFDS - c->nheld,
+	    close, &all);
+	c->nheld += got;
+	bad = all > got;
 	if (bad || (msg.msg_flags & MSG_CTRUNC)) {
 		log_warnx("connection %d: unexpected descriptors", c->fd);
 		return -1;

@@ -102,6 +102,7 @@
 #include "store.h"
 #include "relay.h"
 #include "proto.h"
+#include "cmsg.h"
 #include "sockpath.h"
 
 #ifndef XPTY_LIBEXECDIR
@@ -465,9 +466,8 @@ relay_send(int fd, const uint8_t *hdr, const struct iovec *pay, int npay,
 	int		 i;
 	union {
 		struct cmsghdr	h;
-		char		b[CMSG_SPACE(sizeof(int) * XP_MAXFDS)];
+		char		b[XP_CMSG_SPACE(XP_MAXFDS)];
 	}		 cm;
-	struct cmsghdr	*cmh;
 	ssize_t		 n;
 
 	iov[0].iov_base = (void *)hdr;
@@ -479,16 +479,8 @@ relay_send(int fd, const uint8_t *hdr, const struct iovec *pay, int npay,
 	memset(&msg, 0, sizeof msg);
 	msg.msg_iov = iov;
 	msg.msg_iovlen = (size_t)(1 + npay);
-	if (nfd > 0) {
-		memset(&cm, 0, sizeof cm);
-		msg.msg_control = cm.b;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfd);
-		cmh = CMSG_FIRSTHDR(&msg);
-		cmh->cmsg_level = SOL_SOCKET;
-		cmh->cmsg_type = SCM_RIGHTS;
-		cmh->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfd);
-		memcpy(CMSG_DATA(cmh), fds, sizeof(int) * (size_t)nfd);
-	}
+	if (nfd > 0)
+		xp_cmsg_put(&msg, cm.b, fds, nfd);
 	do
 		n = xsys_sendmsg(fd, &msg, MSG_NOSIGNAL);
 	while (n == -1 && errno == EINTR);
@@ -509,12 +501,10 @@ relay_recv(int fd, struct xp_reply *r, int *gotfd)
 	struct msghdr	 msg;
 	union {
 		struct cmsghdr	h;
-		char		b[CMSG_SPACE(sizeof(int) * 4)];
+		char		b[XP_CMSG_SPACE(4)];
 	}		 cm;
-	struct cmsghdr	*cmh;
 	ssize_t		 n;
-	size_t		 i, nfd;
-	int		 f;
+	int		 f, all;
 
 	*gotfd = -1;
 	while (have < sizeof buf) {
@@ -533,21 +523,9 @@ relay_recv(int fd, struct xp_reply *r, int *gotfd)
 				errno = ECONNRESET;
 			goto fail;
 		}
-		for (cmh = CMSG_FIRSTHDR(&msg); cmh != NULL;
-		    cmh = CMSG_NXTHDR(&msg, cmh)) {
-			if (cmh->cmsg_level != SOL_SOCKET ||
-			    cmh->cmsg_type != SCM_RIGHTS)
-				continue;
-			nfd = (cmh->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			for (i = 0; i < nfd; i++) {
-				memcpy(&f, CMSG_DATA(cmh) + i * sizeof f,
-				    sizeof f);
-				if (*gotfd == -1)
-					*gotfd = f;
-				else
-					xsys_close(f);
-			}
-		}
+		/* the first descriptor is the reply's; any other is closed */
+		if (xp_cmsg_get(&msg, &f, *gotfd == -1, xsys_close, &all) == 1)
+			*gotfd = f;
 		have += (size_t)n;
 	}
 	if (xp_get_reply(buf, r) == -1) {
