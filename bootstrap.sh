@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 
 need=""
 for pair in autoconf:autoconf automake:automake libtoolize:libtool \
-    pkg-config:pkg-config prove:perl make:make gcc:gcc; do
+    pkg-config:pkg-config prove:perl make:make gcc:gcc spin:spin; do
 	cmd=${pair%%:*}
 	command -v "$cmd" >/dev/null 2>&1 || need="$need ${pair#*:}"
 done

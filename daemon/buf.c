@@ -11,8 +11,10 @@
  * XBUF_IDLE_S seconds is freed too, and the heap given back to the
  * system (malloc_trim), so that a burst (a daemon catching up after a
  * stop, say) does not leave its memory resident: one timer, armed only
- * while the list holds buffers.  State: the free list, that timer and
- * whether a buffer was taken since it was armed.  Single-threaded.
+ * while the list holds buffers.  A struct xbuf belongs to the pty whose
+ * field it is; the storage on the free list is this file's.  State: the
+ * free list, that timer and whether a buffer was taken since it was
+ * armed.  No descriptors.  Single-threaded.
  */
 #include "config.h"
 
@@ -51,8 +53,8 @@ xbuf_idle_arm(void)
 {
 	struct timeval	tv = { XBUF_IDLE_S, 0 };
 
-	if (xbuf_idle_ev == NULL && xbase != NULL &&
-	    (xbuf_idle_ev = evtimer_new(xbase, xbuf_idle_cb, NULL)) == NULL)
+	if (xbuf_idle_ev == NULL && loop_base() != NULL &&
+	    (xbuf_idle_ev = evtimer_new(loop_base(), xbuf_idle_cb, NULL)) == NULL)
 		return;
 	if (xbuf_idle_ev != NULL && !evtimer_pending(xbuf_idle_ev, NULL)) {
 		xbuf_drawn = 0;
@@ -64,18 +66,18 @@ int
 xbuf_get(struct xbuf *b)
 {
 	if (b->data != NULL)
-		return 0;
+		return (0);
 	b->off = b->len = 0;
 	xbuf_drawn = 1;
 	if (xbuf_nfree > 0) {
 		b->data = xbuf_free[--xbuf_nfree];
-		return 0;
+		return (0);
 	}
 	if ((b->data = malloc(XBUF_SIZE + XBUF_SLACK)) == NULL) {
 		errno = ENOMEM;
-		return -1;
+		return (-1);
 	}
-	return 0;
+	return (0);
 }
 
 void
@@ -107,5 +109,5 @@ xbuf_trim(void)
 size_t
 xbuf_cached(void)
 {
-	return xbuf_nfree;
+	return (xbuf_nfree);
 }

@@ -4,7 +4,8 @@
  * Theory of operation.  In the foreground (-f) messages go to stderr with
  * the program name; a daemonized xptyd logs to syslog (LOG_DAEMON).  Debug
  * messages are printed only with -d.  State: the two flags set once by
- * log_open().  Single-threaded, no locking.
+ * log_open().  Descriptors: stderr, and syslog's own (openlog's,
+ * libc's to close).  Single-threaded, no locking.
  */
 #include "config.h"
 
@@ -35,7 +36,7 @@ log_vemit(int prio, const char *fmt, va_list ap, const char *err)
 {
 	char	msg[1024];
 
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_fg) {
 		if (err != NULL)
 			fprintf(stderr, "xptyd[%ld]: %s: %s\n", (long)getpid(),

@@ -24,7 +24,8 @@
  * oq_space is linked only when bytes are committed into it.
  *
  * State: the chunk list, one spare chunk, the counts.  The queue is
- * owned by one pty.  Single-threaded, no locking.
+ * owned by one pty (daemon/pty.c), which alone calls these on it.  No
+ * descriptors, no file state.  Single-threaded, no locking.
  */
 #include "config.h"
 
@@ -46,14 +47,14 @@ oq_init(struct outq *q)
 int
 oq_empty(const struct outq *q)
 {
-	return TAILQ_EMPTY(&q->list);
+	return (TAILQ_EMPTY(&q->list));
 }
 
 /* Memory held by the queue (linked chunks), the quantity bounded. */
 size_t
 oq_bytes(const struct outq *q)
 {
-	return q->nchunks * OQ_CHUNK;
+	return (q->nchunks * OQ_CHUNK);
 }
 
 /*
@@ -69,22 +70,22 @@ oq_space(struct outq *q, size_t want, size_t *room)
 	if (t != NULL && t->zeros == 0 && OQ_CHUNK - t->len >= want) {
 		q->at = t;
 		*room = OQ_CHUNK - t->len;
-		return t->data + t->len;
+		return (t->data + t->len);
 	}
 	if (q->nchunks >= OQ_MAXCHUNKS) {
 		errno = ENOBUFS;
-		return NULL;
+		return (NULL);
 	}
 	if (q->spare == NULL &&
-	    (q->spare = malloc(sizeof *q->spare)) == NULL) {
+	    (q->spare = malloc(sizeof(*q->spare))) == NULL) {
 		errno = ENOMEM;
-		return NULL;
+		return (NULL);
 	}
 	q->spare->len = 0;
 	q->spare->zeros = 0;
 	q->at = q->spare;
 	*room = OQ_CHUNK;
-	return q->spare->data;
+	return (q->spare->data);
 }
 
 /* n bytes were written where oq_space pointed. */
@@ -112,10 +113,10 @@ oq_append(struct outq *q, const void *data, size_t len)
 	size_t	 room;
 
 	if ((w = oq_space(q, len, &room)) == NULL)
-		return -1;
+		return (-1);
 	memcpy(w, data, len);
 	oq_commit(q, len);
-	return 0;
+	return (0);
 }
 
 /* A zero-length message after the tail; -1 if the queue is empty. */
@@ -125,10 +126,10 @@ oq_zero(struct outq *q)
 	struct oq_chunk	*t = TAILQ_LAST(&q->list, oq_list);
 
 	if (t == NULL)
-		return -1;
+		return (-1);
 	t->zeros++;
 	q->zeros++;
-	return 0;
+	return (0);
 }
 
 /*
@@ -142,7 +143,7 @@ oq_take(struct outq *q, uint8_t *dst, unsigned *zeros)
 	size_t		 n;
 
 	if (c == NULL)
-		return 0;
+		return (0);
 	TAILQ_REMOVE(&q->list, c, entry);
 	q->nchunks--;
 	n = c->len;
@@ -150,7 +151,7 @@ oq_take(struct outq *q, uint8_t *dst, unsigned *zeros)
 	*zeros += c->zeros;
 	q->zeros -= c->zeros;
 	free(c);
-	return n;
+	return (n);
 }
 
 /* Drop everything (the pty hangs up). */

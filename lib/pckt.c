@@ -53,6 +53,7 @@
 #include "internal.h"
 #include "termmsg.h"
 #include "proto.h"
+#include "pktstat.h"
 
 #define TAKE_IOV	8	/* caller's iovec entries one read fills */
 #define TAKE_CHUNK	512	/* pckt_head_discard's sink, TAKE_IOV times */
@@ -125,32 +126,6 @@ pckt_reset(struct xstream *xs)
 _Static_assert(IOCTL_MSGLEN <= XPTY_PENDMAX,
     "an M_IOCTL message fits the pending buffer");
 
-/* The next event in HOST_PKT_* status bits, consumed from *status. */
-static int
-status_event(int *status, unsigned char *flush)
-{
-	if (*status & (HOST_PKT_FLUSHR | HOST_PKT_FLUSHW)) {
-		*flush = ((*status & HOST_PKT_FLUSHR) ? FLUSHR : 0) |
-		    ((*status & HOST_PKT_FLUSHW) ? FLUSHW : 0);
-		*status &= ~(HOST_PKT_FLUSHR | HOST_PKT_FLUSHW);
-		return M_FLUSH;
-	}
-	if (*status & HOST_PKT_STOP) {
-		*status &= ~HOST_PKT_STOP;
-		return M_STOP;
-	}
-	if (*status & HOST_PKT_START) {
-		*status &= ~HOST_PKT_START;
-		return M_START;
-	}
-	if (*status & HOST_PKT_TERMIOS) {
-		*status &= ~HOST_PKT_TERMIOS;
-		return M_IOCTL;
-	}
-	*status = 0;
-	return -1;
-}
-
 static void
 open_zero(struct xstream *xs)
 {
@@ -169,7 +144,7 @@ direct_open_event(int fd, struct xstream *xs)
 	int type, n;
 
 	while (xs->pktstatus != 0) {
-		type = status_event(&xs->pktstatus, &flush);
+		type = xp_status_next(&xs->pktstatus, &flush);
 		if (type < 0)
 			break;
 		n = 0;
@@ -523,7 +498,7 @@ pckt_pending_events(const struct xstream *xs, int *first)
 	int status = xs->pktstatus, type, msgs = 0;
 
 	while (status != 0) {
-		type = status_event(&status, &flush);
+		type = xp_status_next(&status, &flush);
 		if (type < 0)
 			break;
 		if (*first < 0)

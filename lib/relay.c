@@ -102,8 +102,8 @@
 #include "store.h"
 #include "relay.h"
 #include "proto.h"
-#include "cmsg.h"
 #include "sockpath.h"
+#include "scmrights.h"
 
 #ifndef XPTY_LIBEXECDIR
 #define XPTY_LIBEXECDIR	"/usr/local/libexec"
@@ -479,8 +479,7 @@ relay_send(int fd, const uint8_t *hdr, const struct iovec *pay, int npay,
 	memset(&msg, 0, sizeof msg);
 	msg.msg_iov = iov;
 	msg.msg_iovlen = (size_t)(1 + npay);
-	if (nfd > 0)
-		xp_cmsg_put(&msg, cm.b, fds, nfd);
+	xp_cmsg_put(&msg, cm.b, fds, nfd);
 	do
 		n = xsys_sendmsg(fd, &msg, MSG_NOSIGNAL);
 	while (n == -1 && errno == EINTR);
@@ -504,7 +503,7 @@ relay_recv(int fd, struct xp_reply *r, int *gotfd)
 		char		b[XP_CMSG_SPACE(4)];
 	}		 cm;
 	ssize_t		 n;
-	int		 f, all;
+	int		 ngot = 0;
 
 	*gotfd = -1;
 	while (have < sizeof buf) {
@@ -523,9 +522,8 @@ relay_recv(int fd, struct xp_reply *r, int *gotfd)
 				errno = ECONNRESET;
 			goto fail;
 		}
-		/* the first descriptor is the reply's; any other is closed */
-		if (xp_cmsg_get(&msg, &f, *gotfd == -1, xsys_close, &all) == 1)
-			*gotfd = f;
+		/* the first descriptor is kept, any other closed */
+		(void)xp_cmsg_take(&msg, gotfd, &ngot, 1);
 		have += (size_t)n;
 	}
 	if (xp_get_reply(buf, r) == -1) {
