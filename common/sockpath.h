@@ -43,23 +43,23 @@ xp_append(char *buf, size_t len, const char *s)
 	size_t	have = strlen(buf), add = strlen(s);
 
 	if (have + add + 1 > len)
-		return -1;
+		return (-1);
 	memcpy(buf + have, s, add + 1);
-	return 0;
+	return (0);
 }
 
 /* Append the decimal form of v to buf. */
 static inline int
 xp_append_uint(char *buf, size_t len, unsigned long v)
 {
-	char	tmp[24], *p = tmp + sizeof tmp - 1;
+	char	tmp[24], *p = tmp + sizeof(tmp) - 1;
 
 	*p = '\0';
 	do {
 		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v != 0);
-	return xp_append(buf, len, p);
+	return (xp_append(buf, len, p));
 }
 
 /* Fill buf with the socket directory's path; -1/ENAMETOOLONG. */
@@ -79,9 +79,9 @@ xp_rundir(char *buf, size_t len)
 		    xp_append_uint(buf, len, (unsigned long)getuid());
 	if (bad) {
 		errno = ENAMETOOLONG;
-		return -1;
+		return (-1);
 	}
-	return 0;
+	return (0);
 }
 
 /* Fill buf with dir/XP_SOCKNAME (and suffix, e.g. ".lock", if not NULL). */
@@ -93,9 +93,9 @@ xp_sockpath(char *buf, size_t len, const char *dir, const char *suffix)
 	    xp_append(buf, len, XP_SOCKNAME) ||
 	    (suffix != NULL && xp_append(buf, len, suffix))) {
 		errno = ENAMETOOLONG;
-		return -1;
+		return (-1);
 	}
-	return 0;
+	return (0);
 }
 
 /*
@@ -118,7 +118,7 @@ xp_checkdir(const char *dir, char *why, size_t whylen)
 		xp_append(why, whylen, ": ");
 		xp_append(why, whylen, strerror(e));
 		errno = e;
-		return -1;
+		return (-1);
 	}
 	if (lstat(dir, &st) == -1) {
 		e = errno;
@@ -126,7 +126,7 @@ xp_checkdir(const char *dir, char *why, size_t whylen)
 		xp_append(why, whylen, ": ");
 		xp_append(why, whylen, strerror(e));
 		errno = e;
-		return -1;
+		return (-1);
 	}
 	if (!S_ISDIR(st.st_mode))
 		what = " is not a directory (or is a symbolic link)";
@@ -135,7 +135,7 @@ xp_checkdir(const char *dir, char *why, size_t whylen)
 	else if ((st.st_mode & 077) != 0)
 		what = " is accessible to group or others";
 	if (what == NULL)
-		return 0;
+		return (0);
 	xp_append(why, whylen, dir);
 	xp_append(why, whylen, what);
 	xp_append(why, whylen, " (owner uid ");
@@ -154,7 +154,7 @@ xp_checkdir(const char *dir, char *why, size_t whylen)
 	xp_append_uint(why, whylen, (unsigned long)getuid());
 	xp_append(why, whylen, " with mode 0700)");
 	errno = EACCES;
-	return -1;
+	return (-1);
 }
 
 #endif /* XPTY_SOCKPATH_H */

@@ -431,12 +431,13 @@ pty_adopt(int mfd, int sfd, uint64_t ino)
 	struct dconn	*d;
 
 	errno = 0;
-	if ((p = pty_new(mfd)) != NULL && pty_known(p->ptyno))
+	if ((p = pty_new(mfd)) != NULL && pty_known(p->ptyno)) {
+		pty_free(p);
+		p = NULL;
 		errno = EEXIST;
-	if (p == NULL || errno == EEXIST) {
+	}
+	if (p == NULL) {
 		log_warn("cannot adopt a pty");
-		if (p != NULL)
-			pty_free(p);
 		close(mfd);
 		close(sfd);
 		return (NULL);
