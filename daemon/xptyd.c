@@ -284,22 +284,31 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 static void
 setup_paths(const char *sflag)
 {
-	char	dir[XP_PATHMAX], why[512];
+	char		 dir[XP_PATHMAX], canon[XP_PATHMAX], why[512], *slash;
+	const char	*name = XP_SOCKNAME;
 
+	/* the directory is checked as the library checks it (sockpath.h) */
 	if (sflag != NULL) {
-		if (strlcpy(sock_path, sflag, sizeof(sock_path)) >=
-		    sizeof(sock_path))
+		if (strlcpy(dir, sflag, sizeof(dir)) >= sizeof(dir))
 			fatal("socket path too long");
-	} else {
-		if (xp_rundir(dir, sizeof(dir)) == -1)
-			fatal("socket directory");
-		if (xp_checkdir(dir, why, sizeof(why)) == -1) {
+		if ((slash = strrchr(dir, '/')) == NULL || dir[0] != '/') {
 			errno = 0;
-			fatal("%s", why);
+			fatal("-S %s: not an absolute path", sflag);
 		}
-		if (xp_sockpath(sock_path, sizeof(sock_path), dir, NULL) == -1)
-			fatal("socket path");
+		*slash = '\0';
+		name = sflag + (slash - dir) + 1;
+		if (slash == dir)
+			strlcpy(dir, "/", sizeof(dir));
+	} else if (xp_rundir(dir, sizeof(dir)) == -1)
+		fatal("socket directory");
+	if (xp_checkdir(dir, canon, sizeof(canon), sflag == NULL, why,
+	    sizeof(why)) == -1) {
+		errno = 0;
+		fatal("%s", why);
 	}
+	if (snprintf(sock_path, sizeof(sock_path), "%s%s%s", canon,
+	    strcmp(canon, "/") == 0 ? "" : "/", name) >= (int)sizeof(sock_path))
+		fatal("socket path too long");
 	strlcpy(lock_path, sock_path, sizeof(lock_path));
 	strlcat(lock_path, ".lock", sizeof(lock_path));
 }

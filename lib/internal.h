@@ -16,8 +16,9 @@
  *   ttcompat.c     V7/4BSD ioctls translated to termios
  *   streams_emul.c module stack, read options, flush, signals
  *   ioctl_map.c    SVR4 ioctl decoding (direct and through I_STR)
- *   relay.c        client of xptyd (the relay engine)
- *   mgrread.c      a manager's reads, as each engine makes them
+ *   relay.c        client of xptyd (the relay engine): the requests
+ *   relay_wire.c   its wire: run directory, connections, bounded waits
+ *   fallback.c     a relayed manager whose daemon is gone goes direct
  *   xwait.c        waits a signal interrupts as it would a kernel sleep
  *   adopt.c        descriptors taken under management (open, exec, SCM_RIGHTS)
  *   mode.c         XPTY_MODE, xpty_setmode(), process scope
@@ -155,6 +156,8 @@ struct xstream {
 	uint16_t	pend_len;
 	unsigned char	pend[XPTY_PENDMAX];
 	_Atomic(int)	eofstate;	/* manager: XEOF_* below (relaxed) */
+	_Atomic(int)	falling;	/* fallback.c: converting to direct */
+	int		zero_owed;	/* relay: a 0 returned, reattach owed */
 	int		nmods;		/* manager side: modules pushed (pckt) */
 	char		mods[XPTY_MAXMODS][8 + 1];
 };
@@ -233,7 +236,7 @@ int	xpty_is_streams_request(unsigned long req);
 int	xpty_ioctl_unmanaged(int fd, unsigned long req, void *arg);
 int	pt_mark_xpg4(int fd, struct xstream *);
 
-/* ---- mgrread.c: a manager's reads as the engines make them ---- */
+/* ---- dataio.c: a manager's reads as the engines make them ---- */
 struct iovec;
 ssize_t	xpty_raw_readv(int fd, struct xstream *, const struct iovec *, int);
 ssize_t	xpty_raw_read(int fd, struct xstream *, void *, size_t);
@@ -247,6 +250,9 @@ ssize_t	xpty_readv(int fd, struct xstream *, const struct iovec *, int);
 ssize_t	xpty_write(int fd, struct xstream *, const void *, size_t);
 ssize_t	xpty_write_zero(int fd, struct xstream *);
 void	relay_became_host(struct xstream *);	/* released: fd is the host's */
+
+/* ---- fallback.c: a relayed manager goes direct when the daemon is gone ---- */
+int	relay_fallback(int fd, struct xstream *, const char *cause); /* -1 EIO */
 
 /* ---- pckt.c: the head of a pckt manager's message queue ---- */
 #define PCKT_HEAD_NONE	0	/* no message (a look that does not wait) */
@@ -271,8 +277,11 @@ int	plain_peek(int fd, struct xstream *, void *uarg);
 /* Is a zero-length message (last subsidiary close) waiting on fd? */
 int	strhead_eof_pending(int fd, const struct xstream *);
 
-/* ---- relay.c ---- */
+/* ---- relay.c, relay_wire.c (relay.h has the rest) ---- */
 int	relay_wanted(void);	/* use xptyd for new managers? */
+int	relay_usable(void);	/* has it not been silent past the bound? */
+int	relay_bound(void);	/* XPTY_DAEMON_TIMEOUT, ms */
+ssize_t	relay_write(int fd, int hostfd, const void *buf, size_t n);
 int	relay_open(int oflag, int *hostfd, int *ptyno);	/* app socket or -1 */
 const char *relay_last_error(void);
 int	relay_zero_write(int ptyno, int subsidfd);

@@ -538,8 +538,9 @@ write(int fd, const void *buf, size_t len)
 {
 	struct xstream *xs;
 
-	if (len == 0 && (xs = xfd_lookup(fd)) != NULL)
-		return xpty_write_zero(fd, xs);
+	if ((xs = xfd_lookup(fd)) != NULL)
+		return len == 0 ? xpty_write_zero(fd, xs) :
+		    xpty_write(fd, xs, buf, len);
 	if (xpty_next.write == NULL)
 		return xsys_write(fd, buf, len);
 	return xpty_next.write(fd, buf, len);

@@ -299,8 +299,17 @@ relay_head(int fd, struct xstream *xs, int block)
 			return -1;
 	}
 	r = recv_all(fd, hdr, sizeof(hdr));
-	if (r == 0) {
-		/* end of file: the daemon is gone; a zero-length message */
+	if (r == 0 || (r == -1 && errno == ECONNRESET)) {
+		/*
+		 * End of file: in pckt mode the daemon never ends the stream
+		 * (its messages are frames), so it is gone.  Go on in the
+		 * direct engine (fallback.c); without a host manager to go on
+		 * with, a zero-length message, as a hangup.
+		 */
+		if (relay_fallback(fd, xs, "its socket's daemon end is "
+		    "closed") == 0 && XS_LOAD(xs->engine) ==
+		    XE_DIRECT)
+			return direct_head(fd, xs, block);
 		open_zero(xs);
 		return PCKT_HEAD_OPEN;
 	}

@@ -1,5 +1,6 @@
 /*
- * relay.h - the library's side of xptyd (lib/relay.c): prototypes.
+ * relay.h - the library's side of xptyd (lib/relay.c, lib/relay_wire.c):
+ * prototypes.
  *
  * Include this from internal.h (or in place of its relay block).
  * relay.c needs only lib/sys.h, lib/host.h and fdtable.c's
@@ -12,8 +13,11 @@
 
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "proto.h"
 
 struct xstream;
 
@@ -47,6 +51,31 @@ int	relay_status(int *pid, int *nptys, int *nconns);
 
 /* In a child after fork(): drop what it inherited of the parent's start. */
 void	relay_forked(void);
+/* Is the daemon worth asking now (it has not been silent past the bound)? */
+int	relay_usable(void);
+/* XPTY_DAEMON_TIMEOUT: how long (ms) the library waits for the daemon. */
+int	relay_bound(void);
+
+/*
+ * From relay_wire.c, for relay.c: one request (and its reply, the
+ * descriptor it carries in *wantfd); 0, or -1 with errno (the daemon's,
+ * or EINTR: interrupted before it was sent, EINPROGRESS: after,
+ * ETIMEDOUT: no answer within the bound) and relay_last_error() set.
+ */
+int	relay_req(enum xp_type, const struct iovec *pay, int npay,
+	    const int *fds, int nfd, struct xp_reply *, int *wantfd,
+	    int may_start);
+void	relay_why(const char *, const char *);
+void	relay_why_errno(const char *);
+void	relay_close(int fd);		/* errno preserved */
+uint64_t relay_ino(int fd);
+
+/* From xwait.c (same prototypes as internal.h). */
+struct pollfd;
+int64_t	xwait_now(void);
+int64_t	xwait_deadline(int ms);
+int	xwait_poll(struct pollfd *, int, int64_t deadline);
+int	xwait_sleep(int64_t deadline);
 
 /* From fdtable.c and forkgate.c (same prototypes as internal.h). */
 void	xfd_set_private(int fd, int *owner);

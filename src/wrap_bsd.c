@@ -212,14 +212,15 @@ wrap_closefrom(int fd)
 static int
 notice_addr(struct sockaddr_un *sun, const char *name)
 {
-	char	dir[sizeof(sun->sun_path)], why[256];
+	char	dir[sizeof(sun->sun_path)], canon[sizeof(sun->sun_path)];
+	char	why[256];
 
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;
 	if (xp_rundir(dir, sizeof(dir)) == -1 ||
-	    xp_checkdir(dir, why, sizeof(why)) == -1)
+	    xp_checkdir(dir, canon, sizeof(canon), 1, why, sizeof(why)) == -1)
 		return (-1);
-	if (snprintf(sun->sun_path, sizeof(sun->sun_path), "%s/%s", dir,
+	if (snprintf(sun->sun_path, sizeof(sun->sun_path), "%s/%s", canon,
 	    name) >= (int)sizeof(sun->sun_path)) {
 		errno = ENAMETOOLONG;
 		return (-1);

@@ -9,6 +9,7 @@
  * its own zero-length message at its subsidiary's close all work.
  * Several rounds, in every engine.
  */
+#include <sys/syscall.h>
 #include <poll.h>
 #include <pthread.h>
 
@@ -16,6 +17,7 @@
 
 static int M1;
 static volatile ssize_t a_rv;
+static volatile pid_t a_tid;
 
 static void *
 reader(void *arg)
@@ -23,8 +25,34 @@ reader(void *arg)
 	char b[8];
 
 	(void)arg;
+	a_tid = (pid_t)syscall(SYS_gettid);
 	a_rv = read(M1, b, sizeof(b));
 	return NULL;
+}
+
+/* Wait until thread A sleeps (in its read: it does nothing else). */
+static int
+reader_blocked(void)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	int i, sleeping = 0;
+
+	for (i = 0; i < 300 && !sleeping; i++) {
+		usleep(10000);
+		if (a_tid == 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stat",
+		    (int)a_tid);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(buf, sizeof(buf), f) != NULL &&
+		    (p = strrchr(buf, ')')) != NULL && p[1] == ' ' &&
+		    p[2] == 'S')
+			sleeping = 1;
+		fclose(f);
+	}
+	return sleeping;
 }
 
 static int
@@ -65,8 +93,10 @@ one_round(int n)
 		return;
 	}
 	a_rv = -2;
+	a_tid = 0;
 	pthread_create(&t, NULL, reader, NULL);
-	usleep(100000);
+	if (!reader_blocked())
+		diag("round %d: thread A never seen blocked in read()", n);
 	close(M1);
 	m2 = posix_openpt(O_RDWR | O_NOCTTY);
 	close(s1);
