@@ -323,13 +323,6 @@ pty_sock_conn(int clientfd)
 
 /* ---- the stream state (common/store.h) ---- */
 
-/* The store asks what pty a descriptor is: the host answers for us. */
-int
-store_fd_ptyno(int fd)
-{
-	return (-1);
-}
-
 /*
  * The page store: keep pagefd, the pty's state page (XP_ADOPT_PAGE), for
  * the pty's life, mapped here too (the dismantling writes it).  On
@@ -1310,6 +1303,7 @@ pty_destroy(struct pty *p)
 	/* before its number can be reused; a released pty lives on */
 	if (!(p->flags & PTYF_GIVEN))
 		xstate_page_kill(p->ptyno, 0);
+	xstate_page_forget(p->ptyno);	/* single-threaded: nobody reads it */
 	close(p->mfd);
 	if (p->peerfd != -1)
 		close(p->peerfd);

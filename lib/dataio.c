@@ -138,8 +138,8 @@ direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	ssize_t r;
 	int fl;
 
-	if (xs->hostdata)
-		return host_mgr_readv(fd, iov, iovcnt);	/* the host's EIO */
+	if (xs->hostdata)	/* the kernel's own answer, as stdio gets it */
+		return xsys_readv(fd, iov, iovcnt);
 	for (;;) {
 		r = host_mgr_readv(fd, iov, iovcnt);
 		if (r > 0) {
@@ -335,7 +335,7 @@ relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 		if (i == 2) {
 			/* released: the host manager from here on */
 			relay_became_host(xs);
-			return host_mgr_readv(fd, iov, iovcnt);
+			return xsys_readv(fd, iov, iovcnt);	/* the kernel's */
 		}
 		if (XS_LOAD(xs->engine) == XE_DIRECT)
 			return i == 1 ? direct_read(fd, xs, iov, iovcnt) : 0;
