@@ -87,6 +87,9 @@ child(const char *name, int noctty, int out, int go)
 	signal(SIGTTOU, SIG_IGN);
 	if ((sleeper = fork()) == 0) {
 		setpgid(0, 0);
+		/* as a shell does for a foreground job: a run started in the
+		 * background (SIGINT ignored, inherited) must not decide it */
+		signal(SIGINT, SIG_DFL);
 		execl("/bin/sleep", "sleep", "30", (char *)NULL);
 		_exit(127);
 	}
