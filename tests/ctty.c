@@ -85,11 +85,15 @@ child(const char *name, int noctty, int out, int go)
 	r[4] = t >= 0;
 	r[5] = tcgetsid(s) == getsid(0);
 	signal(SIGTTOU, SIG_IGN);
+	/*
+	 * SIGINT's default action for the sleep, as a shell gives a
+	 * foreground job: a suite started with SIGINT ignored (inherited)
+	 * must not decide the result.  Set before the fork, so the ^C can
+	 * never come first.
+	 */
+	signal(SIGINT, SIG_DFL);
 	if ((sleeper = fork()) == 0) {
 		setpgid(0, 0);
-		/* as a shell does for a foreground job: a run started in the
-		 * background (SIGINT ignored, inherited) must not decide it */
-		signal(SIGINT, SIG_DFL);
 		execl("/bin/sleep", "sleep", "30", (char *)NULL);
 		_exit(127);
 	}
