@@ -167,19 +167,7 @@ host_get_pktmode(int mfd)
 unsigned
 host_pkt_status(unsigned char c)
 {
-	unsigned	st = 0;
-
-	if (c & TIOCPKT_FLUSHREAD)
-		st |= HOST_PKT_FLUSHR;
-	if (c & TIOCPKT_FLUSHWRITE)
-		st |= HOST_PKT_FLUSHW;
-	if (c & TIOCPKT_STOP)
-		st |= HOST_PKT_STOP;
-	if (c & TIOCPKT_START)
-		st |= HOST_PKT_START;
-	if (c & (TIOCPKT_DOSTOP | TIOCPKT_NOSTOP))
-		st |= HOST_PKT_TERMIOS;
-	return (st);
+	return (unix_pkt_status(c, TIOCPKT_DOSTOP | TIOCPKT_NOSTOP));
 }
 
 /* ---- the reopen watch: inotify IN_OPEN on /dev/pts/N ---- */

@@ -4,7 +4,8 @@
  * the subsidiary node and packet mode on, off (TIOCPKT), which every
  * kernel here does alike; and the helpers of lib/host_unix.h, which the
  * host files whose kernel does that operation that way use (opening
- * /dev/ptmx, opening the subsidiary by its path, the hangup as POLLHUP).
+ * /dev/ptmx, opening the subsidiary by its path, the packet-mode status
+ * bits, the hangup as POLLHUP).
  *
  * Theory of operation.  Each operation here is the kernel's call and
  * nothing more: what differs between the kernels (naming, the packet-mode
@@ -61,6 +62,24 @@ unix_open_path(int ptyno, int oflag)
 	if (host_pts_path(ptyno, path, sizeof(path)) == -1)
 		return (-1);
 	return (xsys_openat(AT_FDCWD, path, oflag | O_NOCTTY, 0));
+}
+
+unsigned
+unix_pkt_status(unsigned char c, unsigned termios)
+{
+	unsigned	st = 0;
+
+	if (c & TIOCPKT_FLUSHREAD)
+		st |= HOST_PKT_FLUSHR;
+	if (c & TIOCPKT_FLUSHWRITE)
+		st |= HOST_PKT_FLUSHW;
+	if (c & TIOCPKT_STOP)
+		st |= HOST_PKT_STOP;
+	if (c & TIOCPKT_START)
+		st |= HOST_PKT_START;
+	if (c & termios)
+		st |= HOST_PKT_TERMIOS;
+	return (st);
 }
 
 int

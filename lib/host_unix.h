@@ -29,4 +29,11 @@ int	unix_open_path(int ptyno, int oflag);
  */
 int	unix_poll_hup(int mfd);
 
+/*
+ * host_pkt_status for the packet-mode status byte c with the historic
+ * TIOCPKT_* bits, every kernel's; termios is the set of bits by which
+ * this kernel reports a termios change (HOST_PKT_TERMIOS).
+ */
+unsigned	unix_pkt_status(unsigned char c, unsigned termios);
+
 #endif /* XPTY_HOST_UNIX_H */
