@@ -1,48 +1,40 @@
 /*
- * kterm.h - the kernel's termios, and the state of a pty with no stream.
- * Shared by the daemon (at the subsidiary's last close) and the library
- * (lib/relay.c, before it hands a new pty to the daemon).
+ * kterm.h - the termios of a bare stream: a STREAMS pty with no module
+ * pushed is a raw byte pipe.  Shared by the library (lib/ldterm.c's
+ * ldterm_raw, the state stores) and the daemon (the dismantling at a
+ * subsidiary's last close, through common/store.h), so both engines
+ * leave a dismantled stream with the same modes.
  *
- * Theory of operation.  A STREAMS pty with no module pushed is raw, and
- * libxpty keeps the stream's state (module stack, XPG4v2 mark) in c_cc[17]
- * and c_cc[18] of the kernel termios, which Linux stores and never
- * interprets (lib/host_pty.c).  Dismantling sets raw modes, the magic in
- * the high nibble of c_cc[17] and no modules.  On a Linux pty manager the
- * termios ioctls act on the subsidiary's termios.  Static inline, no
- * state.
+ * Theory of operation.  Besides the modes cfmakeraw() clears, this
+ * clears those that would still make the host's line discipline alter or
+ * inject bytes when not canonical: IUCLC, IXOFF and IXANY (it would send
+ * STOP/START bytes to the manager), XCASE, FLUSHO and PENDIN (IUCLC and
+ * XCASE where the host has them: KTERM_IUCLC, KTERM_XCASE, lib/sys.h).
+ * TOSTOP, NOFLSH and the speed and clocal bits are not line discipline matters
+ * and stay.  Only VMIN and VTIME of c_cc change; c_line and the slots a
+ * state store may use are left alone.  struct kterm is the host's kernel
+ * termios (lib/sys.h).  Static inline, no state.
  */
 #ifndef XPTY_KTERM_H
 #define XPTY_KTERM_H
 
 #include <termios.h>
 
-#define XP_KNCCS		19
-#define XP_XSTATE_MAGIC		0xa0	/* c_cc[17] high nibble */
+#include "sys.h"
 
-/* The kernel's termios, as TCGETS and TCSETS move it. */
-struct xp_kterm {
-	tcflag_t	c_iflag;
-	tcflag_t	c_oflag;
-	tcflag_t	c_cflag;
-	tcflag_t	c_lflag;
-	cc_t		c_line;
-	cc_t		c_cc[XP_KNCCS];
-};
-
-/* No modules, no XPG4v2 mark, raw modes. */
 static inline void
-xp_kterm_dismantle(struct xp_kterm *kt)
+xp_kterm_raw(struct kterm *t)
 {
-	kt->c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR |
-	    IGNCR | ICRNL | IXON);
-	kt->c_oflag &= ~(tcflag_t)OPOST;
-	kt->c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-	kt->c_cflag &= ~(tcflag_t)(CSIZE | PARENB);
-	kt->c_cflag |= CS8;
-	kt->c_cc[VMIN] = 1;
-	kt->c_cc[VTIME] = 0;
-	kt->c_cc[17] = XP_XSTATE_MAGIC;
-	kt->c_cc[18] = 0;
+	t->c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR |
+	    IGNCR | ICRNL | KTERM_IUCLC | IXON | IXANY | IXOFF | IMAXBEL);
+	t->c_oflag &= ~(tcflag_t)OPOST;
+	t->c_cflag &= ~(tcflag_t)(CSIZE | PARENB);
+	t->c_cflag |= CS8;
+	t->c_lflag &= ~(tcflag_t)(ISIG | ICANON | KTERM_XCASE | ECHO | ECHOE |
+	    ECHOK | ECHONL | ECHOCTL | ECHOPRT | ECHOKE | FLUSHO | PENDIN |
+	    IEXTEN);
+	t->c_cc[VMIN] = 1;
+	t->c_cc[VTIME] = 0;
 }
 
 #endif /* XPTY_KTERM_H */

@@ -68,6 +68,13 @@
  *                dismantling, no hangup wait after this: the application
  *                holds the manager.  reply: aux = 1 if this socket is
  *                already ended and last (switch at once once it is read)
+ *   XP_ADOPT_PAGE  as XP_ADOPT, with the pty's state page (the page
+ *                store, common/ptypage.h) as a third descriptor, which the
+ *                daemon keeps for the pty's life
+ *   XP_PAGE      i32 ptyno                          subsidiary, host manager
+ *                                                   or data socket of it
+ *                reply: ptyno, descriptor = the pty's state page (ENOENT:
+ *                none; EPERM: the descriptor is no proof)
  *
  * pckt framing (data connections in pckt mode): 1 byte message type,
  * u32 little-endian payload length, payload.
@@ -94,7 +101,7 @@
 #define XP_VERSION	3
 #define XP_SOCKNAME	"xptyd.v3"	/* the version is part of the name */
 #define XP_MARK		"xptyd.v3/"	/* abstract names of daemon ends */
-#define XP_MAXFDS	2		/* descriptors on one request */
+#define XP_MAXFDS	3		/* descriptors on one request */
 
 #define XP_HDRLEN	8
 #define XP_MAXPAYLOAD	2048		/* larger claims close the client */
@@ -110,6 +117,8 @@ enum xp_type {
 	XP_STATUS = 7,
 	XP_SYNC = 8,
 	XP_RELEASE = 9,
+	XP_ADOPT_PAGE = 10,
+	XP_PAGE = 11,
 	XP_REPLY = 0x80
 };
 
@@ -117,7 +126,7 @@ enum xp_type {
 #define XP_REPLYPAY	16
 #define XP_REPLYLEN	(XP_HDRLEN + XP_REPLYPAY)
 
-/* pckt message types (SPEC 1.5) and the frame header. */
+/* pckt message types (illumos values, include/xpty.h) and the frame header. */
 #define XP_M_DATA	0x00
 #define XP_M_IOCTL	0x0e
 #define XP_M_FLUSH	0x86
@@ -204,7 +213,10 @@ xp_len_ok(uint16_t type, uint32_t len)
 {
 	switch (type) {
 	case XP_ADOPT:
+	case XP_ADOPT_PAGE:
 		return len == 8;
+	case XP_PAGE:
+		return len == 4;
 	case XP_ATTACH:
 	case XP_IDENTIFY:
 	case XP_STATUS:
@@ -227,14 +239,14 @@ xp_len_ok(uint16_t type, uint32_t len)
 static inline int
 xp_is_request(uint16_t type)
 {
-	return type >= XP_ADOPT && type <= XP_RELEASE;
+	return type >= XP_ADOPT && type <= XP_PAGE;
 }
 
 /* Does the daemon answer this request? */
 static inline int
 xp_has_reply(uint16_t type)
 {
-	return type != XP_ADOPT;
+	return type != XP_ADOPT && type != XP_ADOPT_PAGE;
 }
 
 /* How many descriptors does this request type carry (require)? */
@@ -244,7 +256,10 @@ xp_wants_fds(uint16_t type)
 	switch (type) {
 	case XP_ADOPT:
 		return 2;
+	case XP_ADOPT_PAGE:
+		return 3;
 	case XP_ATTACH:
+	case XP_PAGE:
 	case XP_IDENTIFY:
 	case XP_ZERO:
 	case XP_EVENT:

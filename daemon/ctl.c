@@ -267,7 +267,8 @@ ctl_take_from(struct ctl *c)
 	while (!c->dead && c->waiting == NULL && c->inlen == 0 &&
 	    c->nheld == 0) {
 		n = recv(c->fd, hdr, sizeof(hdr), MSG_PEEK | MSG_DONTWAIT);
-		if (n != (ssize_t)sizeof(hdr) || xp_get16(hdr) != XP_ADOPT)
+		if (n != (ssize_t)sizeof(hdr) || (xp_get16(hdr) != XP_ADOPT &&
+		    xp_get16(hdr) != XP_ADOPT_PAGE))
 			break;
 		if (ctl_recv(c) == -1 || ctl_process(c) == -1) {
 			ctl_close(c);
@@ -371,7 +372,10 @@ ctl_sock_ok(int fd, uid_t uid)
 static int
 ctl_adopt(struct ctl *c, const struct xp_msg *m)
 {
-	int	sfd = ctl_take_held(c, 0), mfd = ctl_take_held(c, 1);
+	struct pty	*p;
+	int		 sfd = ctl_take_held(c, 0), mfd = ctl_take_held(c, 1);
+	int		 pagefd = m->type == XP_ADOPT_PAGE ? ctl_take_held(c, 2) :
+			    -1;
 
 	c->nheld = 0;
 	if (!ctl_sock_ok(sfd, c->uid)) {
@@ -379,10 +383,15 @@ ctl_adopt(struct ctl *c, const struct xp_msg *m)
 		    c->fd);
 		close(sfd);
 		close(mfd);
+		if (pagefd != -1)
+			close(pagefd);
 		return (-1);
 	}
 	log_debug("connection %d: data connection %d", c->fd, sfd);
-	(void)pty_adopt(mfd, sfd, xp_get64(m->pay));
+	p = pty_adopt(mfd, sfd, xp_get64(m->pay));
+	/* XP_ADOPT_PAGE: the page store's page; the pty works without one */
+	if (pagefd != -1 && (p == NULL || pty_set_page(p, pagefd) == -1))
+		close(pagefd);
 	return (0);
 }
 
@@ -523,6 +532,31 @@ ctl_inject(struct ctl *c, const struct xp_msg *m)
 		ctl_reply(c, err, ptyno, 0, 0, -1);
 }
 
+/*
+ * XP_PAGE: the state page of a pty, for a process that holds one of its
+ * descriptors (the proof) but has no page.  A subsidiary, a host manager
+ * of that number or a data connection of the pty will do.
+ */
+static void
+ctl_page(struct ctl *c, const struct xp_msg *m)
+{
+	struct pty	*p;
+	struct dconn	*d;
+	int		 ptyno = (int)xp_get32(m->pay), n, ok;
+
+	p = ctl_pty_of(c, ptyno);
+	ok = p != NULL && (pty_check_subsid(p, c->held[0]) ||
+	    (host_classify(c->held[0], &n) == HOST_MANAGER && n == ptyno) ||
+	    ((d = ctl_conn_of(c, c->held[0])) != NULL && pty_of(d) == p));
+	ctl_drop_held(c);
+	if (!ok)
+		ctl_reply(c, p == NULL ? ENOENT : EPERM, ptyno, 0, 0, -1);
+	else if (pty_page(p) == -1)
+		ctl_reply(c, ENOENT, ptyno, 0, 0, -1);
+	else
+		ctl_reply(c, 0, ptyno, 0, 0, pty_page(p));
+}
+
 static void
 ctl_sync(struct ctl *c, const struct xp_msg *m)
 {
@@ -543,7 +577,11 @@ ctl_dispatch(struct ctl *c, const struct xp_msg *m)
 	log_debug("connection %d: request %u", c->fd, m->type);
 	switch (m->type) {
 	case XP_ADOPT:
+	case XP_ADOPT_PAGE:
 		return (ctl_adopt(c, m));
+	case XP_PAGE:
+		ctl_page(c, m);
+		break;
 	case XP_ATTACH:
 		ctl_attach(c);
 		break;

@@ -128,7 +128,8 @@
 
 #include "xpty.h"		/* struct iocblk */
 #include "xptyd.h"
-#include "kterm.h"
+#include "store.h"
+#include "termmsg.h"
 #include "pktstat.h"
 #include "host.h"
 
@@ -155,6 +156,7 @@ enum pty_state {
 #define PTYF_PCKT		0x01	/* framed (packet mode on) */
 #define PTYF_INWAIT		0x02	/* input waits for a subsidiary */
 #define PTYF_NORES		0x04	/* out of memory or descriptors */
+#define PTYF_GIVEN		0x08	/* was released: the pty outlives us */
 
 struct inj {
 	TAILQ_ENTRY(inj)	 entry;
@@ -180,6 +182,7 @@ struct pty {
 	int			 flags;		/* PTYF_* */
 	int			 mfd;		/* host manager */
 	int			 peerfd;	/* subsidiary, while hanging up */
+	int			 pagefd;	/* the page store's page, or -1 */
 	struct xev		 mread;
 	struct xev		 mwrite;
 	struct event		*ev_timer;	/* reopen look, or the hangup */
@@ -318,24 +321,29 @@ pty_sock_conn(int clientfd)
 	return (d);
 }
 
-/* ---- the stream in the kernel termios ---- */
+/* ---- the stream state (common/store.h) ---- */
 
 /*
- * Dismantle the stream: no modules, no XPG4v2 mark, raw modes.  On a
- * Linux pty manager the termios ioctls act on the subsidiary's termios.
+ * The page store: keep pagefd, the pty's state page (XP_ADOPT_PAGE), for
+ * the pty's life, mapped here too (the dismantling writes it).  On
+ * failure the caller still owns pagefd.
  */
-static void
-pty_stream_reset(struct pty *p)
+int
+pty_set_page(struct pty *p, int pagefd)
 {
-	struct xp_kterm	kt;
-
-	if (ioctl(p->mfd, TCGETS, &kt) == -1) {
-		log_warn("pty %d: TCGETS", p->ptyno);
-		return;
+	if (xstate_page_install(p->ptyno, pagefd) == -1) {
+		log_warn("pty %d: state page", p->ptyno);
+		return (-1);
 	}
-	xp_kterm_dismantle(&kt);
-	if (ioctl(p->mfd, TCSETS, &kt) == -1)
-		log_warn("pty %d: TCSETS", p->ptyno);
+	p->pagefd = pagefd;
+	return (0);
+}
+
+/* The page store's page of p (XP_PAGE), or -1. */
+int
+pty_page(struct pty *p)
+{
+	return (p->pagefd);
 }
 
 /* No subsidiary is open (the host manager reports its hangup)? */
@@ -381,7 +389,7 @@ pty_new(int mfd)
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return (NULL);
 	p->mfd = mfd;
-	p->peerfd = -1;
+	p->peerfd = p->pagefd = -1;
 	LIST_INIT(&p->conns);
 	TAILQ_INIT(&p->injq);
 	oq_init(&p->oq);
@@ -724,30 +732,19 @@ pty_put_frame(uint8_t *w, uint8_t mtype, const uint8_t *data, size_t len)
 }
 
 /*
- * Linux reports a subsidiary's change of IXON (HOST_PKT_TERMIOS) but
- * no other termios change; illumos's pckt shows the subsidiary's TCSETS
- * as M_IOCTL.  Write that at w: struct iocblk (TCSETS, host numbering)
- * and the termios now in force, as lib/pckt.c does for the direct engine.
+ * The host reported a termios change (HOST_PKT_TERMIOS): illumos's pckt
+ * shows the subsidiary's TCSETS as M_IOCTL.  Write that at w, built from
+ * the termios now in force as for the direct engine (common/termmsg.h).
  */
 static size_t
 pty_put_termios(struct pty *p, uint8_t *w)
 {
-	struct iocblk	ioc;
-	struct termios	t;
-	struct xp_kterm	k;
-	uint8_t		msg[sizeof(ioc) + sizeof(t)];
+	uint8_t	msg[XP_TERMIOS_MSGLEN];
+	int	n;
 
-	if (ioctl(p->mfd, TCGETS, &k) == -1)
+	if ((n = xp_termios_msg(p->mfd, msg)) <= 0)
 		return (0);
-	memset(&t, 0, sizeof(t));
-	memcpy(&t, &k, sizeof(k));
-	t.c_ispeed = t.c_ospeed = k.c_cflag & CBAUD;
-	memset(&ioc, 0, sizeof(ioc));
-	ioc.ioc_cmd = TCSETS;
-	ioc.ioc_count = sizeof(t);
-	memcpy(msg, &ioc, sizeof(ioc));
-	memcpy(msg + sizeof(ioc), &t, sizeof(t));
-	return (pty_put_frame(w, XP_M_IOCTL, msg, sizeof(msg)));
+	return (pty_put_frame(w, XP_M_IOCTL, msg, (size_t)n));
 }
 
 /* Where a read of the host manager goes in its buffer (see below). */
@@ -1303,9 +1300,15 @@ pty_destroy(struct pty *p)
 	pty_watch_stop(p);
 	ev_free(&p->mread);		/* before its descriptor closes */
 	ev_free(&p->mwrite);
+	/* before its number can be reused; a released pty lives on */
+	if (!(p->flags & PTYF_GIVEN))
+		xstate_page_kill(p->ptyno, 0);
+	xstate_page_forget(p->ptyno);	/* single-threaded: nobody reads it */
 	close(p->mfd);
 	if (p->peerfd != -1)
 		close(p->peerfd);
+	if (p->pagefd != -1)
+		close(p->pagefd);
 	p->in.len = p->out.len = 0;
 	xbuf_put(&p->in);
 	xbuf_put(&p->out);
@@ -1324,7 +1327,7 @@ pty_subsid_closed(struct pty *p)
 	static const uint8_t	eof[XP_FRAMEHDR] = { XP_M_DATA, 0, 0, 0, 0 };
 
 	log_debug("pty %d: last close of the subsidiary", p->ptyno);
-	pty_stream_reset(p);
+	xstate_dismantle(p->mfd);	/* as ptsclose() does */
 	if ((p->flags & PTYF_PCKT) == 0)
 		pty_tail_zero(p);
 	else if (pty_tail_append(p, eof, sizeof(eof)) == -1)
@@ -1389,6 +1392,7 @@ pty_release_begin(struct pty *p)
 	struct inj	*ij;
 
 	log_debug("pty %d: released to the application", p->ptyno);
+	p->flags |= PTYF_GIVEN;
 	if (p->in.len > 0 && !pty_in_flush(p))
 		log_warnx("pty %d: released with %zu bytes of input "
 		    "not taken by the host", p->ptyno, p->in.len);

@@ -73,26 +73,6 @@ has_pckt(const struct xstream *xs)
 	return xs->kind == XK_MANAGER && xs->nmods > 0;
 }
 
-/* The last subsidiary closed: what ptsclose() does to the stream. */
-void
-stream_dismantle(int cfd)
-{
-	struct xstate xst;
-	struct kterm t;
-	int saved = errno;
-
-	if (xstate_read(cfd, &xst, &t) == 0 && xst.managed) {
-		unsigned keep = xst.flags & XSTATE_PCKT;	/* manager side */
-
-		memset(&xst, 0, sizeof(xst));
-		xst.managed = 1;
-		xst.flags = keep;
-		ldterm_raw(&t);
-		(void)xstate_put(cfd, &xst, &t);
-	}
-	errno = saved;
-}
-
 #define REOPEN_POLL_MS	20	/* hosts without a watch look this often */
 
 /*
@@ -158,8 +138,8 @@ direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	ssize_t r;
 	int fl;
 
-	if (xs->hostdata)
-		return host_mgr_readv(fd, iov, iovcnt);	/* the host's EIO */
+	if (xs->hostdata)	/* the kernel's own answer, as stdio gets it */
+		return xsys_readv(fd, iov, iovcnt);
 	for (;;) {
 		r = host_mgr_readv(fd, iov, iovcnt);
 		if (r > 0) {
@@ -179,7 +159,7 @@ direct_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 		/* one reader, whichever thread, gets the zero-length message */
 		if (atomic_exchange_explicit(&xs->eofstate, XEOF_DONE,
 		    memory_order_relaxed) != XEOF_DONE) {
-			stream_dismantle(fd);
+			xstate_dismantle(fd);	/* as ptsclose() does */
 			XTRACE(fd, "read: zero-length message (last subsidiary close)",
 			    -1, 0, "host said EIO");
 			return 0;
@@ -355,7 +335,7 @@ relay_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 		if (i == 2) {
 			/* released: the host manager from here on */
 			relay_became_host(xs);
-			return host_mgr_readv(fd, iov, iovcnt);
+			return xsys_readv(fd, iov, iovcnt);	/* the kernel's */
 		}
 		if (XS_LOAD(xs->engine) == XE_DIRECT)
 			return i == 1 ? direct_read(fd, xs, iov, iovcnt) : 0;
@@ -557,75 +537,6 @@ xpty_write_zero(int fd, struct xstream *xs)
 		XTRACE(fd, "zero-length write: discarded by ptem", -1, 0, NULL);
 	errno = saved;
 	return 0;
-}
-
-/*
- * pckt pushed or popped on a manager.  The XSTATE_PCKT mark tells
- * subsidiary-side processes to report their termios changes (M_IOCTL).
- */
-int
-stream_set_pckt(int fd, struct xstream *xs, int on)
-{
-	struct xstate xst;
-	int cfd;
-
-	/*
-	 * Relay: interrupted before the request went out, nothing happened
-	 * (EINTR); any other failure leaves the daemon's framing unknown, so
-	 * the manager goes direct (fallback.c) and pckt is set there.
-	 */
-	if (XS_LOAD(xs->engine) == XE_RELAY && relay_set_pckt(fd, on) == -1 &&
-	    (errno == EINTR || relay_fallback(fd, xs, relay_last_error()) ==
-	    -1))
-		return -1;
-	if (XS_LOAD(xs->engine) == XE_DIRECT && host_set_pktmode(fd, on) == -1)
-		return -1;
-	cfd = stream_ctlfd(fd, xs);
-	pckt_reset(xs);		/* no partly read message survives */
-	if (xstate_get(cfd, &xst) == 0 && xst.managed) {
-		if (on)
-			xst.flags |= XSTATE_PCKT;
-		else
-			xst.flags &= ~XSTATE_PCKT;
-		(void)xstate_put(cfd, &xst, NULL);
-	}
-	return 0;
-}
-
-/*
- * After a successful termios, window-size or break request on a
- * subsidiary: what ptem sends down for pckt (an M_IOCTL copy: struct
- * iocblk, then the request's data), and the hangup toward the manager when
- * the speed is set to B0.  Request numbers and termios layout are the
- * host's, as the program reading the messages was compiled with them.
- */
-void
-stream_after_set(int fd, struct xstream *xs, unsigned long req,
-    const void *arg, size_t len)
-{
-	unsigned char msg[sizeof(struct iocblk) + sizeof(struct termios)];
-	struct iocblk ioc;
-	struct xstate xst;
-	struct kterm t;
-	int saved = errno;
-
-	if (xs->kind != XK_SUBSID || xstate_read(fd, &xst, &t) == -1 ||
-	    !xst.managed)
-		goto out;
-	if ((req == TCSETS || req == TCSETSW || req == TCSETSF) &&
-	    (t.c_cflag & CBAUD) == B0 && xstate_has(&xst, XM_PTEM))
-		(void)relay_zero_write(xs->ptyno, fd);	/* ptem: hangup */
-	if (!(xst.flags & XSTATE_PCKT) || len > sizeof(struct termios))
-		goto out;
-	memset(&ioc, 0, sizeof(ioc));
-	ioc.ioc_cmd = (int)req;
-	ioc.ioc_count = len;
-	memcpy(msg, &ioc, sizeof(ioc));
-	if (len > 0 && xpty_user_copyin(msg + sizeof(ioc), arg, len) == -1)
-		goto out;
-	(void)relay_event(xs->ptyno, fd, M_IOCTL, msg, sizeof(ioc) + len);
-out:
-	errno = saved;
 }
 
 /* Wait until xptyd has handled what already happened on pty ptyno. */

@@ -373,3 +373,15 @@ xstream_release(struct xstream *xs)
 	free_push(xs, xs);
 	xfd_gate_leave();
 }
+
+/*
+ * The pty number of a managed descriptor, from its xstream (one load),
+ * for the page store (common/store.h); -1 for any other.
+ */
+int
+store_fd_ptyno(int fd)
+{
+	struct xstream *xs = xfd_lookup(fd);
+
+	return xs != NULL ? XS_LOAD(xs->ptyno) : -1;
+}

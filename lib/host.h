@@ -244,6 +244,12 @@ int	host_set_pktmode(int mfd, int on);
 					   only IXON's, as DOSTOP/NOSTOP) */
 unsigned host_pkt_status(unsigned char status);
 
+/*
+ * Is packet mode on for manager mfd?  1, 0, -1/errno (ENOSYS where the
+ * host cannot say: Linux's TIOCGPKT).  Added after the first version.
+ */
+int	host_get_pktmode(int mfd);
+
 /* ---- sockets ---- */
 
 /*
@@ -354,15 +360,15 @@ int	host_local_dgram(const char *name, size_t namelen, const void *msg,
 	    size_t len);
 
 /*
- * Start path (argv, envp) as a process that is no child of the caller:
- * no SIGCHLD reaches the application, and its wait() calls never see it
- * (Linux: a clone with no exit signal, which forks the real one and
- * exits).  In the new process fd3 is descriptor 3, 0 and 1 are
- * /dev/null and 2 is the caller's (for its diagnostics); every signal starts blocked (it unblocks what it wants) and
- * no handler of the application runs in it.  Returns 0 once the
- * intermediate step has finished (the new process runs on its own), -1
- * with errno (EAGAIN: it could not fork).  Blocks briefly.  NOT
- * async-signal-safe (maps a stack); thread-safe.
+ * Start path (argv, envp) as a process that is no child of the caller: no
+ * SIGCHLD reaches the application, and its wait() calls never see it
+ * (Linux: a clone with no exit signal, which forks the real one and exits).
+ * In the new process fd3 is descriptor 3, 0 and 1 are /dev/null and 2 is
+ * the caller's (for its diagnostics); every signal starts blocked (it
+ * unblocks what it wants) and no handler of the application runs in it.
+ * Returns 0 once the intermediate step has finished (the new process runs
+ * on its own), -1 with errno (EAGAIN: it could not fork).  Blocks briefly.
+ * NOT async-signal-safe (maps a stack); thread-safe.
  */
 int	host_spawn_detached(const char *path, char *const argv[],
 	    char *const envp[], int fd3);

@@ -130,6 +130,15 @@ host_set_pktmode(int mfd, int on)
 	return (xsys_ioctl(mfd, TIOCPKT, &v));
 }
 
+/* No BSD has a request that reads the packet mode back. */
+int
+host_get_pktmode(int mfd)
+{
+	(void)mfd;
+	errno = ENOSYS;
+	return (-1);
+}
+
 unsigned
 host_pkt_status(unsigned char c)
 {

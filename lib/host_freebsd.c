@@ -82,7 +82,7 @@
 
 #define PTS_PREFIX	"/dev/pts/"
 #define DEV_PREFIX	"/dev/"
-#define WATCH_FDMIN	200	/* lib/internal.h's XPTY_PRIVATE_FDMIN */
+#define WATCH_FDMIN	XPTY_PRIVATE_FDMIN	/* lib/sys.h */
 
 const unsigned host_caps = HOST_CAP_OPEN_RESETS | HOST_CAP_WATCH;
 const char host_name[] = "freebsd";

@@ -19,10 +19,11 @@
  *   host_evreg_attach   adds the same registrations again under fd, which
  *                is the new socket now (or the old one, if the dup3 failed)
  *
- * The kernel tells no process which epoll instances watch a file, so
- * they are found the way lsof does: every descriptor (host_fd_walk, in
- * host_linux_os.c) and a readlinkat of its /proc/self/fd entry, for "anon_inode:[eventpoll]", then that
- * instance's /proc/self/fdinfo/N, whose lines
+ * The kernel tells no process which epoll instances watch a file, so they
+ * are found the way lsof does: every descriptor (host_fd_walk, in
+ * host_linux_os.c) and a readlinkat of its /proc/self/fd entry, for
+ * "anon_inode:[eventpoll]", then that instance's /proc/self/fdinfo/N, whose
+ * lines
  *
  *     tfd:        5 events:       19 data: 7f00000005  pos:0 ino:7aeea1 sdev:9
  *
@@ -42,16 +43,15 @@
  * fails with ENOENT then, and epoll_wait() loses nothing (EPOLL_CTL_ADD
  * polls the new socket at once, so data already there is reported).
  *
- * All of this costs a system call per open descriptor, so it happens
- * only in a process that has made an epoll instance: the interposed
- * epoll_create and epoll_create1 (here, since only Linux has them: they
- * only note it and call libc's) call host_evreg_note(), and
- * host_evreg_detach() does nothing until then.  An instance inherited across execve(2), or made
- * with a direct system call, is missed (the new image never called
- * epoll_create); so is one shared with another process, as far as that
- * process's own descriptor numbers go (the registrations are moved for
- * this process's fd; another holder of the socket moves its own when it
- * reads 0).
+ * All of this costs a system call per open descriptor, so it happens only
+ * in a process that has made an epoll instance: the interposed epoll_create
+ * and epoll_create1 (here, since only Linux has them: they only note it and
+ * call libc's) call host_evreg_note(), and host_evreg_detach() does nothing
+ * until then.  An instance inherited across execve(2), or made with a
+ * direct system call, is missed (the new image never called epoll_create);
+ * so is one shared with another process, as far as that process's own
+ * descriptor numbers go (the registrations are moved for this process's fd;
+ * another holder of the socket moves its own when it reads 0).
  *
  * Nothing here can fail the read that led to the reattach: on any error
  * the registrations found so far are put back or left as they were.  No

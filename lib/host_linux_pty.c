@@ -174,6 +174,16 @@ host_set_pktmode(int mfd, int on)
 	return (xsys_ioctl(mfd, TIOCPKT, &v));
 }
 
+int
+host_get_pktmode(int mfd)
+{
+	int	on = 0;
+
+	if (xsys_ioctl(mfd, TIOCGPKT, &on) == -1)
+		return (-1);
+	return (on != 0);
+}
+
 unsigned
 host_pkt_status(unsigned char c)
 {

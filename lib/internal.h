@@ -9,7 +9,8 @@
  *   forkgate.c     fork() never copies a half-made change of that map
  *   host.h         the host kernel's ptys, sockets, descriptors: one set
  *                  of host_<host>*.c files per host, picked by configure
- *   host_pty.c     per-stream state kept in the kernel termios of the pty
+ *   store.h        the stream-state store: common/store_termios.c or
+ *                  common/store_page.c, picked by configure
  *   ptypath.c      /dev/ptmx and /dev/pts/N in the open family's paths
  *   ldterm.c       illumos ldterm defaults and raw mode, in host termios bits
  *   ttcompat.c     V7/4BSD ioctls translated to termios
@@ -19,6 +20,7 @@
  *   relay_wire.c   its wire: run directory, connections, bounded waits
  *   fallback.c     a relayed manager whose daemon is gone goes direct
  *   xwait.c        waits a signal interrupts as it would a kernel sleep
+ *   adopt.c        descriptors taken under management (open, exec, SCM_RIGHTS)
  *   mode.c         XPTY_MODE, xpty_setmode(), process scope
  *   libxpty.c      the interposed entry points
  * Everything here has hidden visibility; only include/xpty.h names and the
@@ -184,7 +186,7 @@ extern _Atomic(int) xfd_count;	/* managed descriptors */
 void		 xfd_gate_enter(void);
 void		 xfd_gate_leave(void);
 void		 xfd_gate_init(void);	/* pthread_atfork, once */
-#define XPTY_PRIVATE_FDMIN	200	/* private fds are moved up here */
+/* private descriptors live at XPTY_PRIVATE_FDMIN and up (sys.h) */
 
 /* ---- host.h (host_<host>.c): the host kernel, included above ---- */
 
@@ -194,38 +196,9 @@ void		 xfd_gate_init(void);	/* pthread_atfork, once */
 #define PTYPATH_PTS	2	/* /dev/pts/N */
 int	ptypath_classify(const char *path, int *ptyno);
 
-/*
- * ---- host_pty.c: per-stream state shared through the kernel termios of
- * the pty (c_cc slots 17 and 18, which Linux stores and never interprets)
- */
-#define XSTATE_MAGIC		0xa0	/* high nibble of slot 17 */
-#define XSTATE_MAGICMASK	0xf0
-#define XSTATE_PTSTTY		0x01	/* XPG4v2 mark (PTSSTTY on the manager) */
-#define XSTATE_PTEM_XPG4	0x02	/* ptem passes zero-length writes */
-#define XSTATE_HUNGUP		0x04	/* manager gone */
-#define XSTATE_PCKT		0x08	/* pckt on the manager: report ioctls */
-#define XSTATE_HOSTDATA		0x10	/* the manager has the host's semantics
-					   (openpty, TIOCPKT): kept in slot
-					   18's high bits, host_pty.c */
+/* ---- common/store.h (store_<kind>.c): the stream-state store ---- */
+#include "store.h"
 
-enum xpty_module {
-	XM_NONE = 0, XM_PTEM = 1, XM_LDTERM = 2, XM_TTCOMPAT = 3, XM_PCKT = 4
-};
-#define XSTACK_MAX	3	/* ptem, ldterm, ttcompat: single-instance */
-
-struct xstate {
-	int		managed;	/* magic present */
-	unsigned	flags;		/* XSTATE_* */
-	int		depth;
-	enum xpty_module mods[XSTACK_MAX];	/* [0] is the bottom */
-};
-int	xstate_get(int fd, struct xstate *);	/* fd: either side */
-int	xstate_read(int fd, struct xstate *, struct kterm *);
-int	xstate_put(int fd, const struct xstate *, const struct kterm *base);
-int	xstate_has(const struct xstate *, enum xpty_module);
-void	xstate_preserve(const struct kterm *cur, struct kterm *next);
-void	xstate_preserve_cc(const struct kterm *cur, cc_t *next_cc);
-int	xstate_init_bare(int fd);
 
 /* ---- ldterm.c ---- */
 void	ldterm_defaults(struct kterm *);	/* illumos ttymodes, host bits */
@@ -248,6 +221,7 @@ int	stream_list(int fd, struct xstream *, void *arg);
 int	stream_tty_ok(int fd, struct xstream *);	/* termios allowed? */
 int	stream_has_module(int fd, struct xstream *, enum xpty_module);
 int	stream_ctlfd(int fd, const struct xstream *);
+int	stream_unlock(int fd, struct xstream *);	/* unlockpt */
 int	stream_set_pckt(int fd, struct xstream *, int on);
 void	stream_after_set(int fd, struct xstream *, unsigned long req,
 	    const void *arg, size_t len);
@@ -262,18 +236,20 @@ int	xpty_is_streams_request(unsigned long req);
 int	xpty_ioctl_unmanaged(int fd, unsigned long req, void *arg);
 int	pt_mark_xpg4(int fd, struct xstream *);
 
+/* ---- dataio.c: a manager's reads as the engines make them ---- */
+struct iovec;
+ssize_t	xpty_raw_readv(int fd, struct xstream *, const struct iovec *, int);
+ssize_t	xpty_raw_read(int fd, struct xstream *, void *, size_t);
+
 /* ---- dataio.c, strmsg.c ---- */
 struct iovec;
 struct strbuf;
 ssize_t	xpty_read(int fd, struct xstream *, void *, size_t);
-ssize_t	xpty_raw_read(int fd, struct xstream *, void *, size_t);
-ssize_t	xpty_raw_readv(int fd, struct xstream *, const struct iovec *, int);
 void	discard_bytes(int fd, int sock, size_t n);
 ssize_t	xpty_readv(int fd, struct xstream *, const struct iovec *, int);
 ssize_t	xpty_write(int fd, struct xstream *, const void *, size_t);
 ssize_t	xpty_write_zero(int fd, struct xstream *);
 void	relay_became_host(struct xstream *);	/* released: fd is the host's */
-void	stream_dismantle(int cfd);
 
 /* ---- fallback.c: a relayed manager goes direct when the daemon is gone ---- */
 int	relay_fallback(int fd, struct xstream *, const char *cause); /* -1 EIO */
@@ -311,6 +287,7 @@ const char *relay_last_error(void);
 int	relay_zero_write(int ptyno, int subsidfd);
 int	relay_reattach(int fd, struct xstream *);
 int	relay_identify(int fd, int *hostfd, int *ptyno);
+int	relay_fetch_page(int ptyno, int proof);
 int	relay_set_pckt(int fd, int on);
 int	relay_release(int fd);	/* XP_RELEASE: 1 ended, 0, -1 */
 int	relay_sync_close(int ptyno);	/* after the last manager close */
@@ -347,8 +324,10 @@ const char *trace_reqname(unsigned long);
 		trace_call((fd), (what), (num), (long)(rv), errno, (note)); \
 } while (0)
 
-/* ---- libxpty.c ---- */
+/* ---- adopt.c ---- */
+int	adopt_subsid(int fd, int ptyno);	/* fd, or -1 (closed) */
 void	rediscover_fd(int fd);	/* adopt a pty libxpty made, if fd is one */
+void	rediscover_all(void);
 
 /* ---- misc ---- */
 int	xpty_user_copyin(void *dst, const void *src, size_t len); /* EFAULT-safe */

@@ -54,7 +54,7 @@ pt_unlock(int fd, struct xstream *xs)
 {
 	if (xs->kind != XK_MANAGER)
 		return fail(EINVAL);
-	return host_set_lock(stream_ctlfd(fd, xs), 0) == -1 ? -1 : 0;
+	return stream_unlock(fd, xs) == -1 ? -1 : 0;
 }
 
 /* PTSSTTY: on the manager, mark the pty for XPG4v2 autopush (ptm.c). */

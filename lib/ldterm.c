@@ -40,6 +40,7 @@
 #include <termios.h>
 
 #include "internal.h"
+#include "kterm.h"
 
 #define CC_CTRL(c)	((c) & 037)
 
@@ -353,25 +354,9 @@ ldterm_defaults(struct kterm *t)
 	t->c_cc[VEOL2] = 0;
 }
 
-/*
- * No line discipline: what a bare STREAMS pty, or one with only ptem, does
- * to the bytes (nothing).  Besides the modes cfmakeraw() clears, this
- * clears those that would still make n_tty alter or inject bytes when not
- * canonical: IUCLC, IXOFF and IXANY (n_tty would send STOP/START bytes
- * to the manager), XCASE, FLUSHO and PENDIN.  TOSTOP, NOFLSH and the
- * speed and clocal bits are not line discipline matters and stay.  Only
- * VMIN and VTIME of c_cc change.
- */
+/* No line discipline: what a bare STREAMS pty does (common/kterm.h). */
 void
 ldterm_raw(struct kterm *t)
 {
-	t->c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
-	    ICRNL | IUCLC | IXON | IXANY | IXOFF | IMAXBEL);
-	t->c_oflag &= ~OPOST;
-	t->c_cflag &= ~(CSIZE | PARENB);
-	t->c_cflag |= CS8;
-	t->c_lflag &= ~(ISIG | ICANON | XCASE | ECHO | ECHOE | ECHOK | ECHONL |
-	    ECHOCTL | ECHOPRT | ECHOKE | FLUSHO | PENDIN | IEXTEN);
-	t->c_cc[VMIN] = 1;
-	t->c_cc[VTIME] = 0;
+	xp_kterm_raw(t);
 }

@@ -85,8 +85,9 @@ manager_open(int flags, int hostdata)
 {
 	struct xstream *xs;
 	struct xstate xst;
-	int fd, hostfd = -1, ptyno = -1, saved;
+	int fd, hostfd = -1, ptyno = -1, pagefd = -1, saved;
 
+	/* relay_open sets the new stream up itself, before xptyd adopts it */
 	fd = relay_wanted() && !hostdata ?
 	    relay_open(flags, &hostfd, &ptyno) : -1;
 	if (fd == -1) {
@@ -94,21 +95,14 @@ manager_open(int flags, int hostdata)
 			relay_diag_once();
 		if ((fd = host_open_manager(flags)) == -1)
 			return -1;
-		ptyno = host_ptyno(fd);
+		if ((ptyno = host_ptyno(fd)) == -1 ||
+		    xstate_new(fd, ptyno, &pagefd) == -1)
+			goto fail;
+		if (pagefd >= 0)
+			xsys_close(pagefd);	/* mapped; no daemon keeps it */
 	}
-	if ((xs = xstream_new(XK_MANAGER, ptyno)) == NULL ||
-	    xstate_init_bare(hostfd >= 0 ? hostfd : fd) == -1) {
-		saved = errno;
-		if (xs != NULL) {
-			atomic_store(&xs->refs, 1);
-			xstream_release(xs);
-		}
-		xsys_close(fd);
-		if (hostfd >= 0)
-			xsys_close(hostfd);
-		errno = saved;
-		return -1;
-	}
+	if ((xs = xstream_new(XK_MANAGER, ptyno)) == NULL)
+		goto fail;
 	xs->engine = hostfd >= 0 ? XE_RELAY : XE_DIRECT;
 	if (hostfd >= 0) {
 		XS_STORE(xs->hostfd, hostfd);
@@ -124,6 +118,14 @@ manager_open(int flags, int hostdata)
 	    "openpty: the host's manager" : xs->engine == XE_RELAY ? NULL :
 	    relay_wanted() ? "relay unavailable, direct engine" : NULL);
 	return fd;
+fail:
+	saved = errno;
+	xstate_page_kill(ptyno, 1);
+	xsys_close(fd);
+	if (hostfd >= 0)
+		xsys_close(hostfd);
+	errno = saved;
+	return -1;
 }
 
 XPTY_EXPORT int
@@ -209,7 +211,7 @@ unlockpt(int fd)
 
 	if ((xs = manager_of(fd)) == NULL)
 		rv = -1;
-	else if ((rv = host_set_lock(stream_ctlfd(fd, xs), 0)) == 0 &&
+	else if ((rv = stream_unlock(fd, xs)) == 0 &&
 	    xpty_mode_current() == XPTY_XPG4V2)
 		rv = pt_mark_xpg4(fd, xs);
 	XTRACE(fd, "unlockpt", -1, rv, NULL);
@@ -285,51 +287,6 @@ ptsname(int fd)
 }
 
 /* ---- the open family ---- */
-
-static int
-autopush_xpg4(int fd)
-{
-	static const char *mods[] = { "ptem", "ldterm", "ttcompat" };
-	struct xstream *xs = xfd_lookup(fd);
-	struct xstate xst;
-	size_t i;
-
-	for (i = 0; i < 3; i++)
-		if (stream_push(fd, xs, mods[i]) == -1)
-			return -1;
-	if (xstate_get(fd, &xst) == -1)
-		return -1;
-	xst.flags |= XSTATE_PTEM_XPG4;
-	return xstate_put(fd, &xst, NULL);
-}
-
-/* A /dev/pts/N open succeeded: manage it if libxpty made that pty. */
-static int
-subsid_adopt(int fd, int ptyno)
-{
-	struct xstream *xs;
-	struct xstate xst;
-	int saved = errno;
-
-	if (xstate_get(fd, &xst) == -1 || !xst.managed) {
-		errno = saved;
-		return fd;
-	}
-	if ((xs = xstream_new(XK_SUBSID, ptyno)) == NULL) {
-		errno = saved;
-		return fd;
-	}
-	xfd_attach(fd, xs);
-	if ((xst.flags & XSTATE_PTSTTY) && !xstate_has(&xst, XM_LDTERM) &&
-	    autopush_xpg4(fd) == -1) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	errno = saved;
-	return fd;
-}
 
 /*
  * The host manager of pty ptyno that this process holds (a relayed
@@ -409,7 +366,7 @@ subsid_open(enum open_kind k, int dirfd, const char *path, int flags,
 	}
 	if (fd != -1) {
 		host_subsid_opened(fd, ptyno, hup == 1);
-		fd = subsid_adopt(fd, ptyno);
+		fd = adopt_subsid(fd, ptyno);
 	}
 	XTRACE(fd, "open /dev/pts/", ptyno, fd, NULL);
 	return fd;
@@ -616,6 +573,9 @@ close(int fd)
 	if ((xs = xfd_lookup(fd)) != NULL) {
 		if (last_relay_manager(xs))
 			ptyno = xs->ptyno;
+		else if (xs->kind == XK_MANAGER && xs->engine == XE_DIRECT &&
+		    atomic_load(&xs->refs) == 1)
+			xstate_page_kill(xs->ptyno, 1);	/* no daemon keeps it */
 		xfd_detach(fd);
 	}
 	r = xpty_next.close != NULL ? xpty_next.close(fd) : xsys_close(fd);
@@ -930,57 +890,6 @@ forkpty(int *amaster, char *name, const struct termios *termp,
 		*amaster = m;
 		return pid;
 	}
-}
-
-/* ---- after exec: rediscover inherited ptys ---- */
-
-void
-rediscover_fd(int fd)
-{
-	struct xstream *xs;
-	struct xstate xst;
-	int kind, ptyno, hostfd = -1, cfd;
-
-	if (xfd_lookup(fd) != NULL || xfd_private_owner(fd) != NULL)
-		return;
-	kind = host_classify(fd, &ptyno);
-	if (kind == 0) {
-		if (relay_identify(fd, &hostfd, &ptyno) == -1)
-			return;
-		kind = XK_MANAGER;
-	}
-	cfd = hostfd >= 0 ? hostfd : fd;
-	if (xstate_get(cfd, &xst) == -1 || !xst.managed ||
-	    (xs = xstream_new(kind, ptyno)) == NULL) {
-		if (hostfd >= 0)
-			xsys_close(hostfd);
-		return;
-	}
-	if (hostfd >= 0) {
-		xs->engine = XE_RELAY;
-		XS_STORE(xs->hostfd, hostfd);
-		xfd_set_private(hostfd, &xs->hostfd);
-	}
-	if (kind == XK_MANAGER && (xst.flags & XSTATE_HOSTDATA))
-		xs->hostdata = 1;
-	xfd_attach(fd, xs);
-}
-
-static int
-rediscover_one(int fd, void *arg)
-{
-	(void)arg;
-	rediscover_fd(fd);
-	return 0;
-}
-
-static void
-rediscover_all(void)
-{
-	int saved = errno;
-
-	(void)host_fd_walk(rediscover_one, NULL);
-	errno = saved;
 }
 
 __attribute__((constructor)) static void

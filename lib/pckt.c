@@ -51,12 +51,13 @@
 
 #include "xpty.h"
 #include "internal.h"
+#include "termmsg.h"
 #include "proto.h"
 #include "pktstat.h"
 
 #define TAKE_IOV	8	/* caller's iovec entries one read fills */
 #define TAKE_CHUNK	512	/* pckt_head_discard's sink, TAKE_IOV times */
-#define IOCTL_MSGLEN	(sizeof(struct iocblk) + sizeof(struct termios))
+#define IOCTL_MSGLEN	XP_TERMIOS_MSGLEN	/* common/termmsg.h */
 
 /* Scatter n bytes into iov from offset off; -1 (EFAULT) on a bad pointer. */
 int
@@ -122,32 +123,6 @@ pckt_reset(struct xstream *xs)
 	xs->pktstatus = 0;
 }
 
-/*
- * Linux reports a subsidiary's change of IXON (DOSTOP/NOSTOP) but no
- * other termios change; on illumos ptem sends every TCSETS down, and pckt
- * shows it as M_IOCTL.  Build that message from the termios now in force:
- * struct iocblk (ioc_cmd TCSETS, host numbering), then struct termios.
- */
-static int
-termios_message(int fd, unsigned char *msg)
-{
-	struct iocblk ioc;
-	struct termios t;
-	struct kterm k;
-
-	if (xsys_tcget(fd, &k) == -1)
-		return -1;
-	memset(&t, 0, sizeof(t));
-	memcpy(&t, &k, sizeof(k));
-	t.c_ispeed = t.c_ospeed = k.c_cflag & CBAUD;
-	memset(&ioc, 0, sizeof(ioc));
-	ioc.ioc_cmd = TCSETS;
-	ioc.ioc_count = sizeof(t);
-	memcpy(msg, &ioc, sizeof(ioc));
-	memcpy(msg + sizeof(ioc), &t, sizeof(t));
-	return (int)IOCTL_MSGLEN;
-}
-
 _Static_assert(IOCTL_MSGLEN <= XPTY_PENDMAX,
     "an M_IOCTL message fits the pending buffer");
 
@@ -176,7 +151,7 @@ direct_open_event(int fd, struct xstream *xs)
 		if (type == M_FLUSH)
 			xs->pend[n++] = flush;
 		else if (type == M_IOCTL &&
-		    (n = termios_message(stream_ctlfd(fd, xs), xs->pend)) <= 0)
+		    (n = xp_termios_msg(stream_ctlfd(fd, xs), xs->pend)) <= 0)
 			continue;
 		xs->msg_ctl = 1 + type;
 		xs->msg_data = 1;

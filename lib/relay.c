@@ -3,17 +3,25 @@
  *
  * Theory of operation.  In the relay engine an application's manager
  * descriptor is one end of an AF_UNIX stream socketpair whose other end
- * xptyd relays to a host manager (DESIGN.md section 3).  This file makes
+ * xptyd relays to a host manager (man/man8/xptyd.8).  This file makes
  * such sockets and speaks the request protocol of common/proto.h, over
  * lib/relay_wire.c (the run directory, the control connection, bounded
  * and interruptible waits, the daemon's health):
  *
- *   relay_open      open /dev/ptmx here (a private copy stays for the
- *                   control ioctls; the caller sets its stream up), make a
- *                   socketpair, and post XP_ADOPT with the daemon's end and
- *                   the host manager; no round trip: bytes the application
- *                   writes before the daemon has adopted them wait in the
- *                   socket
+ *   relay_open      open a new pty here (a private copy of the host
+ *                   manager stays for the control ioctls), make a
+ *                   socketpair, set the stream up (xstate_new: raw, no
+ *                   modules; the page store makes its page), and post
+ *                   XP_ADOPT (XP_ADOPT_PAGE, with the page) with the
+ *                   daemon's end and the host manager; no round trip:
+ *                   bytes the application writes before the daemon has
+ *                   adopted them wait in the socket.  Descriptors: the
+ *                   application's end (lowest free number, as open()) and
+ *                   the private host manager copy (*hostfd, whose owner
+ *                   becomes the caller's xstream) are the caller's; the
+ *                   daemon's end and the page are closed once sent
+ *   relay_fetch_page  XP_PAGE: the page store's page of a pty this
+ *                   process holds a descriptor of but has no page for
  *   relay_reattach  after the manager read 0 (the daemon shut its writing
  *                   half down: a zero-length message), XP_ATTACH fetches
  *                   the connection the daemon made to follow it, and
@@ -63,6 +71,7 @@
 
 #include "sys.h"
 #include "host.h"
+#include "store.h"
 #include "relay.h"
 #include "proto.h"
 
@@ -117,7 +126,7 @@ relay_ptmx(int *ptyno)
 		relay_close(fd);
 		return -1;
 	}
-	return relay_high(fd);
+	return xsys_fd_private(fd);
 }
 
 /* ---- the interface ---- */
@@ -129,11 +138,20 @@ relay_open(int oflag, int *hostfd, int *ptyno)
 	struct iovec	iov;
 	uint8_t		pay[8];
 	uint64_t	ino;
-	int		hfd, sv[2], fds[2], n;
+	int		hfd, sv[2], fds[3], n, pagefd = -1, rv;
 
 	if ((hfd = relay_ptmx(&n)) == -1)
 		return -1;
+	/* the application's end first: it takes the lowest free number */
 	if (relay_pair(sv, &ino) == -1) {
+		relay_close(hfd);
+		return -1;
+	}
+	/* the stream is set up before any subsidiary can be opened */
+	if (xstate_new(hfd, n, &pagefd) == -1) {
+		relay_why_errno("the new pty's stream");
+		relay_close(sv[0]);
+		relay_close(sv[1]);
 		relay_close(hfd);
 		return -1;
 	}
@@ -142,8 +160,11 @@ relay_open(int oflag, int *hostfd, int *ptyno)
 	iov.iov_len = sizeof pay;
 	fds[0] = sv[1];
 	fds[1] = hfd;
-	if (relay_req(XP_ADOPT, &iov, 1, fds, 2, &r, NULL, 1) == -1 ||
-	    relay_app_flags(sv[0], (oflag & O_CLOEXEC) != 0,
+	fds[2] = pagefd;
+	rv = relay_req(pagefd >= 0 ? XP_ADOPT_PAGE : XP_ADOPT, &iov, 1, fds,
+	    pagefd >= 0 ? 3 : 2, &r, NULL, 1);
+	relay_close(pagefd);	/* the daemon has it now; ours is mapped */
+	if (rv == -1 || relay_app_flags(sv[0], (oflag & O_CLOEXEC) != 0,
 	    (oflag & O_NONBLOCK) != 0) == -1) {
 		relay_close(sv[0]);
 		relay_close(sv[1]);
@@ -154,6 +175,33 @@ relay_open(int oflag, int *hostfd, int *ptyno)
 	*hostfd = hfd;
 	*ptyno = n;
 	return sv[0];
+}
+
+/*
+ * The page store (common/store.h): fetch the state page of pty ptyno from
+ * the daemon, proof a descriptor of it (subsidiary, host manager, data
+ * socket), and map it here.  -1 with errno (ENOENT: the daemon has none).
+ */
+int
+relay_fetch_page(int ptyno, int proof)
+{
+	struct xp_reply	r;
+	struct iovec	iov;
+	uint8_t		pay[4];
+	int		pagefd = -1, rv;
+
+	xp_put32(pay, (uint32_t)ptyno);
+	iov.iov_base = pay;
+	iov.iov_len = sizeof pay;
+	if (relay_req(XP_PAGE, &iov, 1, &proof, 1, &r, &pagefd, 0) == -1)
+		return -1;
+	if (pagefd == -1) {
+		errno = EPROTO;
+		return -1;
+	}
+	rv = xstate_page_install(ptyno, pagefd);
+	relay_close(pagefd);
+	return rv;
 }
 
 /*
@@ -239,7 +287,7 @@ relay_identify(int fd, int *hostfd, int *ptyno)
 		errno = EPROTO;
 		return -1;
 	}
-	*hostfd = relay_high(hfd);
+	*hostfd = xsys_fd_private(hfd);
 	*ptyno = r.ptyno;
 	return 0;
 

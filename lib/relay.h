@@ -25,6 +25,8 @@ struct xstream;
 int	relay_open(int oflag, int *hostfd, int *ptyno);
 /* After read() of the manager socket gave 0: swap a fresh connection in. */
 int	relay_reattach(int fd, struct xstream *xs);
+/* The page store: fetch pty ptyno's state page, proof a descriptor of it. */
+int	relay_fetch_page(int ptyno, int proof);
 /* Rediscover an inherited manager socket; -1/ENOENT if not ours. */
 int	relay_identify(int fd, int *hostfd, int *ptyno);
 /* Subsidiary side: a zero-length message at this point of the stream. */
@@ -40,6 +42,8 @@ int	relay_set_pckt(int fd, int on);
 ssize_t	relay_write(int fd, int hostfd, const void *buf, size_t n);
 /* After the last close of a relayed manager in this process: 1 hung up. */
 int	relay_sync_close(int ptyno);
+/* Wait until xptyd has seen what already happened on pty ptyno. */
+void	relay_barrier(int ptyno);
 /* Cause of the last failure, for the one-per-process diagnostic. */
 const char *relay_last_error(void);
 /* Daemon status: pid, ptys, connections (tests, xpty wrapper). */
@@ -64,7 +68,6 @@ int	relay_req(enum xp_type, const struct iovec *pay, int npay,
 void	relay_why(const char *, const char *);
 void	relay_why_errno(const char *);
 void	relay_close(int fd);		/* errno preserved */
-int	relay_high(int fd);		/* moved high, close-on-exec */
 uint64_t relay_ino(int fd);
 
 /* From xwait.c (same prototypes as internal.h). */

@@ -101,7 +101,6 @@
 #define XPTY_LIBEXECDIR	"/usr/local/libexec"
 #endif
 
-#define RELAY_HIGHFD	100	/* private descriptors start here */
 #define RELAY_BOUND_MS	2000	/* default XPTY_DAEMON_TIMEOUT */
 #define RELAY_RETRY_MS	10000	/* a dead daemon is tried again after */
 #define RELAY_POLL_MS	5	/* retrying a full accept queue, a lock */
@@ -159,20 +158,6 @@ relay_close(int fd)
 	if (fd >= 0)
 		xsys_close(fd);
 	errno = e;
-}
-
-/* Move a private descriptor high (close-on-exec); returns the new one. */
-int
-relay_high(int fd)
-{
-	int	nfd;
-
-	/* EINVAL: RLIMIT_NOFILE is at most RELAY_HIGHFD */
-	if ((nfd = xsys_fcntl(fd, F_DUPFD_CLOEXEC, RELAY_HIGHFD)) == -1 &&
-	    (nfd = xsys_fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1)
-		return fd;
-	xsys_close(fd);
-	return nfd;
 }
 
 uint64_t
@@ -515,7 +500,7 @@ relay_start(int fd, const char *sock, const char *lock, int64_t deadline)
 		relay_why_errno(lock);
 		return -1;
 	}
-	lockfd = relay_high(lockfd);
+	lockfd = xsys_fd_private(lockfd);
 	if (relay_lock(lockfd) == -1) {
 		/* someone else is starting it */
 		xsys_close(lockfd);
@@ -865,7 +850,7 @@ ctl_get(pid_t me, int may_start, int64_t deadline)
 		return ctl_fd;
 	if ((fd = relay_dial(1, may_start, deadline)) == -1)
 		return -1;
-	fd = relay_high(fd);
+	fd = xsys_fd_private(fd);
 	ctl_ino = relay_ino(fd);
 	ctl_pid = me;
 	ctl_fd = fd;

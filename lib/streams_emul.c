@@ -287,3 +287,93 @@ stream_has_module(int fd, struct xstream *xs, enum xpty_module m)
 		return -1;
 	return xst.managed ? xstate_has(&xst, m) : 0;
 }
+
+/*
+ * Unlock the subsidiary (unlockpt, UNLKPT) of manager xs: the host's
+ * lock, or, on a host without one, the emulated lock in the stream state
+ * (XSTATE_LOCKED, checked at each subsidiary open).
+ */
+int
+stream_unlock(int fd, struct xstream *xs)
+{
+	struct xstate xst;
+	int cfd = stream_ctlfd(fd, xs);
+
+	if (host_set_lock(cfd, 0) == 0)
+		return 0;
+	if (errno != ENOSYS || xstate_get(cfd, &xst) == -1)
+		return -1;
+	if (!(xst.flags & XSTATE_LOCKED))
+		return 0;
+	xst.flags &= ~XSTATE_LOCKED;
+	return xstate_put(cfd, &xst, NULL);
+}
+
+/*
+ * pckt pushed or popped on a manager.  The XSTATE_PCKT mark tells
+ * subsidiary-side processes to report their termios changes (M_IOCTL).
+ */
+int
+stream_set_pckt(int fd, struct xstream *xs, int on)
+{
+	struct xstate xst;
+	int cfd;
+
+	/*
+	 * Relay: interrupted before the request went out, nothing happened
+	 * (EINTR); any other failure leaves the daemon's framing unknown, so
+	 * the manager goes direct (fallback.c) and pckt is set there.
+	 */
+	if (XS_LOAD(xs->engine) == XE_RELAY && relay_set_pckt(fd, on) == -1 &&
+	    (errno == EINTR || relay_fallback(fd, xs, relay_last_error()) ==
+	    -1))
+		return -1;
+	if (XS_LOAD(xs->engine) == XE_DIRECT && host_set_pktmode(fd, on) == -1)
+		return -1;
+	cfd = stream_ctlfd(fd, xs);
+	pckt_reset(xs);		/* no partly read message survives */
+	if (xstate_get(cfd, &xst) == 0 && xst.managed) {
+		if (on)
+			xst.flags |= XSTATE_PCKT;
+		else
+			xst.flags &= ~XSTATE_PCKT;
+		(void)xstate_put(cfd, &xst, NULL);
+	}
+	return 0;
+}
+
+/*
+ * After a successful termios, window-size or break request on a
+ * subsidiary: what ptem sends down for pckt (an M_IOCTL copy: struct
+ * iocblk, then the request's data), and the hangup toward the manager when
+ * the speed is set to B0.  Request numbers and termios layout are the
+ * host's, as the program reading the messages was compiled with them.
+ */
+void
+stream_after_set(int fd, struct xstream *xs, unsigned long req,
+    const void *arg, size_t len)
+{
+	unsigned char msg[sizeof(struct iocblk) + sizeof(struct termios)];
+	struct iocblk ioc;
+	struct xstate xst;
+	struct kterm t;
+	int saved = errno;
+
+	if (xs->kind != XK_SUBSID || xstate_read(fd, &xst, &t) == -1 ||
+	    !xst.managed)
+		goto out;
+	if ((req == TCSETS || req == TCSETSW || req == TCSETSF) &&
+	    (t.c_cflag & CBAUD) == B0 && xstate_has(&xst, XM_PTEM))
+		(void)relay_zero_write(xs->ptyno, fd);	/* ptem: hangup */
+	if (!(xst.flags & XSTATE_PCKT) || len > sizeof(struct termios))
+		goto out;
+	memset(&ioc, 0, sizeof(ioc));
+	ioc.ioc_cmd = (int)req;
+	ioc.ioc_count = len;
+	memcpy(msg, &ioc, sizeof(ioc));
+	if (len > 0 && xpty_user_copyin(msg + sizeof(ioc), arg, len) == -1)
+		goto out;
+	(void)relay_event(xs->ptyno, fd, M_IOCTL, msg, sizeof(ioc) + len);
+out:
+	errno = saved;
+}

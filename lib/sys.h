@@ -31,7 +31,29 @@
 #include <stddef.h>
 #include <termios.h>
 
+#include "config.h"		/* XPTY_SYS_HOST_H */
 #include XPTY_SYS_HOST_H	/* struct kterm, XPTY_KNCCS, KTERM_SET* */
+
+/*
+ * libxpty's private descriptors, one rule for all of lib/: a descriptor
+ * the library keeps beyond the call that made it (the relay's control
+ * connection, a relayed manager's host manager copy) lives at
+ * XPTY_PRIVATE_FDMIN or above (xsys_fd_private: lower only when
+ * RLIMIT_NOFILE leaves no room there, then the lowest free number above
+ * 2), is close-on-exec, and is recorded with the descriptor table
+ * (xfd_set_private) by its owner, the variable that holds its number,
+ * which is the only one that closes it.  One made and closed within a
+ * single call may take the lowest free number, but only after any
+ * descriptor that call gives the application, so that the application
+ * still gets the number open() would have given it.
+ */
+#define XPTY_PRIVATE_FDMIN	200
+
+/*
+ * Move fd into the private range (close-on-exec; the old number is
+ * closed); returns the new number, or fd itself if it cannot move.
+ */
+int	xsys_fd_private(int fd);
 
 /* files and descriptors */
 int	xsys_openat(int dirfd, const char *path, int flags, mode_t mode);
@@ -47,6 +69,7 @@ int	xsys_lstat(const char *path, struct stat *st);
 int	xsys_chown(const char *path, uid_t uid, gid_t gid);	/* no symlinks */
 int	xsys_chmod(const char *path, mode_t mode);
 int	xsys_pipe2(int fds[2], int flags);
+int	xsys_ftruncate(int fd, off_t len);
 int	xsys_poll(struct pollfd *pfd, nfds_t n, int timeout_ms);
 int	xsys_flock(int fd, int op);
 int	xsys_close_range(unsigned int first, unsigned int last, int flags);
@@ -93,5 +116,7 @@ int	xsys_vm_copy(void *dst, const void *src, size_t len, int towrite);
 /* the kernel termios: get, and set with KTERM_SET, _SETW or _SETF */
 int	xsys_tcget(int fd, struct kterm *t);
 int	xsys_tcset(int fd, unsigned long how, const struct kterm *t);
+/* the same termios in libc's struct termios (speeds filled in); pure */
+void	xsys_kterm_to_termios(const struct kterm *k, struct termios *t);
 
 #endif /* XPTY_SYS_H */

@@ -47,6 +47,10 @@ _Static_assert(KTERM_SAME(c_iflag) && KTERM_SAME(c_oflag) &&
 _Static_assert(NCCS == 20 && VMIN == 16 && VTIME == 17 && VSTATUS == 18,
     "the BSD control character slots this file's comment describes");
 
+/* termios bits not every host has (0 where it has none) */
+#define KTERM_IUCLC	0
+#define KTERM_XCASE	0
+
 /* xsys_tcset's how: now, after output drains, and flushing input too */
 #define KTERM_SET	TIOCSETA
 #define KTERM_SETW	TIOCSETAW

@@ -31,6 +31,7 @@
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "sys.h"
@@ -113,6 +114,12 @@ int
 xsys_pipe2(int fds[2], int flags)
 {
 	return ((int)syscall(SYS_pipe2, fds, flags));
+}
+
+int
+xsys_ftruncate(int fd, off_t len)
+{
+	return ((int)syscall(SYS_ftruncate, fd, len));
 }
 
 int
@@ -309,4 +316,13 @@ int
 xsys_tcset(int fd, unsigned long how, const struct kterm *t)
 {
 	return (xsys_ioctl(fd, how, (void *)t));
+}
+
+/* glibc's struct termios begins with the kernel's; speeds are in c_cflag. */
+void
+xsys_kterm_to_termios(const struct kterm *k, struct termios *t)
+{
+	memset(t, 0, sizeof(*t));
+	memcpy(t, k, sizeof(*k));
+	t->c_ispeed = t->c_ospeed = k->c_cflag & CBAUD;
 }

@@ -22,6 +22,10 @@ struct kterm {
 	cc_t		c_cc[XPTY_KNCCS];
 };
 
+/* termios bits not every host has (0 where it has none) */
+#define KTERM_IUCLC	IUCLC
+#define KTERM_XCASE	XCASE
+
 /* xsys_tcset's how: now, after output drains, and flushing input too */
 #define KTERM_SET	TCSETS
 #define KTERM_SETW	TCSETSW

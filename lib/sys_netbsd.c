@@ -289,3 +289,16 @@ xsys_tcset(int fd, unsigned long how, const struct kterm *t)
 {
 	return (xsys_ioctl(fd, how, (void *)t));
 }
+
+int
+xsys_ftruncate(int fd, off_t len)
+{
+	return (ftruncate(fd, len));
+}
+
+/* struct kterm is the kernel's, and libc's, struct termios here. */
+void
+xsys_kterm_to_termios(const struct kterm *k, struct termios *t)
+{
+	memcpy(t, k, sizeof(*t));
+}

@@ -198,6 +198,12 @@ check_exec(void)
 	ok(WIFEXITED(st), "exec: child exited");
 	st = WIFEXITED(st) ? WEXITSTATUS(st) : 255;
 	ok(st != 255, "exec: child image ran");
+	if (!xt_state_shared()) {
+		for (st = 0; st < 7; st++)
+			skip("exec: the stream state is per process here "
+			    "(direct engine, page store)");
+		goto out;
+	}
 	ok(st != 255 && !(st & 1), "exec: inherited subsidiary keeps its stack (I_LIST NULL 3)");
 	ok(st != 255 && !(st & 2), "exec: isastream(inherited subsidiary) == 1");
 	ok(st != 255 && !(st & 4), "exec: isatty(inherited subsidiary with ldterm) == 1");
@@ -205,6 +211,7 @@ check_exec(void)
 	ok(st != 255 && !(st & 16), "exec: inherited bare subsidiary: isatty 0, ENOTTY");
 	ok(st != 255 && !(st & 32), "exec: inherited bare subsidiary: I_LIST NULL 1");
 	ok(st != 255 && !(st & 64), "exec: isastream(inherited bare subsidiary) == 1");
+out:
 	close(s);
 	close(b);
 	close(m);

@@ -4,7 +4,7 @@
 # includes one of a higher layer (tests/layercheck.sh does the reading).
 top=${XPTY_BUILDDIR:-..}
 src=${srcdir:-.}
-set -- "$top"/daemon/xptyd-*.o "$top"/lib/xptyd-*.o
+set -- "$top"/daemon/xptyd-*.o "$top"/lib/xptyd-*.o "$top"/common/xptyd-*.o
 if [ ! -f "$1" ] || ! command -v nm >/dev/null 2>&1; then
 	echo "1..0 # SKIP no daemon objects built, or no nm"
 	exit 0

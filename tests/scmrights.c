@@ -71,7 +71,11 @@ main(int argc, char **argv)
 		return 1;
 	ok(send_fd(sv[0], s) == 0 && send_fd(sv[0], m) == 0, "sent both sides");
 	waitpid(pid, &st, 0);
-	is_int(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0,
-	    "receiver sees the stack and the manager through received descriptors");
+	if (!xt_state_shared())
+		skip("the receiver has no state of a pty made after its fork "
+		    "(direct engine, page store)");
+	else
+		is_int(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0,
+		    "receiver sees the stack and the manager through received descriptors");
 	return done_testing();
 }

@@ -81,6 +81,25 @@ xt_init(int argc, char **argv)
 #endif
 }
 
+/*
+ * Does a pty's stream state reach processes that neither made the pty
+ * nor inherited its state by fork (an exec'd image, a receiver of its
+ * descriptors)?  Not in the direct engine over the page store (configure
+ * --with-store=page, the store of the BSDs and of --with-host=bsdimit):
+ * no daemon keeps the page there, the state is the process's (xpty(7)).
+ */
+static inline int
+xt_state_shared(void)
+{
+#ifdef XT_DIRECT
+	const char *s = getenv("XPTY_TEST_STORE");
+
+	return s == NULL || strcmp(s, "page") != 0;
+#else
+	return 1;
+#endif
+}
+
 /* A manager with its subsidiary unlocked and open; names into name[]. */
 static inline int
 xt_pair(int *m, int *s, char *name, size_t namelen, int sflags)

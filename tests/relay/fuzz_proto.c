@@ -52,7 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)xp_is_request(m.type);
 			check(xp_wants_fds(m.type) <= XP_MAXFDS);
 			(void)xp_has_reply(m.type);
-			if (m.type == XP_ADOPT)
+			if (m.type == XP_ADOPT || m.type == XP_ADOPT_PAGE)
 				(void)xp_get64(m.pay);
 			if (m.type == XP_EVENT)
 				(void)xp_frame_type_ok(m.pay[4]);

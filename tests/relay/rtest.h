@@ -29,7 +29,6 @@
 
 #include "relay.h"
 #include "proto.h"
-#include "kterm.h"
 #include "sockpath.h"
 #include "tap.h"
 
@@ -64,19 +63,13 @@ rt_env(void)
 static inline int
 rt_open(struct rpty *p, int oflag)
 {
-	int		unlock = 0;
-	struct xp_kterm	kt;
+	int	unlock = 0;
 
+	/* relay_open sets the stream up (raw, no modules) itself */
 	p->fd = relay_open(O_RDWR | oflag, &p->hostfd, &p->ptyno);
 	if (p->fd == -1)
 		return -1;
 	snprintf(p->path, sizeof p->path, "/dev/pts/%d", p->ptyno);
-	/* the stream is the caller's to set up, as manager_open() does */
-	if (ioctl(p->hostfd, TCGETS, &kt) == -1)
-		return -1;
-	xp_kterm_dismantle(&kt);
-	if (ioctl(p->hostfd, TCSETS, &kt) == -1)
-		return -1;
 	return ioctl(p->hostfd, TIOCSPTLCK, &unlock);
 }
 

@@ -1,8 +1,8 @@
 /*
  * stub_sys.c - what lib/relay.c takes from the rest of the library
- * besides lib/sys.h and lib/host.h (which these tests build from the real
- * host files): fdtable.c's registry of private descriptors, which has
- * nothing to protect here.
+ * besides lib/sys.h, lib/host.h and common/store.h (which these tests
+ * build from the real files): fdtable.c's registry of private
+ * descriptors and its fork gate, which have nothing to protect here.
  */
 #include <sys/types.h>
 

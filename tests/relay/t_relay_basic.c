@@ -5,6 +5,7 @@
  * close; zero-length message marker from the subsidiary side.
  */
 #include "rtest.h"
+#include "store.h"
 
 static void
 test_bytes(struct rpty *p, int s)
@@ -28,8 +29,15 @@ test_eof(struct rpty *p, int s)
 	char		buf[16];
 	ssize_t		n;
 	struct termios	t;
+	struct xstate	xst;
 	int		s2;
 
+	/* a module on the stream, which the last close must take away */
+	memset(&xst, 0, sizeof xst);
+	xst.managed = 1;
+	xst.depth = 1;
+	xst.mods[0] = XM_PTEM;
+	ok(xstate_put(p->hostfd, &xst, NULL) == 0, "ptem on the stream (store)");
 	write(s, "bye", 3);
 	close(s);
 	is_int(rt_readn(p->fd, buf, 3, 2000), 3, "data before the last close");
@@ -40,9 +48,9 @@ test_eof(struct rpty *p, int s)
 	n = read(p->fd, buf, sizeof buf);
 	ok(n == -1 && errno == EAGAIN, "after the 0: EAGAIN (O_NONBLOCK)");
 	is_int(rt_readable(p->fd, 100), 0, "poll reports nothing");
-	ok(ioctl(p->hostfd, TCGETS, &t) == 0 &&
-	    (unsigned char)t.c_cc[17] == 0xa0 && t.c_cc[18] == 0 &&
-	    !(t.c_lflag & (ICANON | ECHO)), "stream dismantled: magic, raw");
+	ok(xstate_get(p->hostfd, &xst) == 0 && xst.managed && xst.depth == 0 &&
+	    tcgetattr(p->hostfd, &t) == 0 && !(t.c_lflag & (ICANON | ECHO)),
+	    "stream dismantled: still libxpty's, no modules, raw");
 	s2 = rt_subsid(p, 0);
 	ok(s2 >= 0, "subsidiary opens again (still unlocked)");
 	is_int(rt_readable(p->fd, 100), 0, "reopen alone: still nothing");
