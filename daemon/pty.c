@@ -107,7 +107,8 @@
  * destroyed at once (the application holds the manager: no hangup).
  *
  * Descriptors: the host manager (p->mfd) and the peer (p->peerfd) are the
- * pty's from adoption on and closed by pty_destroy; the data connections
+ * pty's from adoption on, and the state page (p->pagefd) from
+ * pty_set_page on; pty_destroy closes all three.  The data connections
  * are the pty's (on p->conns) and closed by it through dconn_close.
  * State of the file: the ptys by number (a hash), their count.  Every
  * field of struct pty is this file's, on the loop's one thread.
