@@ -38,6 +38,7 @@
 #include "xpty.h"
 #include "internal.h"
 #include "host.h"
+#include "engine.h"
 
 /* Put hfd under n, close-on-exec as n was; registrations follow. */
 static __attribute__((noinline)) int
@@ -81,7 +82,7 @@ convert(int fd, struct xstream *xs, int hfd)
 			swapped++;
 	if (swapped == 0)
 		return -1;
-	pckt_reset(xs);		/* relay frames are no more */
+	engine_head_reset(xs);	/* relay frames are no more */
 	atomic_store_explicit(&xs->eofstate, XEOF_NONE, memory_order_relaxed);
 	XS_STORE(xs->engine, XE_DIRECT);
 	/* the private copy is not needed: each descriptor is the host's */

@@ -243,6 +243,12 @@ int	host_set_pktmode(int mfd, int on);
 					   report only some changes: Linux
 					   only IXON's, as DOSTOP/NOSTOP) */
 unsigned host_pkt_status(unsigned char status);
+/*
+ * Take the status a packet-mode manager mfd holds, if any, without
+ * waiting or taking data: its HOST_PKT_* bits, 0 if none was pending.
+ * (The last close's dismantling raises one nobody is to see.)
+ */
+unsigned host_pkt_status_take(int mfd);
 
 /*
  * Is packet mode on for manager mfd?  1, 0, -1/errno (ENOSYS where the

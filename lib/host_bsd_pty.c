@@ -157,5 +157,17 @@ host_pkt_status(unsigned char c)
 	return (st);
 }
 
+unsigned
+host_pkt_status_take(int mfd)
+{
+	struct pollfd	pfd = { .fd = mfd, .events = POLLPRI };
+	unsigned char	c;
+
+	if (xsys_poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLPRI) ||
+	    xsys_read(mfd, &c, 1) != 1)
+		return (0);
+	return (host_pkt_status(c));
+}
+
 _Static_assert(TIOCPKT_DATA == HOST_PKT_DATA,
     "the status byte before data is 0");

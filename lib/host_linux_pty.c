@@ -202,6 +202,18 @@ host_pkt_status(unsigned char c)
 	return (st);
 }
 
+unsigned
+host_pkt_status_take(int mfd)
+{
+	struct pollfd	pfd = { .fd = mfd, .events = POLLPRI };
+	unsigned char	c;
+
+	if (xsys_poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLPRI) ||
+	    xsys_read(mfd, &c, 1) != 1)
+		return (0);
+	return (host_pkt_status(c));
+}
+
 /* ---- the reopen watch: inotify IN_OPEN on /dev/pts/N ---- */
 
 int

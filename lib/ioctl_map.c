@@ -33,6 +33,7 @@
 
 #include "xpty.h"
 #include "internal.h"
+#include "engine.h"
 
 int
 xpty_is_streams_request(unsigned long req)
@@ -65,11 +66,12 @@ pt_mark_xpg4(int fd, struct xstream *xs)
 	int cfd = stream_ctlfd(fd, xs);
 
 	/*
-	 * Relay: xptyd dismantles the stream when it sees the subsidiary's
-	 * last close; let it see one that came before this mark.
+	 * Whoever dismantles the stream at the subsidiary's last close
+	 * (xptyd, in the relay engine) must see one that came before this
+	 * mark.
 	 */
-	if (xs->kind == XK_MANAGER && xs->engine == XE_RELAY)
-		(void)relay_sync_close(xs->ptyno);
+	if (xs->kind == XK_MANAGER)
+		XENGINE(xs)->sync(xs);
 	if (xstate_get(cfd, &xst) == -1)
 		return -1;
 	if (xs->kind == XK_MANAGER) {
@@ -134,24 +136,13 @@ sh_nread(int fd, struct xstream *xs, void *uarg)
 	return msgs;
 }
 
-/* Discard what is queued on fd's read side (a relay socket). */
-static void
-drain_input(int fd)
-{
-	int n = 0;
-
-	if (xsys_ioctl(fd, FIONREAD, &n) == 0 && n > 0)
-		discard_bytes(fd, 1, (size_t)n);
-}
-
 static int
 sh_flush_manager(int fd, struct xstream *xs, int how)
 {
 	int cfd = stream_ctlfd(fd, xs), peer;
 
 	if (how & FLUSHR) {
-		if (xs->engine == XE_RELAY)
-			drain_input(fd);
+		XENGINE(xs)->flush_read(fd, xs);
 		(void)xsys_ioctl(cfd, TCFLSH, (void *)(long)TCIFLUSH);
 	}
 	if (how & FLUSHW) {
