@@ -91,15 +91,15 @@ wait_reopen(int fd, int ptyno)
 
 /*
  * The last close dismantled the stream; in packet mode that termios
- * change raised a status of its own.  Take it, keeping what else it
- * says (a flush before the close) for the head.
+ * change raised a status of its own, which is no message (ptsclose
+ * sends none): take it.  Nothing else can be pending then: a status
+ * comes before the hangup in every read.
  */
 static void
 drop_dismantle_status(int fd, struct xstream *xs)
 {
 	if (xs->nmods > 0)
-		xs->pktstatus |= (int)(host_pkt_status_take(fd) &
-		    ~HOST_PKT_TERMIOS);
+		(void)host_pkt_status_take(fd);
 }
 
 /* Did this read of a packet-mode manager give a status alone? */

@@ -169,5 +169,18 @@ host_pkt_status_take(int mfd)
 	return (host_pkt_status(c));
 }
 
+static int
+host_pkt_flow(const struct kterm *t)
+{
+	return ((t->c_iflag & IXON) && t->c_cc[VSTOP] == 023 &&
+	    t->c_cc[VSTART] == 021);
+}
+
+int
+host_pkt_reports(const struct kterm *old, const struct kterm *new)
+{
+	return (host_pkt_flow(old) != host_pkt_flow(new));
+}
+
 _Static_assert(TIOCPKT_DATA == HOST_PKT_DATA,
     "the status byte before data is 0");

@@ -232,7 +232,7 @@ int	stream_ctlfd(int fd, const struct xstream *);
 int	stream_unlock(int fd, struct xstream *);	/* unlockpt */
 int	stream_set_pckt(int fd, struct xstream *, int on);
 void	stream_after_set(int fd, struct xstream *, unsigned long req,
-	    const void *arg, size_t len);
+	    const void *arg, size_t len, const struct kterm *old);
 
 /* ---- mgr_host.c: the host's manager ioctls, the switch to them ---- */
 int	mgr_host_request(const struct xstream *, unsigned long req);

@@ -273,21 +273,22 @@ winsize_get(int cfd, void *uarg)
 }
 
 static int
-termios_set(int fd, unsigned long req, void *uarg)
+termios_set(int fd, unsigned long req, void *uarg, struct kterm *cur)
 {
-	struct kterm cur, next;
+	struct kterm next;
 
 	if (xpty_user_copyin(&next, uarg, sizeof(next)) == -1)
 		return -1;
-	if (xsys_tcget(fd, &cur) == -1)
+	if (xsys_tcget(fd, cur) == -1)
 		return -1;
-	xstate_preserve(&cur, &next);
+	xstate_preserve(cur, &next);
 	return xsys_tcset(fd, req, &next);
 }
 
 static int
 subsid_tty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 {
+	struct kterm old;
 	int okay;
 
 	if ((okay = stream_tty_ok(fd, xs)) == -1)
@@ -303,19 +304,20 @@ subsid_tty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 	case TIOCGWINSZ:
 		return winsize_get(fd, arg);
 	case TCSETS: case TCSETSW: case TCSETSF:
-		if (termios_set(fd, req, arg) == -1)
+		if (termios_set(fd, req, arg, &old) == -1)
 			return -1;
-		stream_after_set(fd, xs, req, arg, sizeof(struct kterm));
+		stream_after_set(fd, xs, req, arg, sizeof(struct kterm), &old);
 		return 0;
 	case TCSETA: case TCSETAW: case TCSETAF:
-		if (xsys_ioctl(fd, req, arg) == -1)
+		if (xsys_tcget(fd, &old) == -1 || xsys_ioctl(fd, req, arg) == -1)
 			return -1;
-		stream_after_set(fd, xs, req, arg, sizeof(struct termio));
+		stream_after_set(fd, xs, req, arg, sizeof(struct termio), &old);
 		return 0;
 	case TIOCSWINSZ:
 		if (xsys_ioctl(fd, req, arg) == -1)
 			return -1;
-		stream_after_set(fd, xs, req, arg, sizeof(struct winsize));
+		stream_after_set(fd, xs, req, arg, sizeof(struct winsize),
+		    NULL);
 		return 0;
 	default:
 		return xsys_ioctl(fd, req, arg);

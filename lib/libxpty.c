@@ -766,7 +766,7 @@ tcsetattr(int fd, int act, const struct termios *t)
 	struct xstream *xs = xfd_lookup(fd);
 	struct termios copy;
 	struct kterm cur;
-	int tfd;
+	int tfd, had;
 
 	if (xs == NULL)
 		return NEXT(tcsetattr)(fd, act, t);
@@ -778,12 +778,12 @@ tcsetattr(int fd, int act, const struct termios *t)
 	}
 	/* a manager that passed the gate is the host's: its termios */
 	tfd = xs->kind == XK_MANAGER ? stream_ctlfd(fd, xs) : fd;
-	if (xsys_tcget(tfd, &cur) == 0)
+	if ((had = xsys_tcget(tfd, &cur) == 0))
 		xstate_preserve_cc(&cur, copy.c_cc);
 	if (NEXT(tcsetattr)(tfd, act, &copy) == -1)
 		return -1;
 	stream_after_set(fd, xs, act == TCSANOW ? TCSETS : act == TCSADRAIN ?
-	    TCSETSW : TCSETSF, &copy, sizeof(copy));
+	    TCSETSW : TCSETSF, &copy, sizeof(copy), had ? &cur : NULL);
 	return 0;
 }
 

@@ -343,7 +343,7 @@ stream_set_pckt(int fd, struct xstream *xs, int on)
  */
 void
 stream_after_set(int fd, struct xstream *xs, unsigned long req,
-    const void *arg, size_t len)
+    const void *arg, size_t len, const struct kterm *old)
 {
 	unsigned char msg[sizeof(struct iocblk) + sizeof(struct termios)];
 	struct iocblk ioc;
@@ -358,6 +358,9 @@ stream_after_set(int fd, struct xstream *xs, unsigned long req,
 	    (t.c_cflag & CBAUD) == B0 && xstate_has(&xst, XM_PTEM))
 		(void)relay_zero_write(xs->ptyno, fd);	/* ptem: hangup */
 	if (!(xst.flags & XSTATE_PCKT) || len > sizeof(struct termios))
+		goto out;
+	/* a change the host's packet mode reports itself: not twice */
+	if (old != NULL && host_pkt_reports(old, &t))
 		goto out;
 	memset(&ioc, 0, sizeof(ioc));
 	ioc.ioc_cmd = (int)req;
