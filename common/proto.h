@@ -201,7 +201,7 @@ xp_put_hdr(uint8_t *p, enum xp_type type, uint32_t len)
 	xp_put16(p, (uint16_t)type);
 	xp_put16(p + 2, XP_VERSION);
 	xp_put32(p + 4, len);
-	return XP_HDRLEN;
+	return (XP_HDRLEN);
 }
 
 /*
@@ -214,24 +214,24 @@ xp_len_ok(uint16_t type, uint32_t len)
 	switch (type) {
 	case XP_ADOPT:
 	case XP_ADOPT_PAGE:
-		return len == 8;
+		return (len == 8);
 	case XP_PAGE:
-		return len == 4;
+		return (len == 4);
 	case XP_ATTACH:
 	case XP_IDENTIFY:
 	case XP_STATUS:
 	case XP_RELEASE:
-		return len == 0;
+		return (len == 0);
 	case XP_ZERO:
 	case XP_PCKT:
 	case XP_SYNC:
-		return len == 4;
+		return (len == 4);
 	case XP_EVENT:
-		return len >= 8 && len <= 8 + XP_MAXEVENT;
+		return (len >= 8 && len <= 8 + XP_MAXEVENT);
 	case XP_REPLY:
-		return len == XP_REPLYPAY;
+		return (len == XP_REPLYPAY);
 	default:
-		return 0;
+		return (0);
 	}
 }
 
@@ -239,14 +239,14 @@ xp_len_ok(uint16_t type, uint32_t len)
 static inline int
 xp_is_request(uint16_t type)
 {
-	return type >= XP_ADOPT && type <= XP_PAGE;
+	return (type >= XP_ADOPT && type <= XP_PAGE);
 }
 
 /* Does the daemon answer this request? */
 static inline int
 xp_has_reply(uint16_t type)
 {
-	return type != XP_ADOPT && type != XP_ADOPT_PAGE;
+	return (type != XP_ADOPT && type != XP_ADOPT_PAGE);
 }
 
 /* How many descriptors does this request type carry (require)? */
@@ -255,9 +255,9 @@ xp_wants_fds(uint16_t type)
 {
 	switch (type) {
 	case XP_ADOPT:
-		return 2;
+		return (2);
 	case XP_ADOPT_PAGE:
-		return 3;
+		return (3);
 	case XP_ATTACH:
 	case XP_PAGE:
 	case XP_IDENTIFY:
@@ -265,9 +265,9 @@ xp_wants_fds(uint16_t type)
 	case XP_EVENT:
 	case XP_PCKT:
 	case XP_RELEASE:
-		return 1;
+		return (1);
 	default:
-		return 0;
+		return (0);
 	}
 }
 
@@ -280,16 +280,16 @@ static inline ssize_t
 xp_decode(const uint8_t *buf, size_t avail, struct xp_msg *m)
 {
 	if (avail < XP_HDRLEN)
-		return 0;
+		return (0);
 	m->type = xp_get16(buf);
 	m->version = xp_get16(buf + 2);
 	m->len = xp_get32(buf + 4);
 	if (m->version != XP_VERSION)
-		return -1;
+		return (-1);
 	if (m->len > XP_MAXPAYLOAD || !xp_len_ok(m->type, m->len))
-		return -1;
+		return (-1);
 	if (avail - XP_HDRLEN < m->len)
-		return 0;
+		return (0);
 	m->pay = buf + XP_HDRLEN;
 	return (ssize_t)(XP_HDRLEN + m->len);
 }
@@ -303,7 +303,7 @@ xp_put_reply(uint8_t *p, const struct xp_reply *r)
 	xp_put32(p + 12, (uint32_t)r->ptyno);
 	xp_put32(p + 16, r->aux);
 	xp_put32(p + 20, r->aux2);
-	return XP_REPLYLEN;
+	return (XP_REPLYLEN);
 }
 
 /* Decode a reply of exactly XP_REPLYLEN bytes; -1 if it is not one. */
@@ -314,12 +314,12 @@ xp_get_reply(const uint8_t *p, struct xp_reply *r)
 
 	if (xp_decode(p, XP_REPLYLEN, &m) != XP_REPLYLEN ||
 	    m.type != XP_REPLY)
-		return -1;
+		return (-1);
 	r->err = (int32_t)xp_get32(m.pay);
 	r->ptyno = (int32_t)xp_get32(m.pay + 4);
 	r->aux = xp_get32(m.pay + 8);
 	r->aux2 = xp_get32(m.pay + 12);
-	return 0;
+	return (0);
 }
 
 /* pckt frames. */
@@ -328,7 +328,7 @@ xp_put_frame(uint8_t *p, uint8_t mtype, uint32_t len)
 {
 	p[0] = mtype;
 	xp_put32(p + 1, len);
-	return XP_FRAMEHDR;
+	return (XP_FRAMEHDR);
 }
 
 /*
@@ -341,18 +341,18 @@ xp_frame_parse(const uint8_t *buf, size_t avail, uint8_t *mtype,
     uint32_t *len)
 {
 	if (avail < XP_FRAMEHDR)
-		return 0;
+		return (0);
 	*mtype = buf[0];
 	*len = xp_get32(buf + 1);
-	return XP_FRAMEHDR;
+	return (XP_FRAMEHDR);
 }
 
 /* Is mtype one the daemon ever frames? */
 static inline int
 xp_frame_type_ok(uint8_t mtype)
 {
-	return mtype == XP_M_DATA || mtype == XP_M_IOCTL ||
-	    mtype == XP_M_FLUSH || mtype == XP_M_STOP || mtype == XP_M_START;
+	return (mtype == XP_M_DATA || mtype == XP_M_IOCTL ||
+	    mtype == XP_M_FLUSH || mtype == XP_M_STOP || mtype == XP_M_START);
 }
 
 #endif /* XPTY_PROTO_H */

@@ -88,12 +88,17 @@ void	xstate_dismantle(int fd);
  */
 int	xstate_page_install(int ptyno, int pagefd);
 void	xstate_page_kill(int ptyno, int creator_only);
+/*
+ * Unmap and forget the page of ptyno: only where no other thread may be
+ * reading it (xptyd, single-threaded, after xstate_page_kill).
+ */
+void	xstate_page_forget(int ptyno);
 
 /*
- * Provided by the program the store is linked into (lib/fdtable.c; the
- * daemon's pty.c and tests/relay answer -1): the pty number of fd if the
- * program's own table knows it cheaply, else -1 (the page store then asks
- * the host, host_classify).  Called by the page store only.
+ * The pty number of fd if the program's own table knows it cheaply, else
+ * -1 (the page store then asks the host, host_classify).  The page store
+ * defines it weakly as -1; lib/fdtable.c defines the library's.  Called
+ * by the page store only.
  */
 int	store_fd_ptyno(int fd);
 

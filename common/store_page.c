@@ -324,6 +324,25 @@ xstate_page_install(int ptyno, int pagefd)
 }
 
 void
+xstate_page_forget(int ptyno)
+{
+	page_ref	*slot = reg_slot(ptyno, 0);
+	struct xp_page	*pg;
+
+	if (slot != NULL &&
+	    (pg = atomic_exchange(slot, (struct xp_page *)NULL)) != NULL)
+		munmap(pg, XP_PAGE_SIZE);
+}
+
+/* Used where the program does not say (lib/fdtable.c does). */
+__attribute__((weak)) int
+store_fd_ptyno(int fd)
+{
+	(void)fd;
+	return (-1);
+}
+
+void
 xstate_page_kill(int ptyno, int creator_only)
 {
 	struct xp_page	*pg = reg_page(ptyno);

@@ -174,6 +174,12 @@ xstate_page_install(int ptyno, int pagefd)
 }
 
 void
+xstate_page_forget(int ptyno)
+{
+	(void)ptyno;
+}
+
+void
 xstate_page_kill(int ptyno, int creator_only)
 {
 	(void)ptyno;

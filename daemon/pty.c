@@ -107,7 +107,8 @@
  * destroyed at once (the application holds the manager: no hangup).
  *
  * Descriptors: the host manager (p->mfd) and the peer (p->peerfd) are the
- * pty's from adoption on and closed by pty_destroy; the data connections
+ * pty's from adoption on, and the state page (p->pagefd) from
+ * pty_set_page on; pty_destroy closes all three.  The data connections
  * are the pty's (on p->conns) and closed by it through dconn_close.
  * State of the file: the ptys by number (a hash), their count.  Every
  * field of struct pty is this file's, on the loop's one thread.
@@ -322,13 +323,6 @@ pty_sock_conn(int clientfd)
 }
 
 /* ---- the stream state (common/store.h) ---- */
-
-/* The store asks what pty a descriptor is: the host answers for us. */
-int
-store_fd_ptyno(int fd)
-{
-	return (-1);
-}
 
 /*
  * The page store: keep pagefd, the pty's state page (XP_ADOPT_PAGE), for
@@ -1310,6 +1304,7 @@ pty_destroy(struct pty *p)
 	/* before its number can be reused; a released pty lives on */
 	if (!(p->flags & PTYF_GIVEN))
 		xstate_page_kill(p->ptyno, 0);
+	xstate_page_forget(p->ptyno);	/* single-threaded: nobody reads it */
 	close(p->mfd);
 	if (p->peerfd != -1)
 		close(p->peerfd);

@@ -221,7 +221,12 @@ struct iocblk {
 	int		ioc_filler[2];
 };
 
-/* ---- V7 / 4BSD tty ioctls answered by the ttcompat module ---- */
+/*
+ * ---- V7 / 4BSD tty ioctls answered by the ttcompat module ----
+ * Where the host's own headers define one of these names (the BSDs and
+ * macOS have TIOCFLUSH, TIOCSTART, TIOCSTOP, TIOCREMOTE, TIOCGETD...),
+ * the host's number stands: it names the same request there.
+ */
 #define tIOC		('t' << 8)
 #ifndef TIOCGETD
 #define TIOCGETD	(tIOC | 0)
@@ -239,7 +244,9 @@ struct iocblk {
 #ifndef TIOCNXCL
 #define TIOCNXCL	(tIOC | 14)
 #endif
+#ifndef TIOCFLUSH
 #define TIOCFLUSH	(tIOC | 16)
+#endif
 #ifndef FREAD
 #define FREAD		0x01	/* TIOCFLUSH argument bits */
 #endif
@@ -248,15 +255,21 @@ struct iocblk {
 #endif
 #define TIOCSETC	(tIOC | 17)
 #define TIOCGETC	(tIOC | 18)
+#ifndef TIOCSTART
 #define TIOCSTART	(tIOC | 110)
+#endif
+#ifndef TIOCSTOP
 #define TIOCSTOP	(tIOC | 111)
+#endif
 #define TIOCGLTC	(tIOC | 116)
 #define TIOCSLTC	(tIOC | 117)
 #define TIOCLGET	(tIOC | 124)
 #define TIOCLSET	(tIOC | 125)
 #define TIOCLBIC	(tIOC | 126)
 #define TIOCLBIS	(tIOC | 127)
+#ifndef TIOCREMOTE
 #define TIOCREMOTE	(tIOC | 30)
+#endif
 #define TIOCSIGNAL	(tIOC | 31)
 #define JWINSIZE	(('j' << 8) | 5)
 

@@ -77,16 +77,19 @@ convert(int fd, struct xstream *xs, int hfd)
 	/* the socket's status flags (O_NONBLOCK...) become the host's */
 	if ((fl = xsys_fcntl(fd, F_GETFL, 0)) != -1)
 		(void)xsys_fcntl(hfd, F_SETFL, fl & (O_NONBLOCK | O_APPEND));
+	/* a fork meanwhile copies the stream before or after (forkgate.c) */
+	xfd_gate_enter();
 	for (n = 0; n <= hi; n++)
 		if (xfd_lookup(n) == xs && swap_host(hfd, n) != -1)
 			swapped++;
-	if (swapped == 0)
+	if (swapped == 0) {
+		xfd_gate_leave();
 		return -1;
+	}
 	engine_head_reset(xs);	/* relay frames are no more */
 	atomic_store_explicit(&xs->eofstate, XEOF_NONE, memory_order_relaxed);
 	XS_STORE(xs->engine, XE_DIRECT);
 	/* the private copy is not needed: each descriptor is the host's */
-	xfd_gate_enter();
 	xfd_set_private(hfd, NULL);
 	xsys_close(hfd);
 	XS_STORE(xs->hostfd, -1);

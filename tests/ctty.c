@@ -85,6 +85,13 @@ child(const char *name, int noctty, int out, int go)
 	r[4] = t >= 0;
 	r[5] = tcgetsid(s) == getsid(0);
 	signal(SIGTTOU, SIG_IGN);
+	/*
+	 * SIGINT's default action for the sleep, as a shell gives a
+	 * foreground job: a suite started with SIGINT ignored (inherited)
+	 * must not decide the result.  Set before the fork, so the ^C can
+	 * never come first.
+	 */
+	signal(SIGINT, SIG_DFL);
 	if ((sleeper = fork()) == 0) {
 		setpgid(0, 0);
 		execl("/bin/sleep", "sleep", "30", (char *)NULL);

@@ -2,21 +2,11 @@
  * stub_sys.c - what lib/relay.c takes from the rest of the library
  * besides lib/sys.h, lib/host.h and common/store.h (which these tests
  * build from the real files): fdtable.c's registry of private
- * descriptors, which has nothing to protect here, and its pty number of
- * a descriptor, which it does not know.
+ * descriptors and its fork gate, which have nothing to protect here.
  */
 #include <sys/types.h>
 
 #include "relay.h"
-
-int	store_fd_ptyno(int);
-
-int
-store_fd_ptyno(int fd)
-{
-	(void)fd;
-	return -1;
-}
 
 void
 xfd_set_private(int fd, int *owner)
