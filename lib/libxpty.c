@@ -44,6 +44,7 @@
 
 #include "xpty.h"
 #include "internal.h"
+#include "engine.h"
 
 #define NEXT(name) \
 	(xpty_next.name != NULL ? xpty_next.name : (xpty_resolve(), xpty_next.name))
@@ -309,18 +310,6 @@ held_host_manager(int ptyno)
 	return -1;
 }
 
-/*
- * Can this process tell that pty ptyno has no last close that xptyd may
- * not have handled yet?  Only if it holds the manager (mfd): the host
- * manager shows the hangup from a subsidiary's last close until the next
- * open.
- */
-static int
-no_pending_close(int mfd)
-{
-	return mfd >= 0 && host_mgr_hup(mfd) == 0;
-}
-
 enum open_kind { OK_OPEN, OK_OPEN64, OK_OPENAT, OK_OPENAT64 };
 
 static int
@@ -353,19 +342,23 @@ static int
 subsid_open(enum open_kind k, int dirfd, const char *path, int flags,
     mode_t mode, int ptyno)
 {
-	int fd, mfd, first;
+	int fd, mfd, hup;
 
 	/*
 	 * STREAMS dismantles the stream inside the last close; xptyd does
 	 * it when it notices.  Let it notice a close that came before this
 	 * open, or it could undo what the new opener pushes.  (Without a
-	 * daemon: fails at once.)
+	 * daemon: fails at once.)  The host manager's hangup also says
+	 * whether this is the first open since a last close, as far as this
+	 * process sees; it is looked at again only if the barrier ran (a
+	 * subsidiary may have been opened meanwhile).
 	 */
 	mfd = held_host_manager(ptyno);
-	if (relay_wanted() && !no_pending_close(mfd))
+	hup = mfd >= 0 ? host_mgr_hup(mfd) : -1;
+	if (relay_wanted() && hup != 0) {
 		relay_barrier(ptyno);
-	/* the first open since a last close, as far as this process sees */
-	first = mfd >= 0 && host_mgr_hup(mfd) == 1;
+		hup = mfd >= 0 ? host_mgr_hup(mfd) : -1;
+	}
 	fd = next_open(k, dirfd, path, flags, mode);
 	if (fd == -1 && host_open_locked_errno(errno)) {
 		errno = EAGAIN;		/* locked: illumos's errno */
@@ -373,7 +366,7 @@ subsid_open(enum open_kind k, int dirfd, const char *path, int flags,
 		return -1;
 	}
 	if (fd != -1) {
-		host_subsid_opened(fd, ptyno, first);
+		host_subsid_opened(fd, ptyno, hup == 1);
 		fd = adopt_subsid(fd, ptyno);
 	}
 	XTRACE(fd, "open /dev/pts/", ptyno, fd, NULL);
@@ -548,50 +541,23 @@ write(int fd, const void *buf, size_t len)
 
 /* ---- descriptor lifetime ---- */
 
-/*
- * The last descriptor of a relayed manager in this process: once it and
- * the private host copy are closed, ask the daemon to finish the hangup
- * (if no other process holds the manager), so that the subsidiary is hung
- * up when close() returns, as with a kernel driver.  With no subsidiary
- * open anywhere (the host manager shows POLLHUP) nobody can see the
- * hangup come a little later: the daemon notices by itself, and a
- * libxpty process that opens /dev/pts/N meanwhile waits for it
- * (open_hook's barrier).  Then close() does not wait.
- */
-static int
-last_relay_manager(const struct xstream *xs)
-{
-	int hfd;
-
-	if (xs == NULL || xs->kind != XK_MANAGER || xs->engine != XE_RELAY ||
-	    atomic_load(&xs->refs) != 1)
-		return 0;
-	hfd = XS_LOAD(xs->hostfd);
-	return hfd < 0 || host_mgr_hup(hfd) != 1;
-}
-
 XPTY_EXPORT int
 close(int fd)
 {
 	struct xstream *xs;
-	int r, ptyno = -1, saved;
+	int r, ptyno = -1;
 
 	if (xfd_private_owner(fd) != NULL)
 		return 0;	/* libxpty's own: pretend, as fakeroot does */
 	if ((xs = xfd_lookup(fd)) != NULL) {
-		if (last_relay_manager(xs))
-			ptyno = xs->ptyno;
-		else if (xs->kind == XK_MANAGER && xs->engine == XE_DIRECT &&
-		    atomic_load(&xs->refs) == 1)
-			xstate_page_kill(xs->ptyno, 1);	/* no daemon keeps it */
+		/* this process's last descriptor of a manager: its engine's */
+		if (xs->kind == XK_MANAGER && atomic_load(&xs->refs) == 1)
+			ptyno = XENGINE(xs)->last_close(xs);
 		xfd_detach(fd);
 	}
 	r = xpty_next.close != NULL ? xpty_next.close(fd) : xsys_close(fd);
-	if (ptyno >= 0) {
-		saved = errno;
-		(void)relay_sync_close(ptyno);
-		errno = saved;
-	}
+	if (ptyno >= 0)
+		engine_closed(ptyno);
 	return r;
 }
 
@@ -792,7 +758,7 @@ tcsetattr(int fd, int act, const struct termios *t)
 	struct xstream *xs = xfd_lookup(fd);
 	struct termios copy;
 	struct kterm cur;
-	int tfd;
+	int tfd, had;
 
 	if (xs == NULL)
 		return NEXT(tcsetattr)(fd, act, t);
@@ -804,12 +770,12 @@ tcsetattr(int fd, int act, const struct termios *t)
 	}
 	/* a manager that passed the gate is the host's: its termios */
 	tfd = xs->kind == XK_MANAGER ? stream_ctlfd(fd, xs) : fd;
-	if (xsys_tcget(tfd, &cur) == 0)
+	if ((had = xsys_tcget(tfd, &cur) == 0))
 		xstate_preserve_cc(&cur, copy.c_cc);
 	if (NEXT(tcsetattr)(tfd, act, &copy) == -1)
 		return -1;
 	stream_after_set(fd, xs, act == TCSANOW ? TCSETS : act == TCSADRAIN ?
-	    TCSETSW : TCSETSF, &copy, sizeof(copy));
+	    TCSETSW : TCSETSF, &copy, sizeof(copy), had ? &cur : NULL);
 	return 0;
 }
 
