@@ -19,7 +19,7 @@
  * table with the descriptors (forkgate.c keeps the two copies in step
  * when other threads change them during the fork); after exec the
  * constructor rediscovers inherited ptys from the descriptors themselves
- * (their termios carries libxpty's mark, host_pty.c).
+ * (their stream state carries libxpty's mark, common/store.h).
  *
  * Interposers of names only one host has live in that host's files
  * (epoll_create and epoll_create1 in lib/host_linux_epoll.c).

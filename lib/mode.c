@@ -26,6 +26,9 @@
  * other memory is published through it, and changing the mode while other
  * threads open ptys gives each call one mode or the other (a plain int
  * would make that a data race, undefined behaviour in C11).
+ * Descriptors: the wrapper's handshake pipe (XPTY_HANDSHAKE_FD) is the
+ * image's, written and closed here once, by the constructor; the notice
+ * datagram's socket is made and closed inside host_local_dgram.
  */
 #include "config.h"
 
