@@ -1329,6 +1329,9 @@ pty_subsid_closed(struct pty *p)
 
 	log_debug("pty %d: last close of the subsidiary", p->ptyno);
 	xstate_dismantle(p->mfd);	/* as ptsclose() does */
+	/* the dismantling's own termios change is no message (ptsclose) */
+	if (p->flags & PTYF_PCKT)
+		(void)host_pkt_status_take(p->mfd);
 	if ((p->flags & PTYF_PCKT) == 0)
 		pty_tail_zero(p);
 	else if (pty_tail_append(p, eof, sizeof(eof)) == -1)

@@ -38,6 +38,7 @@
 #include "xpty.h"
 #include "internal.h"
 #include "host.h"
+#include "engine.h"
 
 /* Put hfd under n, close-on-exec as n was; registrations follow. */
 static __attribute__((noinline)) int
@@ -85,7 +86,7 @@ convert(int fd, struct xstream *xs, int hfd)
 		xfd_gate_leave();
 		return -1;
 	}
-	pckt_reset(xs);		/* relay frames are no more */
+	engine_head_reset(xs);	/* relay frames are no more */
 	atomic_store_explicit(&xs->eofstate, XEOF_NONE, memory_order_relaxed);
 	XS_STORE(xs->engine, XE_DIRECT);
 	/* the private copy is not needed: each descriptor is the host's */

@@ -44,6 +44,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct kterm;
+
 /*
  * ---- capabilities ----
  * One word, constant for the life of the process, set by the host file.
@@ -243,6 +245,18 @@ int	host_set_pktmode(int mfd, int on);
 					   report only some changes: Linux
 					   only IXON's, as DOSTOP/NOSTOP) */
 unsigned host_pkt_status(unsigned char status);
+/*
+ * Take the status a packet-mode manager mfd holds, if any, without
+ * waiting or taking data: its HOST_PKT_* bits, 0 if none was pending.
+ * (The last close's dismantling raises one nobody is to see.)
+ */
+unsigned host_pkt_status_take(int mfd);
+/*
+ * Does the host's packet mode report the subsidiary's termios change
+ * from old to new itself (HOST_PKT_TERMIOS)?  Linux: a change of IXON
+ * flow control (IXON with ^S/^Q), as DOSTOP/NOSTOP.
+ */
+int	host_pkt_reports(const struct kterm *old, const struct kterm *new);
 
 /*
  * Is packet mode on for manager mfd?  1, 0, -1/errno (ENOSYS where the

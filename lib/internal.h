@@ -16,9 +16,16 @@
  *   ttcompat.c     V7/4BSD ioctls translated to termios
  *   streams_emul.c module stack, read options, flush, signals
  *   ioctl_map.c    SVR4 ioctl decoding (direct and through I_STR)
+ *   engine.h       the engine table: how a manager's data moves
+ *   engine.c       what the engines share
+ *   engine_direct.c  the descriptor is the host manager
+ *   engine_relay.c   the descriptor is a socket to xptyd
  *   relay.c        client of xptyd (the relay engine): the requests
  *   relay_wire.c   its wire: run directory, connections, bounded waits
  *   fallback.c     a relayed manager whose daemon is gone goes direct
+ *   pckt.c         the head of a pckt manager's message queue
+ *   strhead.c      the stream head's read side (getmsg, read modes)
+ *   dataio.c       read, write on managed descriptors
  *   xwait.c        waits a signal interrupts as it would a kernel sleep
  *   adopt.c        descriptors taken under management (open, exec, SCM_RIGHTS)
  *   mode.c         XPTY_MODE, xpty_setmode(), process scope
@@ -101,6 +108,7 @@ enum xpty_kind {
 enum xpty_engine {
 	XE_DIRECT = 0,		/* the descriptor is the host manager itself */
 	XE_RELAY = 1		/* the descriptor is a socket to xptyd */
+	/* engine.h: each one's entries, indexed by these */
 };
 
 #define XPTY_MAXMODS	9	/* illumos nstrpush */
@@ -224,7 +232,7 @@ int	stream_ctlfd(int fd, const struct xstream *);
 int	stream_unlock(int fd, struct xstream *);	/* unlockpt */
 int	stream_set_pckt(int fd, struct xstream *, int on);
 void	stream_after_set(int fd, struct xstream *, unsigned long req,
-	    const void *arg, size_t len);
+	    const void *arg, size_t len, const struct kterm *old);
 
 /* ---- mgr_host.c: the host's manager ioctls, the switch to them ---- */
 int	mgr_host_request(const struct xstream *, unsigned long req);
@@ -245,11 +253,9 @@ ssize_t	xpty_raw_read(int fd, struct xstream *, void *, size_t);
 struct iovec;
 struct strbuf;
 ssize_t	xpty_read(int fd, struct xstream *, void *, size_t);
-void	discard_bytes(int fd, int sock, size_t n);
 ssize_t	xpty_readv(int fd, struct xstream *, const struct iovec *, int);
 ssize_t	xpty_write(int fd, struct xstream *, const void *, size_t);
 ssize_t	xpty_write_zero(int fd, struct xstream *);
-void	relay_became_host(struct xstream *);	/* released: fd is the host's */
 
 /* ---- fallback.c: a relayed manager goes direct when the daemon is gone ---- */
 int	relay_fallback(int fd, struct xstream *, const char *cause); /* -1 EIO */
@@ -262,11 +268,7 @@ size_t	pckt_head_left(const struct xstream *);	/* data part not delivered */
 ssize_t	pckt_head_take(int fd, struct xstream *, const struct iovec *, int,
 	    size_t off, size_t len);
 void	pckt_head_discard(int fd, struct xstream *);
-int	pckt_pending_events(const struct xstream *, int *first);
 void	pckt_reset(struct xstream *);
-int	iov_put(const struct iovec *, int, size_t off, const void *, size_t);
-int	iov_sub(const struct iovec *, int, size_t off, size_t len,
-	    struct iovec *out, int max, size_t *got);
 
 /* ---- strhead.c: the stream head's read side on a manager ---- */
 int	pckt_getmsg(int fd, struct xstream *, struct strbuf *, struct strbuf *);
@@ -282,6 +284,7 @@ int	relay_wanted(void);	/* use xptyd for new managers? */
 int	relay_usable(void);	/* has it not been silent past the bound? */
 int	relay_bound(void);	/* XPTY_DAEMON_TIMEOUT, ms */
 ssize_t	relay_write(int fd, int hostfd, const void *buf, size_t n);
+void	relay_became_host(struct xstream *);	/* released: fd is the host's */
 int	relay_open(int oflag, int *hostfd, int *ptyno);	/* app socket or -1 */
 const char *relay_last_error(void);
 int	relay_zero_write(int ptyno, int subsidfd);
@@ -333,6 +336,9 @@ void	rediscover_all(void);
 int	xpty_user_copyin(void *dst, const void *src, size_t len); /* EFAULT-safe */
 int	xpty_user_copyout(void *dst, const void *src, size_t len);
 int	xpty_user_strcopy(char *dst, const char *src, size_t dstlen); /* EFAULT / EINVAL too long */
+int	iov_put(const struct iovec *, int, size_t off, const void *, size_t);
+int	iov_sub(const struct iovec *, int, size_t off, size_t len,
+	    struct iovec *out, int max, size_t *got);
 size_t	xpty_strlcpy(char *, const char *, size_t);
 
 #endif /* XPTY_INTERNAL_H */

@@ -33,6 +33,7 @@
 
 #include "xpty.h"
 #include "internal.h"
+#include "engine.h"
 
 int
 xpty_is_streams_request(unsigned long req)
@@ -65,11 +66,12 @@ pt_mark_xpg4(int fd, struct xstream *xs)
 	int cfd = stream_ctlfd(fd, xs);
 
 	/*
-	 * Relay: xptyd dismantles the stream when it sees the subsidiary's
-	 * last close; let it see one that came before this mark.
+	 * Whoever dismantles the stream at the subsidiary's last close
+	 * (xptyd, in the relay engine) must see one that came before this
+	 * mark.
 	 */
-	if (xs->kind == XK_MANAGER && xs->engine == XE_RELAY)
-		(void)relay_sync_close(xs->ptyno);
+	if (xs->kind == XK_MANAGER)
+		XENGINE(xs)->sync(xs);
 	if (xstate_get(cfd, &xst) == -1)
 		return -1;
 	if (xs->kind == XK_MANAGER) {
@@ -134,24 +136,13 @@ sh_nread(int fd, struct xstream *xs, void *uarg)
 	return msgs;
 }
 
-/* Discard what is queued on fd's read side (a relay socket). */
-static void
-drain_input(int fd)
-{
-	int n = 0;
-
-	if (xsys_ioctl(fd, FIONREAD, &n) == 0 && n > 0)
-		discard_bytes(fd, 1, (size_t)n);
-}
-
 static int
 sh_flush_manager(int fd, struct xstream *xs, int how)
 {
 	int cfd = stream_ctlfd(fd, xs), peer;
 
 	if (how & FLUSHR) {
-		if (xs->engine == XE_RELAY)
-			drain_input(fd);
+		XENGINE(xs)->flush_read(fd, xs);
 		(void)xsys_ioctl(cfd, TCFLSH, (void *)(long)TCIFLUSH);
 	}
 	if (how & FLUSHW) {
@@ -282,21 +273,22 @@ winsize_get(int cfd, void *uarg)
 }
 
 static int
-termios_set(int fd, unsigned long req, void *uarg)
+termios_set(int fd, unsigned long req, void *uarg, struct kterm *cur)
 {
-	struct kterm cur, next;
+	struct kterm next;
 
 	if (xpty_user_copyin(&next, uarg, sizeof(next)) == -1)
 		return -1;
-	if (xsys_tcget(fd, &cur) == -1)
+	if (xsys_tcget(fd, cur) == -1)
 		return -1;
-	xstate_preserve(&cur, &next);
+	xstate_preserve(cur, &next);
 	return xsys_tcset(fd, req, &next);
 }
 
 static int
 subsid_tty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 {
+	struct kterm old;
 	int okay;
 
 	if ((okay = stream_tty_ok(fd, xs)) == -1)
@@ -312,19 +304,20 @@ subsid_tty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 	case TIOCGWINSZ:
 		return winsize_get(fd, arg);
 	case TCSETS: case TCSETSW: case TCSETSF:
-		if (termios_set(fd, req, arg) == -1)
+		if (termios_set(fd, req, arg, &old) == -1)
 			return -1;
-		stream_after_set(fd, xs, req, arg, sizeof(struct kterm));
+		stream_after_set(fd, xs, req, arg, sizeof(struct kterm), &old);
 		return 0;
 	case TCSETA: case TCSETAW: case TCSETAF:
-		if (xsys_ioctl(fd, req, arg) == -1)
+		if (xsys_tcget(fd, &old) == -1 || xsys_ioctl(fd, req, arg) == -1)
 			return -1;
-		stream_after_set(fd, xs, req, arg, sizeof(struct termio));
+		stream_after_set(fd, xs, req, arg, sizeof(struct termio), &old);
 		return 0;
 	case TIOCSWINSZ:
 		if (xsys_ioctl(fd, req, arg) == -1)
 			return -1;
-		stream_after_set(fd, xs, req, arg, sizeof(struct winsize));
+		stream_after_set(fd, xs, req, arg, sizeof(struct winsize),
+		    NULL);
 		return 0;
 	default:
 		return xsys_ioctl(fd, req, arg);

@@ -44,6 +44,7 @@
 
 #include "xpty.h"
 #include "internal.h"
+#include "engine.h"
 
 #define NEXT(name) \
 	(xpty_next.name != NULL ? xpty_next.name : (xpty_resolve(), xpty_next.name))
@@ -548,50 +549,23 @@ write(int fd, const void *buf, size_t len)
 
 /* ---- descriptor lifetime ---- */
 
-/*
- * The last descriptor of a relayed manager in this process: once it and
- * the private host copy are closed, ask the daemon to finish the hangup
- * (if no other process holds the manager), so that the subsidiary is hung
- * up when close() returns, as with a kernel driver.  With no subsidiary
- * open anywhere (the host manager shows POLLHUP) nobody can see the
- * hangup come a little later: the daemon notices by itself, and a
- * libxpty process that opens /dev/pts/N meanwhile waits for it
- * (open_hook's barrier).  Then close() does not wait.
- */
-static int
-last_relay_manager(const struct xstream *xs)
-{
-	int hfd;
-
-	if (xs == NULL || xs->kind != XK_MANAGER || xs->engine != XE_RELAY ||
-	    atomic_load(&xs->refs) != 1)
-		return 0;
-	hfd = XS_LOAD(xs->hostfd);
-	return hfd < 0 || host_mgr_hup(hfd) != 1;
-}
-
 XPTY_EXPORT int
 close(int fd)
 {
 	struct xstream *xs;
-	int r, ptyno = -1, saved;
+	int r, ptyno = -1;
 
 	if (xfd_private_owner(fd) != NULL)
 		return 0;	/* libxpty's own: pretend, as fakeroot does */
 	if ((xs = xfd_lookup(fd)) != NULL) {
-		if (last_relay_manager(xs))
-			ptyno = xs->ptyno;
-		else if (xs->kind == XK_MANAGER && xs->engine == XE_DIRECT &&
-		    atomic_load(&xs->refs) == 1)
-			xstate_page_kill(xs->ptyno, 1);	/* no daemon keeps it */
+		/* this process's last descriptor of a manager: its engine's */
+		if (xs->kind == XK_MANAGER && atomic_load(&xs->refs) == 1)
+			ptyno = XENGINE(xs)->last_close(xs);
 		xfd_detach(fd);
 	}
 	r = xpty_next.close != NULL ? xpty_next.close(fd) : xsys_close(fd);
-	if (ptyno >= 0) {
-		saved = errno;
-		(void)relay_sync_close(ptyno);
-		errno = saved;
-	}
+	if (ptyno >= 0)
+		engine_closed(ptyno);
 	return r;
 }
 
@@ -792,7 +766,7 @@ tcsetattr(int fd, int act, const struct termios *t)
 	struct xstream *xs = xfd_lookup(fd);
 	struct termios copy;
 	struct kterm cur;
-	int tfd;
+	int tfd, had;
 
 	if (xs == NULL)
 		return NEXT(tcsetattr)(fd, act, t);
@@ -804,12 +778,12 @@ tcsetattr(int fd, int act, const struct termios *t)
 	}
 	/* a manager that passed the gate is the host's: its termios */
 	tfd = xs->kind == XK_MANAGER ? stream_ctlfd(fd, xs) : fd;
-	if (xsys_tcget(tfd, &cur) == 0)
+	if ((had = xsys_tcget(tfd, &cur) == 0))
 		xstate_preserve_cc(&cur, copy.c_cc);
 	if (NEXT(tcsetattr)(tfd, act, &copy) == -1)
 		return -1;
 	stream_after_set(fd, xs, act == TCSANOW ? TCSETS : act == TCSADRAIN ?
-	    TCSETSW : TCSETSF, &copy, sizeof(copy));
+	    TCSETSW : TCSETSF, &copy, sizeof(copy), had ? &cur : NULL);
 	return 0;
 }
 

@@ -43,8 +43,7 @@
 
 #include "xpty.h"
 #include "internal.h"
-
-#define OUTQ_WAIT_MS	200	/* for what the application wrote */
+#include "engine.h"
 
 static int
 fail(int err)
@@ -93,7 +92,7 @@ mgr_host_request(const struct xstream *xs, unsigned long req)
 	if (xs->kind != XK_MANAGER || is_fd_request(req))
 		return 0;
 	if (xs->hostdata)
-		return xs->engine == XE_DIRECT || is_host_tty_request(req);
+		return XENGINE(xs)->is_host || is_host_tty_request(req);
 	return is_host_tty_request(req) && !illumos_wins(req);
 }
 
@@ -113,38 +112,12 @@ mark_hostdata(int cfd, struct xstream *xs)
 	errno = saved;
 }
 
-/* Until the daemon has written what fd's socket holds (bounded). */
-static void
-wait_outq(int fd)
-{
-	struct timespec ts = { 0, 2000000 };
-	int q, i;
-
-	for (i = 0; i < OUTQ_WAIT_MS / 2; i++) {
-		if (host_sock_outq(fd, &q) == -1 || q == 0)
-			return;
-		(void)nanosleep(&ts, NULL);
-	}
-}
-
-/* The relayed manager fd takes the host manager from xptyd. */
-static int
-relay_take_host(int fd, int *now)
-{
-	int r;
-
-	wait_outq(fd);
-	if ((r = relay_release(fd)) == -1)
-		return -1;
-	*now = r;
-	return 0;
-}
-
 /* TIOCPKT: packet mode on the host manager, the switch (see the top). */
 static int
 mgr_pktmode(int fd, struct xstream *xs, void *uarg)
 {
-	int on, now = 0, q = 1, cfd = stream_ctlfd(fd, xs);
+	const struct xengine *eng = XENGINE(xs);
+	int on, now, cfd = stream_ctlfd(fd, xs);
 
 	if (xpty_user_copyin(&on, uarg, sizeof(on)) == -1)
 		return -1;
@@ -152,51 +125,35 @@ mgr_pktmode(int fd, struct xstream *xs, void *uarg)
 		return fail(EINVAL);	/* pckt's own packet mode */
 	if (!on)
 		return host_set_pktmode(cfd, 0);
-	if (xs->engine == XE_RELAY && !xs->hostdata &&
-	    relay_take_host(fd, &now) == -1)
+	if ((now = eng->take_host(fd, xs)) == -1)
 		return -1;
 	if (host_set_pktmode(cfd, 1) == -1)
 		return -1;
 	mark_hostdata(cfd, xs);
-	/* nothing to read first: put the host manager under fd at once */
-	if (now && xsys_ioctl(fd, FIONREAD, &q) == 0 && q == 0 &&
-	    relay_reattach(fd, xs) == 2)
-		relay_became_host(xs);
+	if (now)
+		eng->took_host(fd, xs);
 	return 0;
 }
 
-/* FIONREAD and TIOCOUTQ of a relayed manager: its socket and the host's. */
+/* FIONREAD and TIOCOUTQ: the engine's (a relayed manager's socket too). */
 static int
 mgr_count(int fd, struct xstream *xs, unsigned long req, void *uarg)
 {
-	int n = 0, h = 0, cfd = stream_ctlfd(fd, xs);
+	int n = 0;
 
-	if (xs->engine != XE_RELAY)
-		return xsys_ioctl(fd, req, uarg);
-	if (xsys_ioctl(cfd, req, &h) == -1)
+	if (XENGINE(xs)->count(fd, xs, req, &n) == -1)
 		return -1;
-	if (req == FIONREAD)
-		(void)xsys_ioctl(fd, FIONREAD, &n);	/* relayed already */
-	else
-		(void)host_sock_outq(fd, &n);	/* not relayed yet */
-	n += h;
 	return xpty_user_copyout(uarg, &n, sizeof(n));
 }
 
-/* TCFLSH: the input flush also drops what the relay has read already. */
+/* TCFLSH: the input flush also drops what the engine has read already. */
 static int
 mgr_flush(int fd, struct xstream *xs, void *arg)
 {
 	long how = (long)arg;
-	char sink[256];
-	int n = 0;
 
-	if (xs->engine == XE_RELAY && (how == TCIFLUSH || how == TCIOFLUSH)) {
-		while (xsys_ioctl(fd, FIONREAD, &n) == 0 && n > 0)
-			if (xsys_recv(fd, sink, n < (int)sizeof(sink) ?
-			    (size_t)n : sizeof(sink), MSG_DONTWAIT) <= 0)
-				break;
-	}
+	if (how == TCIFLUSH || how == TCIOFLUSH)
+		XENGINE(xs)->flush_read(fd, xs);
 	return xsys_ioctl(stream_ctlfd(fd, xs), TCFLSH, arg);
 }
 

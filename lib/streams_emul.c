@@ -27,6 +27,7 @@
 
 #include "xpty.h"
 #include "internal.h"
+#include "engine.h"
 
 static const struct {
 	const char	*name;
@@ -319,16 +320,7 @@ stream_set_pckt(int fd, struct xstream *xs, int on)
 	struct xstate xst;
 	int cfd;
 
-	/*
-	 * Relay: interrupted before the request went out, nothing happened
-	 * (EINTR); any other failure leaves the daemon's framing unknown, so
-	 * the manager goes direct (fallback.c) and pckt is set there.
-	 */
-	if (XS_LOAD(xs->engine) == XE_RELAY && relay_set_pckt(fd, on) == -1 &&
-	    (errno == EINTR || relay_fallback(fd, xs, relay_last_error()) ==
-	    -1))
-		return -1;
-	if (XS_LOAD(xs->engine) == XE_DIRECT && host_set_pktmode(fd, on) == -1)
+	if (XENGINE(xs)->set_pckt(fd, xs, on) == -1)
 		return -1;
 	cfd = stream_ctlfd(fd, xs);
 	pckt_reset(xs);		/* no partly read message survives */
@@ -351,7 +343,7 @@ stream_set_pckt(int fd, struct xstream *xs, int on)
  */
 void
 stream_after_set(int fd, struct xstream *xs, unsigned long req,
-    const void *arg, size_t len)
+    const void *arg, size_t len, const struct kterm *old)
 {
 	unsigned char msg[sizeof(struct iocblk) + sizeof(struct termios)];
 	struct iocblk ioc;
@@ -366,6 +358,9 @@ stream_after_set(int fd, struct xstream *xs, unsigned long req,
 	    (t.c_cflag & CBAUD) == B0 && xstate_has(&xst, XM_PTEM))
 		(void)relay_zero_write(xs->ptyno, fd);	/* ptem: hangup */
 	if (!(xst.flags & XSTATE_PCKT) || len > sizeof(struct termios))
+		goto out;
+	/* a change the host's packet mode reports itself: not twice */
+	if (old != NULL && host_pkt_reports(old, &t))
 		goto out;
 	memset(&ioc, 0, sizeof(ioc));
 	ioc.ioc_cmd = (int)req;

@@ -41,11 +41,8 @@
 
 #include "xpty.h"
 #include "internal.h"
-#include "proto.h"
+#include "engine.h"
 
-#define PEEK_MAX	65536	/* the most I_PEEK shows of a message */
-#define NREAD_SPAN	16383	/* I_NREAD counts frames starting here */
-#define NREAD_CHUNK	512
 
 static int
 sb_in(struct strbuf *usb, struct strbuf *k)
@@ -206,162 +203,29 @@ peek_out(void *uarg, struct strpeek *k, int type, const void *data, int dlen,
 	return 1;
 }
 
-/* Peek len bytes of the socket into the caller's buffer; 0 if none. */
-static ssize_t
-peek_into(int fd, unsigned char *hdr, size_t hlen, void *ubuf, size_t len)
-{
-	struct iovec	iov[2];
-	struct msghdr	msg;
-	ssize_t		r;
-	int		n = 0;
-
-	if (hlen > 0) {
-		iov[n].iov_base = hdr;
-		iov[n++].iov_len = hlen;
-	}
-	if (len > 0) {
-		iov[n].iov_base = ubuf;
-		iov[n++].iov_len = len;
-	}
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = iov;
-	msg.msg_iovlen = (size_t)n;
-	r = xsys_recvmsg(fd, &msg, MSG_PEEK | MSG_DONTWAIT);
-	return r;
-}
-
-/*
- * Relay: the frames in the socket, looked at with MSG_PEEK, the data
- * straight into the caller's buffer (nothing large on the stack): the
- * header first, then the header and exactly what the caller takes of
- * the frame's data, so nothing past the frame is written there.
- */
-static int
-relay_peek(int fd, struct xstream *xs, void *uarg, struct strpeek *k)
-{
-	unsigned char hdr[XP_FRAMEHDR];
-	int want = k->databuf.maxlen > 0 ? k->databuf.maxlen : 0, type;
-	uint32_t len;
-	ssize_t r;
-
-	if (want > PEEK_MAX)
-		want = PEEK_MAX;
-	if (xs->msg_ctl != 0 || xs->msg_data) {
-		type = xs->msg_ctl - 1;
-		r = 0;
-		if (xs->msg_data && xs->frame_left > 0 && want > 0) {
-			if ((uint32_t)want > xs->frame_left)
-				want = (int)xs->frame_left;
-			r = peek_into(fd, NULL, 0, k->databuf.buf, (size_t)want);
-			if (r < 0 && errno == EFAULT)
-				return -1;
-			if (r < 0)
-				r = 0;
-		}
-		return peek_out(uarg, k, type, NULL, (int)r, xs->msg_data);
-	}
-	r = peek_into(fd, hdr, sizeof(hdr), NULL, 0);
-	if (r == -1)
-		return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
-	if (r == 0)		/* the daemon is gone: a zero-length message */
-		return peek_out(uarg, k, M_DATA, NULL, 0, 1);
-	if (r < XP_FRAMEHDR)
-		return 0;
-	len = xp_get32(hdr + 1);
-	if ((uint32_t)want > len)
-		want = (int)len;
-	if (want > 0) {
-		r = peek_into(fd, hdr, sizeof(hdr), k->databuf.buf,
-		    (size_t)want);
-		if (r == -1)
-			return errno == EFAULT ? -1 : 0;
-		if (r < XP_FRAMEHDR)
-			return 0;	/* another reader took it meanwhile */
-	}
-	return peek_out(uarg, k, hdr[0], NULL, (int)r - XP_FRAMEHDR, 1);
-}
-
-static int
-direct_peek(int fd, struct xstream *xs, void *uarg, struct strpeek *k)
-{
-	int r = pckt_head_open(fd, xs, 0);
-
-	if (r != PCKT_HEAD_OPEN)
-		return r;
-	if (xs->msg_kern && k->databuf.maxlen > 0) {
-		errno = EBADMSG;	/* data cannot be looked at in place */
-		return -1;
-	}
-	return peek_out(uarg, k, xs->msg_ctl - 1, xs->pend + xs->pend_off,
-	    xs->pend_len - xs->pend_off, xs->msg_data);
-}
-
 /* I_PEEK on a pckt manager; k is the caller's struct strpeek, copied in. */
 int
 pckt_peek(int fd, struct xstream *xs, void *uarg)
 {
 	struct strpeek k;
+	struct xpeek pk;
+	int r;
 
 	if (xpty_user_copyin(&k, uarg, sizeof(k)) == -1)
 		return -1;
 	if (k.flags & RS_HIPRI)
 		return 0;	/* every pckt message is M_PROTO */
-	if (xs->engine == XE_RELAY)
-		return relay_peek(fd, xs, uarg, &k);
-	return direct_peek(fd, xs, uarg, &k);
-}
-
-/*
- * Relay: count the frames whose header starts in the first NREAD_SPAN
- * bytes of the socket from off, peeking NREAD_CHUNK bytes at a time into
- * one small buffer (the bytes before each chunk are peeked into it too,
- * and overwritten: iovec entries may share a buffer).
- */
-static int
-relay_count_frames(int fd, size_t off, int *first)
-{
-	unsigned char chunk[NREAD_CHUNK];
-	struct iovec iov[NREAD_SPAN / NREAD_CHUNK + 2];
-	struct msghdr msg;
-	size_t left, pos, got;
-	uint32_t len;
-	ssize_t r;
-	int msgs = 0, n;
-
-	while (off + XP_FRAMEHDR <= NREAD_SPAN) {
-		for (n = 0, left = off; left > 0; n++) {
-			iov[n].iov_base = chunk;
-			iov[n].iov_len = left < sizeof(chunk) ? left : sizeof(chunk);
-			left -= iov[n].iov_len;
-		}
-		iov[n].iov_base = chunk;
-		iov[n++].iov_len = sizeof(chunk);
-		memset(&msg, 0, sizeof(msg));
-		msg.msg_iov = iov;
-		msg.msg_iovlen = (size_t)n;
-		r = xsys_recvmsg(fd, &msg, MSG_PEEK | MSG_DONTWAIT);
-		if (r <= 0 || (size_t)r <= off)
-			break;
-		got = (size_t)r - off;
-		for (pos = 0; pos + XP_FRAMEHDR <= got &&
-		    off + pos + XP_FRAMEHDR <= NREAD_SPAN; msgs++) {
-			len = xp_get32(chunk + pos + 1);
-			if (*first < 0)
-				*first = (int)len;
-			pos += XP_FRAMEHDR + len;
-		}
-		if (pos == 0)
-			break;		/* a header cut short: the rest is not there */
-		off += pos;
-	}
-	return msgs;
+	r = XENGINE(xs)->head_peek(fd, xs, k.databuf.buf,
+	    k.databuf.maxlen > 0 ? k.databuf.maxlen : 0, &pk);
+	if (r != 1)
+		return r;
+	return peek_out(uarg, &k, pk.type, pk.data, pk.dlen, pk.dpresent);
 }
 
 /*
  * I_NREAD on a pckt manager: the number of messages queued, and in
- * *first the length of the first one's data part.  Relay: the frames in
- * the socket (relay_count_frames()); direct: pending events, then
- * whatever the host holds.
+ * *first the length of the first one's data part: the head message, if
+ * one is open, then what the engine counts behind it.
  */
 int
 pckt_nread(int fd, struct xstream *xs, int *first)
@@ -375,17 +239,7 @@ pckt_nread(int fd, struct xstream *xs, int *first)
 		if (xs->msg_kern && xsys_ioctl(fd, FIONREAD, &n) == 0)
 			*first = n;
 	}
-	if (xs->engine == XE_RELAY)
-		msgs += relay_count_frames(fd, msgs > 0 ? xs->frame_left : 0,
-		    first);
-	else if (!xs->msg_kern) {
-		msgs += pckt_pending_events(xs, first);
-		if (xsys_ioctl(fd, FIONREAD, &n) == 0 && n > 0) {
-			if (*first < 0)
-				*first = n;
-			msgs++;
-		}
-	}
+	msgs += XENGINE(xs)->head_count(fd, xs, first);
 	if (*first < 0)
 		*first = 0;
 	return msgs;
@@ -406,9 +260,7 @@ strhead_eof_pending(int fd, const struct xstream *xs)
 	    XEOF_DONE)
 		return 0;
 	/* relay: the daemon ended the byte stream; direct: the host hangup */
-	if (xs->engine == XE_RELAY)
-		return host_sock_rdhup(fd) == 1;
-	return host_mgr_hup(fd) == 1;
+	return XENGINE(xs)->eof_pending(fd, xs);
 }
 
 int
@@ -433,18 +285,14 @@ plain_peek(int fd, struct xstream *xs, void *uarg)
 	want = k.databuf.maxlen;
 	if (want > n)
 		want = n;
-	if (want > PEEK_MAX)
-		want = PEEK_MAX;
 	if (want > 0) {
-		if (xs->kind != XK_MANAGER || xs->engine != XE_RELAY) {
+		if (xs->kind != XK_MANAGER) {
 			errno = EBADMSG;	/* a tty cannot be peeked */
 			return -1;
 		}
-		r = peek_into(fd, NULL, 0, k.databuf.buf, (size_t)want);
-		if (r < 0 && errno == EFAULT)
+		if ((r = XENGINE(xs)->peek(fd, xs, k.databuf.buf,
+		    (size_t)want)) == -1)
 			return -1;
-		if (r < 0)
-			r = 0;
 	}
 	return peek_out(uarg, &k, -1, NULL, (int)r, 1);
 }

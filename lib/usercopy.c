@@ -10,7 +10,8 @@
  * old kernels) it moves the bytes through a pipe instead: read(2)
  * and write(2) also fail with EFAULT on a bad address.  Stateless apart from the
  * one-time "process_vm is usable" flag (a benign race: every thread
- * computes the same answer).
+ * computes the same answer).  iov_put and iov_sub scatter into and cut
+ * pieces of a caller's iovec array.
  */
 #include "config.h"
 
@@ -134,4 +135,59 @@ xpty_strlcpy(char *dst, const char *src, size_t size)
 		dst[n] = '\0';
 	}
 	return len;
+}
+
+/* Scatter n bytes into iov from offset off; -1 (EFAULT) on a bad pointer. */
+int
+iov_put(const struct iovec *iov, int iovcnt, size_t off, const void *src,
+    size_t n)
+{
+	const char *p = src;
+	size_t k;
+	int i;
+
+	for (i = 0; i < iovcnt && n > 0; i++) {
+		if (off >= iov[i].iov_len) {
+			off -= iov[i].iov_len;
+			continue;
+		}
+		k = iov[i].iov_len - off;
+		if (k > n)
+			k = n;
+		if (xpty_user_copyout((char *)iov[i].iov_base + off, p, k) == -1)
+			return -1;
+		p += k;
+		n -= k;
+		off = 0;
+	}
+	return 0;
+}
+
+/*
+ * The bytes [off, off + len) of iov as at most max entries of out:
+ * returns the entries used and sets *got to the bytes they hold (less
+ * than len when max entries do not reach that far).
+ */
+int
+iov_sub(const struct iovec *iov, int iovcnt, size_t off, size_t len,
+    struct iovec *out, int max, size_t *got)
+{
+	size_t k;
+	int i, n = 0;
+
+	*got = 0;
+	for (i = 0; i < iovcnt && n < max && *got < len; i++) {
+		if (off >= iov[i].iov_len) {
+			off -= iov[i].iov_len;
+			continue;
+		}
+		k = iov[i].iov_len - off;
+		if (k > len - *got)
+			k = len - *got;
+		out[n].iov_base = (char *)iov[i].iov_base + off;
+		out[n++].iov_len = k;
+		*got += k;
+		off = 0;
+	}
+	return n;
 }
