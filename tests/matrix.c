@@ -243,7 +243,8 @@ enum shape {
 	SH_FORK,	/* two processes read stream 0 at once */
 	SH_ZERO,	/* zero-length messages mid-stream */
 	SH_PCKT,	/* pckt: M_IOCTL messages mid-stream */
-	SH_BULK		/* both ways, kinds switching at random points */
+	SH_BULK,	/* both ways, kinds switching at random points */
+	SH_BIG		/* SH_BULK at full size, in one engine pair */
 };
 
 #define NEEDS_ZERO	0x1	/* the engine must carry zero-length messages */
@@ -280,10 +281,11 @@ static const struct mcase cases[] = {
 	{ "zero-length", SH_ZERO, 0, NEEDS_ZERO },
 	{ "pckt", SH_PCKT, 0, 0 },
 	{ "bulk", SH_BULK, 0, 0 },
+	{ "bulk-full", SH_BIG, 0, 0 },
 };
 #define NCASES	(int)(sizeof(cases) / sizeof(cases[0]))
 
-static uint64_t bulk_bytes, small_bytes;
+static uint64_t big_bytes, bulk_bytes, small_bytes;
 
 /* ---- the worker: the manager side ---- */
 
@@ -316,6 +318,18 @@ on_alarm(int sig)
 	    alarm_ms ? (unsigned long long)alarm_ms->in.pos : 0ULL,
 	    alarm_ms ? (unsigned long long)alarm_ms->out : 0ULL);
 	(void)write(1, b, (size_t)n);
+	_exit(3);
+}
+
+/* The subsidiary's reader found a wrong byte (and said where). */
+static void
+on_usr1(int sig)
+{
+	static const char b[] = "# the subsidiary's reader stopped at a "
+	    "wrong byte\n";
+
+	(void)sig;
+	(void)write(1, b, sizeof(b) - 1);
 	_exit(3);
 }
 
@@ -553,6 +567,10 @@ rd_segment(struct mside *ms, int k, uint64_t len)
 			continue;
 		}
 		sink_take(&ms->in, b, (size_t)r);
+		if (ms->in.bad) {
+			printf("# %s: a wrong byte\n", kind_names[k]);
+			return (-1);
+		}
 	}
 	return (0);
 }
@@ -721,6 +739,13 @@ peer_reader(int s, uint64_t n, uint64_t st, int resfd)
 			break;
 		}
 		sink_take(&k, b, (size_t)r);
+		if (k.bad) {
+			/* the manager's writer would wait for us forever */
+			sink_report(&k, "stream from the manager");
+			fflush(stdout);
+			kill(getppid(), SIGUSR1);
+			break;
+		}
 	}
 	(void)write(resfd, &k, sizeof(k));
 	return (k.pos == n && !k.bad ? 0 : 20);
@@ -894,8 +919,8 @@ run_plan(struct run *u, struct mside *ms, uint64_t st)
 		left1 = u->n1 - ms->out;
 		if (left0 == 0 && left1 == 0)
 			break;
-		len = rnd_range(&st, 1, u->c->shape == SH_BULK ?
-		    (4 << 20) : u->n0 / 8 + 1);
+		len = rnd_range(&st, 1, u->c->shape == SH_ZERO ?
+		    u->n0 / 8 + 1 : (4 << 20));
 		if (left0 > 0 && (left1 == 0 || (rnd(&st) & 1))) {
 			if (u->c->shape == SH_ZERO)
 				k = zkinds[rnd(&st) % 8];
@@ -960,9 +985,11 @@ run_pckt(struct run *u, struct mside *ms, uint64_t st)
 			sink_mark(&ms->in, 'M');
 			continue;
 		}
-		if (d.len > 0)
+		if (d.len > 0) {
 			sink_take(&ms->in, dbuf, (size_t)d.len);
-		else if (c.len > 0) {
+			if (ms->in.bad)
+				return (-1);
+		} else if (c.len > 0) {
 			printf("# getmsg: an empty M_DATA at offset %llu\n",
 			    (unsigned long long)ms->in.pos);
 			return (-1);
@@ -1187,14 +1214,15 @@ worker(int ci, uint64_t cseed)
 
 	alarm_case = ci;
 	signal(SIGALRM, on_alarm);
+	signal(SIGUSR1, on_usr1);
 	alarm(CASE_LIMIT);
 	memset(&u, 0, sizeof(u));
 	u.c = c;
 	seed = cseed;
 	u.n0 = c->shape == SH_WRITER ? 0 : c->shape == SH_BULK ? bulk_bytes :
-	    small_bytes;
+	    c->shape == SH_BIG ? big_bytes : small_bytes;
 	u.n1 = c->shape == SH_WRITER ? small_bytes : c->shape == SH_BULK ?
-	    bulk_bytes : 0;
+	    bulk_bytes : c->shape == SH_BIG ? big_bytes : 0;
 	if (c->shape == SH_ZERO)
 		u.nz = points(&st, u.n0, u.z, 12);
 	if (c->shape == SH_PCKT)
@@ -1222,6 +1250,10 @@ worker(int ci, uint64_t cseed)
 		printf("# the manager read %llu bytes, wrote %llu\n",
 		    (unsigned long long)ms.in.pos, (unsigned long long)ms.out);
 		sink_report(&ms.in, "stream to the manager");
+		/* a peer may wait for what will not come: end it */
+		kill(u.wpid, SIGKILL);
+		if (u.rpid > 0)
+			kill(u.rpid, SIGKILL);
 	}
 	if (end_peers(&u, &k1) == -1)
 		rc = -1;
@@ -1331,22 +1363,51 @@ collect(pid_t pid, int fd, char *out, size_t len)
 	return (st);
 }
 
-/* Does the library know XPTY_ENGINE=name?  lib/mode.c says if not. */
+/*
+ * What a process says on standard error as it starts with XPTY_ENGINE as
+ * e sets it: 1 if the library named the value as no engine of its own
+ * (lib/mode.c), 0 if it did not, -1 if the probe did not run.
+ */
 static int
-engine_known(struct engine *e)
+engine_unknown(struct engine *e)
 {
 	char out[4096], *args[3];
 	pid_t pid;
-	int fd;
+	int fd, st;
 
 	args[0] = xt_argv[0];
 	args[1] = (char *)"--probe";
 	args[2] = NULL;
 	if ((pid = spawn(e, args, &fd, 1)) == -1)
-		return (0);
-	collect(pid, fd, out, sizeof(out));
-	return (strstr(out, "probe ok") != NULL &&
-	    strstr(out, "no such engine") == NULL);
+		return (-1);
+	st = collect(pid, fd, out, sizeof(out));
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 ||
+	    strstr(out, "probe ok") == NULL)
+		return (-1);
+	return (strstr(out, "no such engine") != NULL);
+}
+
+/*
+ * Which engines this library has.  The probe is checked first: a value
+ * that is no engine is named, relay and direct are not; then the lease
+ * columns are on exactly when XPTY_ENGINE=lease is not named.
+ */
+static void
+engines_probe(void)
+{
+	struct engine bogus = { "bogus", { "XPTY_ENGINE=no-such-engine",
+	    NULL }, "", NULL, "", 0 };
+	int u;
+
+	is_int(engine_unknown(&bogus), 1, "XPTY_ENGINE=no-such-engine: the "
+	    "library says it has no such engine");
+	is_int(engine_unknown(&engines[0]), 0, "XPTY_ENGINE=relay: known");
+	is_int(engine_unknown(&engines[1]), 0, "XPTY_ENGINE=direct: known");
+	if ((u = engine_unknown(&engines[2])) == 0)
+		engines[2].on = engines[3].on = 1;
+	else
+		diag("XPTY_ENGINE=lease: %s: no lease columns", u == 1 ?
+		    "this libxpty has no such engine" : "the probe failed");
 }
 
 struct result {
@@ -1419,8 +1480,8 @@ driver(void)
 	struct result res[NENGINES];
 	const char *s, *base;
 	double t0 = xt_now();
-	long budget = 150;
-	int ci, ei, first, same, nran;
+	long budget = 100;
+	int ci, ei, first, same, nran, pair[2], big_all;
 	char names[128];
 
 	s = getenv("MATRIX_SEED");
@@ -1428,9 +1489,10 @@ driver(void)
 	    mix64((uint64_t)time(NULL) ^ (uint64_t)getpid() << 32);
 	if ((s = getenv("MATRIX_TIME")) != NULL && *s != '\0')
 		budget = atol(s);
-	diag("seed %016llx (MATRIX_SEED=%016llx repeats this run); bulk %llu "
-	    "bytes each way, the other cases %llu", (unsigned long long)seed,
-	    (unsigned long long)seed, (unsigned long long)bulk_bytes,
+	diag("seed %016llx (MATRIX_SEED=%016llx repeats this run); bytes each "
+	    "way: bulk-full %llu, bulk %llu, the others %llu",
+	    (unsigned long long)seed, (unsigned long long)seed,
+	    (unsigned long long)big_bytes, (unsigned long long)bulk_bytes,
 	    (unsigned long long)small_bytes);
 	base = getenv("XPTY_RUNDIR");
 	for (ei = 0; ei < NENGINES; ei++) {
@@ -1440,11 +1502,11 @@ driver(void)
 		if (mkdtemp(engines[ei].rundir) == NULL)
 			engines[ei].rundir[0] = '\0';
 	}
-	if (engine_known(&engines[2]))
-		engines[2].on = engines[3].on = 1;
-	else
-		diag("lease: this libxpty does not know XPTY_ENGINE=lease: "
-		    "no lease columns");
+	engines_probe();
+	/* the full size: the lease with and without the lease, if there */
+	pair[0] = engines[2].on ? 2 : 0;
+	pair[1] = engines[2].on ? 3 : 1;
+	big_all = (s = getenv("MATRIX_FULL")) != NULL && strcmp(s, "all") == 0;
 	for (ci = 0; ci < NCASES; ci++) {
 		if (!case_wanted(cases[ci].name))
 			continue;
@@ -1460,6 +1522,15 @@ driver(void)
 			    engines[ei].no_zero != NULL) {
 				skip("%s, %s engine: %s", cases[ci].name,
 				    engines[ei].name, engines[ei].no_zero);
+				continue;
+			}
+			if (cases[ci].shape == SH_BIG && !big_all &&
+			    ei != pair[0] && ei != pair[1]) {
+				skip("%s, %s engine: the full size runs in one "
+				    "engine pair (%s, %s; MATRIX_FULL=all: in "
+				    "every engine)", cases[ci].name,
+				    engines[ei].name, engines[pair[0]].name,
+				    engines[pair[1]].name);
 				continue;
 			}
 			if (xt_ms_since(t0) > budget * 1000) {
@@ -1497,11 +1568,12 @@ sizes(void)
 {
 	const char *s = getenv("MATRIX_BYTES");
 
-	bulk_bytes = s != NULL && *s != '\0' ? strtoull(s, NULL, 0) :
+	big_bytes = s != NULL && *s != '\0' ? strtoull(s, NULL, 0) :
 	    BULK_DEFAULT;
-	if (bulk_bytes < 1024)
-		bulk_bytes = 1024;
-	small_bytes = bulk_bytes / 256;
+	if (big_bytes < 8192)
+		big_bytes = 8192;
+	bulk_bytes = big_bytes / 8;
+	small_bytes = big_bytes / 256;
 	if (small_bytes < SMALL_MIN)
 		small_bytes = SMALL_MIN;
 	if (small_bytes > SMALL_MAX)
