@@ -356,7 +356,7 @@ push_ctty(int fd, const struct xstream *xs)
 {
 	int saved = errno;
 
-	if (xs->kind == XK_SUBSID && getsid(0) == getpid())
+	if (xs->kind == XK_SUBSID && getsid(0) == xsys_self())
 		(void)xsys_ioctl(fd, TIOCSCTTY, (void *)0);
 	errno = saved;
 }
