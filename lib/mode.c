@@ -7,7 +7,10 @@
  * rewrites XPTY_MODE to native in the environment, so exec'd descendants
  * (shells, native tools) run untouched.  XPTY_SCOPE=tree leaves it alone.
  * XPTY_ENGINE=direct keeps new managers on the host ptmx instead of the
- * relay daemon (tests, hosts where xptyd cannot run).
+ * relay daemon (tests, hosts where xptyd cannot run); XPTY_ENGINE=relay
+ * names the relay engine.  Any other value gets one diagnostic on
+ * standard error and the default engine (so a test can tell an engine
+ * this library does not have from one it has: tests/matrix.c).
  * XPTY_HANDSHAKE_FD, set by the wrapper, receives one byte 'L' to prove
  * the library loaded.
  *
@@ -152,6 +155,19 @@ watch_note(int first)
 	errno = saved;
 }
 
+/* The XPTY_ENGINE values this library knows. */
+static int
+engine_known(const char *e)
+{
+	static const char *const names[] = { "relay", "direct" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(e, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 void
 xpty_mode_init(void)
 {
@@ -162,6 +178,9 @@ xpty_mode_init(void)
 	atomic_store_explicit(&current_mode,
 	    mode_parse(getenv("XPTY_MODE"), XPTY_SVR4), memory_order_relaxed);
 	engine_direct = engine != NULL && strcmp(engine, "direct") == 0;
+	if (engine != NULL && *engine != '\0' && !engine_known(engine))
+		dprintf(2, "libxpty: XPTY_ENGINE=%.64s: no such engine "
+		    "(relay, direct); using the default\n", engine);
 	scope = getenv("XPTY_SCOPE");
 	scope_image = scope != NULL && strcmp(scope, "image") == 0;
 	if (scope_image) {
