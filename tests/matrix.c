@@ -882,6 +882,25 @@ points(uint64_t *st, uint64_t n, uint64_t *p, int want)
 	return (k);
 }
 
+/* How many segments of each kind a seeded plan had. */
+static void
+plan_report(const int *used, int n)
+{
+	char b[1024];
+	const char *sep = "";
+	size_t l;
+	int k;
+
+	l = (size_t)snprintf(b, sizeof(b), "# %d segments:", n);
+	for (k = 0; k < NKINDS && l < sizeof(b); k++)
+		if (used[k] > 0) {
+			l += (size_t)snprintf(b + l, sizeof(b) - l, "%s %s %d",
+			    sep, kind_names[k], used[k]);
+			sep = ",";
+		}
+	printf("%s\n", b);
+}
+
 /* The manager side's plan for each shape but fork and pckt. */
 static int
 run_plan(struct run *u, struct mside *ms, uint64_t st)
@@ -891,7 +910,7 @@ run_plan(struct run *u, struct mside *ms, uint64_t st)
 	static const int zkinds[] = { R_READ, R_READV, R_POLL, R_SELECT,
 	    R_EPLT, R_EPET, R_EPONE, R_NBLOCK };
 	uint64_t len, left0, left1;
-	int i = 0, k;
+	int i = 0, k, lmax, used[NKINDS];
 
 	ms->rs = rnd(&st);
 	ms->zmarks = u->z;
@@ -914,13 +933,17 @@ run_plan(struct run *u, struct mside *ms, uint64_t st)
 		break;
 	}
 	/* zero-length and bulk: kinds switch at seeded points */
+	memset(used, 0, sizeof(used));
+	for (lmax = 16; lmax < 40 && (1ULL << lmax) < (u->n0 + u->n1) / 64;
+	    lmax++)
+		;
 	for (;;) {
 		left0 = u->n0 - ms->in.pos;
 		left1 = u->n1 - ms->out;
 		if (left0 == 0 && left1 == 0)
 			break;
-		len = rnd_range(&st, 1, u->c->shape == SH_ZERO ?
-		    u->n0 / 8 + 1 : (4 << 20));
+		/* log-uniform: many short segments, some long ones */
+		len = rnd_range(&st, 1, 1ULL << rnd_range(&st, 0, lmax));
 		if (left0 > 0 && (left1 == 0 || (rnd(&st) & 1))) {
 			if (u->c->shape == SH_ZERO)
 				k = zkinds[rnd(&st) % 8];
@@ -933,7 +956,10 @@ run_plan(struct run *u, struct mside *ms, uint64_t st)
 			if (wr_segment(ms, k, len < left1 ? len : left1) == -1)
 				return (-1);
 		}
+		used[k]++;
+		i++;
 	}
+	plan_report(used, i);
 	return (stdio_drain(ms));
 }
 
@@ -1016,14 +1042,20 @@ pckt_setup(int m, int s)
 	t.c_iflag &= ~(unsigned)IXON;
 	if (tcsetattr(s, TCSANOW, &t) == -1 || ioctl(m, I_PUSH, "pckt") == -1)
 		return (-1);
-	/* what the set-up itself raised is not part of the case */
-	while (poll(&p, 1, 200) == 1) {
+	/*
+	 * What the set-up itself raised is not part of the case: read up to
+	 * a data message of one byte the subsidiary sends after it.
+	 */
+	if (write(s, "S", 1) != 1)
+		return (-1);
+	for (;;) {
 		c.maxlen = sizeof(cb);
 		d.maxlen = sizeof(db);
-		if (getmsg(m, &c, &d, &flags) == -1)
+		if (poll(&p, 1, 10000) != 1 || getmsg(m, &c, &d, &flags) == -1)
 			return (-1);
+		if (c.len == 1 && cb[0] == M_DATA && d.len == 1 && db[0] == 'S')
+			return (0);
 	}
-	return (0);
 }
 
 /* Two processes read stream 0 at once; the shares must merge into it. */
