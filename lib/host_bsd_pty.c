@@ -180,30 +180,5 @@ host_pkt_status(unsigned char c)
 	    TIOCPKT_DOSTOP | TIOCPKT_NOSTOP | TIOCPKT_IOCTL));
 }
 
-unsigned
-host_pkt_status_take(int mfd)
-{
-	struct pollfd	pfd = { .fd = mfd, .events = POLLPRI };
-	unsigned char	c;
-
-	if (xsys_poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLPRI) ||
-	    xsys_read(mfd, &c, 1) != 1)
-		return (0);
-	return (host_pkt_status(c));
-}
-
-static int
-host_pkt_flow(const struct kterm *t)
-{
-	return ((t->c_iflag & IXON) && t->c_cc[VSTOP] == 023 &&
-	    t->c_cc[VSTART] == 021);
-}
-
-int
-host_pkt_reports(const struct kterm *old, const struct kterm *new)
-{
-	return (host_pkt_flow(old) != host_pkt_flow(new));
-}
-
 _Static_assert(TIOCPKT_DATA == HOST_PKT_DATA,
     "the status byte before data is 0");

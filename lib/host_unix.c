@@ -1,8 +1,10 @@
 /*
  * host_unix.c - the lib/host.h operations on ptys that Linux and the BSDs
  * write the same way, linked into every host backend: the ownership of
- * the subsidiary node and packet mode on, off (TIOCPKT), which every
- * kernel here does alike; and the helpers of lib/host_unix.h, which the
+ * the subsidiary node, packet mode on, off (TIOCPKT), taking a pending
+ * status and which termios changes the packet mode reports (IXON flow
+ * control's, as DOSTOP/NOSTOP), which every kernel here does alike; and
+ * the helpers of lib/host_unix.h, which the
  * host files whose kernel does that operation that way use (opening
  * /dev/ptmx, opening the subsidiary by its path, the packet-mode status
  * bits, the hangup as POLLHUP).
@@ -22,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <termios.h>
 
 #include "host.h"
 #include "host_unix.h"
@@ -43,6 +46,31 @@ host_set_pktmode(int mfd, int on)
 	int	v = on;
 
 	return (xsys_ioctl(mfd, TIOCPKT, &v));
+}
+
+unsigned
+host_pkt_status_take(int mfd)
+{
+	struct pollfd	pfd = { .fd = mfd, .events = POLLPRI };
+	unsigned char	c;
+
+	if (xsys_poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLPRI) ||
+	    xsys_read(mfd, &c, 1) != 1)
+		return (0);
+	return (host_pkt_status(c));
+}
+
+static int
+host_pkt_flow(const struct kterm *t)
+{
+	return ((t->c_iflag & IXON) && t->c_cc[VSTOP] == 023 &&
+	    t->c_cc[VSTART] == 021);
+}
+
+int
+host_pkt_reports(const struct kterm *old, const struct kterm *new)
+{
+	return (host_pkt_flow(old) != host_pkt_flow(new));
 }
 
 int

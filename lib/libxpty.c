@@ -177,46 +177,58 @@ is_native_manager(int fd)
 	return (r);
 }
 
-XPTY_EXPORT int
-grantpt(int fd)
+/*
+ * grantpt and unlockpt: libc's (*next, looked up by name) for what
+ * libxpty leaves alone, else op on the manager behind fd; traced.
+ */
+static int
+pt_call(int fd, int (**next)(int), const char *name,
+    int (*op)(int, struct xstream *))
 {
-	static int (*next)(int);
 	struct xstream	*xs;
 	int		 rv;
 
 	if (!svr4_active() || is_native_manager(fd)) {
-		LOOKUP_NEXT(next, "grantpt");
-		return (next(fd));
+		LOOKUP_NEXT(*next, name);
+		return ((*next)(fd));
 	}
-
-	if ((xs = manager_of(fd)) == NULL) {
-		XTRACE(fd, "grantpt", -1, -1, NULL);
-		return (-1);
-	}
-	rv = host_grant(xs->ptyno);
-	XTRACE(fd, "grantpt", -1, rv, NULL);
+	rv = (xs = manager_of(fd)) == NULL ? -1 : op(fd, xs);
+	XTRACE(fd, name, -1, rv, NULL);
 	return (rv);
+}
+
+static int
+pt_grant(int fd, struct xstream *xs)
+{
+	(void)fd;
+	return (host_grant(xs->ptyno));
+}
+
+static int
+pt_unlock(int fd, struct xstream *xs)
+{
+	int	rv;
+
+	if ((rv = stream_unlock(fd, xs)) == 0 &&
+	    xpty_mode_current() == XPTY_XPG4V2)
+		rv = pt_mark_xpg4(fd, xs);
+	return (rv);
+}
+
+XPTY_EXPORT int
+grantpt(int fd)
+{
+	static int (*next)(int);
+
+	return (pt_call(fd, &next, "grantpt", pt_grant));
 }
 
 XPTY_EXPORT int
 unlockpt(int fd)
 {
 	static int (*next)(int);
-	struct xstream	*xs;
-	int		 rv;
 
-	if (!svr4_active() || is_native_manager(fd)) {
-		LOOKUP_NEXT(next, "unlockpt");
-		return (next(fd));
-	}
-
-	if ((xs = manager_of(fd)) == NULL)
-		rv = -1;
-	else if ((rv = stream_unlock(fd, xs)) == 0 &&
-	    xpty_mode_current() == XPTY_XPG4V2)
-		rv = pt_mark_xpg4(fd, xs);
-	XTRACE(fd, "unlockpt", -1, rv, NULL);
-	return (rv);
+	return (pt_call(fd, &next, "unlockpt", pt_unlock));
 }
 
 XPTY_EXPORT int
