@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "host_unix.h"
 #include "sys.h"
 #include "proto.h"		/* XP_MARK */
 
@@ -212,13 +213,6 @@ host_local_dgram(const char *name, size_t namelen, const void *msg,
 	return (r == -1 ? -1 : 0);
 }
 
-struct spawn_arg {
-	const char	 *path;
-	char *const	 *argv;
-	char *const	 *envp;
-	int		  fd3;
-};
-
 /*
  * The spawned process, sharing our memory while we wait for it: raw
  * system calls only, and every signal stays blocked (no handler of the
@@ -229,7 +223,7 @@ struct spawn_arg {
 static int
 spawn_child(void *arg)
 {
-	struct spawn_arg	*a = arg;
+	struct unix_spawn_arg	*a = arg;
 	long			 pid;
 
 	if ((pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0)) != 0)
@@ -249,7 +243,7 @@ int
 host_spawn_detached(const char *path, char *const argv[], char *const envp[],
     int fd3)
 {
-	struct spawn_arg	 a = { path, argv, envp, fd3 };
+	struct unix_spawn_arg	 a = { path, argv, envp, fd3 };
 	sigset_t		 all, saved;
 	char			*stack;
 	pid_t			 pid;

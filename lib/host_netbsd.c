@@ -203,19 +203,12 @@ host_self_exe(struct stat *st)
 
 /* ---- the detached spawn ---- */
 
-struct spawn_arg {
-	const char	 *path;
-	char *const	 *argv;
-	char *const	 *envp;
-	int		  fd3;
-};
-
 /* The clone (a copy of us, exit signal 0): start the real one, leave. */
 static int
 spawn_child(void *arg)
 {
-	const struct spawn_arg	*a = arg;
-	pid_t			 pid;
+	const struct unix_spawn_arg	*a = arg;
+	pid_t				 pid;
 
 	if ((pid = vfork()) == 0)
 		bsd_spawn_exec(a->path, a->argv, a->envp, a->fd3);
@@ -227,7 +220,7 @@ int
 host_spawn_detached(const char *path, char *const argv[], char *const envp[],
     int fd3)
 {
-	struct spawn_arg	 a = { path, argv, envp, fd3 };
+	struct unix_spawn_arg	 a = { path, argv, envp, fd3 };
 	sigset_t		 all, saved;
 	char			*stack;
 	pid_t			 pid, r;

@@ -36,4 +36,15 @@ int	unix_poll_hup(int mfd);
  */
 unsigned	unix_pkt_status(unsigned char c, unsigned termios);
 
+/*
+ * host_spawn_detached's arguments, for the hosts whose spawn passes them
+ * to a clone's start function in one pointer (Linux, NetBSD).
+ */
+struct unix_spawn_arg {
+	const char	 *path;
+	char *const	 *argv;
+	char *const	 *envp;
+	int		  fd3;
+};
+
 #endif /* XPTY_HOST_UNIX_H */
