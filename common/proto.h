@@ -75,6 +75,11 @@
  *                                                   or data socket of it
  *                reply: ptyno, descriptor = the pty's state page (ENOENT:
  *                none; EPERM: the descriptor is no proof)
+ *   XP_LEASE     (empty)                            data socket
+ *                reply: ptyno, aux = the slot (common/lease.h), aux2 =
+ *                its serial, descriptor = the pty's page with the lease
+ *                block initialised (EPERM: no proof; EAGAIN: no slot
+ *                free; EOPNOTSUPP: leases off for this pty)
  *
  * pckt framing (data connections in pckt mode): 1 byte message type,
  * u32 little-endian payload length, payload.
@@ -119,6 +124,7 @@ enum xp_type {
 	XP_RELEASE = 9,
 	XP_ADOPT_PAGE = 10,
 	XP_PAGE = 11,
+	XP_LEASE = 12,
 	XP_REPLY = 0x80
 };
 

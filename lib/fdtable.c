@@ -44,6 +44,7 @@
 
 #include "xpty.h"
 #include "internal.h"
+#include "ptypage.h"
 
 #define PAGE_SHIFT	10
 #define PAGE_SLOTS	(1U << PAGE_SHIFT)
@@ -365,6 +366,11 @@ xstream_release(struct xstream *xs)
 	if (atomic_fetch_sub(&xs->refs, 1) != 1)
 		return;
 	xfd_gate_enter();
+	if (xs->lease_map != NULL) {
+		(void)munmap(xs->lease_map, XP_PAGE_SIZE);
+		xs->lease_map = NULL;
+		__atomic_store_n(&xs->lease, NULL, __ATOMIC_RELEASE);
+	}
 	if (xs->hostfd >= 0) {
 		xfd_set_private(xs->hostfd, NULL);
 		xsys_close(xs->hostfd);

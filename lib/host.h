@@ -348,6 +348,16 @@ void	host_evreg_attach(int fd, const struct host_evregs *r);
  */
 int	host_page_create(void);
 
+/*
+ * Shared (not process-private) futexes on a 32-bit word of a page mapped
+ * by several processes.  wait: sleep while *word == val, at most ms
+ * milliseconds; 0 woken or timed out, -1 EINTR / EAGAIN (the word moved).
+ * wake: wake the sleepers on word.  Hosts without them: wait sleeps 1 ms
+ * (a bounded poll of the word), wake does nothing.
+ */
+int	host_futex_wait(uint32_t *word, uint32_t val, int ms);
+void	host_futex_wake(uint32_t *word);
+
 /* ---- processes ---- */
 
 /*

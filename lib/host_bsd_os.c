@@ -58,6 +58,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "host.h"
@@ -410,4 +411,22 @@ fail:
 	xsys_close(kq);
 	errno = saved;
 	return (-1);
+}
+
+/* No shared futex here: a bounded sleep, the caller looks again. */
+int
+host_futex_wait(uint32_t *word, uint32_t val, int ms)
+{
+	struct timespec	ts = { 0, 1000000 };
+
+	(void)ms;
+	if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != val)
+		return (0);
+	return (nanosleep(&ts, NULL));
+}
+
+void
+host_futex_wake(uint32_t *word)
+{
+	(void)word;
 }

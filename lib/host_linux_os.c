@@ -31,6 +31,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <linux/futex.h>
 #include <linux/sockios.h>
 #include <dirent.h>
 #include <errno.h>
@@ -39,7 +40,9 @@
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "host.h"
@@ -84,6 +87,23 @@ int
 host_page_create(void)
 {
 	return ((int)syscall(SYS_memfd_create, "xpty-page", MFD_CLOEXEC));
+}
+
+int
+host_futex_wait(uint32_t *word, uint32_t val, int ms)
+{
+	struct timespec	ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	if (syscall(SYS_futex, word, FUTEX_WAIT, val, &ts, NULL, 0) == -1 &&
+	    errno != ETIMEDOUT)
+		return (-1);
+	return (0);
+}
+
+void
+host_futex_wake(uint32_t *word)
+{
+	(void)syscall(SYS_futex, word, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
 }
 
 /* ---- sockets ---- */

@@ -45,6 +45,7 @@
 
 static _Atomic(int) current_mode = XPTY_SVR4;
 static int engine_direct;
+static int engine_lease;	/* XPTY_ENGINE=lease */
 static int scope_image;		/* XPTY_SCOPE=image was set for this image */	/* XPTY_ENGINE=direct: no relay daemon */
 
 static int
@@ -159,6 +160,7 @@ xpty_mode_init(void)
 	atomic_store_explicit(&current_mode,
 	    mode_parse(getenv("XPTY_MODE"), XPTY_SVR4), memory_order_relaxed);
 	engine_direct = engine != NULL && strcmp(engine, "direct") == 0;
+	engine_lease = engine != NULL && strcmp(engine, "lease") == 0;
 	scope = getenv("XPTY_SCOPE");
 	scope_image = scope != NULL && strcmp(scope, "image") == 0;
 	if (scope_image) {
@@ -188,6 +190,13 @@ int
 relay_wanted(void)
 {
 	return xpty_mode_current() != XPTY_NATIVE && !engine_direct;
+}
+
+/* The engine of a manager xptyd serves: the lease engine, or the relay. */
+int
+relay_engine(void)
+{
+	return engine_lease ? XE_LEASE : XE_RELAY;
 }
 
 int
