@@ -227,6 +227,7 @@ xp_len_ok(uint16_t type, uint32_t len)
 	case XP_IDENTIFY:
 	case XP_STATUS:
 	case XP_RELEASE:
+	case XP_LEASE:
 		return (len == 0);
 	case XP_ZERO:
 	case XP_PCKT:
@@ -245,7 +246,7 @@ xp_len_ok(uint16_t type, uint32_t len)
 static inline int
 xp_is_request(uint16_t type)
 {
-	return (type >= XP_ADOPT && type <= XP_PAGE);
+	return (type >= XP_ADOPT && type <= XP_LEASE);
 }
 
 /* Does the daemon answer this request? */
@@ -271,6 +272,7 @@ xp_wants_fds(uint16_t type)
 	case XP_EVENT:
 	case XP_PCKT:
 	case XP_RELEASE:
+	case XP_LEASE:
 		return (1);
 	default:
 		return (0);

@@ -72,7 +72,7 @@
 
 static _Atomic(uint32_t) lease_epoch = 1;	/* this process image's */
 
-/* In a child after fork (forkgate.c, through relay_forked). */
+/* In a child after fork (forkgate.c). */
 void
 lease_forked(void)
 {

@@ -275,6 +275,14 @@ int	host_get_pktmode(int mfd);
 int	host_peer_uid(int sock, uid_t *uid);
 
 /*
+ * The pid of the process that connected the AF_UNIX socket sock (or
+ * made its pair), as the kernel recorded it (SO_PEERCRED on Linux).
+ * -1/ENOSYS where the host cannot say (xptyd's lease slots then never
+ * reap a dead holder, daemon/lease.c).
+ */
+int	host_peer_pid(int sock, pid_t *pid);
+
+/*
  * Has the peer of connected stream socket sock shut its writing half
  * down (or closed)?  Data it sent before may still be queued.  1, 0,
  * -1/errno.  Never blocks.

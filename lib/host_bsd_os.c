@@ -133,6 +133,22 @@ host_peer_uid(int sock, uid_t *uid)
 #endif
 }
 
+/* LOCAL_PEERPID where the host has it (macOS), else unknown. */
+int
+host_peer_pid(int sock, pid_t *pid)
+{
+#ifdef LOCAL_PEERPID
+	socklen_t	len = sizeof(*pid);
+
+	return (xsys_getsockopt(sock, SOL_LOCAL, LOCAL_PEERPID, pid, &len));
+#else
+	(void)sock;
+	(void)pid;
+	errno = ENOSYS;
+	return (-1);
+#endif
+}
+
 int
 host_sock_rdhup(int sock)
 {

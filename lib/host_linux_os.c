@@ -121,6 +121,18 @@ host_peer_uid(int sock, uid_t *uid)
 }
 
 int
+host_peer_pid(int sock, pid_t *pid)
+{
+	struct ucred	uc;
+	socklen_t	len = sizeof(uc);
+
+	if (xsys_getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1)
+		return (-1);
+	*pid = uc.pid;
+	return (0);
+}
+
+int
 host_sock_rdhup(int sock)
 {
 	struct pollfd	pfd = { .fd = sock, .events = POLLIN | POLLRDHUP };

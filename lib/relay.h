@@ -52,7 +52,6 @@ int	relay_status(int *pid, int *nptys, int *nconns);
 
 /* In a child after fork(): drop what it inherited of the parent's start. */
 void	relay_forked(void);
-void	lease_forked(void);	/* engine_lease.c (internal.h) */
 /* Is the daemon worth asking now (it has not been silent past the bound)? */
 int	relay_usable(void);
 /* XPTY_DAEMON_TIMEOUT: how long (ms) the library waits for the daemon. */

@@ -374,7 +374,6 @@ relay_unlock(int fd)
 void
 relay_forked(void)
 {
-	lease_forked();		/* the child joins leases with its own slots */
 	if (start_lockfd != -1) {
 		xsys_close(start_lockfd);
 		start_lockfd = -1;
