@@ -60,6 +60,7 @@
 #include "ptypage.h"
 
 #define LEASE_WAIT_MS	100	/* a futex wait looks at A this often */
+#define LEASE_LOOK_MS	500	/* a poll wait looks at fd this often */
 
 /* What a look at H under the lease said (besides bytes or an error). */
 #define LK_BYTES	0	/* r holds the count */
@@ -77,6 +78,25 @@ void
 lease_forked(void)
 {
 	atomic_fetch_add(&lease_epoch, 1);
+}
+
+/*
+ * A stream's page, unmapped only LEASE_UNMAP_LAG releases later: a read
+ * of it that another thread's close overtook may still look at its block
+ * once before it sees that its stream is gone (lease_readv).
+ */
+#define LEASE_UNMAP_LAG	16
+static void *_Atomic lease_late[LEASE_UNMAP_LAG];
+static _Atomic(unsigned) lease_late_at;
+
+void
+lease_unmap(void *map)
+{
+	unsigned i = atomic_fetch_add(&lease_late_at, 1) % LEASE_UNMAP_LAG;
+	void *old = atomic_exchange(&lease_late[i], map);
+
+	if (old != NULL)
+		(void)munmap(old, XP_PAGE_SIZE);
 }
 
 static void
@@ -244,8 +264,13 @@ lease_wait(int fd, struct xstream *xs, int with_h)
 		pfd[1].events = POLLIN;
 		n = 2;
 	}
-	/* H's hangup alone is a wake too: the next look reads its EIO */
-	if (xwait_poll(pfd, n, xwait_deadline(-1)) == -1)
+	/*
+	 * H's hangup alone is a wake too: the next look reads its EIO.  The
+	 * wait ends every LEASE_LOOK_MS for the caller to look whether fd is
+	 * still this stream (poll(2) follows descriptor numbers: a close by
+	 * another thread and a reuse of the number would go unseen).
+	 */
+	if (xwait_poll(pfd, n, xwait_deadline(LEASE_LOOK_MS)) == -1)
 		return (-1);
 	return (0);
 }
@@ -287,6 +312,7 @@ lease_look_a(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
 static ssize_t
 lease_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 {
+	uint32_t gen = atomic_load_explicit(&xs->gen, memory_order_relaxed);
 	struct lease_block *b;
 	uint32_t s, d;
 	ssize_t r = -1;
@@ -296,6 +322,13 @@ lease_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	    (b = lease_block_of(fd, xs)) == NULL)
 		return (relay_readv(fd, xs, iov, iovcnt));
 	for (;;) {
+		/*
+		 * Closed while this read joined or waited (its number, even
+		 * its stream's memory, may be another manager's now): the
+		 * read of the closed one ends, as at its hangup.
+		 */
+		if (!engine_still_ours(fd, xs, gen))
+			return (0);
 		s = lease_dword(b);
 		if (lease_look_a(fd, xs, iov, iovcnt, s, &r))
 			return (r);
@@ -323,11 +356,62 @@ lease_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	}
 }
 
+/* Wait for room in H: 0, or -1 (EAGAIN: O_NONBLOCK on A; EINTR). */
+static int
+lease_wait_room(int fd, int hfd)
+{
+	struct pollfd pfd = { .fd = hfd, .events = POLLOUT };
+
+	if (engine_nonblocking(fd)) {
+		errno = EAGAIN;
+		return (-1);
+	}
+	return (xwait_poll(&pfd, 1, xwait_deadline(-1)) == -1 ? -1 : 0);
+}
+
+/*
+ * A write (docs/lease.md 4.3): straight to the host manager H while
+ * nothing of this manager waits in the socket (xptyd takes off the
+ * socket only what H took, so its send queue is what it still has to
+ * write); H full: wait for its POLLOUT as the host's write would (with
+ * O_NONBLOCK, EAGAIN or the count so far).  Whatever H will not take
+ * because no subsidiary is open, or because the socket holds bytes that
+ * must go first, goes through the socket (relay_writeb: xptyd writes it
+ * when it can, the socket's own flow control).
+ */
+static ssize_t
+lease_writeb(int fd, struct xstream *xs, const void *buf, size_t len)
+{
+	const char *p = buf;
+	size_t done = 0;
+	ssize_t w;
+	int hfd = XS_LOAD(xs->hostfd), q, saved = errno;
+
+	while (hfd >= 0 && done < len) {
+		if (host_sock_outq(fd, &q) != 0 || q != 0)
+			break;
+		if ((w = xsys_write(hfd, p + done, len - done)) > 0) {
+			done += (size_t)w;
+			continue;
+		}
+		if ((w == -1 && errno != EAGAIN) || host_mgr_hup(hfd) == 1)
+			break;
+		if (lease_wait_room(fd, hfd) == -1)
+			return (done > 0 ? (ssize_t)done : -1);
+	}
+	errno = saved;
+	if (done == len)
+		return ((ssize_t)done);
+	if ((w = relay_writeb(fd, xs, p + done, len - done)) < 0)
+		return (done > 0 ? (ssize_t)done : -1);
+	return ((ssize_t)(done + (size_t)w));
+}
+
 const struct xengine xengine_lease = {
 	.name = "lease",
 	.is_host = 0,
 	.readv = lease_readv,
-	.write = relay_writeb,
+	.write = lease_writeb,
 	.discard = relay_discard,
 	.flush_read = relay_flush_read,
 	.peek = relay_peek,

@@ -44,7 +44,6 @@
 
 #include "xpty.h"
 #include "internal.h"
-#include "ptypage.h"
 
 #define PAGE_SHIFT	10
 #define PAGE_SLOTS	(1U << PAGE_SHIFT)
@@ -367,7 +366,7 @@ xstream_release(struct xstream *xs)
 		return;
 	xfd_gate_enter();
 	if (xs->lease_map != NULL) {
-		(void)munmap(xs->lease_map, XP_PAGE_SIZE);
+		lease_unmap(xs->lease_map);	/* engine_lease.c */
 		xs->lease_map = NULL;
 		__atomic_store_n(&xs->lease, NULL, __ATOMIC_RELEASE);
 	}
