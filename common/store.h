@@ -52,12 +52,23 @@ struct xstate {
 /* 1 if this is the page store (pages must be made, passed, fetched). */
 extern const int xstate_paged;
 
+/* 1 if module m is on xst's stack (either store: pure). */
+static inline int
+xstate_has(const struct xstate *xst, enum xpty_module m)
+{
+	int	i;
+
+	for (i = 0; i < xst->depth; i++)
+		if (xst->mods[i] == m)
+			return (1);
+	return (0);
+}
+
 int	xstate_get(int fd, struct xstate *);
 /* The state and the kernel termios together. */
 int	xstate_read(int fd, struct xstate *, struct kterm *);
 /* Store xst; with base non-NULL, set the termios to base as well. */
 int	xstate_put(int fd, const struct xstate *, const struct kterm *base);
-int	xstate_has(const struct xstate *, enum xpty_module);	/* pure */
 /* Keep the store's termios slots in a termios about to be set. */
 void	xstate_preserve(const struct kterm *cur, struct kterm *next);
 void	xstate_preserve_cc(const struct kterm *cur, cc_t *next_cc);

@@ -232,17 +232,6 @@ xstate_preserve_cc(const struct kterm *cur, cc_t *next_cc)
 }
 
 int
-xstate_has(const struct xstate *xst, enum xpty_module m)
-{
-	int	i;
-
-	for (i = 0; i < xst->depth; i++)
-		if (xst->mods[i] == m)
-			return (1);
-	return (0);
-}
-
-int
 xstate_new(int mfd, int ptyno, int *pagefd)
 {
 	struct xp_page	*tmp;

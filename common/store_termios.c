@@ -21,11 +21,21 @@
  *
  * Concurrency: updates are read-modify-write of the termios (TCGETS then
  * TCSETS); two processes pushing on the same stream at the same instant
- * could lose one update, as documented in xpty(7).  No state here.
+ * could lose one update, as documented in xpty(7).
+ *
+ * A new pty's termios is always the same: Linux's pty driver resets it
+ * to the driver's own at every allocation (TTY_DRIVER_RESET_TERMIOS),
+ * and nobody else can touch a pty that is still locked and whose manager
+ * only its maker holds.  So xstate_new reads it once per process and
+ * sets every later new pty from that template, without reading it.
+ * State: the template, written once by the first thread to claim it
+ * and published with a release store (the others read the kernel until
+ * then); never changed after.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "store.h"
@@ -118,31 +128,53 @@ xstate_preserve_cc(const struct kterm *cur, cc_t *next_cc)
 	next_cc[SLOT_STACK] = cur->c_cc[SLOT_STACK];
 }
 
-int
-xstate_has(const struct xstate *xst, enum xpty_module m)
-{
-	int	i;
+#define TMPL_NONE	0
+#define TMPL_CLAIMED	1
+#define TMPL_READY	2
 
-	for (i = 0; i < xst->depth; i++)
-		if (xst->mods[i] == m)
-			return (1);
+static struct kterm	tmpl;		/* a new pty's, made bare */
+static _Atomic(int)	tmpl_state;
+
+/* A new pty's termios, bare (raw, managed, no modules); -1 from the host. */
+static int
+state_new_termios(int mfd, struct kterm *t)
+{
+	struct xstate	xst;
+	int		none = TMPL_NONE, fresh;
+
+	if (atomic_load_explicit(&tmpl_state, memory_order_acquire) ==
+	    TMPL_READY) {
+		*t = tmpl;
+		return (0);
+	}
+	if (xsys_tcget(mfd, t) == -1)
+		return (-1);
+	/* a termios some libxpty set up already is no template */
+	state_decode(t, &xst);
+	fresh = !xst.managed;
+	xp_kterm_raw(t);
+	memset(&xst, 0, sizeof(xst));
+	xst.managed = 1;
+	state_encode(&xst, t);
+	if (fresh &&
+	    atomic_compare_exchange_strong(&tmpl_state, &none, TMPL_CLAIMED)) {
+		tmpl = *t;
+		atomic_store_explicit(&tmpl_state, TMPL_READY,
+		    memory_order_release);
+	}
 	return (0);
 }
 
 int
 xstate_new(int mfd, int ptyno, int *pagefd)
 {
-	struct xstate	xst;
 	struct kterm	t;
 
 	(void)ptyno;
 	*pagefd = -1;
-	if (xsys_tcget(mfd, &t) == -1)
+	if (state_new_termios(mfd, &t) == -1)
 		return (-1);
-	xp_kterm_raw(&t);
-	memset(&xst, 0, sizeof(xst));
-	xst.managed = 1;
-	return (xstate_put(mfd, &xst, &t));
+	return (xsys_tcset(mfd, KTERM_SET, &t));
 }
 
 void

@@ -23,6 +23,31 @@ int	bsd_pty_name(const char *prefix, int width, int ptyno, char *buf,
 int	bsd_pty_number(const char *path, const char *prefix);
 
 /*
+ * host_grant by the path, as an unprivileged process can: the node must
+ * be the real uid's (else -1/EACCES); with setmode, it is given mode
+ * 0620 if it has another.  errno is kept on success.
+ */
+int	bsd_grant_path(int ptyno, int setmode);
+
+/*
+ * host_classify where only a manager answers a naming request
+ * (host_ptyno): a subsidiary is a character device whose host_pts_path
+ * node, for its minor number, has the same device number (lstat, so no
+ * other device passes).  host_classify's contract.
+ */
+int	bsd_classify_node(int fd, int *ptyno);
+
+/* A new kqueue, close-on-exec (kqueues are never inherited by fork). */
+int	bsd_kqueue(void);
+
+/*
+ * In the detached spawn's real process: descriptors 0-2 on /dev/null, fd3
+ * on 3, then execve; _exit(127) if any of it fails.  Does not return.
+ */
+void	bsd_spawn_exec(const char *path, char *const argv[],
+	    char *const envp[], int fd3) __attribute__((noreturn));
+
+/*
  * One kevent change on a new or given kqueue, with no wait for events:
  * 0, or -1/errno.
  */

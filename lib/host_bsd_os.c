@@ -2,8 +2,9 @@
  * host_bsd_os.c - lib/host.h beyond the ptys, where FreeBSD, NetBSD and
  * macOS do alike: sockets (peer credentials, half close, send queue, the
  * bound mark, the wrapper's datagram), event registrations, the signal
- * descriptor, and the kqueue helper of lib/host_bsd.h.  Shared by
- * host_freebsd.c, host_netbsd.c and host_darwin.c.
+ * descriptor, and the kqueue and spawned-process helpers of
+ * lib/host_bsd.h.  Shared by host_freebsd.c, host_netbsd.c and
+ * host_darwin.c.
  *
  * Theory of operation.
  *   credentials  getsockopt at level 0 (SOL_LOCAL): LOCAL_PEERCRED's
@@ -88,9 +89,8 @@ bsd_kevent_add(int kq, int ident, int filter, unsigned fflags, long id)
 	return (kevent(kq, &kev, 1, NULL, 0, &zero) == -1 ? -1 : 0);
 }
 
-/* A new kqueue, close-on-exec (kqueues are never inherited by fork). */
-static int
-kq_new(void)
+int
+bsd_kqueue(void)
 {
 	int	kq, saved;
 
@@ -163,7 +163,7 @@ host_sock_rdhup(int sock)
 	struct timespec	zero = { 0, 0 };
 	int		kq, n, saved;
 
-	if ((kq = kq_new()) == -1)
+	if ((kq = bsd_kqueue()) == -1)
 		return (-1);
 	if (bsd_kevent_add(kq, sock, EVFILT_READ, 0, 0) == -1)
 		n = -1;
@@ -379,6 +379,27 @@ host_evreg_attach(int fd, const struct host_evregs *r)
 	(void)r;
 }
 
+/* ---- the detached spawn's real process ---- */
+
+void
+bsd_spawn_exec(const char *path, char *const argv[], char *const envp[],
+    int fd3)
+{
+	int	null;
+
+	if (fd3 != 3 && xsys_dup3(fd3, 3, 0) == -1)
+		_exit(127);
+	if ((null = xsys_openat(AT_FDCWD, "/dev/null", O_RDWR, 0)) == -1)
+		_exit(127);
+	if ((null != 0 && xsys_dup3(null, 0, 0) == -1) ||
+	    xsys_dup3(0, 1, 0) == -1 || xsys_dup3(0, 2, 0) == -1)
+		_exit(127);
+	if (null > 3)
+		xsys_close(null);
+	execve(path, argv, envp);
+	_exit(127);
+}
+
 /* ---- signals ---- */
 
 /* Fire the set's EVFILT_USER event if a signal of set is pending now. */
@@ -409,7 +430,7 @@ host_signal_fd(const sigset_t *set)
 {
 	int	kq, sig, saved;
 
-	if ((kq = kq_new()) == -1)
+	if ((kq = bsd_kqueue()) == -1)
 		return (-1);
 	for (sig = 1; sig < NSIG; sig++) {
 		if (sig == SIGKILL || sig == SIGSTOP ||

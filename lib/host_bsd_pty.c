@@ -1,8 +1,9 @@
 /*
  * host_bsd_pty.c - lib/host.h operations on ptys that FreeBSD, NetBSD and
  * macOS do alike, shared by host_freebsd.c, host_netbsd.c and
- * host_darwin.c (each has what differs), and their naming helpers
- * (lib/host_bsd.h).
+ * host_darwin.c (each has what differs), and their helpers
+ * (lib/host_bsd.h): naming, the grant by path, classifying by the node.
+ * What Linux does alike too is in host_unix.c.
  *
  * Theory of operation.  On all three a manager read after the last
  * subsidiary close returns 0, and again on every read until a subsidiary
@@ -24,14 +25,19 @@
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#ifdef HAVE_SYS_SYSMACROS_H
+#include <sys/sysmacros.h>	/* minor(): unit_hostbsd on Linux */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <termios.h>
+#include <unistd.h>
 
 #include "host.h"
 #include "host_bsd.h"
+#include "host_unix.h"
 #include "sys.h"
 
 int
@@ -74,6 +80,56 @@ bsd_pty_number(const char *path, const char *prefix)
 	return (*path == '\0' ? (int)n : -1);
 }
 
+int
+bsd_grant_path(int ptyno, int setmode)
+{
+	char		path[HOST_PATHMAX];
+	struct stat	st;
+	int		saved = errno;
+
+	if (host_pts_path(ptyno, path, sizeof(path)) == -1 ||
+	    xsys_lstat(path, &st) == -1 || st.st_uid != getuid())
+		goto refused;
+	if (setmode && (st.st_mode & 07777) != 0620 &&
+	    xsys_chmod(path, 0620) == -1)
+		goto refused;
+	errno = saved;
+	return (0);
+refused:
+	errno = EACCES;
+	return (-1);
+}
+
+int
+bsd_classify_node(int fd, int *ptyno)
+{
+	char		path[HOST_PATHMAX];
+	struct stat	st, node;
+	int		n;
+
+	if (xsys_fstat(fd, &st) == -1)
+		return (HOST_NONE);
+	errno = 0;
+	if (!S_ISCHR(st.st_mode))
+		return (HOST_NONE);
+	if ((n = host_ptyno(fd)) != -1) {
+		errno = 0;
+		if (ptyno != NULL)
+			*ptyno = n;
+		return (HOST_MANAGER);
+	}
+	n = (int)minor(st.st_rdev);
+	if (host_pts_path(n, path, sizeof(path)) == -1 ||
+	    xsys_lstat(path, &node) == -1 || !S_ISCHR(node.st_mode) ||
+	    node.st_rdev != st.st_rdev) {
+		errno = 0;
+		return (HOST_NONE);
+	}
+	if (ptyno != NULL)
+		*ptyno = n;
+	return (HOST_SUBSID);
+}
+
 ssize_t
 host_mgr_readv(int mfd, const struct iovec *iov, int iovcnt)
 {
@@ -104,30 +160,8 @@ host_subsid_opened(int fd, int ptyno, int first)
 int
 host_open_peer(int mfd, int ptyno, int oflag)
 {
-	char	path[HOST_PATHMAX];
-
 	(void)mfd;
-	if (host_pts_path(ptyno, path, sizeof(path)) == -1)
-		return (-1);
-	return (xsys_openat(AT_FDCWD, path, oflag | O_NOCTTY, 0));
-}
-
-int
-host_chown(int ptyno, uid_t uid, gid_t gid)
-{
-	char	path[HOST_PATHMAX];
-
-	if (host_pts_path(ptyno, path, sizeof(path)) == -1)
-		return (-1);
-	return (xsys_chown(path, uid, gid));
-}
-
-int
-host_set_pktmode(int mfd, int on)
-{
-	int	v = on;
-
-	return (xsys_ioctl(mfd, TIOCPKT, &v));
+	return (unix_open_path(ptyno, oflag));
 }
 
 /* No BSD has a request that reads the packet mode back. */
@@ -142,19 +176,8 @@ host_get_pktmode(int mfd)
 unsigned
 host_pkt_status(unsigned char c)
 {
-	unsigned	st = 0;
-
-	if (c & TIOCPKT_FLUSHREAD)
-		st |= HOST_PKT_FLUSHR;
-	if (c & TIOCPKT_FLUSHWRITE)
-		st |= HOST_PKT_FLUSHW;
-	if (c & TIOCPKT_STOP)
-		st |= HOST_PKT_STOP;
-	if (c & TIOCPKT_START)
-		st |= HOST_PKT_START;
-	if (c & (TIOCPKT_DOSTOP | TIOCPKT_NOSTOP | TIOCPKT_IOCTL))
-		st |= HOST_PKT_TERMIOS;
-	return (st);
+	return (unix_pkt_status(c,
+	    TIOCPKT_DOSTOP | TIOCPKT_NOSTOP | TIOCPKT_IOCTL));
 }
 
 unsigned

@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "host.h"
+#include "host_unix.h"
 #include "sys.h"
 
 #define PTS_MAJOR_FIRST	136	/* UNIX98_PTY_SLAVE_MAJOR */
@@ -69,30 +70,6 @@ host_open_manager(int oflag)
 		return (-1);
 	}
 	return (fd);
-}
-
-int
-host_set_lock(int mfd, int locked)
-{
-	(void)mfd;
-	(void)locked;
-	errno = ENOSYS;
-	return (-1);
-}
-
-int
-host_is_locked(int mfd)
-{
-	(void)mfd;
-	errno = ENOSYS;
-	return (-1);
-}
-
-int
-host_open_locked_errno(int e)
-{
-	(void)e;
-	return (0);		/* the kernel never refuses: nothing is locked */
 }
 
 /* fstat as FreeBSD answers it: a manager shows its subsidiary's rdev. */
@@ -191,10 +168,6 @@ host_subsid_opened(int fd, int ptyno, int first)
 int
 host_open_peer(int mfd, int ptyno, int oflag)
 {
-	char	path[HOST_PATHMAX];
-
 	(void)mfd;
-	if (host_pts_path(ptyno, path, sizeof(path)) == -1)
-		return (-1);
-	return (xsys_openat(AT_FDCWD, path, oflag | O_NOCTTY, 0));
+	return (unix_open_path(ptyno, oflag));
 }

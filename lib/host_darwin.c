@@ -68,6 +68,7 @@
 
 #include "host.h"
 #include "host_bsd.h"
+#include "host_unix.h"
 #include "sys.h"
 
 #define PTS_PREFIX	"/dev/ttys"
@@ -87,10 +88,7 @@ const char host_pts_prefix[] = PTS_PREFIX;
 int
 host_open_manager(int oflag)
 {
-	int	keep = oflag & (O_NONBLOCK | O_CLOEXEC);
-
-	return (xsys_openat(AT_FDCWD, "/dev/ptmx", O_RDWR | O_NOCTTY | keep,
-	    0));
+	return (unix_open_ptmx(oflag));
 }
 
 int
@@ -149,20 +147,7 @@ darwin_grant_manager(int mfd)
 int
 host_grant(int ptyno)
 {
-	char		path[HOST_PATHMAX];
-	struct stat	st;
-	int		saved = errno;
-
-	if (host_pts_path(ptyno, path, sizeof(path)) == -1 ||
-	    xsys_lstat(path, &st) == -1 || st.st_uid != getuid())
-		goto refused;
-	if ((st.st_mode & 07777) != 0620 && xsys_chmod(path, 0620) == -1)
-		goto refused;
-	errno = saved;
-	return (0);
-refused:
-	errno = EACCES;
-	return (-1);
+	return (bsd_grant_path(ptyno, 1));
 }
 
 /* ---- classify ---- */
@@ -170,31 +155,7 @@ refused:
 int
 host_classify(int fd, int *ptyno)
 {
-	char		path[HOST_PATHMAX];
-	struct stat	st, node;
-	int		n;
-
-	if (xsys_fstat(fd, &st) == -1)
-		return (HOST_NONE);
-	errno = 0;
-	if (!S_ISCHR(st.st_mode))
-		return (HOST_NONE);
-	if ((n = host_ptyno(fd)) != -1) {
-		errno = 0;
-		if (ptyno != NULL)
-			*ptyno = n;
-		return (HOST_MANAGER);
-	}
-	n = (int)minor(st.st_rdev);
-	if (host_pts_path(n, path, sizeof(path)) == -1 ||
-	    xsys_lstat(path, &node) == -1 || !S_ISCHR(node.st_mode) ||
-	    node.st_rdev != st.st_rdev) {
-		errno = 0;
-		return (HOST_NONE);
-	}
-	if (ptyno != NULL)
-		*ptyno = n;
-	return (HOST_SUBSID);
+	return (bsd_classify_node(fd, ptyno));
 }
 
 /* ---- hangup ---- */
@@ -222,39 +183,7 @@ host_subsid_read_hup(int fd, int e)
 	return (0);
 }
 
-/* ---- the reopen watch: none ---- */
-
-int
-host_watch_open(void)
-{
-	errno = ENOSYS;
-	return (-1);
-}
-
-int
-host_watch_add(int wfd, int ptyno)
-{
-	(void)wfd;
-	(void)ptyno;
-	errno = ENOSYS;
-	return (-1);
-}
-
-void
-host_watch_rm(int wfd, int id)
-{
-	(void)wfd;
-	(void)id;
-}
-
-int
-host_watch_take(int wfd, int *ids, int max)
-{
-	(void)wfd;
-	(void)ids;
-	(void)max;
-	return (0);
-}
+/* ---- the reopen watch: none (host_nowatch.c) ---- */
 
 /* ---- descriptors, page, executable ---- */
 
@@ -299,26 +228,6 @@ host_self_exe(struct stat *st)
 
 /* ---- the detached spawn ---- */
 
-/* In the real process: descriptors 0-3 as promised, then the exec. */
-static void
-spawn_exec(const char *path, char *const argv[], char *const envp[],
-    int fd3)
-{
-	int	null;
-
-	if (fd3 != 3 && xsys_dup3(fd3, 3, 0) == -1)
-		_exit(127);
-	if ((null = xsys_openat(AT_FDCWD, "/dev/null", O_RDWR, 0)) == -1)
-		_exit(127);
-	if ((null != 0 && xsys_dup3(null, 0, 0) == -1) ||
-	    xsys_dup3(0, 1, 0) == -1 || xsys_dup3(0, 2, 0) == -1)
-		_exit(127);
-	if (null > 3)
-		xsys_close(null);
-	execve(path, argv, envp);
-	_exit(127);
-}
-
 int
 host_spawn_detached(const char *path, char *const argv[], char *const envp[],
     int fd3)
@@ -331,7 +240,7 @@ host_spawn_detached(const char *path, char *const argv[], char *const envp[],
 	pthread_sigmask(SIG_SETMASK, &all, &saved);
 	if ((pid = fork()) == 0) {
 		if ((real = fork()) == 0)
-			spawn_exec(path, argv, envp, fd3);
+			bsd_spawn_exec(path, argv, envp, fd3);
 		_exit(real == -1 ? 127 : 0);
 	}
 	e = errno;

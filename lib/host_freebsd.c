@@ -78,6 +78,7 @@
 
 #include "host.h"
 #include "host_bsd.h"
+#include "host_unix.h"
 #include "sys.h"
 
 #define PTS_PREFIX	"/dev/pts/"
@@ -126,46 +127,12 @@ host_pts_path(int ptyno, char *buf, size_t len)
 	return (bsd_pty_name(PTS_PREFIX, 0, ptyno, buf, len));
 }
 
-/* ---- lock and grant ---- */
-
-int
-host_set_lock(int mfd, int locked)
-{
-	(void)mfd;
-	(void)locked;
-	errno = ENOSYS;
-	return (-1);
-}
-
-int
-host_is_locked(int mfd)
-{
-	(void)mfd;
-	errno = ENOSYS;
-	return (-1);
-}
-
-int
-host_open_locked_errno(int e)
-{
-	(void)e;
-	return (0);
-}
+/* ---- lock (host_nolock.c) and grant ---- */
 
 int
 host_grant(int ptyno)
 {
-	char		path[HOST_PATHMAX];
-	struct stat	st;
-	int		saved = errno;
-
-	if (host_pts_path(ptyno, path, sizeof(path)) == -1 ||
-	    xsys_lstat(path, &st) == -1 || st.st_uid != getuid()) {
-		errno = EACCES;
-		return (-1);
-	}
-	errno = saved;
-	return (0);
+	return (bsd_grant_path(ptyno, 0));	/* the kernel made it 0620 */
 }
 
 /* ---- classify ---- */
@@ -220,11 +187,7 @@ host_classify(int fd, int *ptyno)
 int
 host_mgr_hup(int mfd)
 {
-	struct pollfd	pfd = { .fd = mfd, .events = POLLIN };
-
-	if (xsys_poll(&pfd, 1, 0) == -1)
-		return (-1);
-	return ((pfd.revents & POLLHUP) != 0);
+	return (unix_poll_hup(mfd));
 }
 
 int
@@ -239,17 +202,7 @@ host_subsid_read_hup(int fd, int e)
 int
 host_watch_open(void)
 {
-	int	kq, saved;
-
-	if ((kq = kqueue()) == -1)
-		return (-1);
-	if (xsys_fcntl(kq, F_SETFD, FD_CLOEXEC) == -1) {
-		saved = errno;
-		xsys_close(kq);
-		errno = saved;
-		return (-1);
-	}
-	return (kq);
+	return (bsd_kqueue());
 }
 
 int
@@ -345,26 +298,6 @@ host_self_exe(struct stat *st)
 
 /* ---- the detached spawn ---- */
 
-/* In the real process: descriptors 0-3 as promised, then the exec. */
-static void
-spawn_exec(const char *path, char *const argv[], char *const envp[],
-    int fd3)
-{
-	int	null;
-
-	if (fd3 != 3 && xsys_dup3(fd3, 3, 0) == -1)
-		_exit(127);
-	if ((null = xsys_openat(AT_FDCWD, "/dev/null", O_RDWR, 0)) == -1)
-		_exit(127);
-	if ((null != 0 && xsys_dup3(null, 0, 0) == -1) ||
-	    xsys_dup3(0, 1, 0) == -1 || xsys_dup3(0, 2, 0) == -1)
-		_exit(127);
-	if (null > 3)
-		xsys_close(null);
-	execve(path, argv, envp);
-	_exit(127);
-}
-
 int
 host_spawn_detached(const char *path, char *const argv[], char *const envp[],
     int fd3)
@@ -379,7 +312,7 @@ host_spawn_detached(const char *path, char *const argv[], char *const envp[],
 	if (pid == 0) {
 		real = rfork(RFPROC | RFFDG);
 		if (real == 0)
-			spawn_exec(path, argv, envp, fd3);
+			bsd_spawn_exec(path, argv, envp, fd3);
 		_exit(real == -1 ? 127 : 0);
 	}
 	e = errno;

@@ -29,6 +29,7 @@
 #include <fcntl.h>
 
 #include "host.h"
+#include "host_unix.h"
 #include "sys.h"
 
 #define PTS_MAJOR_FIRST	136	/* UNIX98_PTY_SLAVE_MAJOR */
@@ -43,10 +44,7 @@ const char host_name[] = "linux";
 int
 host_open_manager(int oflag)
 {
-	int	keep = oflag & (O_NONBLOCK | O_CLOEXEC);
-
-	return (xsys_openat(AT_FDCWD, "/dev/ptmx", O_RDWR | O_NOCTTY | keep,
-	    0));
+	return (unix_open_ptmx(oflag));
 }
 
 int
@@ -127,15 +125,10 @@ host_subsid_opened(int fd, int ptyno, int first)
 int
 host_open_peer(int mfd, int ptyno, int oflag)
 {
-	char	path[HOST_PATHMAX];
 	int	fd;
 
-	oflag |= O_NOCTTY;
-	fd = xsys_ioctl(mfd, TIOCGPTPEER, (void *)(long)oflag);
+	fd = xsys_ioctl(mfd, TIOCGPTPEER, (void *)(long)(oflag | O_NOCTTY));
 	if (fd >= 0 || errno != EINVAL)
 		return (fd);
-	/* kernels before 4.13 */
-	if (host_pts_path(ptyno, path, sizeof(path)) == -1)
-		return (-1);
-	return (xsys_openat(AT_FDCWD, path, oflag, 0));
+	return (unix_open_path(ptyno, oflag));	/* kernels before 4.13 */
 }

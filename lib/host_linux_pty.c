@@ -1,7 +1,8 @@
 /*
  * host_linux_pty.c - lib/host.h operations on Linux devpts ptys that every
  * Linux host file shares (host_linux.c, host_bsdimit.c): naming, grant,
- * ownership, the hangup poll, packet mode and the reopen watch.
+ * the hangup poll, packet mode's status and the reopen watch (ownership
+ * and packet mode on, off are host_unix.c's, as on the BSDs).
  *
  * Theory of operation.  A Linux pty is /dev/ptmx (a clone device: each
  * open makes a new pty, character major 5 minor 2) and /dev/pts/N (majors
@@ -33,6 +34,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "host_unix.h"
 #include "sys.h"
 
 #define PTS_PREFIX	"/dev/pts/"
@@ -127,23 +129,9 @@ refused:
 }
 
 int
-host_chown(int ptyno, uid_t uid, gid_t gid)
-{
-	char	path[HOST_PATHMAX];
-
-	if (host_pts_path(ptyno, path, sizeof(path)) == -1)
-		return (-1);
-	return (xsys_chown(path, uid, gid));
-}
-
-int
 host_mgr_hup(int mfd)
 {
-	struct pollfd	pfd = { .fd = mfd, .events = POLLIN };
-
-	if (xsys_poll(&pfd, 1, 0) == -1)
-		return (-1);
-	return ((pfd.revents & POLLHUP) != 0);
+	return (unix_poll_hup(mfd));
 }
 
 int
@@ -167,14 +155,6 @@ host_mgr_revents_hup(int revents)
 }
 
 int
-host_set_pktmode(int mfd, int on)
-{
-	int	v = on;
-
-	return (xsys_ioctl(mfd, TIOCPKT, &v));
-}
-
-int
 host_get_pktmode(int mfd)
 {
 	int	on = 0;
@@ -187,19 +167,7 @@ host_get_pktmode(int mfd)
 unsigned
 host_pkt_status(unsigned char c)
 {
-	unsigned	st = 0;
-
-	if (c & TIOCPKT_FLUSHREAD)
-		st |= HOST_PKT_FLUSHR;
-	if (c & TIOCPKT_FLUSHWRITE)
-		st |= HOST_PKT_FLUSHW;
-	if (c & TIOCPKT_STOP)
-		st |= HOST_PKT_STOP;
-	if (c & TIOCPKT_START)
-		st |= HOST_PKT_START;
-	if (c & (TIOCPKT_DOSTOP | TIOCPKT_NOSTOP))
-		st |= HOST_PKT_TERMIOS;
-	return (st);
+	return (unix_pkt_status(c, TIOCPKT_DOSTOP | TIOCPKT_NOSTOP));
 }
 
 unsigned

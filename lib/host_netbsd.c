@@ -69,6 +69,7 @@
 
 #include "host.h"
 #include "host_bsd.h"
+#include "host_unix.h"
 #include "sys.h"
 
 #define PTS_PREFIX	"/dev/pts/"
@@ -84,10 +85,7 @@ const char host_pts_prefix[] = PTS_PREFIX;
 int
 host_open_manager(int oflag)
 {
-	int	keep = oflag & (O_NONBLOCK | O_CLOEXEC);
-
-	return (xsys_openat(AT_FDCWD, "/dev/ptmx", O_RDWR | O_NOCTTY | keep,
-	    0));
+	return (unix_open_ptmx(oflag));
 }
 
 int
@@ -110,31 +108,7 @@ host_pts_path(int ptyno, char *buf, size_t len)
 	return (bsd_pty_name(PTS_PREFIX, 0, ptyno, buf, len));
 }
 
-/* ---- lock and grant ---- */
-
-int
-host_set_lock(int mfd, int locked)
-{
-	(void)mfd;
-	(void)locked;
-	errno = ENOSYS;
-	return (-1);
-}
-
-int
-host_is_locked(int mfd)
-{
-	(void)mfd;
-	errno = ENOSYS;
-	return (-1);
-}
-
-int
-host_open_locked_errno(int e)
-{
-	(void)e;
-	return (0);
-}
+/* ---- lock (host_nolock.c) and grant ---- */
 
 /* The kernel's grantpt, for when host_grant is given the manager. */
 static int __attribute__((unused))
@@ -146,20 +120,7 @@ netbsd_grant_manager(int mfd)
 int
 host_grant(int ptyno)
 {
-	char		path[HOST_PATHMAX];
-	struct stat	st;
-	int		saved = errno;
-
-	if (host_pts_path(ptyno, path, sizeof(path)) == -1 ||
-	    xsys_lstat(path, &st) == -1 || st.st_uid != getuid())
-		goto refused;
-	if ((st.st_mode & 07777) != 0620 && xsys_chmod(path, 0620) == -1)
-		goto refused;
-	errno = saved;
-	return (0);
-refused:
-	errno = EACCES;
-	return (-1);
+	return (bsd_grant_path(ptyno, 1));
 }
 
 /* ---- classify ---- */
@@ -167,31 +128,7 @@ refused:
 int
 host_classify(int fd, int *ptyno)
 {
-	char		path[HOST_PATHMAX];
-	struct stat	st, node;
-	int		n;
-
-	if (xsys_fstat(fd, &st) == -1)
-		return (HOST_NONE);
-	errno = 0;
-	if (!S_ISCHR(st.st_mode))
-		return (HOST_NONE);
-	if ((n = host_ptyno(fd)) != -1) {
-		errno = 0;
-		if (ptyno != NULL)
-			*ptyno = n;
-		return (HOST_MANAGER);
-	}
-	n = (int)minor(st.st_rdev);
-	if (host_pts_path(n, path, sizeof(path)) == -1 ||
-	    xsys_lstat(path, &node) == -1 || !S_ISCHR(node.st_mode) ||
-	    node.st_rdev != st.st_rdev) {
-		errno = 0;
-		return (HOST_NONE);
-	}
-	if (ptyno != NULL)
-		*ptyno = n;
-	return (HOST_SUBSID);
+	return (bsd_classify_node(fd, ptyno));
 }
 
 /* ---- hangup ---- */
@@ -199,11 +136,7 @@ host_classify(int fd, int *ptyno)
 int
 host_mgr_hup(int mfd)
 {
-	struct pollfd	pfd = { .fd = mfd, .events = POLLIN };
-
-	if (xsys_poll(&pfd, 1, 0) == -1)
-		return (-1);
-	return ((pfd.revents & POLLHUP) != 0);
+	return (unix_poll_hup(mfd));
 }
 
 int
@@ -235,38 +168,6 @@ netbsd_watch_add_manager(int wfd, int mfd)
 		return (-1);
 	}
 	return (id);
-}
-
-int
-host_watch_open(void)
-{
-	errno = ENOSYS;
-	return (-1);
-}
-
-int
-host_watch_add(int wfd, int ptyno)
-{
-	(void)wfd;
-	(void)ptyno;
-	errno = ENOSYS;
-	return (-1);
-}
-
-void
-host_watch_rm(int wfd, int id)
-{
-	(void)wfd;
-	(void)id;
-}
-
-int
-host_watch_take(int wfd, int *ids, int max)
-{
-	(void)wfd;
-	(void)ids;
-	(void)max;
-	return (0);
 }
 
 /* ---- descriptors, page, executable ---- */
@@ -309,33 +210,15 @@ struct spawn_arg {
 	int		  fd3;
 };
 
-/* In the real process: descriptors 0-3 as promised, then the exec. */
-static void
-spawn_exec(const struct spawn_arg *a)
-{
-	int	null;
-
-	if (a->fd3 != 3 && xsys_dup3(a->fd3, 3, 0) == -1)
-		_exit(127);
-	if ((null = xsys_openat(AT_FDCWD, "/dev/null", O_RDWR, 0)) == -1)
-		_exit(127);
-	if ((null != 0 && xsys_dup3(null, 0, 0) == -1) ||
-	    xsys_dup3(0, 1, 0) == -1 || xsys_dup3(0, 2, 0) == -1)
-		_exit(127);
-	if (null > 3)
-		xsys_close(null);
-	execve(a->path, a->argv, a->envp);
-	_exit(127);
-}
-
 /* The clone (a copy of us, exit signal 0): start the real one, leave. */
 static int
 spawn_child(void *arg)
 {
-	pid_t	pid;
+	const struct spawn_arg	*a = arg;
+	pid_t			 pid;
 
 	if ((pid = vfork()) == 0)
-		spawn_exec(arg);
+		bsd_spawn_exec(a->path, a->argv, a->envp, a->fd3);
 	_exit(pid == -1 ? 127 : 0);
 	return (127);
 }

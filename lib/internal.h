@@ -119,8 +119,18 @@ enum xpty_engine {
 /*
  * One struct xstream per open file description libxpty manages (dup()ed
  * descriptors share it).  Subsidiary stream state that must be shared
- * between processes (module stack, XPG4v2 mark) lives in the pty's kernel
- * termios instead (host_pty.c); what is here is this process's view.
+ * between processes (module stack, XPG4v2 mark) lives in the stream-state
+ * store instead (common/store.h); what is here is this process's view.
+ *
+ * Concurrency: every thread holding one of the stream's descriptors may
+ * use it at once.  Each field says its rule: atomic (refs, next_free, gen,
+ * eofstate, falling); relaxed, XS_LOAD/XS_STORE (kind, ptyno, hostfd,
+ * engine); a setting (plain, written by the call that changes it and read
+ * by every call on the stream: a call on another thread at that moment is
+ * not ordered against the change, the application orders the two); or
+ * the reader's (plain, touched only by reads of the manager and the
+ * reset before a new head message: threads that read one manager at the
+ * same time serialise those reads themselves, pckt.c).
  */
 struct xstream {
 	_Atomic(int)	refs;		/* descriptors in this process */
@@ -137,17 +147,23 @@ struct xstream {
 	 * (no_pending_close()), which may meet an xstream another thread is
 	 * releasing or reusing: stale but mapped memory, read and written
 	 * with XS_LOAD/XS_STORE (relaxed atomics) so that is not a data race.
+	 * engine is relaxed too: set before the stream has a descriptor, it
+	 * changes once, relay to direct (fallback.c, a release in
+	 * engine_relay.c), while other threads read it (XENGINE).
 	 * xstream_new() clears the fields from engine on.
 	 */
 	enum xpty_kind	kind;
 	int		ptyno;		/* N of /dev/pts/N */
 	int		hostfd;		/* relay: private host manager fd, else -1 */
 	enum xpty_engine engine;
+	/* settings (plain): the call that changes one writes it */
 	int		hostdata;	/* manager: the host's semantics
-					   (XSTATE_HOSTDATA; see ioctl_map.c) */
-	int		rdopt;		/* I_SRDOPT read options */
-	int		sigevents;	/* I_SETSIG events */
-	int		wropt;		/* I_SWROPT write options */
+					   (XSTATE_HOSTDATA; see ioctl_map.c),
+					   0 to 1 only, never back) */
+	int		rdopt;		/* I_SRDOPT read options (ioctl_map.c) */
+	int		sigevents;	/* I_SETSIG events (ioctl_map.c) */
+	int		wropt;		/* I_SWROPT write options (ioctl_map.c) */
+	/* the reader's (plain): reads of the manager only */
 	int		pktstatus;	/* pckt, direct: HOST_PKT_* not yet reported */
 	/*
 	 * pckt: the head message once opened (relay: its frame header read;
@@ -167,10 +183,11 @@ struct xstream {
 	unsigned char	pend[XPTY_PENDMAX];
 	_Atomic(int)	eofstate;	/* manager: XEOF_* below (relaxed) */
 	_Atomic(int)	falling;	/* fallback.c: converting to direct */
-	int		zero_owed;	/* relay: a 0 returned, reattach owed */
+	int		zero_owed;	/* the reader's: relay, a 0 returned,
+					   reattach owed */
 	/*
 	 * The lease engine (engine_lease.c).  lease_map: this process's
-	 * mapping of the pty's page (munmapped with the stream), lease: its
+	 * mapping of the pty's page (lease_unmap with the stream), lease: its
 	 * block in it, published (release) once valid and read with acquire;
 	 * lease_epoch: the process image lease_slot was given to (a child
 	 * after fork joins again); lease_aseen: out_seq when the socket was
@@ -185,6 +202,10 @@ struct xstream {
 	uint32_t	lease_aseen;
 	int		lease_aok;
 	int		lease_join;
+	/*
+	 * A setting (plain): the manager's own stack, changed by I_PUSH and
+	 * I_POP of pckt (streams_emul.c), read by every read and write.
+	 */
 	int		nmods;		/* manager side: modules pushed (pckt) */
 	char		mods[XPTY_MAXMODS][8 + 1];
 };

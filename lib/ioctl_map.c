@@ -14,8 +14,9 @@
  *   - the V7/4BSD ioctls, which need ttcompat (ttcompat.c).
  * Anything else goes to the host unchanged.  Pointers supplied by the
  * caller are copied with usercopy.c, so bad ones give EFAULT, never a
- * crash.  Stateless: stream state is in streams_emul.c / host_pty.c and
- * the descriptor's struct xstream.
+ * crash.  Stateless: stream state is in the stream-state store
+ * (common/store.h, through streams_emul.c) and the descriptor's struct
+ * xstream.
  */
 #include "config.h"
 
@@ -324,7 +325,7 @@ subsid_tty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 	}
 }
 
-/* On the manager, ptm and ptem answer only these (SPEC 2.3). */
+/* On the manager, ptm and ptem answer only these (as on illumos). */
 static int
 manager_tty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 {
@@ -356,7 +357,7 @@ push_ctty(int fd, const struct xstream *xs)
 {
 	int saved = errno;
 
-	if (xs->kind == XK_SUBSID && getsid(0) == getpid())
+	if (xs->kind == XK_SUBSID && getsid(0) == xsys_self())
 		(void)xsys_ioctl(fd, TIOCSCTTY, (void *)0);
 	errno = saved;
 }

@@ -4,16 +4,16 @@
  * Theory of operation.  Linux's n_tty line discipline already does what
  * illumos's ldterm module does; what differs is the starting point and the
  * numbers.  When libxpty "pushes" ldterm on a subsidiary it loads the modes
- * illumos would start with (the "ttymodes" property of options.conf, see
- * SPEC 4.4) into the pty's kernel termios: ldterm_defaults().  When ldterm
+ * illumos would start with (the "ttymodes" property of options.conf)
+ * into the pty's kernel termios: ldterm_defaults().  When ldterm
  * is popped, or was never pushed, the stream must behave as a bare STREAMS
  * pty, a byte pipe with no line discipline at all: ldterm_raw() clears
  * every mode that would make n_tty edit, echo, signal or post-process.
  *
  * Both work on a struct kterm (the kernel's struct termios) in place and
  * never touch c_line or c_cc[17] and c_cc[18]: Linux stores but never
- * interprets those two slots, and host_pty.c keeps the shared per-stream
- * state (module stack, XPG4v2 mark) in them.
+ * interprets those two slots, and common/store_termios.c keeps the shared
+ * per-stream state (module stack, XPG4v2 mark) in them.
  *
  * The rest of this file translates termios flag words between illumos's
  * bit values (<sys/termios.h>) and the host's, for code that has to show
@@ -27,7 +27,7 @@
  *
  * State and locking: none.  Everything here is a pure function of its
  * arguments and the constant tables, so it is safe from any thread and
- * from signal handlers.
+ * from signal handlers.  No descriptors: the caller moves the termios.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"

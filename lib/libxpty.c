@@ -19,7 +19,7 @@
  * table with the descriptors (forkgate.c keeps the two copies in step
  * when other threads change them during the fork); after exec the
  * constructor rediscovers inherited ptys from the descriptors themselves
- * (their termios carries libxpty's mark, host_pty.c).
+ * (their stream state carries libxpty's mark, common/store.h).
  *
  * Interposers of names only one host has live in that host's files
  * (epoll_create and epoll_create1 in lib/host_linux_epoll.c).
@@ -310,18 +310,6 @@ held_host_manager(int ptyno)
 	return -1;
 }
 
-/*
- * Can this process tell that pty ptyno has no last close that xptyd may
- * not have handled yet?  Only if it holds the manager (mfd): the host
- * manager shows the hangup from a subsidiary's last close until the next
- * open.
- */
-static int
-no_pending_close(int mfd)
-{
-	return mfd >= 0 && host_mgr_hup(mfd) == 0;
-}
-
 enum open_kind { OK_OPEN, OK_OPEN64, OK_OPENAT, OK_OPENAT64 };
 
 static int
@@ -354,19 +342,23 @@ static int
 subsid_open(enum open_kind k, int dirfd, const char *path, int flags,
     mode_t mode, int ptyno)
 {
-	int fd, mfd, first;
+	int fd, mfd, hup;
 
 	/*
 	 * STREAMS dismantles the stream inside the last close; xptyd does
 	 * it when it notices.  Let it notice a close that came before this
 	 * open, or it could undo what the new opener pushes.  (Without a
-	 * daemon: fails at once.)
+	 * daemon: fails at once.)  The host manager's hangup also says
+	 * whether this is the first open since a last close, as far as this
+	 * process sees; it is looked at again only if the barrier ran (a
+	 * subsidiary may have been opened meanwhile).
 	 */
 	mfd = held_host_manager(ptyno);
-	if (relay_wanted() && !no_pending_close(mfd))
+	hup = mfd >= 0 ? host_mgr_hup(mfd) : -1;
+	if (relay_wanted() && hup != 0) {
 		relay_barrier(ptyno);
-	/* the first open since a last close, as far as this process sees */
-	first = mfd >= 0 && host_mgr_hup(mfd) == 1;
+		hup = mfd >= 0 ? host_mgr_hup(mfd) : -1;
+	}
 	fd = next_open(k, dirfd, path, flags, mode);
 	if (fd == -1 && host_open_locked_errno(errno)) {
 		errno = EAGAIN;		/* locked: illumos's errno */
@@ -374,7 +366,7 @@ subsid_open(enum open_kind k, int dirfd, const char *path, int flags,
 		return -1;
 	}
 	if (fd != -1) {
-		host_subsid_opened(fd, ptyno, first);
+		host_subsid_opened(fd, ptyno, hup == 1);
 		fd = adopt_subsid(fd, ptyno);
 	}
 	XTRACE(fd, "open /dev/pts/", ptyno, fd, NULL);

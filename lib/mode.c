@@ -7,7 +7,10 @@
  * rewrites XPTY_MODE to native in the environment, so exec'd descendants
  * (shells, native tools) run untouched.  XPTY_SCOPE=tree leaves it alone.
  * XPTY_ENGINE=direct keeps new managers on the host ptmx instead of the
- * relay daemon (tests, hosts where xptyd cannot run).
+ * relay daemon (tests, hosts where xptyd cannot run); XPTY_ENGINE=relay
+ * names the relay engine.  Any other value gets one diagnostic on
+ * standard error and the default engine (so a test can tell an engine
+ * this library does not have from one it has: tests/matrix.c).
  * XPTY_HANDSHAKE_FD, set by the wrapper, receives one byte 'L' to prove
  * the library loaded.
  *
@@ -26,6 +29,9 @@
  * other memory is published through it, and changing the mode while other
  * threads open ptys gives each call one mode or the other (a plain int
  * would make that a data race, undefined behaviour in C11).
+ * Descriptors: the wrapper's handshake pipe (XPTY_HANDSHAKE_FD) is the
+ * image's, written and closed here once, by the constructor; the notice
+ * datagram's socket is made and closed inside host_local_dgram.
  */
 #include "config.h"
 
@@ -150,6 +156,19 @@ watch_note(int first)
 	errno = saved;
 }
 
+/* The XPTY_ENGINE values this library knows. */
+static int
+engine_known(const char *e)
+{
+	static const char *const names[] = { "relay", "direct", "lease" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(e, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 void
 xpty_mode_init(void)
 {
@@ -161,6 +180,9 @@ xpty_mode_init(void)
 	    mode_parse(getenv("XPTY_MODE"), XPTY_SVR4), memory_order_relaxed);
 	engine_direct = engine != NULL && strcmp(engine, "direct") == 0;
 	engine_lease = engine != NULL && strcmp(engine, "lease") == 0;
+	if (engine != NULL && *engine != '\0' && !engine_known(engine))
+		dprintf(2, "libxpty: XPTY_ENGINE=%.64s: no such engine "
+		    "(relay, direct, lease); using the default\n", engine);
 	scope = getenv("XPTY_SCOPE");
 	scope_image = scope != NULL && strcmp(scope, "image") == 0;
 	if (scope_image) {

@@ -22,7 +22,8 @@
  * State: the opened head message, in the manager's struct xstream
  * (internal.h); pckt_reset() forgets it.  Locking: none.  The fields are
  * plain and unguarded: threads reading one pckt manager at the same time
- * must serialise those reads themselves.
+ * must serialise those reads themselves.  Descriptors: none of its own;
+ * it reads the caller's manager (or its host manager, the engine's).
  */
 #include "config.h"
 

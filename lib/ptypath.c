@@ -21,7 +21,8 @@
  *
  * An unreadable path is "not a pty path": the open goes to libc as it
  * is, and the kernel says EFAULT.  State: the "probe usable" flag (a
- * benign race: every thread computes the same answer).
+ * benign race: every thread computes the same answer).  Descriptors:
+ * none (it reads paths, it opens nothing).
  */
 #include "config.h"
 

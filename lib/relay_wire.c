@@ -830,7 +830,7 @@ static void
 ctl_drop(void)
 {
 	if (ctl_fd != -1) {
-		if (ctl_pid == getpid() || relay_ino(ctl_fd) == ctl_ino) {
+		if (ctl_pid == xsys_self() || relay_ino(ctl_fd) == ctl_ino) {
 			xfd_set_private(ctl_fd, NULL);
 			relay_close(ctl_fd);
 		}
@@ -869,7 +869,7 @@ relay_req(enum xp_type type, const struct iovec *pay, int npay,
     const int *fds, int nfd, struct xp_reply *r, int *wantfd, int may_start)
 {
 	int64_t	deadline = relay_deadline();
-	pid_t	me = getpid();
+	pid_t	me = xsys_self();
 	int	fd, rv = -2, tries, e = 0;
 
 	if (deadline <= xwait_now()) {

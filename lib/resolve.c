@@ -7,11 +7,12 @@
  * libfaketime...).  Resolution happens once, under pthread_once, either
  * from the constructor or from the first wrapper that runs (another
  * library's constructor may call us first).  While it is in progress the
- * syscall-thin wrappers fall back to raw system calls (sys.c), so that a
+ * syscall-thin wrappers fall back to raw system calls (lib/sys.h), so that a
  * dlsym() that allocates, or an allocator that opens files, cannot recurse
  * into an unresolved pointer.
  *
- * State: the table xpty_next, written once and then only read.
+ * State: the table xpty_next, written once and then only read.  No
+ * descriptors.
  */
 #include "config.h"
 

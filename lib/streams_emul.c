@@ -15,10 +15,13 @@
  * and changes nothing).  On the manager only pckt can be pushed; it is not
  * single-instance.
  *
- * State: the subsidiary's stack lives in the pty's termios (host_pty.c),
- * shared by every process; the manager's stack is in its struct xstream
- * (one manager open per pty, as on illumos).  No locks: see host_pty.c
- * for the read-modify-write caveat.
+ * State: the subsidiary's stack lives in the stream-state store
+ * (common/store.h: the pty's termios, or its page), shared by every
+ * process; the manager's stack is in its struct xstream (one manager open
+ * per pty, as on illumos).  No locks: a push or pop is a read-modify-write
+ * of the store (xstate_get, then xstate_put), so two processes changing
+ * one stack at the same instant can lose one of the changes.
+ * Descriptors: none of its own; it uses the caller's.
  */
 #include "config.h"
 

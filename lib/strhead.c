@@ -27,7 +27,7 @@
  * (plain_peek()) shows the data queued as one message.
  *
  * State: none of its own; the head message is pckt.c's, in struct
- * xstream.  Locking: none (see pckt.c).
+ * xstream.  Locking: none (see pckt.c).  Descriptors: none of its own.
  */
 #include "config.h"
 

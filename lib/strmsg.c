@@ -17,7 +17,7 @@
  * or -1 declined); the rest stays queued for the next call, as STREAMS
  * puts it back.  A data part shorter than the plain stream's queued
  * bytes is MOREDATA too.  pckt.c keeps the partly delivered head message
- * (in struct xstream); this file is stateless.
+ * (in struct xstream); this file is stateless and opens no descriptor.
  */
 #include "config.h"
 

@@ -74,6 +74,13 @@ int	xsys_poll(struct pollfd *pfd, nfds_t n, int timeout_ms);
 int	xsys_flock(int fd, int op);
 int	xsys_close_range(unsigned int first, unsigned int last, int flags);
 pid_t	xsys_getpid(void);
+/*
+ * This process's pid without a system call once known, right after any
+ * fork (a child, however made, never sees its parent's: Linux keeps it
+ * in a MADV_WIPEONFORK page); a vfork child, which shares its parent's
+ * memory, sees the parent's.  Hosts without such a page call getpid.
+ */
+pid_t	xsys_self(void);
 long	xsys_getcwd(char *buf, size_t len);	/* length with the NUL, or -1 */
 
 /* sockets */

@@ -25,6 +25,7 @@
  * uses a stack bitmap (descriptors below POLL_MAXFD) and the raw select,
  * which has no FD_SETSIZE limit.
  *
+ * The termios calls and ftruncate are sys_bsd.c's, alike on the BSDs.
  * No state; errno is whatever the kernel says; descriptors made here
  * belong to the caller.  Cross-built for macOS; not yet run there.
  */
@@ -298,6 +299,13 @@ xsys_getpid(void)
 	return ((pid_t)__getpid());
 }
 
+/* No page that a child gets zeroed here: the system call each time. */
+pid_t
+xsys_self(void)
+{
+	return (xsys_getpid());
+}
+
 long
 xsys_getcwd(char *buf, size_t len)
 {
@@ -409,29 +417,4 @@ xsys_vm_copy(void *dst, const void *src, size_t len, int towrite)
 	if (len == 0)
 		return (0);
 	return (vm_copy_self(dst, src, len));
-}
-
-int
-xsys_tcget(int fd, struct kterm *t)
-{
-	return (__ioctl(fd, TIOCGETA, t));
-}
-
-int
-xsys_tcset(int fd, unsigned long how, const struct kterm *t)
-{
-	return (__ioctl(fd, how, (void *)t));
-}
-
-int
-xsys_ftruncate(int fd, off_t len)
-{
-	return (ftruncate(fd, len));
-}
-
-/* struct kterm is the kernel's, and libc's, struct termios here. */
-void
-xsys_kterm_to_termios(const struct kterm *k, struct termios *t)
-{
-	memcpy(t, k, sizeof(*t));
 }

@@ -15,6 +15,7 @@
  * <sys/syscall.h>: SYS_fstat and SYS_fstatat are the 64-bit-inode calls
  * of FreeBSD 12 and later.
  *
+ * The termios calls and ftruncate are sys_bsd.c's, alike on the BSDs.
  * No state; errno is whatever the kernel says; descriptors made here
  * belong to the caller.  Cross-built for FreeBSD 14; not yet run there.
  */
@@ -148,6 +149,13 @@ xsys_getpid(void)
 	return ((pid_t)syscall(SYS_getpid));
 }
 
+/* No page that a child gets zeroed here: the system call each time. */
+pid_t
+xsys_self(void)
+{
+	return (xsys_getpid());
+}
+
 /* __getcwd fills buf and returns 0; the contract wants the length. */
 long
 xsys_getcwd(char *buf, size_t len)
@@ -255,29 +263,4 @@ xsys_vm_copy(void *dst, const void *src, size_t len, int towrite)
 	(void)towrite;
 	errno = ENOSYS;
 	return (-1);
-}
-
-int
-xsys_tcget(int fd, struct kterm *t)
-{
-	return (xsys_ioctl(fd, TIOCGETA, t));
-}
-
-int
-xsys_tcset(int fd, unsigned long how, const struct kterm *t)
-{
-	return (xsys_ioctl(fd, how, (void *)t));
-}
-
-int
-xsys_ftruncate(int fd, off_t len)
-{
-	return (ftruncate(fd, len));
-}
-
-/* struct kterm is the kernel's, and libc's, struct termios here. */
-void
-xsys_kterm_to_termios(const struct kterm *k, struct termios *t)
-{
-	memcpy(t, k, sizeof(*t));
 }

@@ -7,12 +7,20 @@
  * another preloaded library's: sanitizers, fakeroot), never allocate,
  * work before symbol resolution has finished, and are async-signal-safe.
  * openat, never open (aarch64 has no open system call); the same for the
- * *at forms of stat, chown and chmod.  No state; errno is whatever the
- * kernel says; descriptors made here belong to the caller.
+ * *at forms of stat, chown and chmod.  errno is whatever the kernel
+ * says; descriptors made here belong to the caller.
+ *
+ * State: one page, mapped at the first xsys_self() and never unmapped,
+ * holding this process's pid.  It is MADV_WIPEONFORK: every child (fork,
+ * _Fork, clone without CLONE_VM, whatever made it) gets it zeroed and
+ * asks the kernel once; threads and vfork children, which share the
+ * memory, share the pid's process too.  Written and read with relaxed
+ * atomics (every thread stores the same value).
  */
 #include "config.h"
 
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -21,6 +29,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -137,6 +146,52 @@ xsys_getpid(void)
 	return ((pid_t)syscall(SYS_getpid));
 }
 
+#define SELF_NOPAGE	((_Atomic(pid_t) *)1)	/* no MADV_WIPEONFORK here */
+
+static _Atomic(_Atomic(pid_t) *) self_page;
+
+/* The pid page, mapped once (a thread that loses the race unmaps its own). */
+static _Atomic(pid_t) *
+self_page_get(void)
+{
+	_Atomic(pid_t)	*p = atomic_load_explicit(&self_page,
+			    memory_order_acquire), *none = NULL;
+	void		*m;
+
+	if (p != NULL)
+		return (p);
+	m = (void *)syscall(SYS_mmap, NULL, 4096UL, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L);
+	if (m == MAP_FAILED)
+		return (SELF_NOPAGE);
+	if (syscall(SYS_madvise, m, 4096UL, MADV_WIPEONFORK) == -1) {
+		(void)syscall(SYS_munmap, m, 4096UL);
+		p = SELF_NOPAGE;	/* the kernel predates 4.14 */
+	} else
+		p = m;
+	if (!atomic_compare_exchange_strong(&self_page, &none, p)) {
+		if (p != SELF_NOPAGE)
+			(void)syscall(SYS_munmap, m, 4096UL);
+		p = none;
+	}
+	return (p);
+}
+
+pid_t
+xsys_self(void)
+{
+	_Atomic(pid_t)	*p = self_page_get();
+	pid_t		 me;
+
+	if (p == SELF_NOPAGE)
+		return (xsys_getpid());
+	if ((me = atomic_load_explicit(p, memory_order_relaxed)) == 0) {
+		me = xsys_getpid();
+		atomic_store_explicit(p, me, memory_order_relaxed);
+	}
+	return (me);
+}
+
 long
 xsys_getcwd(char *buf, size_t len)
 {
@@ -236,7 +291,7 @@ xsys_vm_copy(void *dst, const void *src, size_t len, int towrite)
 {
 	struct iovec	local, remote;
 	ssize_t		n;
-	pid_t		me = xsys_getpid();
+	pid_t		me = xsys_self();
 
 	local.iov_base = towrite ? (void *)src : dst;
 	local.iov_len = len;

@@ -14,6 +14,7 @@
  * an interposer of the stat family would take over) and may be
  * interposed.  The constants are the target's own <sys/syscall.h>.
  *
+ * The termios calls and ftruncate are sys_bsd.c's, alike on the BSDs.
  * No state; errno is whatever the kernel says; descriptors made here
  * belong to the caller.  Cross-built for NetBSD 10; not yet run there.
  */
@@ -162,6 +163,13 @@ xsys_getpid(void)
 	return ((pid_t)syscall(SYS_getpid));
 }
 
+/* No page that a child gets zeroed here: the system call each time. */
+pid_t
+xsys_self(void)
+{
+	return (xsys_getpid());
+}
+
 /* The contract wants the length with the NUL, whatever __getcwd says. */
 long
 xsys_getcwd(char *buf, size_t len)
@@ -269,29 +277,4 @@ xsys_vm_copy(void *dst, const void *src, size_t len, int towrite)
 	(void)towrite;
 	errno = ENOSYS;
 	return (-1);
-}
-
-int
-xsys_tcget(int fd, struct kterm *t)
-{
-	return (xsys_ioctl(fd, TIOCGETA, t));
-}
-
-int
-xsys_tcset(int fd, unsigned long how, const struct kterm *t)
-{
-	return (xsys_ioctl(fd, how, (void *)t));
-}
-
-int
-xsys_ftruncate(int fd, off_t len)
-{
-	return (ftruncate(fd, len));
-}
-
-/* struct kterm is the kernel's, and libc's, struct termios here. */
-void
-xsys_kterm_to_termios(const struct kterm *k, struct termios *t)
-{
-	memcpy(t, k, sizeof(*t));
 }

@@ -45,6 +45,7 @@
  * would on the shared termios.  A missing entry means illumos's state after
  * a fresh push: none of those bits, and t_dsuspc ^Y (the ttymodes default).
  * Another process (or this one after exec) starts from that default too.
+ * Descriptors: none of its own; it uses the caller's.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"

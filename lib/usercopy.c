@@ -11,7 +11,8 @@
  * and write(2) also fail with EFAULT on a bad address.  Stateless apart from the
  * one-time "process_vm is usable" flag (a benign race: every thread
  * computes the same answer).  iov_put and iov_sub scatter into and cut
- * pieces of a caller's iovec array.
+ * pieces of a caller's iovec array.  Descriptors: pipe_copy's pipe, made
+ * and closed within the one copy.
  */
 #include "config.h"
 

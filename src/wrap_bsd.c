@@ -20,8 +20,10 @@
  *               the sender's credentials (macOS has none for datagrams);
  *               the path is unlinked when the watcher is done.
  *   proc watch  a kqueue with EVFILT_PROC NOTE_EXIT for the process
- * No state.  Cross-built for FreeBSD 14, NetBSD 10 and macOS; not yet
- * run there.
+ * No state.  Descriptors made here (the notice socket, the process
+ * watch's kqueue) belong to the caller, src/xpty.c's watcher; a file
+ * opened to be read is closed before returning.  Cross-built for FreeBSD
+ * 14, NetBSD 10 and macOS; not yet run there.
  */
 #include "config.h"
 

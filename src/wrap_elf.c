@@ -2,7 +2,8 @@
  * wrap_elf.c - src/wrap_host.h's executable files for ELF hosts (Linux,
  * FreeBSD, NetBSD): class and machine from the ELF header, and whether a
  * PT_INTERP program header names a dynamic linker (a static program
- * never looks at the preload variable).  No state.
+ * never looks at the preload variable).  No state; the file it reads is
+ * opened and closed within the call.
  */
 #include "config.h"
 

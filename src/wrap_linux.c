@@ -9,7 +9,9 @@
  *               carries its sender's credentials (SCM_CREDENTIALS), and
  *               only our uid's count
  *   proc watch  pidfd_open(2)
- * No state.
+ * No state.  Descriptors made here (the notice socket, the pidfd) belong
+ * to the caller, src/xpty.c's watcher; a file opened to be read is
+ * closed before returning.
  */
 #include "config.h"
 

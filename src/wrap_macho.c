@@ -4,7 +4,8 @@
  * file's slices each add one (the header is big-endian).  A program
  * whose (any) slice has an LC_LOAD_DYLINKER load command is linked by
  * dyld, which reads DYLD_INSERT_LIBRARIES.  Cross-built for macOS; not
- * yet run there.  No state.
+ * yet run there.  No state; the file it reads is opened and closed
+ * within the call.
  */
 #include "config.h"
 

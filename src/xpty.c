@@ -65,6 +65,12 @@
  * library's file name; ELF or Mach-O; /proc; the notice socket, its
  * credentials and the process watch) is behind src/wrap_host.h:
  * wrap_linux.c, and wrap_bsd.c for FreeBSD, NetBSD and macOS.
+ *
+ * Descriptors: of the two pipes, the read ends and the notice socket
+ * are the watcher's (it closes the wrapper's ends of both at its start
+ * and holds its own until it leaves); the handshake pipe's write end is
+ * CMD's, not close-on-exec (libxpty's constructor writes and closes it),
+ * the exec pipe's write end closes at the exec (close-on-exec).
  */
 
 #include "config.h"

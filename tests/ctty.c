@@ -1,7 +1,7 @@
 /*
  * ctty.c - I_PUSH gives a session leader without a controlling terminal
  * its controlling terminal (illumos streamio.c strctty); __I_PUSH_NOCTTY
- * does not (SPEC 4.2; issue 14).
+ * does not (issue 14).
  *
  * A child calls setsid(), opens the subsidiary with O_NOCTTY (as many
  * SVR4 programs do) and pushes ptem and ldterm.  With I_PUSH, /dev/tty

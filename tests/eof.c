@@ -1,10 +1,11 @@
 /*
  * eof.c - the subsidiary's last close as the manager sees it: the data,
  * then one read of 0, then EAGAIN / blocking until a new open; the stream
- * is dismantled (SPEC 2.4, 2.5, 7.13; issue 2 and DESIGN 4).
+ * is dismantled (issue 2).
  *
- * These run on the direct engine (the relay is not built yet, so every
- * manager is the host manager itself); XPTY_ENGINE is not needed.
+ * Built as every behavioural test is (tests/gen-twins.sh): t_eof linked
+ * and p_eof preloaded run in the default engine (relay), d_eof in the
+ * direct one; the same observations hold in each.
  */
 #include "xtest.h"
 
@@ -88,7 +89,7 @@ check_last_close(void)
 	close(m);
 }
 
-/* I_NREAD counts the zero-length message of the last close (SPEC 4.2). */
+/* I_NREAD counts the zero-length message of the last close. */
 static void
 check_nread_eof(void)
 {

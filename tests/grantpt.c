@@ -1,6 +1,6 @@
 /*
  * grantpt.c - grantpt(3C): ownership of the subsidiary, never forks,
- * error numbers (SPEC 3, 7.5, 7.6; issues 2 and 14).
+ * error numbers (issues 2 and 14).
  *
  * Run as root, it also checks an unprivileged caller: the test binary is
  * run again as nobody (setpriv --reuid=65534 --regid=65534

@@ -1,7 +1,7 @@
 /*
  * ioctl_pt.c - the pty driver ioctls (ISPTM direct and through I_STR),
  * bad struct strioctl arguments, I_STR of commands nobody on the stream
- * knows, and isastream() (SPEC 1.1, 3, 4.2; issues 2, 3 and 14).
+ * knows, and isastream() (issues 2, 3 and 14).
  */
 #include "xtest.h"
 

@@ -1,5 +1,5 @@
 /*
- * lock.c - manager open and the subsidiary lock (SPEC 2.1, 2.2, 7.1).
+ * lock.c - manager open and the subsidiary lock.
  */
 #include <sys/select.h>
 #include "xtest.h"

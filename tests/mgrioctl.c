@@ -158,7 +158,9 @@ sequence(void)
 		return;
 	}
 	snprintf(name, sizeof(name), "%s", pn);
-	note("TIOCGPTN = %d, the name's number: %d", ioctl(m, TIOCGPTN, &ptn),
+	/* the ioctl before the comparison (arguments have no order) */
+	r = ioctl(m, TIOCGPTN, &ptn);
+	note("TIOCGPTN = %d, the name's number: %d", r,
 	    (int)ptn == atoi(name + 9));
 	if ((s = open(name, O_RDWR | O_NOCTTY)) == -1) {
 		note("subsidiary: %s", strerror(errno));

@@ -1,6 +1,6 @@
 /*
  * modules.c - the STREAMS module stack on the subsidiary and what the
- * modules do to the terminal (SPEC 4.1-4.4, 7.7-7.12; issue 3).
+ * modules do to the terminal (issue 3).
  */
 #include <sys/select.h>
 #include "xtest.h"
@@ -505,7 +505,7 @@ check_zero_termios(void)
 	close2(m, s);
 }
 
-/* The manager's stack: only pckt, which is not single-instance (SPEC 7.9). */
+/* The manager's stack: only pckt, which is not single-instance. */
 static void
 check_manager_stack(void)
 {
@@ -576,7 +576,7 @@ check_nstrpush(void)
 	close2(m, s);
 }
 
-/* ptem (normal mode) drops zero-length writes; B0 hangs up (SPEC 4.3, 7.15). */
+/* ptem (normal mode) drops zero-length writes; B0 hangs up. */
 static void
 check_ptem_writes(void)
 {

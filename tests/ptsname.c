@@ -1,7 +1,7 @@
 /*
  * ptsname.c - ptsname(3C) and ptsname_r(3C): name format, the per-thread
  * buffer, and the error numbers of illumos's libc test ptsname.c
- * (SPEC 3, 6, 7.2-7.4; issue 2).
+ * (issue 2).
  */
 #include <sys/socket.h>
 #include <pthread.h>
@@ -15,7 +15,7 @@ name_ok(const char *name)
 	int r;
 
 	/*
-	 * illumos numbers ptys from 1 (SPEC 7.2: ^/dev/pts/[1-9][0-9]*$);
+	 * illumos numbers ptys from 1 (^/dev/pts/[1-9][0-9]*$);
 	 * Linux devpts starts at 0, so /dev/pts/0 is allowed here.
 	 */
 	if (regcomp(&re, "^/dev/pts/(0|[1-9][0-9]*)$", REG_EXTENDED | REG_NOSUB) != 0)

@@ -1,7 +1,7 @@
 /*
  * streamhead.c - stream-head ioctls on both sides of a pty: read options,
  * I_FLUSH with the sense crossed, I_CANPUT, I_NREAD, I_SETSIG/I_GETSIG
- * (SPEC 2.3, 4.2, 7.17, 7.20; issue 3).
+ * (issue 3).
  */
 #include <poll.h>
 #include "xtest.h"

@@ -2,7 +2,7 @@
  * strpeek.c - the stream head's read side on a manager (issue 4): I_PEEK,
  * the read modes of I_SRDOPT (RNORM/RMSGD/RMSGN, RPROTNORM/RPROTDAT/
  * RPROTDIS) with read(), and getmsg() with short buffers (MORECTL,
- * MOREDATA), without and with pckt (SPEC 1.3, 4.2, 4.6).
+ * MOREDATA), without and with pckt.
  *
  * The direct engine holds the genuine host manager, whose data cannot be
  * looked at without taking it: there I_PEEK of queued data fails with

@@ -3,9 +3,11 @@
  * and macOS host files, which only cross-build here) does that can run on
  * Linux: the naming helpers (/dev/pts/N, macOS's /dev/ttys%03d), the BSD
  * reading of a manager's hangup (a read of 0), the packet-mode status
- * decoding, and the subsidiary's open by path and packet mode on a real
- * Linux pty (opened natively, without libxpty).  host_pts_path is this
- * file's, the Linux names, as a host file defines it.
+ * decoding, and, on a real Linux pty (opened natively, without
+ * libxpty), the subsidiary's open by path, packet mode, classifying by
+ * the node (Linux's /dev/pts/N has minor N below 256) and the grant by
+ * path.  host_pts_path and host_ptyno are this file's, Linux's, as a host
+ * file defines them.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -29,6 +31,16 @@ int
 host_pts_path(int ptyno, char *buf, size_t len)
 {
 	return (bsd_pty_name("/dev/pts/", 0, ptyno, buf, len));
+}
+
+int
+host_ptyno(int mfd)
+{
+	int	n;
+
+	if (ioctl(mfd, TIOCGPTN, &n) == -1)
+		return (-1);
+	return (n);
 }
 
 static void
@@ -94,19 +106,54 @@ hangup_and_status(void)
 	ok(host_pkt_status(TIOCPKT_DATA) == 0, "the data byte is no status");
 }
 
+/* bsd_classify_node and bsd_grant_path on pty n, manager m, subsidiary s. */
+static void
+classify_and_grant(int m, int s, int n)
+{
+	struct stat	st;
+	char		path[32];
+	int		k = -1, r, null;
+
+	r = bsd_classify_node(m, &k);
+	ok(r == HOST_MANAGER && k == n,
+	    "the manager classifies as pty %d's manager (%d, %d)", n, r, k);
+	k = -1;
+	if (n < 256) {
+		r = bsd_classify_node(s, &k);
+		ok(r == HOST_SUBSID && k == n,
+		    "the subsidiary as pty %d's subsidiary, by its node (%d, %d)",
+		    n, r, k);
+	} else
+		skip("pty %d: its minor number is not its number", n);
+	null = open("/dev/null", O_RDWR);
+	ok(bsd_classify_node(null, &k) == HOST_NONE && errno == 0,
+	    "/dev/null is no pty, errno 0");
+	close(null);
+	snprintf(path, sizeof(path), "/dev/pts/%d", n);
+	ok(bsd_grant_path(n, 1) == 0, "grant by path of our own node");
+	st.st_mode = 0;
+	r = stat(path, &st);
+	ok(r == 0 && (st.st_mode & 07777) == 0620,
+	    "and it is mode 0620 (0%o)", (unsigned)(st.st_mode & 07777));
+	errno = 0;
+	ok(bsd_grant_path(1 << 30, 0) == -1 && errno == EACCES,
+	    "no such node: EACCES");
+}
+
 /* host_open_peer and host_set_pktmode on a real Linux pty. */
 static void
 on_a_pty(void)
 {
 	struct termios	t;
 	unsigned char	buf[16];
-	int		m, s, n, fl;
+	int		m, s, n, fl, ptyno;
 
 	if ((m = posix_openpt(O_RDWR | O_NOCTTY)) == -1 || grantpt(m) == -1 ||
 	    unlockpt(m) == -1 || ioctl(m, TIOCGPTN, &n) == -1) {
 		ok(0, "a Linux pty: %s", strerror(errno));
 		return;
 	}
+	ptyno = n;
 	s = host_open_peer(m, n, O_RDWR | O_NONBLOCK);
 	ok(s >= 0 && isatty(s), "host_open_peer opens /dev/pts/%d by path", n);
 	fl = s >= 0 ? fcntl(s, F_GETFL) : 0;
@@ -121,6 +168,8 @@ on_a_pty(void)
 	    "an IXON change reads as a termios status (%d byte, 0x%02x)", n,
 	    n > 0 ? buf[0] : 0);
 	ok(host_set_pktmode(m, 0) == 0, "packet mode off");
+	if (s >= 0)
+		classify_and_grant(m, s, ptyno);
 	if (s >= 0)
 		close(s);
 	close(m);

@@ -1,5 +1,5 @@
 /*
- * xpg4.c - XPG4v2 autopush (SPEC 5, 7.19; issue 3): XPTY_MODE=xpg4v2 /
+ * xpg4.c - XPG4v2 autopush (issue 3): XPTY_MODE=xpg4v2 /
  * xpty_setmode(), xpty_unlockpt_xpg4(), PTSSTTY through I_STR on the
  * manager, and the XPTY_XPG4V2 macro that maps unlockpt() the way
  * illumos's <stdlib.h> maps it to __unlockpt_xpg4 for strict XPG4v2

@@ -1,7 +1,7 @@
 /*
- * zeromsg.c - zero-length messages as a queue on the stream (SPEC 2.6,
- * issue 4): a subsidiary may send several before the manager reads any,
- * without blocking; the manager reads each one where it was sent; a
+ * zeromsg.c - zero-length messages as a queue on the stream (issue 4):
+ * a subsidiary may send several before the manager reads any, without
+ * blocking; the manager reads each one where it was sent; a
  * manager shared across fork reads each one once, in whichever process
  * reads it, and the other goes on with what follows; stdio sees the data
  * and then end of file; epoll registrations of the manager follow it

@@ -145,7 +145,7 @@ main(int argc, char **argv)
 	sigaction(SIGCHLD, &sa, NULL);
 
 	/*
-	 * grantpt must not fork (CLIENTS.md 3): with the handler kept in
+	 * grantpt must not fork (as sshd needs): with the handler kept in
 	 * place, as Python and IO::Tty do, no SIGCHLD may arrive.
 	 */
 	ptyfd = posix_openpt(O_RDWR | O_NOCTTY);

@@ -1,5 +1,5 @@
 /*
- * t_relay_pckt.c - pckt framing on the relay (SPEC 4.6): data as M_DATA,
+ * t_relay_pckt.c - pckt framing on the relay: data as M_DATA,
  * flushes as M_FLUSH in the subsidiary's view, stop/start as M_STOP and
  * M_START, injected M_IOCTL in stream order, and the last close as a
  * zero-length M_DATA with the connection kept.
