@@ -92,8 +92,8 @@ static _Atomic(unsigned) lease_late_at;
 void
 lease_unmap(void *map)
 {
-	unsigned i = atomic_fetch_add(&lease_late_at, 1) % LEASE_UNMAP_LAG;
-	void *old = atomic_exchange(&lease_late[i], map);
+	unsigned	 i = atomic_fetch_add(&lease_late_at, 1) % LEASE_UNMAP_LAG;
+	void		*old = atomic_exchange(&lease_late[i], map);
 
 	if (old != NULL)
 		(void)munmap(old, XP_PAGE_SIZE);
@@ -109,8 +109,8 @@ lease_refuse(struct xstream *xs)
 static struct lease_block *
 lease_map(struct xstream *xs, int pagefd)
 {
-	struct lease_block *b;
-	void *map = xs->lease_map;
+	struct lease_block	*b;
+	void			*map = xs->lease_map;
 
 	if (map == NULL) {
 		map = mmap(NULL, XP_PAGE_SIZE, PROT_READ | PROT_WRITE,
@@ -127,8 +127,8 @@ lease_map(struct xstream *xs, int pagefd)
 static struct lease_block *
 lease_join(int fd, struct xstream *xs, uint32_t epoch)
 {
-	struct lease_block *b = NULL;
-	int zero = 0, slot, pagefd, saved = errno;
+	struct lease_block	*b = NULL;
+	int			 zero = 0, slot, pagefd, saved = errno;
 
 	if (!__atomic_compare_exchange_n(&xs->lease_join, &zero, 1, 0,
 	    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
@@ -161,9 +161,9 @@ lease_join(int fd, struct xstream *xs, uint32_t epoch)
 static struct lease_block *
 lease_block_of(int fd, struct xstream *xs)
 {
-	uint32_t epoch = atomic_load_explicit(&lease_epoch,
+	uint32_t		 epoch = atomic_load_explicit(&lease_epoch,
 	    memory_order_relaxed);
-	struct lease_block *b;
+	struct lease_block	*b;
 
 	if (xs->nmods > 0 || xs->hostdata || XS_LOAD(xs->hostfd) < 0 ||
 	    __atomic_load_n(&xs->lease_join, __ATOMIC_RELAXED) == -1)
@@ -179,7 +179,7 @@ lease_block_of(int fd, struct xstream *xs)
 static ssize_t
 recv_nowait(int fd, const struct iovec *iov, int iovcnt)
 {
-	struct msghdr msg;
+	struct msghdr	msg;
 
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_iov = (struct iovec *)(uintptr_t)iov;
@@ -191,7 +191,7 @@ recv_nowait(int fd, const struct iovec *iov, int iovcnt)
 static void
 lease_enter_cs(struct lease_block *b, unsigned slot)
 {
-	uint32_t seen;
+	uint32_t	seen;
 
 	while (!lease_cs_enter(b, slot)) {
 		seen = lease_cs(b);
@@ -210,9 +210,9 @@ static int
 lease_look(struct lease_block *b, struct xstream *xs, const struct iovec *iov,
     int iovcnt, uint32_t s, ssize_t *r, uint32_t *dp)
 {
-	sigset_t all, old;
-	uint32_t w, d;
-	int how, e = 0;
+	sigset_t	all, old;
+	uint32_t	w, d;
+	int		how, e = 0;
 
 	sigfillset(&all);
 	if (pthread_sigmask(SIG_BLOCK, &all, &old) != 0)
@@ -250,8 +250,8 @@ lease_look(struct lease_block *b, struct xstream *xs, const struct iovec *iov,
 static int
 lease_wait(int fd, struct xstream *xs, int with_h)
 {
-	struct pollfd pfd[2];
-	int n = 1;
+	struct pollfd	pfd[2];
+	int		n = 1;
 
 	if (engine_nonblocking(fd)) {
 		errno = EAGAIN;
@@ -290,7 +290,7 @@ static int
 lease_look_a(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
     uint32_t s, ssize_t *r)
 {
-	uint32_t seen = __atomic_load_n(&xs->lease_aseen, __ATOMIC_RELAXED);
+	uint32_t	seen = __atomic_load_n(&xs->lease_aseen, __ATOMIC_RELAXED);
 
 	if (__atomic_load_n(&xs->lease_aok, __ATOMIC_RELAXED) &&
 	    (seen & ~LEASE_DREADING) == (s & ~LEASE_DREADING))
@@ -312,11 +312,11 @@ lease_look_a(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
 static ssize_t
 lease_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 {
-	uint32_t gen = atomic_load_explicit(&xs->gen, memory_order_relaxed);
-	struct lease_block *b;
-	uint32_t s, d;
-	ssize_t r = -1;
-	int how;
+	uint32_t		 gen = atomic_load_explicit(&xs->gen, memory_order_relaxed);
+	struct lease_block	*b;
+	uint32_t		 s, d;
+	ssize_t			 r = -1;
+	int			 how;
 
 	if (engine_iov_empty(iov, iovcnt) ||
 	    (b = lease_block_of(fd, xs)) == NULL)
@@ -360,7 +360,7 @@ lease_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 static int
 lease_wait_room(int fd, int hfd)
 {
-	struct pollfd pfd = { .fd = hfd, .events = POLLOUT };
+	struct pollfd	pfd = { .fd = hfd, .events = POLLOUT };
 
 	if (engine_nonblocking(fd)) {
 		errno = EAGAIN;
@@ -382,10 +382,10 @@ lease_wait_room(int fd, int hfd)
 static ssize_t
 lease_writeb(int fd, struct xstream *xs, const void *buf, size_t len)
 {
-	const char *p = buf;
-	size_t done = 0;
-	ssize_t w;
-	int hfd = XS_LOAD(xs->hostfd), q, saved = errno;
+	const char	*p = buf;
+	size_t		 done = 0;
+	ssize_t		 w;
+	int		 hfd = XS_LOAD(xs->hostfd), q, saved = errno;
 
 	while (hfd >= 0 && done < len) {
 		if (host_sock_outq(fd, &q) != 0 || q != 0)

@@ -30,11 +30,11 @@
 static int
 sock_bytes(int m)
 {
-	int n = -1;
+	int	n = -1;
 
 	if (syscall(SYS_ioctl, m, FIONREAD, &n) == -1)
-		return -1;
-	return n;
+		return (-1);
+	return (n);
 }
 
 static void
@@ -47,7 +47,7 @@ bail(const char *what)
 static void
 msleep(int ms)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+	struct timespec	ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
 
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
@@ -56,9 +56,9 @@ msleep(int ms)
 static int
 is_lease(void)
 {
-	const char *e = getenv("XPTY_ENGINE");
+	const char	*e = getenv("XPTY_ENGINE");
 
-	return e != NULL && strcmp(e, "lease") == 0;
+	return (e != NULL && strcmp(e, "lease") == 0);
 }
 
 /*
@@ -68,8 +68,8 @@ is_lease(void)
 static void
 sc_path(void)
 {
-	char buf[16];
-	int m, s, n;
+	char	buf[16];
+	int	m, s, n;
 
 	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1)
 		bail("pty");
@@ -102,8 +102,8 @@ sc_path(void)
 static void
 sc_zero(void)
 {
-	char buf[16];
-	int m, s;
+	char	buf[16];
+	int	m, s;
 
 	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1)
 		bail("pty");
@@ -124,8 +124,8 @@ sc_zero(void)
 static void
 sc_close(void)
 {
-	char buf[16], name[64];
-	int m, s;
+	char	buf[16], name[64];
+	int	m, s;
 
 	if (xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == -1)
 		bail("pty");
@@ -146,19 +146,19 @@ sc_close(void)
 
 /* Both ways at once, 1 MiB each, checked byte for byte. */
 struct pump {
-	int fd;
-	size_t len;
-	int seed;
-	int bad;
+	int	fd;
+	size_t	len;
+	int	seed;
+	int	bad;
 };
 
 static void *
 writer(void *arg)
 {
-	struct pump *p = arg;
-	char buf[4096];
-	size_t off = 0, i, n;
-	ssize_t w;
+	struct pump	*p = arg;
+	char		 buf[4096];
+	size_t		 off = 0, i, n;
+	ssize_t		 w;
 
 	while (off < p->len) {
 		n = p->len - off < sizeof(buf) ? p->len - off : sizeof(buf);
@@ -167,38 +167,38 @@ writer(void *arg)
 		for (i = 0; i < n; i += (size_t)w)
 			if ((w = write(p->fd, buf + i, n - i)) <= 0) {
 				p->bad = 1;
-				return NULL;
+				return (NULL);
 			}
 		off += n;
 	}
-	return NULL;
+	return (NULL);
 }
 
 static int
 check_stream(int fd, size_t len, int seed)
 {
-	char buf[3000];
-	size_t off = 0, i;
-	ssize_t r;
+	char	buf[3000];
+	size_t	off = 0, i;
+	ssize_t	r;
 
 	while (off < len) {
 		if ((r = read(fd, buf, sizeof(buf))) <= 0)
-			return -1;
+			return (-1);
 		for (i = 0; i < (size_t)r; i++)
 			if (buf[i] != (char)((off + i) * 7 + (size_t)seed))
-				return -1;
+				return (-1);
 		off += (size_t)r;
 	}
-	return 0;
+	return (0);
 }
 
 static void
 sc_bulk(void)
 {
-	struct termios t;
-	struct pump up, down;
-	pthread_t tu, td;
-	int m, s, ru, rd;
+	struct termios	t;
+	struct pump	up, down;
+	pthread_t	tu, td;
+	int		m, s, ru, rd;
 
 	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1)
 		bail("pty");
@@ -226,10 +226,10 @@ sc_bulk(void)
 static int
 count_ks(int m, int ms)
 {
-	struct pollfd pfd = { m, POLLIN, 0 };
-	char buf[64];
-	ssize_t r, i;
-	int n = 0;
+	struct pollfd	pfd = { m, POLLIN, 0 };
+	char		buf[64];
+	ssize_t		r, i;
+	int		n = 0;
 
 	while (poll(&pfd, 1, ms) == 1) {
 		if ((r = read(m, buf, sizeof(buf))) > 0) {
@@ -238,16 +238,16 @@ count_ks(int m, int ms)
 		} else if (r == 0 || errno != EAGAIN)
 			break;
 	}
-	return n;
+	return (n);
 }
 
 /* A parent and a child after fork reading one manager: nothing lost. */
 static void
 sc_fork(void)
 {
-	char buf[8];
-	int m, s, p[2], i, st, n, cn = -1;
-	pid_t pid;
+	char	buf[8];
+	int	m, s, p[2], i, st, n, cn = -1;
+	pid_t	pid;
 
 	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1 || pipe(p) == -1)
 		bail("pty");
@@ -285,10 +285,10 @@ on_alarm(int sig)
 static void
 sc_intr(void)
 {
-	struct sigaction sa;
-	char buf[8];
-	int m, s;
-	ssize_t r;
+	struct sigaction	sa;
+	char			buf[8];
+	int			m, s;
+	ssize_t			r;
 
 	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1)
 		bail("pty");
@@ -322,9 +322,9 @@ static void (*const scenarios[])(void) = {
 static void
 run_in(const char *engine, int i)
 {
-	char arg[16], num[16], dir[] = "/tmp/xpty-lease.XXXXXX";
-	int st, p[2], res[2] = { -1, 0 };
-	pid_t pid;
+	char	arg[16], num[16], dir[] = "/tmp/xpty-lease.XXXXXX";
+	int	st, p[2], res[2] = { -1, 0 };
+	pid_t	pid;
 
 	snprintf(arg, sizeof(arg), "%d", i);
 	snprintf(num, sizeof(num), "%d", tap_n);
@@ -360,8 +360,8 @@ run_in(const char *engine, int i)
 int
 main(int argc, char **argv)
 {
-	static const char *engines[] = { "lease", "relay" };
-	int i, e, res[2];
+	static const char	*engines[] = { "lease", "relay" };
+	int			 i, e, res[2];
 
 	xt_init(argc, argv);
 	if (argc == 4 && strcmp(argv[1], "--child") == 0) {
@@ -371,10 +371,10 @@ main(int argc, char **argv)
 		res[0] = tap_n;
 		res[1] = tap_failed;
 		write(3, res, sizeof(res));
-		return 0;
+		return (0);
 	}
 	for (i = 0; i < NSC; i++)
 		for (e = 0; e < 2; e++)
 			run_in(engines[e], i);
-	return done_testing();
+	return (done_testing());
 }
