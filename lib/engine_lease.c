@@ -72,6 +72,7 @@
 #define LK_ERROR	6	/* r is -1, errno set */
 
 static _Atomic(uint32_t) lease_epoch = 1;	/* this process image's */
+_Atomic(int) lease_joined;	/* a read here took a lease (lease_poll.c) */
 
 /* In a child after fork (forkgate.c). */
 void
@@ -148,6 +149,7 @@ lease_join(int fd, struct xstream *xs, uint32_t epoch)
 		errno = saved;
 		return (NULL);
 	}
+	atomic_store_explicit(&lease_joined, 1, memory_order_relaxed);
 	xs->lease_slot = slot;
 	__atomic_store_n(&xs->lease_epoch, epoch, __ATOMIC_RELAXED);
 	__atomic_store_n(&xs->lease_aok, 0, __ATOMIC_RELAXED);
@@ -354,6 +356,25 @@ lease_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 		if (XENGINE(xs) != &xengine_lease)
 			return (XENGINE(xs)->readv(fd, xs, iov, iovcnt));
 	}
+}
+
+/*
+ * For the readiness interposers (lease_poll.c): the private host manager
+ * to poll beside fd, if fd is a lease manager that joined and whose word
+ * has no hold (so bytes in H are the next to read); else -1.
+ */
+int
+lease_ready_host(int fd)
+{
+	struct xstream *xs = xfd_lookup(fd);
+	struct lease_block *b;
+
+	if (xs == NULL || XS_LOAD(xs->kind) != XK_MANAGER ||
+	    XENGINE(xs) != &xengine_lease || xs->nmods > 0 ||
+	    (b = __atomic_load_n(&xs->lease, __ATOMIC_ACQUIRE)) == NULL ||
+	    (lease_word(b) & (LEASE_HOLDS | LEASE_F_EIO)) != 0)
+		return (-1);
+	return (XS_LOAD(xs->hostfd));
 }
 
 /* Wait for room in H: 0, or -1 (EAGAIN: O_NONBLOCK on A; EINTR). */

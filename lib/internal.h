@@ -335,6 +335,8 @@ int	relay_lease(int fd, int *pagefd);	/* XP_LEASE: the slot */
 int	relay_engine(void);	/* XE_RELAY or XE_LEASE (XPTY_ENGINE) */
 void	lease_forked(void);	/* engine_lease.c: in a child after fork */
 void	lease_unmap(void *map);	/* engine_lease.c: a released stream's page */
+extern _Atomic(int) lease_joined;	/* engine_lease.c: a lease was read */
+int	lease_ready_host(int fd);	/* engine_lease.c: H to poll beside fd */
 int	relay_set_pckt(int fd, int on);
 int	relay_release(int fd);	/* XP_RELEASE: 1 ended, 0, -1 */
 int	relay_sync_close(int ptyno);	/* after the last manager close */

@@ -309,8 +309,74 @@ sc_intr(void)
 	close(m);
 }
 
+/* Write "w" on s after ms, from a child. */
+static pid_t
+write_later(int s, int ms)
+{
+	pid_t	pid;
+
+	if ((pid = fork()) == 0) {
+		msleep(ms);
+		write(s, "w", 1);
+		_exit(0);
+	}
+	return (pid);
+}
+
+/*
+ * poll and select on a manager whose lease is held wake when the bytes
+ * reach the host manager, not at xptyd's expiry tick (300 ms here: the
+ * wake would come at least that long after the write).
+ */
+static void
+sc_ready(void)
+{
+	struct pollfd	pfd;
+	struct timeval	tv;
+	fd_set		rf;
+	char		buf[8];
+	double		t0, dt;
+	int		m, s, r, st;
+	pid_t		pid;
+
+	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1)
+		bail("pty");
+	(void)xt_read_nb(m, buf, sizeof(buf));
+	pid = write_later(s, 100);
+	pfd = (struct pollfd){ m, POLLIN, 0 };
+	t0 = xt_now();
+	r = poll(&pfd, 1, 5000);
+	dt = (xt_now() - t0) * 1000;
+	waitpid(pid, &st, 0);
+	ok(r == 1 && (pfd.revents & POLLIN), "poll: the manager readable "
+	    "(%d, revents %#x)", r, pfd.revents);
+	ok(dt < 100 + 200, "poll woke %.0f ms after the start, the write at "
+	    "100 ms: before the expiry tick (300 ms)", dt);
+	ok(read(m, buf, sizeof(buf)) == 1 && buf[0] == 'w', "read: the byte");
+	(void)xt_read_nb(m, buf, sizeof(buf));
+	pid = write_later(s, 100);
+	FD_ZERO(&rf);
+	FD_SET(m, &rf);
+	tv.tv_sec = 5;
+	tv.tv_usec = 0;
+	t0 = xt_now();
+	r = select(m + 1, &rf, NULL, NULL, &tv);
+	dt = (xt_now() - t0) * 1000;
+	waitpid(pid, &st, 0);
+	ok(r == 1 && FD_ISSET(m, &rf), "select: the manager readable (%d)",
+	    r);
+	ok(dt < 100 + 200, "select woke %.0f ms after the start, the write "
+	    "at 100 ms: before the expiry tick", dt);
+	ok(read(m, buf, sizeof(buf)) == 1 && buf[0] == 'w', "read: the byte");
+	pfd = (struct pollfd){ m, POLLIN, 0 };
+	r = poll(&pfd, 1, 50);
+	ok(r == 0, "poll with nothing written: times out (%d)", r);
+	close(s);
+	close(m);
+}
+
 static void (*const scenarios[])(void) = {
-	sc_path, sc_zero, sc_close, sc_bulk, sc_fork, sc_intr
+	sc_path, sc_zero, sc_close, sc_bulk, sc_fork, sc_intr, sc_ready
 };
 #define NSC	(int)(sizeof(scenarios) / sizeof(scenarios[0]))
 
