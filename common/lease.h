@@ -115,11 +115,11 @@ struct lease_block {
 	uint32_t	reads;
 	uint32_t	spare1[13];
 	/* xptyd's line (line 2) */
-	uint32_t	dword;
-	uint32_t	dwaiters;
-	uint32_t	spare2[14];
-	uint32_t	spare3[16];	/* line 3, reserved */
-	struct lease_slot slot[LEASE_NSLOTS];
+	uint32_t		dword;
+	uint32_t		dwaiters;
+	uint32_t		spare2[14];
+	uint32_t		spare3[16];	/* line 3, reserved */
+	struct lease_slot	slot[LEASE_NSLOTS];
 };
 
 #define LEASE_BLOCK_SIZE	(256 + LEASE_NSLOTS * 16)
@@ -360,7 +360,8 @@ lease_may_read(struct lease_block *b)
 static inline int
 lease_sent(struct lease_block *b, int done)
 {
-	uint32_t	d = __atomic_load_n(&b->dword, LEASE_SC) + LEASE_OUT_ONE;
+	uint32_t	d = __atomic_load_n(&b->dword, LEASE_SC) +
+	    LEASE_OUT_ONE;
 
 	if (done)
 		d &= ~LEASE_DREADING;

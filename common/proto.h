@@ -184,20 +184,20 @@ xp_put64(uint8_t *p, uint64_t v)
 static inline uint16_t
 xp_get16(const uint8_t *p)
 {
-	return (uint16_t)(p[0] | p[1] << 8);
+	return ((uint16_t)(p[0] | p[1] << 8));
 }
 
 static inline uint32_t
 xp_get32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
+	return ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24);
 }
 
 static inline uint64_t
 xp_get64(const uint8_t *p)
 {
-	return (uint64_t)xp_get32(p) | (uint64_t)xp_get32(p + 4) << 32;
+	return ((uint64_t)xp_get32(p) | (uint64_t)xp_get32(p + 4) << 32);
 }
 
 /* Write a header into p; returns XP_HDRLEN. */
@@ -299,7 +299,7 @@ xp_decode(const uint8_t *buf, size_t avail, struct xp_msg *m)
 	if (avail - XP_HDRLEN < m->len)
 		return (0);
 	m->pay = buf + XP_HDRLEN;
-	return (ssize_t)(XP_HDRLEN + m->len);
+	return ((ssize_t)(XP_HDRLEN + m->len));
 }
 
 /* Encode a reply into p (XP_REPLYLEN bytes). */

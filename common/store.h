@@ -43,10 +43,10 @@ enum xpty_module {
 #define XSTACK_MAX	3	/* ptem, ldterm, ttcompat: single-instance */
 
 struct xstate {
-	int		managed;	/* libxpty set this pty up */
-	unsigned	flags;		/* XSTATE_* */
-	int		depth;
-	enum xpty_module mods[XSTACK_MAX];	/* [0] is the bottom */
+	int			managed;	/* libxpty set this pty up */
+	unsigned		flags;		/* XSTATE_* */
+	int			depth;
+	enum xpty_module	mods[XSTACK_MAX];	/* [0] is the bottom */
 };
 
 /* 1 if this is the page store (pages must be made, passed, fetched). */

@@ -156,7 +156,7 @@ word_decode(uint32_t w, struct xstate *xst)
 	xst->managed = 1;
 	xst->flags = w & XP_PS_FLAGS;
 	for (i = 0; i < XSTACK_MAX; i++) {
-		enum xpty_module m = (stack >> (2 * i)) & 3;
+		enum xpty_module	m = (stack >> (2 * i)) & 3;
 
 		if (m == XM_NONE)
 			break;

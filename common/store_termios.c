@@ -61,7 +61,7 @@ state_decode(const struct kterm *t, struct xstate *xst)
 	xst->flags = (t->c_cc[SLOT_FLAGS] & ~STATE_MAGICMASK) |
 	    ((stack >> (2 * XSTACK_MAX)) & 3) << 4;
 	for (i = 0; i < XSTACK_MAX; i++) {
-		enum xpty_module m = (stack >> (2 * i)) & 3;
+		enum xpty_module	m = (stack >> (2 * i)) & 3;
 
 		if (m == XM_NONE)
 			break;
@@ -185,7 +185,8 @@ xstate_dismantle(int fd)
 	int		saved = errno;
 
 	if (xstate_read(fd, &xst, &t) == 0 && xst.managed) {
-		unsigned keep = xst.flags & XSTATE_PCKT;	/* manager side */
+		/* the manager side's */
+		unsigned	keep = xst.flags & XSTATE_PCKT;
 
 		memset(&xst, 0, sizeof(xst));
 		xst.managed = 1;

@@ -31,18 +31,18 @@
 static int
 autopush_xpg4(int fd)
 {
-	static const char *mods[] = { "ptem", "ldterm", "ttcompat" };
-	struct xstream *xs = xfd_lookup(fd);
-	struct xstate xst;
-	size_t i;
+	static const char	*mods[] = { "ptem", "ldterm", "ttcompat" };
+	struct xstream		*xs = xfd_lookup(fd);
+	struct xstate		 xst;
+	size_t			 i;
 
 	for (i = 0; i < 3; i++)
 		if (stream_push(fd, xs, mods[i]) == -1)
-			return -1;
+			return (-1);
 	if (xstate_get(fd, &xst) == -1)
-		return -1;
+		return (-1);
 	xst.flags |= XSTATE_PTEM_XPG4;
-	return xstate_put(fd, &xst, NULL);
+	return (xstate_put(fd, &xst, NULL));
 }
 
 /*
@@ -54,7 +54,7 @@ autopush_xpg4(int fd)
 static int
 adopt_state(int fd, int ptyno, struct xstate *xst)
 {
-	int saved = errno, r = -1;
+	int	saved = errno, r = -1;
 
 	if (xstate_get(fd, xst) == 0 && xst->managed)
 		r = 0;
@@ -63,7 +63,7 @@ adopt_state(int fd, int ptyno, struct xstate *xst)
 	    xst->managed)
 		r = 0;
 	errno = saved;
-	return r;
+	return (r);
 }
 
 /*
@@ -73,9 +73,9 @@ adopt_state(int fd, int ptyno, struct xstate *xst)
 static void
 subsid_reraw(int fd, const struct xstate *xst)
 {
-	struct xstate cur;
-	struct kterm t;
-	int saved = errno;
+	struct xstate	cur;
+	struct kterm	t;
+	int		saved = errno;
 
 	if ((host_caps & HOST_CAP_OPEN_RESETS) && xst->depth == 0 &&
 	    xstate_read(fd, &cur, &t) == 0) {
@@ -89,22 +89,22 @@ subsid_reraw(int fd, const struct xstate *xst)
 int
 adopt_subsid(int fd, int ptyno)
 {
-	struct xstream *xs;
-	struct xstate xst;
-	int saved = errno;
+	struct xstream	*xs;
+	struct xstate	 xst;
+	int		 saved = errno;
 
 	if (adopt_state(fd, ptyno, &xst) == -1)
-		return fd;
+		return (fd);
 	if (xst.flags & XSTATE_LOCKED) {
 		xsys_close(fd);		/* the emulated lock: not unlocked yet */
 		errno = EAGAIN;
 		XTRACE(-1, "open /dev/pts/", ptyno, -1, "locked (emulated)");
-		return -1;
+		return (-1);
 	}
 	subsid_reraw(fd, &xst);
 	if ((xs = xstream_new(XK_SUBSID, ptyno)) == NULL) {
 		errno = saved;
-		return fd;
+		return (fd);
 	}
 	xfd_attach(fd, xs);
 	if ((xst.flags & XSTATE_PTSTTY) && !xstate_has(&xst, XM_LDTERM) &&
@@ -113,18 +113,18 @@ adopt_subsid(int fd, int ptyno)
 		xfd_detach(fd);
 		xsys_close(fd);
 		errno = saved;
-		return -1;
+		return (-1);
 	}
 	errno = saved;
-	return fd;
+	return (fd);
 }
 
 void
 rediscover_fd(int fd)
 {
-	struct xstream *xs;
-	struct xstate xst;
-	int kind, ptyno, hostfd = -1, cfd;
+	struct xstream	*xs;
+	struct xstate	 xst;
+	int		 kind, ptyno, hostfd = -1, cfd;
 
 	if (xfd_lookup(fd) != NULL || xfd_private_owner(fd) != NULL)
 		return;
@@ -156,13 +156,13 @@ rediscover_one(int fd, void *arg)
 {
 	(void)arg;
 	rediscover_fd(fd);
-	return 0;
+	return (0);
 }
 
 void
 rediscover_all(void)
 {
-	int saved = errno;
+	int	saved = errno;
 
 	(void)host_fd_walk(rediscover_one, NULL);
 	errno = saved;

@@ -46,7 +46,7 @@
 static int
 has_pckt(const struct xstream *xs)
 {
-	return xs->kind == XK_MANAGER && xs->nmods > 0;
+	return (xs->kind == XK_MANAGER && xs->nmods > 0);
 }
 
 static ssize_t	subsid_read_failed(int);
@@ -61,15 +61,15 @@ discard_queued(int fd, struct xstream *xs, size_t n)
 ssize_t
 xpty_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 {
-	int queued = 0, saved;
-	ssize_t r;
+	int	queued = 0, saved;
+	ssize_t	r;
 
 	if (xs->kind != XK_MANAGER) {
 		r = xsys_readv(fd, iov, iovcnt);
-		return r == -1 ? subsid_read_failed(fd) : r;
+		return (r == -1 ? subsid_read_failed(fd) : r);
 	}
 	if (has_pckt(xs))
-		return pckt_read(fd, xs, iov, iovcnt);
+		return (pckt_read(fd, xs, iov, iovcnt));
 	/*
 	 * Without pckt a message is the data queued when the read starts
 	 * (as for getmsg, I_NREAD, I_PEEK); RMSGD discards what of it the
@@ -84,7 +84,7 @@ xpty_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 		discard_queued(fd, xs, (size_t)(queued - r));
 		errno = saved;
 	}
-	return r;
+	return (r);
 }
 
 /* A manager read that ignores pckt (pckt.c reads the packets itself). */
@@ -92,15 +92,15 @@ ssize_t
 xpty_raw_readv(int fd, struct xstream *xs, const struct iovec *iov,
     int iovcnt)
 {
-	return XENGINE(xs)->readv(fd, xs, iov, iovcnt);
+	return (XENGINE(xs)->readv(fd, xs, iov, iovcnt));
 }
 
 ssize_t
 xpty_raw_read(int fd, struct xstream *xs, void *buf, size_t len)
 {
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct iovec	iov = { .iov_base = buf, .iov_len = len };
 
-	return xpty_raw_readv(fd, xs, &iov, 1);
+	return (xpty_raw_readv(fd, xs, &iov, 1));
 }
 
 /*
@@ -112,29 +112,29 @@ xpty_raw_read(int fd, struct xstream *xs, void *buf, size_t len)
 static ssize_t
 subsid_read_failed(int fd)
 {
-	int saved = errno;
+	int	saved = errno;
 
 	if (host_subsid_read_hup(fd, saved) != 1) {
 		errno = saved;
-		return -1;
+		return (-1);
 	}
 	errno = saved;
 	XTRACE(fd, "read: hung up", -1, 0, "host said EIO");
-	return 0;
+	return (0);
 }
 
 ssize_t
 xpty_read(int fd, struct xstream *xs, void *buf, size_t len)
 {
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	ssize_t r;
+	struct iovec	iov = { .iov_base = buf, .iov_len = len };
+	ssize_t		r;
 
 	if (xs->kind != XK_MANAGER) {
 		r = xpty_next.read != NULL ? xpty_next.read(fd, buf, len) :
 		    xsys_read(fd, buf, len);
-		return r == -1 ? subsid_read_failed(fd) : r;
+		return (r == -1 ? subsid_read_failed(fd) : r);
 	}
-	return xpty_readv(fd, xs, &iov, 1);
+	return (xpty_readv(fd, xs, &iov, 1));
 }
 
 /*
@@ -147,10 +147,10 @@ ssize_t
 xpty_write(int fd, struct xstream *xs, const void *buf, size_t len)
 {
 	if (xs->kind == XK_MANAGER)
-		return XENGINE(xs)->write(fd, xs, buf, len);
+		return (XENGINE(xs)->write(fd, xs, buf, len));
 	if (xpty_next.write != NULL)
-		return xpty_next.write(fd, buf, len);
-	return xsys_write(fd, buf, len);
+		return (xpty_next.write(fd, buf, len));
+	return (xsys_write(fd, buf, len));
 }
 
 /*
@@ -161,20 +161,20 @@ xpty_write(int fd, struct xstream *xs, const void *buf, size_t len)
 ssize_t
 xpty_write_zero(int fd, struct xstream *xs)
 {
-	struct xstate xst;
-	int saved = errno;
+	struct xstate	xst;
+	int		saved = errno;
 
 	if (xs->kind != XK_SUBSID)
-		return 0;
+		return (0);
 	if (xstate_get(fd, &xst) == -1) {
 		if (errno == EIO)
-			return -1;		/* hung up */
+			return (-1);		/* hung up */
 		errno = saved;
-		return 0;
+		return (0);
 	}
 	if (xst.managed && !(xst.flags & XSTATE_HOSTDATA) &&
 	    (!xstate_has(&xst, XM_PTEM) || (xst.flags & XSTATE_PTEM_XPG4))) {
-		int r = relay_zero_write(xs->ptyno, fd);
+		int	r = relay_zero_write(xs->ptyno, fd);
 
 		XTRACE(fd, "zero-length write: message to the manager", -1, 0,
 		    r == -1 ? "not propagated: no relay for this pty" : NULL);
@@ -187,19 +187,19 @@ xpty_write_zero(int fd, struct xstream *xs)
 		 */
 		if (r == -1 && (errno == EINTR || errno == EINPROGRESS)) {
 			errno = EINTR;
-			return -1;
+			return (-1);
 		}
 	} else
 		XTRACE(fd, "zero-length write: discarded by ptem", -1, 0, NULL);
 	errno = saved;
-	return 0;
+	return (0);
 }
 
 /* Wait until xptyd has handled what already happened on pty ptyno. */
 void
 relay_barrier(int ptyno)
 {
-	int saved = errno;
+	int	saved = errno;
 
 	(void)relay_sync_close(ptyno);
 	errno = saved;

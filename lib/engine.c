@@ -66,7 +66,7 @@ engine_still_ours(int fd, struct xstream *xs, uint32_t gen)
 int
 engine_iov_empty(const struct iovec *iov, int iovcnt)
 {
-	int i;
+	int	i;
 
 	for (i = 0; i < iovcnt; i++)
 		if (iov[i].iov_len > 0)
@@ -78,7 +78,7 @@ engine_iov_empty(const struct iovec *iov, int iovcnt)
 int
 engine_nonblocking(int fd)
 {
-	int fl = xsys_fcntl(fd, F_GETFL, 0);
+	int	fl = xsys_fcntl(fd, F_GETFL, 0);
 
 	return (fl != -1 && (fl & O_NONBLOCK));
 }
@@ -87,7 +87,7 @@ engine_nonblocking(int fd)
 void
 engine_closed(int ptyno)
 {
-	int saved = errno;
+	int	saved = errno;
 
 	(void)relay_sync_close(ptyno);
 	errno = saved;
@@ -100,12 +100,12 @@ engine_closed(int ptyno)
 void
 discard_bytes(int fd, int sock, size_t n)
 {
-	unsigned char sink[DISCARD_CHUNK];
-	struct iovec iov[DISCARD_IOV];
-	struct msghdr msg;
-	size_t want;
-	ssize_t r;
-	int i;
+	unsigned char	sink[DISCARD_CHUNK];
+	struct iovec	iov[DISCARD_IOV];
+	struct msghdr	msg;
+	size_t		want;
+	ssize_t		r;
+	int		i;
 
 	while (n > 0) {
 		for (i = 0, want = 0; i < DISCARD_IOV && want < n; i++) {

@@ -66,8 +66,8 @@ _Static_assert(XP_TERMIOS_MSGLEN <= XPTY_PENDMAX,
 static int
 wait_reopen(int fd, int ptyno)
 {
-	struct pollfd pfd = { .events = POLLIN };
-	int wfd, id, r;
+	struct pollfd	pfd = { .events = POLLIN };
+	int		wfd, id, r;
 
 	if ((wfd = host_watch_open()) != -1 &&
 	    host_watch_add(wfd, ptyno) == -1) {
@@ -106,7 +106,7 @@ drop_dismantle_status(int fd, struct xstream *xs)
 static int
 status_only(const struct xstream *xs, const struct iovec *iov, ssize_t r)
 {
-	unsigned char c;
+	unsigned char	c;
 
 	if (xs->nmods == 0 || r != 1 || iov[0].iov_len == 0)
 		return (0);
@@ -117,8 +117,9 @@ status_only(const struct xstream *xs, const struct iovec *iov, ssize_t r)
 ssize_t
 direct_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 {
-	uint32_t gen = atomic_load_explicit(&xs->gen, memory_order_relaxed);
-	ssize_t r;
+	uint32_t	gen = atomic_load_explicit(&xs->gen,
+	    memory_order_relaxed);
+	ssize_t		r;
 
 	if (xs->hostdata)
 		return (xsys_readv(fd, iov, iovcnt));	/* the host's EIO */
@@ -162,7 +163,7 @@ direct_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 static ssize_t
 direct_read1(int fd, struct xstream *xs, unsigned char *c)
 {
-	struct iovec iov = { .iov_base = c, .iov_len = 1 };
+	struct iovec	iov = { .iov_base = c, .iov_len = 1 };
 
 	return (direct_readv(fd, xs, &iov, 1));
 }
@@ -227,8 +228,8 @@ direct_set_pckt(int fd, struct xstream *xs, int on)
 static int
 open_event(int fd, struct xstream *xs)
 {
-	unsigned char flush = 0;
-	int type, n;
+	unsigned char	flush = 0;
+	int		type, n;
 
 	while (xs->pktstatus != 0) {
 		type = xp_status_next(&xs->pktstatus, &flush);
@@ -265,8 +266,8 @@ open_kern(struct xstream *xs)
 static int
 poll_head(int fd, int block, short *revents)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLPRI };
-	int r;
+	struct pollfd	pfd = { .fd = fd, .events = POLLIN | POLLPRI };
+	int		r;
 
 	/* a signal interrupts this as it would a read (xwait.c) */
 	r = xwait_poll(&pfd, 1, block && !engine_nonblocking(fd) ?
@@ -283,10 +284,10 @@ poll_head(int fd, int block, short *revents)
 static int
 direct_head_open(int fd, struct xstream *xs, int block)
 {
-	unsigned char c;
-	short rev;
-	ssize_t r;
-	int n;
+	unsigned char	c;
+	short		rev;
+	ssize_t		r;
+	int		n;
 
 	if (xs->msg_ctl != 0 || xs->msg_data)
 		return (PCKT_HEAD_OPEN);
@@ -361,11 +362,11 @@ static ssize_t
 take_kern(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
     size_t off, size_t n)
 {
-	struct iovec v[TAKE_IOV + 1];
-	unsigned char c;
-	size_t got;
-	ssize_t r;
-	int nv;
+	struct iovec	v[TAKE_IOV + 1];
+	unsigned char	c;
+	size_t		got;
+	ssize_t		r;
+	int		nv;
 
 	v[0].iov_base = &c;
 	v[0].iov_len = 1;
@@ -386,9 +387,9 @@ static ssize_t
 take_kern_msg(int fd, struct xstream *xs, const struct iovec *iov,
     int iovcnt, size_t off, size_t len)
 {
-	int queued = 0;
-	size_t n;
-	ssize_t r;
+	int	queued = 0;
+	size_t	n;
+	ssize_t	r;
 
 	if (len == 0)
 		return (0);
@@ -412,7 +413,7 @@ static ssize_t
 direct_head_take(int fd, struct xstream *xs, const struct iovec *iov,
     int iovcnt, size_t off, size_t len)
 {
-	size_t n = direct_head_left(xs);
+	size_t	n = direct_head_left(xs);
 
 	if (xs->msg_kern)
 		return (take_kern_msg(fd, xs, iov, iovcnt, off, len));
@@ -431,12 +432,12 @@ direct_head_take(int fd, struct xstream *xs, const struct iovec *iov,
 static void
 direct_head_discard(int fd, struct xstream *xs)
 {
-	unsigned char sink[TAKE_CHUNK];
-	struct iovec v[TAKE_IOV + 1];
-	unsigned char c;
-	size_t n;
-	ssize_t r;
-	int i;
+	unsigned char	sink[TAKE_CHUNK];
+	struct iovec	v[TAKE_IOV + 1];
+	unsigned char	c;
+	size_t		n;
+	ssize_t		r;
+	int		i;
 
 	while (xs->frame_left > 0 && xs->msg_kern) {
 		n = 0;
@@ -484,8 +485,8 @@ event_length(int type)
 static int
 direct_head_count(int fd, struct xstream *xs, int *first)
 {
-	unsigned char flush;
-	int status = xs->pktstatus, type, msgs = 0, n = 0;
+	unsigned char	flush;
+	int		status = xs->pktstatus, type, msgs = 0, n = 0;
 
 	if (xs->msg_kern)
 		return (0);	/* the head is the host's data */
@@ -514,7 +515,7 @@ static int
 direct_head_peek(int fd, struct xstream *xs, void *ubuf, int want,
     struct xpeek *pk)
 {
-	int r = direct_head_open(fd, xs, 0);
+	int	r = direct_head_open(fd, xs, 0);
 
 	(void)ubuf;
 	if (r != PCKT_HEAD_OPEN)

@@ -366,8 +366,8 @@ lease_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 int
 lease_ready_host(int fd)
 {
-	struct xstream *xs = xfd_lookup(fd);
-	struct lease_block *b;
+	struct xstream		*xs = xfd_lookup(fd);
+	struct lease_block	*b;
 
 	if (xs == NULL || XS_LOAD(xs->kind) != XK_MANAGER ||
 	    XENGINE(xs) != &xengine_lease || xs->nmods > 0 ||

@@ -70,7 +70,7 @@ static const char gone_cause[] = "its socket's daemon end is closed";
 static int
 relay_hostfd(int fd, const struct xstream *xs)
 {
-	int hfd = XS_LOAD(xs->hostfd);
+	int	hfd = XS_LOAD(xs->hostfd);
 
 	return (hfd >= 0 ? hfd : fd);
 }
@@ -83,7 +83,7 @@ relay_hostfd(int fd, const struct xstream *xs)
 static int
 peer_gone(int fd)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd	pfd = { .fd = fd, .events = POLLIN };
 
 	return (xsys_poll(&pfd, 1, 0) == 1 &&
 	    (pfd.revents & (POLLHUP | POLLERR)) != 0);
@@ -101,7 +101,7 @@ peer_gone(int fd)
 static int
 relay_next(int fd, struct xstream *xs, uint32_t gen)
 {
-	int owed = xs->zero_owed, i, e;
+	int	owed = xs->zero_owed, i, e;
 
 	xs->zero_owed = 0;
 	if ((i = relay_reattach(fd, xs)) != -1)
@@ -129,7 +129,7 @@ relay_next(int fd, struct xstream *xs, uint32_t gen)
 void
 relay_became_host(struct xstream *xs)
 {
-	int hfd = XS_LOAD(xs->hostfd);
+	int	hfd = XS_LOAD(xs->hostfd);
 
 	if (hfd >= 0) {
 		xfd_gate_enter();
@@ -146,7 +146,7 @@ relay_became_host(struct xstream *xs)
 static int
 relay_pktmode(const struct xstream *xs)
 {
-	int hfd = XS_LOAD(xs->hostfd), saved = errno, on;
+	int	hfd = XS_LOAD(xs->hostfd), saved = errno, on;
 
 	on = hfd >= 0 ? host_get_pktmode(hfd) : 0;
 	errno = saved;
@@ -161,11 +161,11 @@ relay_pktmode(const struct xstream *xs)
 static ssize_t
 relay_read_pkt(int fd, const struct iovec *iov, int iovcnt)
 {
-	struct iovec v[PEND_IOV];
-	unsigned char st = HOST_PKT_DATA;
-	char c;
-	ssize_t r;
-	int i, n = 0;
+	struct iovec	v[PEND_IOV];
+	unsigned char	st = HOST_PKT_DATA;
+	char		c;
+	ssize_t		r;
+	int		i, n = 0;
 
 	if (iovcnt < 1 || iov[0].iov_len == 0)
 		return (xsys_readv(fd, iov, iovcnt));
@@ -179,7 +179,7 @@ relay_read_pkt(int fd, const struct iovec *iov, int iovcnt)
 		v[n++] = iov[i];
 	if (n == 0) {	/* room for the status byte only: is data there? */
 		r = xsys_recv(fd, &c, 1, MSG_PEEK);
-		return (r == 1 ? 1 : r);	/* the status byte; the end; -1 */
+		return (r == 1 ? 1 : r);	/* status byte; end; -1 */
 	}
 	r = xsys_readv(fd, v, n);
 	return (r > 0 ? r + 1 : r);
@@ -190,7 +190,7 @@ static ssize_t
 read_lost(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
     ssize_t r)
 {
-	int saved = errno;
+	int	saved = errno;
 
 	if (relay_fallback(fd, xs, gone_cause) == -1)
 		return (-1);
@@ -203,9 +203,10 @@ read_lost(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
 ssize_t
 relay_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 {
-	uint32_t gen = atomic_load_explicit(&xs->gen, memory_order_relaxed);
-	int empty = engine_iov_empty(iov, iovcnt), i, n, saved;
-	ssize_t r;
+	uint32_t	gen = atomic_load_explicit(&xs->gen,
+	    memory_order_relaxed);
+	int		empty = engine_iov_empty(iov, iovcnt), i, n, saved;
+	ssize_t		r;
 
 	for (n = 0; n < RELAY_CHAIN_MAX; n++) {
 		if (xs->hostdata && !empty && relay_pktmode(xs))
@@ -253,7 +254,7 @@ relay_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 ssize_t
 relay_writeb(int fd, struct xstream *xs, const void *buf, size_t len)
 {
-	ssize_t r;
+	ssize_t	r;
 
 	r = relay_write(fd, XS_LOAD(xs->hostfd), buf, len);
 	if (r != -1 || (errno != EPIPE && errno != ECONNRESET))
@@ -274,7 +275,7 @@ relay_discard(int fd, struct xstream *xs, size_t n)
 void
 relay_flush_read(int fd, struct xstream *xs)
 {
-	int n = 0;
+	int	n = 0;
 
 	(void)xs;
 	if (xsys_ioctl(fd, FIONREAD, &n) == 0 && n > 0)
@@ -285,9 +286,9 @@ relay_flush_read(int fd, struct xstream *xs)
 static ssize_t
 peek_into(int fd, unsigned char *hdr, size_t hlen, void *ubuf, size_t len)
 {
-	struct iovec iov[2];
-	struct msghdr msg;
-	int n = 0;
+	struct iovec	iov[2];
+	struct msghdr	msg;
+	int		n = 0;
 
 	if (hlen > 0) {
 		iov[n].iov_base = hdr;
@@ -306,7 +307,7 @@ peek_into(int fd, unsigned char *hdr, size_t hlen, void *ubuf, size_t len)
 ssize_t
 relay_peek(int fd, struct xstream *xs, void *ubuf, size_t len)
 {
-	ssize_t r;
+	ssize_t	r;
 
 	(void)xs;
 	if (len > PEEK_MAX)
@@ -331,7 +332,7 @@ relay_eof_pending(int fd, const struct xstream *xs)
 int
 relay_count(int fd, struct xstream *xs, unsigned long req, int *n)
 {
-	int h = 0, s = 0;
+	int	h = 0, s = 0;
 
 	if (xsys_ioctl(relay_hostfd(fd, xs), req, &h) == -1)
 		return (-1);
@@ -366,9 +367,9 @@ relay_set_pcktb(int fd, struct xstream *xs, int on)
 static ssize_t
 recv_iov(int fd, struct iovec *iov, int cnt, size_t len)
 {
-	struct msghdr msg;
-	size_t got = 0, r;
-	ssize_t n;
+	struct msghdr	msg;
+	size_t		got = 0, r;
+	ssize_t		n;
 
 	while (got < len) {
 		memset(&msg, 0, sizeof(msg));
@@ -392,8 +393,8 @@ recv_iov(int fd, struct iovec *iov, int cnt, size_t len)
 static int
 header_ready(int fd)
 {
-	unsigned char hdr[XP_FRAMEHDR];
-	ssize_t r;
+	unsigned char	hdr[XP_FRAMEHDR];
+	ssize_t		r;
 
 	r = xsys_recv(fd, hdr, sizeof(hdr), MSG_PEEK | MSG_DONTWAIT);
 	if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -407,9 +408,9 @@ header_ready(int fd)
 int
 relay_head_open(int fd, struct xstream *xs, int block)
 {
-	unsigned char hdr[XP_FRAMEHDR];
-	struct iovec iov = { .iov_base = hdr, .iov_len = sizeof(hdr) };
-	ssize_t r;
+	unsigned char	hdr[XP_FRAMEHDR];
+	struct iovec	iov = { .iov_base = hdr, .iov_len = sizeof(hdr) };
+	ssize_t		r;
 
 	if (xs->msg_ctl != 0 || xs->msg_data)
 		return (PCKT_HEAD_OPEN);
@@ -452,10 +453,10 @@ ssize_t
 relay_head_take(int fd, struct xstream *xs, const struct iovec *iov,
     int iovcnt, size_t off, size_t len)
 {
-	struct iovec v[TAKE_IOV];
-	size_t done = 0, n, got;
-	ssize_t r;
-	int nv;
+	struct iovec	v[TAKE_IOV];
+	size_t		done = 0, n, got;
+	ssize_t		r;
+	int		nv;
 
 	while (done < len && relay_head_left(xs) > 0) {
 		n = len - done;
@@ -480,10 +481,10 @@ relay_head_take(int fd, struct xstream *xs, const struct iovec *iov,
 void
 relay_head_discard(int fd, struct xstream *xs)
 {
-	unsigned char sink[TAKE_CHUNK];
-	struct iovec v[TAKE_IOV];
-	size_t n;
-	int i;
+	unsigned char	sink[TAKE_CHUNK];
+	struct iovec	v[TAKE_IOV];
+	size_t		n;
+	int		i;
 
 	while (xs->frame_left > 0) {
 		n = 0;
@@ -509,13 +510,13 @@ relay_head_discard(int fd, struct xstream *xs)
 static int
 count_frames(int fd, size_t off, int *first)
 {
-	unsigned char chunk[NREAD_CHUNK];
-	struct iovec iov[NREAD_SPAN / NREAD_CHUNK + 2];
-	struct msghdr msg;
-	size_t left, pos, got;
-	uint32_t len;
-	ssize_t r;
-	int msgs = 0, n;
+	unsigned char	chunk[NREAD_CHUNK];
+	struct iovec	iov[NREAD_SPAN / NREAD_CHUNK + 2];
+	struct msghdr	msg;
+	size_t		left, pos, got;
+	uint32_t	len;
+	ssize_t		r;
+	int		msgs = 0, n;
 
 	while (off + XP_FRAMEHDR <= NREAD_SPAN) {
 		for (n = 0, left = off; left > 0; n++) {
@@ -550,7 +551,7 @@ count_frames(int fd, size_t off, int *first)
 int
 relay_head_count(int fd, struct xstream *xs, int *first)
 {
-	int open = xs->msg_ctl != 0 || xs->msg_data;
+	int	open = xs->msg_ctl != 0 || xs->msg_data;
 
 	return (count_frames(fd, open ? xs->frame_left : 0, first));
 }
@@ -563,9 +564,9 @@ int
 relay_head_peek(int fd, struct xstream *xs, void *ubuf, int want,
     struct xpeek *pk)
 {
-	unsigned char hdr[XP_FRAMEHDR];
-	uint32_t len;
-	ssize_t r = 0;
+	unsigned char	hdr[XP_FRAMEHDR];
+	uint32_t	len;
+	ssize_t		r = 0;
 
 	if (want > PEEK_MAX)
 		want = PEEK_MAX;
@@ -631,7 +632,7 @@ relay_sync(struct xstream *xs)
 int
 relay_last_close(struct xstream *xs)
 {
-	int hfd = XS_LOAD(xs->hostfd);
+	int	hfd = XS_LOAD(xs->hostfd);
 
 	if (hfd < 0 || host_mgr_hup(hfd) != 1)
 		return (xs->ptyno);
@@ -642,8 +643,8 @@ relay_last_close(struct xstream *xs)
 static void
 wait_outq(int fd)
 {
-	struct timespec ts = { 0, 2000000 };
-	int q, i;
+	struct timespec	ts = { 0, 2000000 };
+	int		q, i;
 
 	for (i = 0; i < OUTQ_WAIT_MS / 2; i++) {
 		if (host_sock_outq(fd, &q) == -1 || q == 0)
@@ -669,7 +670,7 @@ relay_take_host(int fd, struct xstream *xs)
 void
 relay_took_host(int fd, struct xstream *xs)
 {
-	int q = 1;
+	int	q = 1;
 
 	if (xsys_ioctl(fd, FIONREAD, &q) == 0 && q == 0 &&
 	    relay_reattach(fd, xs) == 2)

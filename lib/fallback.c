@@ -48,13 +48,13 @@ swap_host(int hfd, int n)
 	int			fdfl, rv, saved;
 
 	if ((fdfl = xsys_fcntl(n, F_GETFD, 0)) == -1)
-		return -1;
+		return (-1);
 	host_evreg_detach(n, &ep);
 	rv = xsys_dup3(hfd, n, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
 	saved = errno;
 	host_evreg_attach(n, &ep);
 	errno = saved;
-	return rv;
+	return (rv);
 }
 
 static void
@@ -84,7 +84,7 @@ convert(int fd, struct xstream *xs, int hfd)
 			swapped++;
 	if (swapped == 0) {
 		xfd_gate_leave();
-		return -1;
+		return (-1);
 	}
 	engine_head_reset(xs);	/* relay frames are no more */
 	atomic_store_explicit(&xs->eofstate, XEOF_NONE, memory_order_relaxed);
@@ -94,7 +94,7 @@ convert(int fd, struct xstream *xs, int hfd)
 	xsys_close(hfd);
 	XS_STORE(xs->hostfd, -1);
 	xfd_gate_leave();
-	return 0;
+	return (0);
 }
 
 /*
@@ -109,24 +109,24 @@ relay_fallback(int fd, struct xstream *xs, const char *cause)
 	int	saved = errno, hfd, i;
 
 	if (XENGINE(xs)->is_host)
-		return 0;
+		return (0);
 	if (atomic_exchange(&xs->falling, 1) != 0) {
 		/* another thread is at it */
 		for (i = 0; i < 100000 && !XENGINE(xs)->is_host; i++)
 			sched_yield();
 		errno = saved;
-		return 0;
+		return (0);
 	}
 	if ((hfd = XS_LOAD(xs->hostfd)) < 0 || convert(fd, xs, hfd) == -1) {
 		atomic_store(&xs->falling, 0);
 		XTRACE(fd, "relay lost: no host manager to go on with", -1, -1,
 		    NULL);
 		errno = EIO;
-		return -1;
+		return (-1);
 	}
 	atomic_store(&xs->falling, 0);
 	say_once(xs->ptyno, cause);
 	XTRACE(fd, "relay lost: direct engine from now on", -1, 0, NULL);
 	errno = saved;
-	return 0;
+	return (0);
 }

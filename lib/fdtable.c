@@ -66,10 +66,10 @@ _Atomic(int) xfd_count;
 static void *
 map_zeroed(size_t len)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	void	*p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-	return p == MAP_FAILED ? NULL : p;
+	return (p == MAP_FAILED ? NULL : p);
 }
 
 /*
@@ -80,69 +80,69 @@ map_zeroed(size_t len)
 static void *
 block_get(block_ref *ref, size_t len)
 {
-	void *cur, *fresh;
+	void	*cur, *fresh;
 
 	cur = atomic_load_explicit(ref, memory_order_acquire);
 	if (cur != NULL)
-		return cur;
+		return (cur);
 	fresh = map_zeroed(len);
 	if (fresh == NULL)
-		return NULL;
+		return (NULL);
 	if (!atomic_compare_exchange_strong(ref, &cur, fresh)) {
 		munmap(fresh, len);
-		return cur;
+		return (cur);
 	}
-	return fresh;
+	return (fresh);
 }
 
 static slot_t *
 slot_for(int fd, int create)
 {
 	block_ref *dir;
-	slot_t *page;
-	unsigned int hi;
+	slot_t		*page;
+	unsigned int	 hi;
 
 	if (fd < 0)
-		return NULL;
+		return (NULL);
 	dir = create ? block_get(&fd_dir, DIR_SLOTS * sizeof(block_ref)) :
 	    atomic_load_explicit(&fd_dir, memory_order_acquire);
 	if (dir == NULL)
-		return NULL;
+		return (NULL);
 	hi = (unsigned int)fd >> PAGE_SHIFT;
 	page = create ? block_get(&dir[hi], PAGE_SLOTS * sizeof(slot_t)) :
 	    atomic_load_explicit(&dir[hi], memory_order_acquire);
 	if (page == NULL)
-		return NULL;
-	return &page[(unsigned int)fd & (PAGE_SLOTS - 1)];
+		return (NULL);
+	return (&page[(unsigned int)fd & (PAGE_SLOTS - 1)]);
 }
 
 /* What fd's slot holds (0: nothing, or no slot); lock-free. */
 static uintptr_t
 slot_value(int fd)
 {
-	slot_t *slot;
+	slot_t	*slot;
 
 	if (atomic_load_explicit(&fd_dir, memory_order_relaxed) == NULL)
-		return 0;
+		return (0);
 	if ((slot = slot_for(fd, 0)) == NULL)
-		return 0;
-	return atomic_load_explicit(slot, memory_order_acquire);
+		return (0);
+	return (atomic_load_explicit(slot, memory_order_acquire));
 }
 
 struct xstream *
 xfd_lookup(int fd)
 {
-	uintptr_t v = slot_value(fd);
+	uintptr_t	v = slot_value(fd);
 
 	if (v & 1)
-		return NULL;
-	return (struct xstream *)v;
+		return (NULL);
+	return ((struct xstream *)v);
 }
 
 static void
 note_max(int fd)
 {
-	int cur = atomic_load(&fd_max);
+	int	cur = atomic_load(&fd_max);
 
 	while (fd > cur && !atomic_compare_exchange_weak(&fd_max, &cur, fd))
 		;
@@ -151,7 +151,7 @@ note_max(int fd)
 int
 xfd_highest(void)
 {
-	return atomic_load(&fd_max);
+	return (atomic_load(&fd_max));
 }
 
 static void
@@ -166,8 +166,8 @@ slot_drop(uintptr_t old)
 void
 xfd_attach(int fd, struct xstream *xs)
 {
-	slot_t *slot;
-	uintptr_t old;
+	slot_t		*slot;
+	uintptr_t	 old;
 
 	if ((slot = slot_for(fd, 1)) == NULL)
 		return;		/* out of memory: the fd stays native */
@@ -183,7 +183,7 @@ xfd_attach(int fd, struct xstream *xs)
 void
 xfd_detach(int fd)
 {
-	slot_t *slot;
+	slot_t	*slot;
 
 	if ((slot = slot_for(fd, 0)) == NULL)
 		return;
@@ -195,8 +195,8 @@ xfd_detach(int fd)
 void
 xfd_detach_range(unsigned int first, unsigned int last)
 {
-	int hi = xfd_highest();
-	unsigned int fd;
+	int		hi = xfd_highest();
+	unsigned int	fd;
 
 	if (hi < 0 || first > (unsigned int)hi)
 		return;
@@ -204,7 +204,7 @@ xfd_detach_range(unsigned int first, unsigned int last)
 		last = (unsigned int)hi;
 	xfd_gate_enter();
 	for (fd = first; fd <= last; fd++) {
-		slot_t *slot = slot_for((int)fd, 0);
+		slot_t	*slot = slot_for((int)fd, 0);
 
 		if (slot != NULL && (atomic_load(slot) & 1) == 0)
 			slot_drop(atomic_exchange(slot, 0));
@@ -215,15 +215,15 @@ xfd_detach_range(unsigned int first, unsigned int last)
 int *
 xfd_private_owner(int fd)
 {
-	uintptr_t v = slot_value(fd);
+	uintptr_t	v = slot_value(fd);
 
-	return (v & 1) ? (int *)(v & ~(uintptr_t)1) : NULL;
+	return ((v & 1) ? (int *)(v & ~(uintptr_t)1) : NULL);
 }
 
 void
 xfd_set_private(int fd, int *owner)
 {
-	slot_t *slot;
+	slot_t	*slot;
 
 	if ((slot = slot_for(fd, owner != NULL)) == NULL)
 		return;
@@ -242,13 +242,13 @@ xfd_set_private(int fd, int *owner)
 int
 xfd_private_evict(int fd)
 {
-	int *owner;
-	int nfd;
+	int	*owner;
+	int	 nfd;
 
 	xfd_gate_enter();
 	if ((owner = xfd_private_owner(fd)) == NULL) {
 		xfd_gate_leave();
-		return 0;
+		return (0);
 	}
 	nfd = xsys_fcntl(fd, F_DUPFD_CLOEXEC, XPTY_PRIVATE_FDMIN);
 	if (nfd != -1) {
@@ -258,7 +258,7 @@ xfd_private_evict(int fd)
 		xsys_close(fd);
 	}
 	xfd_gate_leave();
-	return nfd == -1 ? -1 : 0;
+	return (nfd == -1 ? -1 : 0);
 }
 
 /*
@@ -270,18 +270,19 @@ xfd_private_evict(int fd)
 static struct xstream *
 slot_xstream(uint32_t slot)
 {
-	uint32_t i = slot - 1;
+	uint32_t	i = slot - 1;
 
-	return atomic_load_explicit(&slabs[i / SLAB_ITEMS],
-	    memory_order_acquire) + i % SLAB_ITEMS;
+	return (atomic_load_explicit(&slabs[i / SLAB_ITEMS],
+	    memory_order_acquire) + i % SLAB_ITEMS);
 }
 
 /* Push the chain first..last (linked through next_free) on the list. */
 static void
 free_push(struct xstream *first, struct xstream *last)
 {
-	uint64_t top = atomic_load_explicit(&free_top, memory_order_relaxed);
-	uint64_t gen;
+	uint64_t	top = atomic_load_explicit(&free_top,
+	    memory_order_relaxed);
+	uint64_t	gen;
 
 	do {
 		gen = (top >> 32) + 1;
@@ -295,35 +296,36 @@ free_push(struct xstream *first, struct xstream *last)
 static struct xstream *
 free_pop(void)
 {
-	uint64_t top = atomic_load_explicit(&free_top, memory_order_acquire);
-	struct xstream *xs;
-	uint32_t next;
+	uint64_t	 top = atomic_load_explicit(&free_top,
+	    memory_order_acquire);
+	struct xstream	*xs;
+	uint32_t	 next;
 
 	do {
 		if ((uint32_t)top == 0)
-			return NULL;
+			return (NULL);
 		xs = slot_xstream((uint32_t)top);
 		next = atomic_load_explicit(&xs->next_free,
 		    memory_order_relaxed);
 	} while (!atomic_compare_exchange_weak_explicit(&free_top, &top,
 	    ((top >> 32) + 1) << 32 | next, memory_order_acquire,
 	    memory_order_acquire));
-	return xs;
+	return (xs);
 }
 
 /* A new slab, its items chained and pushed; -1 if none can be had. */
 static int
 slab_refill(void)
 {
-	struct xstream *slab;
-	uint32_t n, i;
+	struct xstream	*slab;
+	uint32_t	 n, i;
 
 	if ((n = atomic_fetch_add(&nslabs, 1)) >= SLAB_MAX) {
 		atomic_fetch_sub(&nslabs, 1);
-		return -1;
+		return (-1);
 	}
 	if ((slab = map_zeroed(SLAB_BYTES)) == NULL)
-		return -1;	/* slab n stays unused */
+		return (-1);	/* slab n stays unused */
 	for (i = 0; i < SLAB_ITEMS; i++) {
 		slab[i].slot = n * SLAB_ITEMS + i + 1;
 		if (i + 1 < SLAB_ITEMS)
@@ -332,20 +334,20 @@ slab_refill(void)
 	}
 	atomic_store_explicit(&slabs[n], slab, memory_order_release);
 	free_push(&slab[0], &slab[SLAB_ITEMS - 1]);
-	return 0;
+	return (0);
 }
 
 struct xstream *
 xstream_new(enum xpty_kind kind, int ptyno)
 {
-	struct xstream *xs;
+	struct xstream	*xs;
 
 	xfd_gate_enter();
 	while ((xs = free_pop()) == NULL) {
 		if (slab_refill() == -1) {
 			xfd_gate_leave();
 			errno = ENOMEM;
-			return NULL;
+			return (NULL);
 		}
 	}
 	xfd_gate_leave();
@@ -356,7 +358,7 @@ xstream_new(enum xpty_kind kind, int ptyno)
 	XS_STORE(xs->hostfd, -1);
 	memset(&xs->engine, 0, sizeof(*xs) - offsetof(struct xstream, engine));
 	xs->rdopt = RNORM | RPROTNORM;
-	return xs;
+	return (xs);
 }
 
 void
@@ -386,7 +388,7 @@ xstream_release(struct xstream *xs)
 int
 store_fd_ptyno(int fd)
 {
-	struct xstream *xs = xfd_lookup(fd);
+	struct xstream	*xs = xfd_lookup(fd);
 
-	return xs != NULL ? XS_LOAD(xs->ptyno) : -1;
+	return (xs != NULL ? XS_LOAD(xs->ptyno) : -1);
 }

@@ -99,7 +99,7 @@ epoll_create(int size)
 	if (next == NULL)
 		next = (int (*)(int))dlsym(RTLD_NEXT, "epoll_create");
 	host_evreg_note();
-	return next(size);
+	return (next(size));
 }
 
 EPF_EXPORT int
@@ -110,14 +110,14 @@ epoll_create1(int flags)
 	if (next == NULL)
 		next = (int (*)(int))dlsym(RTLD_NEXT, "epoll_create1");
 	host_evreg_note();
-	return next(flags);
+	return (next(flags));
 }
 
 /* Parse an unsigned number in base 10 or 16 after optional blanks. */
 static int
 epf_number(const char *p, int base, uint64_t *v)
 {
-	int d, n = 0;
+	int	d, n = 0;
 
 	while (*p == ' ' || *p == '\t')
 		p++;
@@ -130,35 +130,35 @@ epf_number(const char *p, int base, uint64_t *v)
 			break;
 		*v = *v * (uint64_t)base + (uint64_t)d;
 	}
-	return n > 0 ? 0 : -1;
+	return (n > 0 ? 0 : -1);
 }
 
 /* The number after key in line, or -1. */
 static int
 epf_field(const char *line, const char *key, int base, uint64_t *v)
 {
-	const char *p = strstr(line, key);
+	const char	*p = strstr(line, key);
 
 	if (p == NULL)
-		return -1;
-	return epf_number(p + strlen(key), base, v);
+		return (-1);
+	return (epf_number(p + strlen(key), base, v));
 }
 
 /* One fdinfo line: 1 if it registers (fd, ino), noting events and data. */
 static int
 epf_line(const char *line, int fd, uint64_t ino, struct host_evreg *r)
 {
-	uint64_t tfd, ev, data, tino;
+	uint64_t	tfd, ev, data, tino;
 
 	if (strncmp(line, "tfd:", 4) != 0 ||
 	    epf_number(line + 4, 10, &tfd) == -1 || tfd != (uint64_t)fd ||
 	    epf_field(line, " ino:", 16, &tino) == -1 || tino != ino ||
 	    epf_field(line, " events:", 16, &ev) == -1 ||
 	    epf_field(line, " data:", 16, &data) == -1)
-		return 0;
+		return (0);
 	r->events = (uint32_t)ev;
 	r->data = data;
-	return 1;
+	return (1);
 }
 
 /*
@@ -174,11 +174,11 @@ epf_scan(int infofd, int fd, uint64_t ino, struct host_evreg *r)
 	int	skip = 0;
 
 	while (total < EPF_INFO_MAX &&
-	    (n = xsys_read(infofd, chunk, sizeof chunk)) > 0) {
+	    (n = xsys_read(infofd, chunk, sizeof(chunk))) > 0) {
 		total += (size_t)n;
 		for (i = 0; i < n; i++) {
 			if (chunk[i] != '\n') {
-				if (len < sizeof line - 1)
+				if (len < sizeof(line) - 1)
 					line[len++] = chunk[i];
 				else
 					skip = 1;
@@ -186,26 +186,26 @@ epf_scan(int infofd, int fd, uint64_t ino, struct host_evreg *r)
 			}
 			line[len] = '\0';
 			if (!skip && epf_line(line, fd, ino, r))
-				return 1;
+				return (1);
 			len = 0;
 			skip = 0;
 		}
 	}
-	return 0;
+	return (0);
 }
 
 /* The decimal form of fd in buf (at least 12 bytes). */
 static void
 epf_name(int fd, char *buf)
 {
-	char	tmp[12], *p = tmp + sizeof tmp;
+	char	tmp[12], *p = tmp + sizeof(tmp);
 	size_t	n;
 
 	do {
 		*--p = (char)('0' + fd % 10);
 		fd /= 10;
 	} while (fd != 0);
-	n = (size_t)(tmp + sizeof tmp - p);
+	n = (size_t)(tmp + sizeof(tmp) - p);
 	memcpy(buf, p, n);
 	buf[n] = '\0';
 }
@@ -214,12 +214,12 @@ epf_name(int fd, char *buf)
 static int
 epf_is_epoll(int dirfd, const char *name)
 {
-	char	link[sizeof EPF_MARK];
+	char	link[sizeof(EPF_MARK)];
 	ssize_t	n;
 
-	n = syscall(SYS_readlinkat, dirfd, name, link, sizeof link);
-	return n == (ssize_t)sizeof EPF_MARK - 1 &&
-	    memcmp(link, EPF_MARK, sizeof EPF_MARK - 1) == 0;
+	n = syscall(SYS_readlinkat, dirfd, name, link, sizeof(link));
+	return (n == (ssize_t)sizeof(EPF_MARK) - 1 &&
+	    memcmp(link, EPF_MARK, sizeof(EPF_MARK) - 1) == 0);
 }
 
 /* If epoll instance epfd (entry name) watches (fd, ino), move it aside. */
@@ -236,7 +236,7 @@ epf_take(int infodir, const char *name, int epfd, int fd, uint64_t ino,
 		return;
 	found = epf_scan(infofd, fd, ino, r);
 	xsys_close(infofd);
-	memset(&ev, 0, sizeof ev);
+	memset(&ev, 0, sizeof(ev));
 	if (found && syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_DEL, fd, &ev) == 0) {
 		r->evfd = epfd;
 		e->n++;
@@ -259,11 +259,11 @@ epf_visit(int num, void *arg)
 	char		 name[12];
 
 	if (num == w->dirfd || num == w->infodir || num == w->fd)
-		return 0;
+		return (0);
 	epf_name(num, name);
 	if (epf_is_epoll(w->dirfd, name))
 		epf_take(w->infodir, name, num, w->fd, w->ino, w->e);
-	return w->e->n >= HOST_EVREG_MAX;
+	return (w->e->n >= HOST_EVREG_MAX);
 }
 
 void
@@ -302,7 +302,7 @@ host_evreg_attach(int fd, const struct host_evregs *e)
 	int			i, saved = errno;
 
 	for (i = 0; i < e->n; i++) {
-		memset(&ev, 0, sizeof ev);
+		memset(&ev, 0, sizeof(ev));
 		ev.events = e->reg[i].events;
 		ev.data.u64 = e->reg[i].data;
 		(void)syscall(SYS_epoll_ctl, e->reg[i].evfd, EPOLL_CTL_ADD, fd,

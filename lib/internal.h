@@ -152,17 +152,17 @@ struct xstream {
 	 * engine_relay.c), while other threads read it (XENGINE).
 	 * xstream_new() clears the fields from engine on.
 	 */
-	enum xpty_kind	kind;
-	int		ptyno;		/* N of /dev/pts/N */
-	int		hostfd;		/* relay: private host manager fd, else -1 */
-	enum xpty_engine engine;
+	enum xpty_kind		kind;
+	int			ptyno;		/* N of /dev/pts/N */
+	int			hostfd;		/* relay: host manager, or -1 */
+	enum xpty_engine	engine;
 	/* settings (plain): the call that changes one writes it */
 	int		hostdata;	/* manager: the host's semantics
 					   (XSTATE_HOSTDATA; see ioctl_map.c),
-					   0 to 1 only, never back) */
-	int		rdopt;		/* I_SRDOPT read options (ioctl_map.c) */
-	int		sigevents;	/* I_SETSIG events (ioctl_map.c) */
-	int		wropt;		/* I_SWROPT write options (ioctl_map.c) */
+					   0 to 1 only, never back */
+	int		rdopt;		/* I_SRDOPT read options */
+	int		sigevents;	/* I_SETSIG events */
+	int		wropt;		/* I_SWROPT write options */
 	/* the reader's (plain): reads of the manager only */
 	int		pktstatus;	/* pckt, direct: HOST_PKT_* not yet reported */
 	/*

@@ -39,14 +39,14 @@
 int
 xpty_is_streams_request(unsigned long req)
 {
-	return (req & ~0xffUL) == STR || (req >= ISPTM && req <= OWNERPT);
+	return ((req & ~0xffUL) == STR || (req >= ISPTM && req <= OWNERPT));
 }
 
 static int
 fail(int err)
 {
 	errno = err;
-	return -1;
+	return (-1);
 }
 
 /* ---- pty driver ioctls ---- */
@@ -55,16 +55,16 @@ static int
 pt_unlock(int fd, struct xstream *xs)
 {
 	if (xs->kind != XK_MANAGER)
-		return fail(EINVAL);
-	return stream_unlock(fd, xs) == -1 ? -1 : 0;
+		return (fail(EINVAL));
+	return (stream_unlock(fd, xs) == -1 ? -1 : 0);
 }
 
 /* PTSSTTY: on the manager, mark the pty for XPG4v2 autopush (ptm.c). */
 int
 pt_mark_xpg4(int fd, struct xstream *xs)
 {
-	struct xstate xst;
-	int cfd = stream_ctlfd(fd, xs);
+	struct xstate	xst;
+	int		cfd = stream_ctlfd(fd, xs);
 
 	/*
 	 * Whoever dismantles the stream at the subsidiary's last close
@@ -74,48 +74,48 @@ pt_mark_xpg4(int fd, struct xstream *xs)
 	if (xs->kind == XK_MANAGER)
 		XENGINE(xs)->sync(xs);
 	if (xstate_get(cfd, &xst) == -1)
-		return -1;
+		return (-1);
 	if (xs->kind == XK_MANAGER) {
 		xst.flags |= XSTATE_PTSTTY;
-		return xstate_put(cfd, &xst, NULL);
+		return (xstate_put(cfd, &xst, NULL));
 	}
 	/* on the subsidiary, ptem (or bare pts) takes it once: EEXIST after */
 	if (xst.flags & XSTATE_PTEM_XPG4)
-		return fail(EEXIST);
+		return (fail(EEXIST));
 	xst.flags |= XSTATE_PTEM_XPG4;
-	return xstate_put(cfd, &xst, NULL);
+	return (xstate_put(cfd, &xst, NULL));
 }
 
 static int
 pt_owner(int fd, struct xstream *xs, const void *uarg, int len)
 {
-	pt_own_t own;
+	pt_own_t	own;
 
 	if (xs->kind != XK_MANAGER)
-		return fail(EINVAL);
+		return (fail(EINVAL));
 	if (len < (int)sizeof(own))
-		return fail(EINVAL);
+		return (fail(EINVAL));
 	if (xpty_user_copyin(&own, uarg, sizeof(own)) == -1)
-		return -1;
+		return (-1);
 	if (own.pto_ruid == (uid_t)-1 || own.pto_rgid == (gid_t)-1)
-		return fail(EINVAL);
+		return (fail(EINVAL));
 	if (host_chown(xs->ptyno, own.pto_ruid, own.pto_rgid) == -1)
-		return -1;
-	return 0;
+		return (-1);
+	return (0);
 }
 
 static int
 pt_zone(struct xstream *xs, const void *uarg, int len)
 {
-	int zone;
+	int	zone;
 
 	if (xs->kind != XK_MANAGER || len < (int)sizeof(zone))
-		return fail(EINVAL);
+		return (fail(EINVAL));
 	if (geteuid() != 0)
-		return fail(EPERM);
+		return (fail(EPERM));
 	if (xpty_user_copyin(&zone, uarg, sizeof(zone)) == -1)
-		return -1;
-	return zone == 0 ? 0 : fail(EINVAL);	/* only the global zone */
+		return (-1);
+	return (zone == 0 ? 0 : fail(EINVAL));	/* only the global zone */
 }
 
 /* ---- stream-head ioctls ---- */
@@ -124,23 +124,23 @@ pt_zone(struct xstream *xs, const void *uarg, int len)
 static int
 sh_nread(int fd, struct xstream *xs, void *uarg)
 {
-	int n = 0, msgs;
+	int	n = 0, msgs;
 
 	if (xs->kind == XK_MANAGER && xs->nmods > 0)
 		msgs = pckt_nread(fd, xs, &n);	/* count the messages */
 	else if (xsys_ioctl(fd, FIONREAD, &n) == -1)
-		return -1;
+		return (-1);
 	else
 		msgs = (n > 0) + strhead_eof_pending(fd, xs);
 	if (xpty_user_copyout(uarg, &n, sizeof(n)) == -1)
-		return -1;
-	return msgs;
+		return (-1);
+	return (msgs);
 }
 
 static int
 sh_flush_manager(int fd, struct xstream *xs, int how)
 {
-	int cfd = stream_ctlfd(fd, xs), peer;
+	int	cfd = stream_ctlfd(fd, xs), peer;
 
 	if (how & FLUSHR) {
 		XENGINE(xs)->flush_read(fd, xs);
@@ -155,32 +155,32 @@ sh_flush_manager(int fd, struct xstream *xs, int how)
 			xsys_close(peer);
 		}
 	}
-	return 0;
+	return (0);
 }
 
 static int
 sh_flush(int fd, struct xstream *xs, long how)
 {
 	if (how & ~(long)FLUSHRW)
-		return fail(EINVAL);
+		return (fail(EINVAL));
 	if (xs->kind == XK_MANAGER)
-		return sh_flush_manager(fd, xs, (int)how);
+		return (sh_flush_manager(fd, xs, (int)how));
 	if (stream_tty_ok(fd, xs) == -1)
-		return -1;
+		return (-1);
 	if (how & FLUSHR)
 		(void)xsys_ioctl(fd, TCFLSH, (void *)(long)TCIFLUSH);
 	if (how & FLUSHW)
 		(void)xsys_ioctl(fd, TCFLSH, (void *)(long)TCOFLUSH);
-	return 0;
+	return (0);
 }
 
 static int
 sh_srdopt(struct xstream *xs, long opt)
 {
 	if (opt & ~(long)(RMODEMASK | RPROTMASK))
-		return fail(EINVAL);
+		return (fail(EINVAL));
 	if ((opt & RMODEMASK) == RMODEMASK)
-		return fail(EINVAL);
+		return (fail(EINVAL));
 	switch (opt & RPROTMASK) {
 	case 0:
 		opt |= xs->rdopt & RPROTMASK;
@@ -188,22 +188,22 @@ sh_srdopt(struct xstream *xs, long opt)
 	case RPROTNORM: case RPROTDAT: case RPROTDIS:
 		break;
 	default:
-		return fail(EINVAL);
+		return (fail(EINVAL));
 	}
 	xs->rdopt = (int)opt;
-	return 0;
+	return (0);
 }
 
 static int
 sh_canput(int fd, long band)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	struct pollfd	pfd = { .fd = fd, .events = POLLOUT };
 
 	if (band < 0 || band > 255)
-		return fail(EINVAL);
+		return (fail(EINVAL));
 	if (xsys_poll(&pfd, 1, 0) == -1)
-		return -1;
-	return (pfd.revents & POLLOUT) ? 1 : 0;
+		return (-1);
+	return ((pfd.revents & POLLOUT) ? 1 : 0);
 }
 
 #define SIG_KNOWN	(S_INPUT | S_HIPRI | S_OUTPUT | S_MSG | S_ERROR | \
@@ -213,34 +213,34 @@ sh_canput(int fd, long band)
 static int
 sh_setsig(int fd, struct xstream *xs, long events)
 {
-	long fl;
+	long	fl;
 
 	if (events & ~(long)SIG_KNOWN)
-		return fail(EINVAL);
+		return (fail(EINVAL));
 	if ((events & S_BANDURG) && !(events & S_RDBAND))
-		return fail(EINVAL);
+		return (fail(EINVAL));
 	if (events == 0 && xs->sigevents == 0)
-		return fail(EINVAL);
+		return (fail(EINVAL));
 	fl = xsys_fcntl(fd, F_GETFL, 0);
 	if (fl == -1)
-		return -1;
+		return (-1);
 	if (events != 0) {
 		if (xsys_fcntl(fd, F_SETOWN, getpid()) == -1 ||
 		    xsys_fcntl(fd, F_SETSIG, SIGPOLL) == -1 ||
 		    xsys_fcntl(fd, F_SETFL, fl | O_ASYNC) == -1)
-			return -1;
+			return (-1);
 	} else if (xsys_fcntl(fd, F_SETFL, fl & ~O_ASYNC) == -1)
-		return -1;
+		return (-1);
 	xs->sigevents = (int)events;
-	return 0;
+	return (0);
 }
 
 static int
 sh_getsig(struct xstream *xs, void *uarg)
 {
 	if (xs->sigevents == 0)
-		return fail(EINVAL);
-	return xpty_user_copyout(uarg, &xs->sigevents, sizeof(int));
+		return (fail(EINVAL));
+	return (xpty_user_copyout(uarg, &xs->sigevents, sizeof(int)));
 }
 
 /* ---- terminal ioctls ---- */
@@ -255,73 +255,73 @@ is_tty_request(unsigned long req)
 	case TCSBRK: case TCSBRKP: case TCXONC: case TCFLSH:
 	case TIOCGWINSZ: case TIOCSWINSZ: case JWINSIZE:
 	case TIOCSTI: case TIOCOUTQ:
-		return 1;
+		return (1);
 	}
-	return ttcompat_is_request(req);
+	return (ttcompat_is_request(req));
 }
 
 static int
 winsize_get(int cfd, void *uarg)
 {
-	struct winsize ws;
+	struct winsize	ws;
 
 	if (xsys_ioctl(cfd, TIOCGWINSZ, &ws) == -1)
-		return -1;
+		return (-1);
 	if (ws.ws_row == 0 && ws.ws_col == 0 && ws.ws_xpixel == 0 &&
 	    ws.ws_ypixel == 0)
-		return fail(EINVAL);	/* ptem: never set */
-	return xpty_user_copyout(uarg, &ws, sizeof(ws));
+		return (fail(EINVAL));	/* ptem: never set */
+	return (xpty_user_copyout(uarg, &ws, sizeof(ws)));
 }
 
 static int
 termios_set(int fd, unsigned long req, void *uarg, struct kterm *cur)
 {
-	struct kterm next;
+	struct kterm	next;
 
 	if (xpty_user_copyin(&next, uarg, sizeof(next)) == -1)
-		return -1;
+		return (-1);
 	if (xsys_tcget(fd, cur) == -1)
-		return -1;
+		return (-1);
 	xstate_preserve(cur, &next);
-	return xsys_tcset(fd, req, &next);
+	return (xsys_tcset(fd, req, &next));
 }
 
 static int
 subsid_tty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 {
-	struct kterm old;
-	int okay;
+	struct kterm	old;
+	int		okay;
 
 	if ((okay = stream_tty_ok(fd, xs)) == -1)
-		return -1;
+		return (-1);
 	if (ttcompat_is_request(req)) {
 		if (stream_has_module(fd, xs, XM_TTCOMPAT) != 1)
-			return fail(EINVAL);
-		return ttcompat_ioctl(fd, req, arg);
+			return (fail(EINVAL));
+		return (ttcompat_ioctl(fd, req, arg));
 	}
 	if (!okay)
-		return fail(EINVAL);
+		return (fail(EINVAL));
 	switch (req) {
 	case TIOCGWINSZ:
-		return winsize_get(fd, arg);
+		return (winsize_get(fd, arg));
 	case TCSETS: case TCSETSW: case TCSETSF:
 		if (termios_set(fd, req, arg, &old) == -1)
-			return -1;
+			return (-1);
 		stream_after_set(fd, xs, req, arg, sizeof(struct kterm), &old);
-		return 0;
+		return (0);
 	case TCSETA: case TCSETAW: case TCSETAF:
 		if (xsys_tcget(fd, &old) == -1 || xsys_ioctl(fd, req, arg) == -1)
-			return -1;
+			return (-1);
 		stream_after_set(fd, xs, req, arg, sizeof(struct termio), &old);
-		return 0;
+		return (0);
 	case TIOCSWINSZ:
 		if (xsys_ioctl(fd, req, arg) == -1)
-			return -1;
+			return (-1);
 		stream_after_set(fd, xs, req, arg, sizeof(struct winsize),
 		    NULL);
-		return 0;
+		return (0);
 	default:
-		return xsys_ioctl(fd, req, arg);
+		return (xsys_ioctl(fd, req, arg));
 	}
 }
 
@@ -329,16 +329,16 @@ subsid_tty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 static int
 manager_tty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 {
-	int cfd = stream_ctlfd(fd, xs);
+	int	cfd = stream_ctlfd(fd, xs);
 
 	switch (req) {
 	case TIOCGWINSZ:
-		return winsize_get(cfd, arg);
+		return (winsize_get(cfd, arg));
 	case TIOCSWINSZ:
 	case TCSBRK:
-		return xsys_ioctl(cfd, req, arg);
+		return (xsys_ioctl(cfd, req, arg));
 	default:
-		return fail(EINVAL);
+		return (fail(EINVAL));
 	}
 }
 
@@ -355,7 +355,7 @@ manager_tty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 static void
 push_ctty(int fd, const struct xstream *xs)
 {
-	int saved = errno;
+	int	saved = errno;
 
 	if (xs->kind == XK_SUBSID && getsid(0) == xsys_self())
 		(void)xsys_ioctl(fd, TIOCSCTTY, (void *)0);
@@ -375,9 +375,9 @@ str_known(unsigned long req)
 {
 	switch (req) {
 	case ISPTM: case UNLKPT: case PTSSTTY: case ZONEPT: case OWNERPT:
-		return 1;
+		return (1);
 	}
-	return is_tty_request(req);
+	return (is_tty_request(req));
 }
 
 static int xpty_dispatch(int, struct xstream *, unsigned long, void *, int);
@@ -385,26 +385,26 @@ static int xpty_dispatch(int, struct xstream *, unsigned long, void *, int);
 static int
 sh_str(int fd, struct xstream *xs, void *uarg)
 {
-	struct strioctl sio;
+	struct strioctl	sio;
 
 	if (xpty_user_copyin(&sio, uarg, sizeof(sio)) == -1)
-		return -1;
+		return (-1);
 	if (sio.ic_len < 0 || sio.ic_timout < -1)
-		return fail(EINVAL);
+		return (fail(EINVAL));
 	if (xs->kind == XK_SUBSID && stream_tty_ok(fd, xs) == -1)
-		return -1;
+		return (-1);
 	/* stream-head commands are not module ioctls: NAKed downstream */
 	if (((unsigned long)sio.ic_cmd & ~0xffUL) == STR)
-		return fail(EINVAL);
+		return (fail(EINVAL));
 	/*
 	 * An M_IOCTL that no module and neither driver knows is NAKed:
 	 * EINVAL.  It never reaches the host (I_STR FIONBIO must not set
 	 * O_NONBLOCK on the descriptor).
 	 */
 	if (!str_known((unsigned long)(unsigned int)sio.ic_cmd))
-		return fail(EINVAL);
-	return xpty_dispatch(fd, xs, (unsigned long)(unsigned int)sio.ic_cmd,
-	    sio.ic_dp, sio.ic_len);
+		return (fail(EINVAL));
+	return (xpty_dispatch(fd, xs, (unsigned long)(unsigned int)sio.ic_cmd,
+	    sio.ic_dp, sio.ic_len));
 }
 
 /*
@@ -416,25 +416,26 @@ xpty_dispatch(int fd, struct xstream *xs, unsigned long req, void *arg, int len)
 {
 	switch (req) {
 	case ISPTM:
-		return xs->kind == XK_MANAGER ? 0 : fail(EINVAL);
+		return (xs->kind == XK_MANAGER ? 0 : fail(EINVAL));
 	case UNLKPT:
-		return pt_unlock(fd, xs);
+		return (pt_unlock(fd, xs));
 	case PTSSTTY:
-		return pt_mark_xpg4(fd, xs);
+		return (pt_mark_xpg4(fd, xs));
 	case OWNERPT:
-		return pt_owner(fd, xs, arg, len < 0 ? (int)sizeof(pt_own_t) : len);
+		return (pt_owner(fd, xs, arg,
+		    len < 0 ? (int)sizeof(pt_own_t) : len));
 	case ZONEPT:
-		return pt_zone(xs, arg, len < 0 ? (int)sizeof(int) : len);
+		return (pt_zone(xs, arg, len < 0 ? (int)sizeof(int) : len));
 	}
 	/* the host's own manager requests (not inside I_STR): mgr_host.c */
 	if (len < 0 && mgr_host_request(xs, req))
-		return mgr_host_ioctl(fd, xs, req, arg);
+		return (mgr_host_ioctl(fd, xs, req, arg));
 	if (!is_tty_request(req))
-		return xsys_ioctl(fd, req, arg);
+		return (xsys_ioctl(fd, req, arg));
 	if (xs->kind == XK_MANAGER)
-		return manager_tty_ioctl(fd, xs,
-		    req == JWINSIZE ? TIOCGWINSZ : req, arg);
-	return subsid_tty_ioctl(fd, xs, req, arg);
+		return (manager_tty_ioctl(fd, xs,
+		    req == JWINSIZE ? TIOCGWINSZ : req, arg));
+	return (subsid_tty_ioctl(fd, xs, req, arg));
 }
 
 int
@@ -442,53 +443,53 @@ xpty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 {
 	switch (req) {
 	case I_STR:
-		return sh_str(fd, xs, arg);
+		return (sh_str(fd, xs, arg));
 	case I_PUSH:
 		if (stream_push(fd, xs, arg) == -1)
-			return -1;
+			return (-1);
 		push_ctty(fd, xs);
-		return 0;
+		return (0);
 	case __I_PUSH_NOCTTY:
-		return stream_push(fd, xs, arg);
+		return (stream_push(fd, xs, arg));
 	case I_POP:
-		return stream_pop(fd, xs);
+		return (stream_pop(fd, xs));
 	case I_LOOK:
-		return stream_look(fd, xs, arg);
+		return (stream_look(fd, xs, arg));
 	case I_FIND:
-		return stream_find(fd, xs, arg);
+		return (stream_find(fd, xs, arg));
 	case I_LIST:
-		return stream_list(fd, xs, arg);
+		return (stream_list(fd, xs, arg));
 	case I_NREAD:
-		return sh_nread(fd, xs, arg);
+		return (sh_nread(fd, xs, arg));
 	case I_PEEK:
 		if (arg == NULL)
-			return fail(EFAULT);
+			return (fail(EFAULT));
 		if (xs->kind == XK_MANAGER && xs->nmods > 0)
-			return pckt_peek(fd, xs, arg);
-		return plain_peek(fd, xs, arg);
+			return (pckt_peek(fd, xs, arg));
+		return (plain_peek(fd, xs, arg));
 	case I_FLUSH:
-		return sh_flush(fd, xs, (long)arg);
+		return (sh_flush(fd, xs, (long)arg));
 	case I_SRDOPT:
-		return sh_srdopt(xs, (long)arg);
+		return (sh_srdopt(xs, (long)arg));
 	case I_GRDOPT:
-		return xpty_user_copyout(arg, &xs->rdopt, sizeof(int));
+		return (xpty_user_copyout(arg, &xs->rdopt, sizeof(int)));
 	case I_CANPUT:
-		return sh_canput(fd, (long)arg);
+		return (sh_canput(fd, (long)arg));
 	case I_SETSIG:
-		return sh_setsig(fd, xs, (long)arg);
+		return (sh_setsig(fd, xs, (long)arg));
 	case I_GETSIG:
-		return sh_getsig(xs, arg);
+		return (sh_getsig(xs, arg));
 	case I_SWROPT:
 		if ((long)arg & ~(long)(SNDZERO | SNDPIPE))
-			return fail(EINVAL);
+			return (fail(EINVAL));
 		xs->wropt = (int)(long)arg;
-		return 0;
+		return (0);
 	case I_GWROPT:
-		return xpty_user_copyout(arg, &xs->wropt, sizeof(int));
+		return (xpty_user_copyout(arg, &xs->wropt, sizeof(int)));
 	}
 	if ((req & ~0xffUL) == STR)
-		return fail(EINVAL);	/* linking, fd passing: not emulated */
-	return xpty_dispatch(fd, xs, req, arg, -1);
+		return (fail(EINVAL));	/* linking, fd passing: not emulated */
+	return (xpty_dispatch(fd, xs, req, arg, -1));
 }
 
 /*
@@ -499,19 +500,19 @@ xpty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 int
 xpty_ioctl_unmanaged(int fd, unsigned long req, void *arg)
 {
-	struct stat st;
-	struct xstream tmp;
-	int ptyno;
+	struct stat	st;
+	struct xstream	tmp;
+	int		ptyno;
 
 	if (xsys_fstat(fd, &st) == -1)
-		return -1;
+		return (-1);
 	if (host_classify(fd, &ptyno) == XK_MANAGER &&
 	    (req == ISPTM || req == UNLKPT || req == I_STR)) {
 		memset(&tmp, 0, sizeof(tmp));
 		tmp.kind = XK_MANAGER;
 		tmp.ptyno = ptyno;
 		tmp.hostfd = -1;
-		return xpty_ioctl(fd, &tmp, req, arg);
+		return (xpty_ioctl(fd, &tmp, req, arg));
 	}
-	return fail(EINVAL);
+	return (fail(EINVAL));
 }

@@ -58,7 +58,7 @@
 static int
 svr4_active(void)
 {
-	return xpty_mode_current() != XPTY_NATIVE;
+	return (xpty_mode_current() != XPTY_NATIVE);
 }
 
 /* ---- managers ---- */
@@ -66,8 +66,8 @@ svr4_active(void)
 static void
 relay_diag_once(void)
 {
-	static int said;
-	const char *why;
+	static int	 said;
+	const char	*why;
 
 	if (said++)
 		return;
@@ -84,9 +84,9 @@ relay_diag_once(void)
 static int
 manager_open(int flags, int hostdata)
 {
-	struct xstream *xs;
-	struct xstate xst;
-	int fd, hostfd = -1, ptyno = -1, pagefd = -1, saved;
+	struct xstream	*xs;
+	struct xstate	 xst;
+	int		 fd, hostfd = -1, ptyno = -1, pagefd = -1, saved;
 
 	/* relay_open sets the new stream up itself, before xptyd adopts it */
 	fd = relay_wanted() && !hostdata ?
@@ -95,7 +95,7 @@ manager_open(int flags, int hostdata)
 		if (relay_wanted() && !hostdata)
 			relay_diag_once();
 		if ((fd = host_open_manager(flags)) == -1)
-			return -1;
+			return (-1);
 		if ((ptyno = host_ptyno(fd)) == -1 ||
 		    xstate_new(fd, ptyno, &pagefd) == -1)
 			goto fail;
@@ -118,7 +118,7 @@ manager_open(int flags, int hostdata)
 	XTRACE(fd, "manager open: /dev/pts/", ptyno, fd, hostdata ?
 	    "openpty: the host's manager" : xs->engine != XE_DIRECT ? NULL :
 	    relay_wanted() ? "relay unavailable, direct engine" : NULL);
-	return fd;
+	return (fd);
 fail:
 	saved = errno;
 	xstate_page_kill(ptyno, 1);
@@ -126,7 +126,7 @@ fail:
 	if (hostfd >= 0)
 		xsys_close(hostfd);
 	errno = saved;
-	return -1;
+	return (-1);
 }
 
 XPTY_EXPORT int
@@ -136,78 +136,78 @@ posix_openpt(int flags)
 
 	if (!svr4_active()) {
 		LOOKUP_NEXT(next, "posix_openpt");
-		return next(flags);
+		return (next(flags));
 	}
 	if ((flags & O_ACCMODE) != O_RDWR) {
 		errno = EINVAL;
-		return -1;
+		return (-1);
 	}
-	return manager_open(flags, 0);
+	return (manager_open(flags, 0));
 }
 
 XPTY_EXPORT int
 getpt(void)
 {
-	return posix_openpt(O_RDWR);
+	return (posix_openpt(O_RDWR));
 }
 
 /* The manager behind fd, or NULL with errno as illumos's ISPTM check. */
 static struct xstream *
 manager_of(int fd)
 {
-	struct xstream *xs = xfd_lookup(fd);
-	struct stat st;
+	struct xstream	*xs = xfd_lookup(fd);
+	struct stat	 st;
 
 	if (xs != NULL && xs->kind == XK_MANAGER)
-		return xs;
+		return (xs);
 	if (xsys_fstat(fd, &st) == -1)
-		return NULL;			/* EBADF */
+		return (NULL);			/* EBADF */
 	errno = EINVAL;
-	return NULL;
+	return (NULL);
 }
 
 /* A native host manager (opened before libxpty or in native mode)? */
 static int
 is_native_manager(int fd)
 {
-	int saved = errno, r;
+	int	saved = errno, r;
 
 	r = xfd_lookup(fd) == NULL && host_classify(fd, NULL) == XK_MANAGER;
 	errno = saved;
-	return r;
+	return (r);
 }
 
 XPTY_EXPORT int
 grantpt(int fd)
 {
 	static int (*next)(int);
-	struct xstream *xs;
-	int rv;
+	struct xstream	*xs;
+	int		 rv;
 
 	if (!svr4_active() || is_native_manager(fd)) {
 		LOOKUP_NEXT(next, "grantpt");
-		return next(fd);
+		return (next(fd));
 	}
 
 	if ((xs = manager_of(fd)) == NULL) {
 		XTRACE(fd, "grantpt", -1, -1, NULL);
-		return -1;
+		return (-1);
 	}
 	rv = host_grant(xs->ptyno);
 	XTRACE(fd, "grantpt", -1, rv, NULL);
-	return rv;
+	return (rv);
 }
 
 XPTY_EXPORT int
 unlockpt(int fd)
 {
 	static int (*next)(int);
-	struct xstream *xs;
-	int rv;
+	struct xstream	*xs;
+	int		 rv;
 
 	if (!svr4_active() || is_native_manager(fd)) {
 		LOOKUP_NEXT(next, "unlockpt");
-		return next(fd);
+		return (next(fd));
 	}
 
 	if ((xs = manager_of(fd)) == NULL)
@@ -216,19 +216,19 @@ unlockpt(int fd)
 	    xpty_mode_current() == XPTY_XPG4V2)
 		rv = pt_mark_xpg4(fd, xs);
 	XTRACE(fd, "unlockpt", -1, rv, NULL);
-	return rv;
+	return (rv);
 }
 
 XPTY_EXPORT int
 xpty_unlockpt_xpg4(int fd)
 {
-	struct xstream *xs;
+	struct xstream	*xs;
 
 	if (unlockpt(fd) == -1)
-		return -1;
+		return (-1);
 	if ((xs = manager_of(fd)) == NULL)
-		return -1;
-	return pt_mark_xpg4(fd, xs);
+		return (-1);
+	return (pt_mark_xpg4(fd, xs));
 }
 
 static int
@@ -236,30 +236,30 @@ is_null(const void *p)
 {
 	const void *volatile v = p;
 
-	return v == NULL;
+	return (v == NULL);
 }
 
 XPTY_EXPORT int
 ptsname_r(int fd, char *buf, size_t len)
 {
 	static int (*next)(int, char *, size_t);
-	struct xstream *xs;
-	char name[HOST_PATHMAX];
-	int n;
+	struct xstream	*xs;
+	char		 name[HOST_PATHMAX];
+	int		 n;
 
 	if (!svr4_active() || is_native_manager(fd)) {
 		LOOKUP_NEXT(next, "ptsname_r");
-		return next(fd, buf, len);
+		return (next(fd, buf, len));
 	}
 	if (is_null(buf))	/* declared nonnull; illumos checks anyway */
-		return errno = EINVAL;
+		return (errno = EINVAL);
 	if ((xs = manager_of(fd)) == NULL)
-		return errno;
+		return (errno);
 	if ((n = host_pts_path(xs->ptyno, name, sizeof(name))) == -1 ||
 	    (size_t)n >= len)
-		return errno = ERANGE;
+		return (errno = ERANGE);
 	memcpy(buf, name, (size_t)n + 1);
-	return 0;
+	return (0);
 }
 
 XPTY_EXPORT int
@@ -267,24 +267,24 @@ __ptsname_r_chk(int fd, char *buf, size_t len, size_t nreal)
 {
 	if (nreal < len)
 		__chk_fail();
-	return ptsname_r(fd, buf, len);
+	return (ptsname_r(fd, buf, len));
 }
 
 XPTY_EXPORT char *
 ptsname(int fd)
 {
 	static __thread char buf[HOST_PATHMAX];
-	int saved = errno, err;
+	int	saved = errno, err;
 
 	if ((err = ptsname_r(fd, buf, sizeof(buf))) != 0) {
 		errno = err;
 		XTRACE(fd, "ptsname", -1, -1, NULL);
-		return NULL;
+		return (NULL);
 	}
 	if (xpty_tracing)
 		trace_name(fd, buf);
 	errno = saved;
-	return buf;
+	return (buf);
 }
 
 /* ---- the open family ---- */
@@ -296,8 +296,8 @@ ptsname(int fd)
 static int
 held_host_manager(int ptyno)
 {
-	struct xstream *xs;
-	int fd, hfd, hi = xfd_highest();
+	struct xstream	*xs;
+	int		 fd, hfd, hi = xfd_highest();
 
 	for (fd = 0; fd <= hi && fd < 1024; fd++) {
 		/* other threads' xstreams: see struct xstream */
@@ -305,9 +305,9 @@ held_host_manager(int ptyno)
 		if (xs == NULL || XS_LOAD(xs->kind) != XK_MANAGER ||
 		    XS_LOAD(xs->ptyno) != ptyno || (hfd = XS_LOAD(xs->hostfd)) < 0)
 			continue;
-		return hfd;
+		return (hfd);
 	}
-	return -1;
+	return (-1);
 }
 
 enum open_kind { OK_OPEN, OK_OPEN64, OK_OPENAT, OK_OPENAT64 };
@@ -318,23 +318,23 @@ next_open(enum open_kind k, int dirfd, const char *path, int flags, mode_t mode)
 	switch (k) {
 	case OK_OPEN:
 		if (xpty_next.open != NULL)
-			return xpty_next.open(path, flags, mode);
+			return (xpty_next.open(path, flags, mode));
 		break;
 	case OK_OPEN64:
 		if (xpty_next.open64 != NULL)
-			return xpty_next.open64(path, flags, mode);
+			return (xpty_next.open64(path, flags, mode));
 		break;
 	case OK_OPENAT:
 		if (xpty_next.openat != NULL)
-			return xpty_next.openat(dirfd, path, flags, mode);
+			return (xpty_next.openat(dirfd, path, flags, mode));
 		break;
 	case OK_OPENAT64:
 		if (xpty_next.openat64 != NULL)
-			return xpty_next.openat64(dirfd, path, flags, mode);
+			return (xpty_next.openat64(dirfd, path, flags, mode));
 		break;
 	}
 	/* not resolved yet (we are inside dlsym or a constructor) */
-	return xsys_openat(dirfd, path, flags, mode);
+	return (xsys_openat(dirfd, path, flags, mode));
 }
 
 /* open(/dev/pts/N): managed if libxpty made that pty. */
@@ -342,7 +342,7 @@ static int
 subsid_open(enum open_kind k, int dirfd, const char *path, int flags,
     mode_t mode, int ptyno)
 {
-	int fd, mfd, hup;
+	int	fd, mfd, hup;
 
 	/*
 	 * STREAMS dismantles the stream inside the last close; xptyd does
@@ -363,34 +363,35 @@ subsid_open(enum open_kind k, int dirfd, const char *path, int flags,
 	if (fd == -1 && host_open_locked_errno(errno)) {
 		errno = EAGAIN;		/* locked: illumos's errno */
 		XTRACE(-1, "open /dev/pts/", ptyno, -1, "host said EIO");
-		return -1;
+		return (-1);
 	}
 	if (fd != -1) {
 		host_subsid_opened(fd, ptyno, hup == 1);
 		fd = adopt_subsid(fd, ptyno);
 	}
 	XTRACE(fd, "open /dev/pts/", ptyno, fd, NULL);
-	return fd;
+	return (fd);
 }
 
 static int
 open_hook(enum open_kind k, int dirfd, const char *path, int flags, mode_t mode)
 {
-	int fd, ptyno = -1;
+	int	fd, ptyno = -1;
 
 	/* the path is read only in svr4 mode, and only as far as it exists */
 	if (svr4_active()) {
 		switch (ptypath_classify(path, &ptyno)) {
 		case PTYPATH_PTMX:
-			return manager_open(flags, 0);
+			return (manager_open(flags, 0));
 		case PTYPATH_PTS:
-			return subsid_open(k, dirfd, path, flags, mode, ptyno);
+			return (subsid_open(k, dirfd, path, flags, mode,
+			    ptyno));
 		}
 	}
 	fd = next_open(k, dirfd, path, flags, mode);
 	if (fd >= 0 && xfd_lookup(fd) != NULL)
 		xfd_detach(fd);		/* stale: closed behind our back */
-	return fd;
+	return (fd);
 }
 
 #define OPEN_MODE(flags, ap) \
@@ -402,13 +403,13 @@ open_hook(enum open_kind k, int dirfd, const char *path, int flags, mode_t mode)
 XPTY_EXPORT int								\
 name(const char *path, int flags, ...)					\
 {									\
-	va_list ap;							\
+	va_list	ap;							\
 	mode_t mode;							\
 									\
 	va_start(ap, flags);						\
 	mode = OPEN_MODE(flags, ap);					\
 	va_end(ap);							\
-	return open_hook(kind, AT_FDCWD, path, flags, mode);		\
+	return (open_hook(kind, AT_FDCWD, path, flags, mode));		\
 }
 
 #define DEFINE_OPENAT(name, kind)					\
@@ -421,7 +422,7 @@ name(int dirfd, const char *path, int flags, ...)			\
 	va_start(ap, flags);						\
 	mode = OPEN_MODE(flags, ap);					\
 	va_end(ap);							\
-	return open_hook(kind, dirfd, path, flags, mode);		\
+	return (open_hook(kind, dirfd, path, flags, mode));		\
 }
 
 DEFINE_OPEN(open, OK_OPEN)
@@ -433,25 +434,25 @@ DEFINE_OPENAT(openat64, OK_OPENAT64)
 XPTY_EXPORT int
 __open_2(const char *path, int flags)
 {
-	return open_hook(OK_OPEN, AT_FDCWD, path, flags, 0);
+	return (open_hook(OK_OPEN, AT_FDCWD, path, flags, 0));
 }
 
 XPTY_EXPORT int
 __open64_2(const char *path, int flags)
 {
-	return open_hook(OK_OPEN64, AT_FDCWD, path, flags, 0);
+	return (open_hook(OK_OPEN64, AT_FDCWD, path, flags, 0));
 }
 
 XPTY_EXPORT int
 __openat_2(int dirfd, const char *path, int flags)
 {
-	return open_hook(OK_OPENAT, dirfd, path, flags, 0);
+	return (open_hook(OK_OPENAT, dirfd, path, flags, 0));
 }
 
 XPTY_EXPORT int
 __openat64_2(int dirfd, const char *path, int flags)
 {
-	return open_hook(OK_OPENAT64, dirfd, path, flags, 0);
+	return (open_hook(OK_OPENAT64, dirfd, path, flags, 0));
 }
 
 /* ---- ioctl ---- */
@@ -459,11 +460,11 @@ __openat64_2(int dirfd, const char *path, int flags)
 XPTY_EXPORT int
 ioctl(int fd, unsigned long req, ...)
 {
-	struct xstream *xs;
-	va_list ap;
-	void *arg;
+	struct xstream	*xs;
+	va_list		 ap;
+	void		*arg;
 
-	int rv;
+	int	rv;
 
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
@@ -472,7 +473,7 @@ ioctl(int fd, unsigned long req, ...)
 		rv = xpty_ioctl(fd, xs, req, arg);
 		if (xpty_tracing)
 			trace_ioctl(fd, req, arg, rv, errno, NULL);
-		return rv;
+		return (rv);
 	}
 	if (xpty_is_streams_request(req) && svr4_active()) {
 		/* a pty that came another way (SCM_RIGHTS, a missed exec)? */
@@ -483,11 +484,11 @@ ioctl(int fd, unsigned long req, ...)
 			rv = xpty_ioctl_unmanaged(fd, req, arg);
 		if (xpty_tracing)
 			trace_ioctl(fd, req, arg, rv, errno, "not a stream");
-		return rv;
+		return (rv);
 	}
 	if (xpty_next.ioctl == NULL)
-		return xsys_ioctl(fd, req, arg);
-	return xpty_next.ioctl(fd, req, arg);
+		return (xsys_ioctl(fd, req, arg));
+	return (xpty_next.ioctl(fd, req, arg));
 }
 
 /* ---- read and write ---- */
@@ -495,14 +496,14 @@ ioctl(int fd, unsigned long req, ...)
 XPTY_EXPORT ssize_t
 read(int fd, void *buf, size_t len)
 {
-	struct xstream *xs = xfd_lookup(fd);
+	struct xstream	*xs = xfd_lookup(fd);
 
 	if (xs == NULL) {
 		if (xpty_next.read == NULL)
-			return xsys_read(fd, buf, len);
-		return xpty_next.read(fd, buf, len);
+			return (xsys_read(fd, buf, len));
+		return (xpty_next.read(fd, buf, len));
 	}
-	return xpty_read(fd, xs, buf, len);
+	return (xpty_read(fd, xs, buf, len));
 }
 
 XPTY_EXPORT ssize_t
@@ -510,33 +511,33 @@ __read_chk(int fd, void *buf, size_t len, size_t buflen)
 {
 	if (len > buflen)
 		__chk_fail();
-	return read(fd, buf, len);
+	return (read(fd, buf, len));
 }
 
 XPTY_EXPORT ssize_t
 readv(int fd, const struct iovec *iov, int iovcnt)
 {
 	static ssize_t (*next)(int, const struct iovec *, int);
-	struct xstream *xs = xfd_lookup(fd);
+	struct xstream	*xs = xfd_lookup(fd);
 
 	if (xs == NULL) {
 		LOOKUP_NEXT(next, "readv");
-		return next(fd, iov, iovcnt);
+		return (next(fd, iov, iovcnt));
 	}
-	return xpty_readv(fd, xs, iov, iovcnt);
+	return (xpty_readv(fd, xs, iov, iovcnt));
 }
 
 XPTY_EXPORT ssize_t
 write(int fd, const void *buf, size_t len)
 {
-	struct xstream *xs;
+	struct xstream	*xs;
 
 	if ((xs = xfd_lookup(fd)) != NULL)
-		return len == 0 ? xpty_write_zero(fd, xs) :
-		    xpty_write(fd, xs, buf, len);
+		return (len == 0 ? xpty_write_zero(fd, xs) :
+		    xpty_write(fd, xs, buf, len));
 	if (xpty_next.write == NULL)
-		return xsys_write(fd, buf, len);
-	return xpty_next.write(fd, buf, len);
+		return (xsys_write(fd, buf, len));
+	return (xpty_next.write(fd, buf, len));
 }
 
 /* ---- descriptor lifetime ---- */
@@ -544,11 +545,11 @@ write(int fd, const void *buf, size_t len)
 XPTY_EXPORT int
 close(int fd)
 {
-	struct xstream *xs;
-	int r, ptyno = -1;
+	struct xstream	*xs;
+	int		 r, ptyno = -1;
 
 	if (xfd_private_owner(fd) != NULL)
-		return 0;	/* libxpty's own: pretend, as fakeroot does */
+		return (0);	/* libxpty's own: pretend, as fakeroot does */
 	if ((xs = xfd_lookup(fd)) != NULL) {
 		/* this process's last descriptor of a manager: its engine's */
 		if (xs->kind == XK_MANAGER && atomic_load(&xs->refs) == 1)
@@ -558,25 +559,25 @@ close(int fd)
 	r = xpty_next.close != NULL ? xpty_next.close(fd) : xsys_close(fd);
 	if (ptyno >= 0)
 		engine_closed(ptyno);
-	return r;
+	return (r);
 }
 
 static int
 dup_follow(int oldfd, int newfd)
 {
-	struct xstream *xs;
+	struct xstream	*xs;
 
 	if (newfd >= 0 && (xs = xfd_lookup(oldfd)) != NULL)
 		xfd_attach(newfd, xs);
 	else if (newfd >= 0 && xfd_lookup(newfd) != NULL)
 		xfd_detach(newfd);
-	return newfd;
+	return (newfd);
 }
 
 XPTY_EXPORT int
 dup(int fd)
 {
-	return dup_follow(fd, NEXT(dup)(fd));
+	return (dup_follow(fd, NEXT(dup)(fd)));
 }
 
 /*
@@ -587,95 +588,95 @@ dup(int fd)
 XPTY_EXPORT int
 dup2(int oldfd, int newfd)
 {
-	int r;
+	int	r;
 
 	if (oldfd == newfd)
-		return NEXT(dup2)(oldfd, newfd);
+		return (NEXT(dup2)(oldfd, newfd));
 	xfd_gate_enter();
 	if ((r = xfd_private_evict(newfd)) != -1)
 		r = dup_follow(oldfd, NEXT(dup2)(oldfd, newfd));
 	xfd_gate_leave();
-	return r;
+	return (r);
 }
 
 XPTY_EXPORT int
 dup3(int oldfd, int newfd, int flags)
 {
-	int r;
+	int	r;
 
 	xfd_gate_enter();
 	if (oldfd == newfd || (r = xfd_private_evict(newfd)) != -1)
 		r = dup_follow(oldfd, NEXT(dup3)(oldfd, newfd, flags));
 	xfd_gate_leave();
-	return r;
+	return (r);
 }
 
 static int
 fcntl_common(int fd, int cmd, long arg)
 {
-	int r = NEXT(fcntl)(fd, cmd, arg);
+	int	r = NEXT(fcntl)(fd, cmd, arg);
 
 	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
-		return dup_follow(fd, r);
-	return r;
+		return (dup_follow(fd, r));
+	return (r);
 }
 
 XPTY_EXPORT int
 fcntl(int fd, int cmd, ...)
 {
-	va_list ap;
-	long arg;
+	va_list	ap;
+	long	arg;
 
 	va_start(ap, cmd);
 	arg = va_arg(ap, long);
 	va_end(ap);
-	return fcntl_common(fd, cmd, arg);
+	return (fcntl_common(fd, cmd, arg));
 }
 
 XPTY_EXPORT int
 fcntl64(int fd, int cmd, ...)
 {
-	va_list ap;
-	long arg;
+	va_list	ap;
+	long	arg;
 
 	va_start(ap, cmd);
 	arg = va_arg(ap, long);
 	va_end(ap);
-	return fcntl_common(fd, cmd, arg);
+	return (fcntl_common(fd, cmd, arg));
 }
 
 static int
 next_close_range(unsigned int first, unsigned int last, int flags)
 {
 	if (xpty_next.close_range != NULL)
-		return xpty_next.close_range(first, last, flags);
-	return xsys_close_range(first, last, flags);
+		return (xpty_next.close_range(first, last, flags));
+	return (xsys_close_range(first, last, flags));
 }
 
 /* close_range(2), stepping around libxpty's private descriptors. */
 XPTY_EXPORT int
 close_range(unsigned int first, unsigned int last, int flags)
 {
-	int hi = xfd_highest();
-	unsigned int fd, start = first;
+	int		hi = xfd_highest();
+	unsigned int	fd, start = first;
 
 	if (first > last) {
 		errno = EINVAL;
-		return -1;
+		return (-1);
 	}
 	if (hi < 0 || first > (unsigned int)hi || (flags & CLOSE_RANGE_CLOEXEC))
-		return next_close_range(first, last, flags);
+		return (next_close_range(first, last, flags));
 	for (fd = first; fd <= last && fd <= (unsigned int)hi; fd++) {
 		if (xfd_private_owner((int)fd) == NULL)
 			continue;
 		if (fd > start && next_close_range(start, fd - 1, flags) == -1)
-			return -1;
+			return (-1);
 		start = fd + 1;
 	}
 	xfd_detach_range(first, last);
 	if (start > last || start < first)
-		return 0;
-	return next_close_range(start, last, flags);
+		return (0);
+	return (next_close_range(start, last, flags));
 }
 
 XPTY_EXPORT void
@@ -690,14 +691,14 @@ XPTY_EXPORT int
 fclose(FILE *fp)
 {
 	static int (*next)(FILE *);
-	int fd = fp != NULL ? fileno_unlocked(fp) : -1;
-	int r;
+	int	fd = fp != NULL ? fileno_unlocked(fp) : -1;
+	int	r;
 
 	LOOKUP_NEXT(next, "fclose");
 	r = next(fp);
 	if (fd >= 0 && xfd_lookup(fd) != NULL)
 		xfd_detach(fd);
-	return r;
+	return (r);
 }
 
 /* ---- termios ---- */
@@ -705,78 +706,78 @@ fclose(FILE *fp)
 XPTY_EXPORT int
 isatty(int fd)
 {
-	struct xstream *xs = xfd_lookup(fd);
-	int r;
+	struct xstream	*xs = xfd_lookup(fd);
+	int		 r;
 
 	if (xs == NULL)
-		return NEXT(isatty)(fd);
+		return (NEXT(isatty)(fd));
 	if (xs->kind == XK_MANAGER && xs->hostdata)	/* the host's manager */
-		return NEXT(isatty)(stream_ctlfd(fd, xs));
+		return (NEXT(isatty)(stream_ctlfd(fd, xs)));
 	if (xs->kind == XK_MANAGER) {
 		errno = ENOTTY;		/* ptm: "manager PTY is not a TTY" */
-		return 0;
+		return (0);
 	}
 	if ((r = stream_tty_ok(fd, xs)) == 1)
-		return 1;
+		return (1);
 	errno = ENOTTY;
-	return 0;
+	return (0);
 }
 
 static int
 termios_gate(int fd, struct xstream *xs)
 {
-	int r;
+	int	r;
 
 	if (xs->kind == XK_MANAGER && xs->hostdata)
-		return 0;		/* the host's manager: a terminal */
+		return (0);		/* the host's manager: a terminal */
 	if (xs->kind == XK_MANAGER) {
 		errno = EINVAL;
-		return -1;
+		return (-1);
 	}
 	if ((r = stream_tty_ok(fd, xs)) == 1)
-		return 0;
+		return (0);
 	if (r == 0)
 		errno = EINVAL;
-	return -1;
+	return (-1);
 }
 
 XPTY_EXPORT int
 tcgetattr(int fd, struct termios *t)
 {
-	struct xstream *xs = xfd_lookup(fd);
+	struct xstream	*xs = xfd_lookup(fd);
 
 	if (xs != NULL && termios_gate(fd, xs) == -1)
-		return -1;
+		return (-1);
 	if (xs != NULL && xs->kind == XK_MANAGER)	/* the host's manager */
-		return NEXT(tcgetattr)(stream_ctlfd(fd, xs), t);
-	return NEXT(tcgetattr)(fd, t);
+		return (NEXT(tcgetattr)(stream_ctlfd(fd, xs), t));
+	return (NEXT(tcgetattr)(fd, t));
 }
 
 XPTY_EXPORT int
 tcsetattr(int fd, int act, const struct termios *t)
 {
-	struct xstream *xs = xfd_lookup(fd);
-	struct termios copy;
-	struct kterm cur;
-	int tfd, had;
+	struct xstream	*xs = xfd_lookup(fd);
+	struct termios	 copy;
+	struct kterm	 cur;
+	int		 tfd, had;
 
 	if (xs == NULL)
-		return NEXT(tcsetattr)(fd, act, t);
+		return (NEXT(tcsetattr)(fd, act, t));
 	if (termios_gate(fd, xs) == -1)
-		return -1;
+		return (-1);
 	if (t == NULL || xpty_user_copyin(&copy, t, sizeof(copy)) == -1) {
 		errno = EFAULT;
-		return -1;
+		return (-1);
 	}
 	/* a manager that passed the gate is the host's: its termios */
 	tfd = xs->kind == XK_MANAGER ? stream_ctlfd(fd, xs) : fd;
 	if ((had = xsys_tcget(tfd, &cur) == 0))
 		xstate_preserve_cc(&cur, copy.c_cc);
 	if (NEXT(tcsetattr)(tfd, act, &copy) == -1)
-		return -1;
+		return (-1);
 	stream_after_set(fd, xs, act == TCSANOW ? TCSETS : act == TCSADRAIN ?
 	    TCSETSW : TCSETSF, &copy, sizeof(copy), had ? &cur : NULL);
-	return 0;
+	return (0);
 }
 
 /* ---- BSD pty API: SVR4 ptys that are terminals at once ---- */
@@ -787,18 +788,18 @@ openpty(int *amaster, int *aslave, char *name, const struct termios *termp,
 {
 	static int (*next)(int *, int *, char *, const struct termios *,
 	    const struct winsize *);
-	static const char *mods[] = { "ptem", "ldterm", "ttcompat" };
-	char path[HOST_PATHMAX];
-	int m, s, saved;
-	size_t i;
+	static const char	*mods[] = { "ptem", "ldterm", "ttcompat" };
+	char			 path[HOST_PATHMAX];
+	int			 m, s, saved;
+	size_t			 i;
 
 	if (!svr4_active()) {
 		LOOKUP_NEXT(next, "openpty");
-		return next(amaster, aslave, name, termp, winp);
+		return (next(amaster, aslave, name, termp, winp));
 	}
 	/* a BSD-API pty: the host's manager, SVR4 calls on top */
 	if ((m = manager_open(O_RDWR | O_NOCTTY, 1)) == -1)
-		return -1;
+		return (-1);
 	if (grantpt(m) == -1 || unlockpt(m) == -1 ||
 	    ptsname_r(m, path, sizeof(path)) != 0 ||
 	    (s = open(path, O_RDWR | O_NOCTTY)) == -1)
@@ -815,7 +816,7 @@ openpty(int *amaster, int *aslave, char *name, const struct termios *termp,
 		strcpy(name, path);
 	*amaster = m;
 	*aslave = s;
-	return 0;
+	return (0);
 fail_s:
 	saved = errno;
 	close(s);
@@ -824,7 +825,7 @@ fail:
 	saved = errno;
 	close(m);
 	errno = saved;
-	return -1;
+	return (-1);
 }
 
 XPTY_EXPORT int
@@ -832,37 +833,37 @@ login_tty(int fd)
 {
 	(void)setsid();
 	if (ioctl(fd, TIOCSCTTY, 0) == -1)
-		return -1;
+		return (-1);
 	if (dup2(fd, 0) == -1 || dup2(fd, 1) == -1 || dup2(fd, 2) == -1)
-		return -1;
+		return (-1);
 	if (fd > 2)
 		close(fd);
-	return 0;
+	return (0);
 }
 
 XPTY_EXPORT pid_t
 forkpty(int *amaster, char *name, const struct termios *termp,
     const struct winsize *winp)
 {
-	int m, s;
-	pid_t pid;
+	int	m, s;
+	pid_t	pid;
 
 	if (openpty(&m, &s, name, termp, winp) == -1)
-		return -1;
+		return (-1);
 	switch (pid = fork()) {
 	case -1:
 		close(m);
 		close(s);
-		return -1;
+		return (-1);
 	case 0:
 		close(m);
 		if (login_tty(s) == -1)
 			_exit(1);
-		return 0;
+		return (0);
 	default:
 		close(s);
 		*amaster = m;
-		return pid;
+		return (pid);
 	}
 }
 

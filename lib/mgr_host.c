@@ -49,7 +49,7 @@ static int
 fail(int err)
 {
 	errno = err;
-	return -1;
+	return (-1);
 }
 
 /* Requests on the descriptor itself (its status or descriptor flags). */
@@ -61,16 +61,16 @@ is_fd_request(unsigned long req)
 #ifdef FIOQSIZE
 	case FIOQSIZE:
 #endif
-		return 1;
+		return (1);
 	}
-	return 0;
+	return (0);
 }
 
 /* A tty request in the host's numbering ('T'), not a descriptor one. */
 static int
 is_host_tty_request(unsigned long req)
 {
-	return ((req >> 8) & 0xff) == 'T' && !is_fd_request(req);
+	return (((req >> 8) & 0xff) == 'T' && !is_fd_request(req));
 }
 
 /* What illumos answers itself on an SVR4 manager (ioctl_map.c). */
@@ -81,27 +81,27 @@ illumos_wins(unsigned long req)
 	case TCGETS: case TCSETS: case TCSETSW: case TCSETSF:
 	case TCGETA: case TCSETA: case TCSETAW: case TCSETAF:
 	case TIOCGWINSZ: case TIOCSWINSZ: case JWINSIZE: case TCSBRK:
-		return 1;
+		return (1);
 	}
-	return ttcompat_is_request(req);
+	return (ttcompat_is_request(req));
 }
 
 int
 mgr_host_request(const struct xstream *xs, unsigned long req)
 {
 	if (xs->kind != XK_MANAGER || is_fd_request(req))
-		return 0;
+		return (0);
 	if (xs->hostdata)
-		return XENGINE(xs)->is_host || is_host_tty_request(req);
-	return is_host_tty_request(req) && !illumos_wins(req);
+		return (XENGINE(xs)->is_host || is_host_tty_request(req));
+	return (is_host_tty_request(req) && !illumos_wins(req));
 }
 
 /* Mark the stream: its manager has the host's semantics from now on. */
 static void
 mark_hostdata(int cfd, struct xstream *xs)
 {
-	struct xstate xst;
-	int saved = errno;
+	struct xstate	xst;
+	int		saved = errno;
 
 	if (xstate_get(cfd, &xst) == 0 && xst.managed &&
 	    !(xst.flags & XSTATE_HOSTDATA)) {
@@ -116,71 +116,71 @@ mark_hostdata(int cfd, struct xstream *xs)
 static int
 mgr_pktmode(int fd, struct xstream *xs, void *uarg)
 {
-	const struct xengine *eng = XENGINE(xs);
-	int on, now, cfd = stream_ctlfd(fd, xs);
+	const struct xengine	*eng = XENGINE(xs);
+	int			 on, now, cfd = stream_ctlfd(fd, xs);
 
 	if (xpty_user_copyin(&on, uarg, sizeof(on)) == -1)
-		return -1;
+		return (-1);
 	if (xs->nmods > 0)
-		return fail(EINVAL);	/* pckt's own packet mode */
+		return (fail(EINVAL));	/* pckt's own packet mode */
 	if (!on)
-		return host_set_pktmode(cfd, 0);
+		return (host_set_pktmode(cfd, 0));
 	if ((now = eng->take_host(fd, xs)) == -1)
-		return -1;
+		return (-1);
 	if (host_set_pktmode(cfd, 1) == -1)
-		return -1;
+		return (-1);
 	mark_hostdata(cfd, xs);
 	if (now)
 		eng->took_host(fd, xs);
-	return 0;
+	return (0);
 }
 
 /* FIONREAD and TIOCOUTQ: the engine's (a relayed manager's socket too). */
 static int
 mgr_count(int fd, struct xstream *xs, unsigned long req, void *uarg)
 {
-	int n = 0;
+	int	n = 0;
 
 	if (XENGINE(xs)->count(fd, xs, req, &n) == -1)
-		return -1;
-	return xpty_user_copyout(uarg, &n, sizeof(n));
+		return (-1);
+	return (xpty_user_copyout(uarg, &n, sizeof(n)));
 }
 
 /* TCFLSH: the input flush also drops what the engine has read already. */
 static int
 mgr_flush(int fd, struct xstream *xs, void *arg)
 {
-	long how = (long)arg;
+	long	how = (long)arg;
 
 	if (how == TCIFLUSH || how == TCIOFLUSH)
 		XENGINE(xs)->flush_read(fd, xs);
-	return xsys_ioctl(stream_ctlfd(fd, xs), TCFLSH, arg);
+	return (xsys_ioctl(stream_ctlfd(fd, xs), TCFLSH, arg));
 }
 
 int
 mgr_host_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 {
-	int cfd = stream_ctlfd(fd, xs);
+	int	cfd = stream_ctlfd(fd, xs);
 
 	switch (req) {
 	case TIOCPKT:
-		return mgr_pktmode(fd, xs, arg);
+		return (mgr_pktmode(fd, xs, arg));
 	case FIONREAD:
 	case TIOCOUTQ:
-		return mgr_count(fd, xs, req, arg);
+		return (mgr_count(fd, xs, req, arg));
 	case TCFLSH:
-		return mgr_flush(fd, xs, arg);
+		return (mgr_flush(fd, xs, arg));
 #ifdef TIOCGPTPEER
 	case TIOCGPTPEER: {
 		/* a subsidiary open: libxpty manages it as one */
-		int r = xsys_ioctl(cfd, req, arg);
+		int	r = xsys_ioctl(cfd, req, arg);
 
 		if (r >= 0)
 			rediscover_fd(r);
-		return r;
+		return (r);
 	}
 #endif
 	default:
-		return xsys_ioctl(cfd, req, arg);
+		return (xsys_ioctl(cfd, req, arg));
 	}
 }

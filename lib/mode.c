@@ -50,22 +50,22 @@
 #include "internal.h"
 
 static _Atomic(int) current_mode = XPTY_SVR4;
-static int engine_direct;
+static int engine_direct;	/* XPTY_ENGINE=direct: no relay daemon */
 static int engine_lease;	/* XPTY_ENGINE=lease */
-static int scope_image;		/* XPTY_SCOPE=image was set for this image */	/* XPTY_ENGINE=direct: no relay daemon */
+static int scope_image;		/* XPTY_SCOPE=image was set for this image */
 
 static int
 mode_parse(const char *s, int fallback)
 {
 	if (s == NULL || *s == '\0')
-		return fallback;
+		return (fallback);
 	if (strcmp(s, "svr4") == 0)
-		return XPTY_SVR4;
+		return (XPTY_SVR4);
 	if (strcmp(s, "xpg4v2") == 0 || strcmp(s, "xpg4") == 0)
-		return XPTY_XPG4V2;
+		return (XPTY_XPG4V2);
 	if (strcmp(s, "native") == 0 || strcmp(s, "off") == 0)
-		return XPTY_NATIVE;
-	return fallback;
+		return (XPTY_NATIVE);
+	return (fallback);
 }
 
 /*
@@ -77,13 +77,13 @@ mode_parse(const char *s, int fallback)
 static void
 handshake(void)
 {
-	const char *s = getenv("XPTY_HANDSHAKE_FD");
-	struct stat st;
-	sigset_t pipe_set, saved;
-	struct timespec zero = { 0, 0 };
-	unsigned long ino;
-	char *end;
-	long fd;
+	const char	*s = getenv("XPTY_HANDSHAKE_FD");
+	struct stat	 st;
+	sigset_t	 pipe_set, saved;
+	struct timespec	 zero = { 0, 0 };
+	unsigned long	 ino;
+	char		*end;
+	long		 fd;
 
 	if (s == NULL)
 		return;
@@ -108,22 +108,22 @@ handshake(void)
 static int
 exe_identity(char *buf, size_t len)
 {
-	struct stat st;
-	int n;
+	struct stat	st;
+	int		n;
 
 	if (host_self_exe(&st) == -1)
-		return -1;
+		return (-1);
 	n = snprintf(buf, len, "%lu:%lu", (unsigned long)st.st_dev,
 	    (unsigned long)st.st_ino);
-	return n > 0 && (size_t)n < len ? 0 : -1;
+	return (n > 0 && (size_t)n < len ? 0 : -1);
 }
 
 /* One datagram "exec PID" to the watcher's socket (host_local_dgram). */
 static void
 watch_tell(const char *name, size_t namelen)
 {
-	char msg[32];
-	int n;
+	char	msg[32];
+	int	n;
 
 	n = snprintf(msg, sizeof(msg), "exec %ld", (long)getpid());
 	if (n > 0 && (size_t)n < sizeof(msg))
@@ -134,9 +134,9 @@ watch_tell(const char *name, size_t namelen)
 static void
 watch_note(int first)
 {
-	const char *w = getenv("XPTY_WATCH"), *id;
-	char mine[64], val[256];
-	int saved = errno;
+	const char	*w = getenv("XPTY_WATCH"), *id;
+	char		 mine[64], val[256];
+	int		 saved = errno;
 
 	if (w == NULL)
 		return;
@@ -161,20 +161,20 @@ static int
 engine_known(const char *e)
 {
 	static const char *const names[] = { "relay", "direct", "lease" };
-	size_t i;
+	size_t	i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(e, names[i]) == 0)
-			return 1;
-	return 0;
+			return (1);
+	return (0);
 }
 
 void
 xpty_mode_init(void)
 {
-	const char *scope;
+	const char	*scope;
 
-	const char *engine = getenv("XPTY_ENGINE");
+	const char	*engine = getenv("XPTY_ENGINE");
 
 	atomic_store_explicit(&current_mode,
 	    mode_parse(getenv("XPTY_MODE"), XPTY_SVR4), memory_order_relaxed);
@@ -211,20 +211,20 @@ xpty_mode_scope_done(void)
 int
 relay_wanted(void)
 {
-	return xpty_mode_current() != XPTY_NATIVE && !engine_direct;
+	return (xpty_mode_current() != XPTY_NATIVE && !engine_direct);
 }
 
 /* The engine of a manager xptyd serves: the lease engine, or the relay. */
 int
 relay_engine(void)
 {
-	return engine_lease ? XE_LEASE : XE_RELAY;
+	return (engine_lease ? XE_LEASE : XE_RELAY);
 }
 
 int
 xpty_mode_current(void)
 {
-	return atomic_load_explicit(&current_mode, memory_order_relaxed);
+	return (atomic_load_explicit(&current_mode, memory_order_relaxed));
 }
 
 XPTY_EXPORT int
@@ -232,20 +232,20 @@ xpty_setmode(int mode)
 {
 	if (mode != XPTY_NATIVE && mode != XPTY_SVR4 && mode != XPTY_XPG4V2) {
 		errno = EINVAL;
-		return -1;
+		return (-1);
 	}
-	return atomic_exchange_explicit(&current_mode, mode,
-	    memory_order_relaxed);
+	return (atomic_exchange_explicit(&current_mode, mode,
+	    memory_order_relaxed));
 }
 
 XPTY_EXPORT int
 xpty_getmode(void)
 {
-	return xpty_mode_current();
+	return (xpty_mode_current());
 }
 
 XPTY_EXPORT const char *
 xpty_version(void)
 {
-	return PACKAGE_VERSION;
+	return (PACKAGE_VERSION);
 }

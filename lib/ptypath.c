@@ -54,28 +54,29 @@ byte_readable(const char *p)
 	if (probe_usable) {
 		if ((ok = xsys_readable(p)) != -1) {
 			errno = saved;
-			return ok;
+			return (ok);
 		}
 		probe_usable = 0;	/* ENOSYS, EPERM: a seccomp policy */
 	}
 	ok = xpty_user_copyin(&c, p, 1) == 0;
 	errno = saved;
-	return ok;
+	return (ok);
 }
 
 /* The byte at p[i], probing its page first if need be; -1 if unreadable. */
 static int
 byte_at(struct ppath *pp, size_t i)
 {
-	uintptr_t	page = (uintptr_t)(pp->p + i) & ~(uintptr_t)(PP_PAGE - 1);
+	uintptr_t	page = (uintptr_t)(pp->p + i) &
+	    ~(uintptr_t)(PP_PAGE - 1);
 
 	if (!pp->have || page != pp->page) {
 		if (!byte_readable(pp->p + i))
-			return -1;
+			return (-1);
 		pp->page = page;
 		pp->have = 1;
 	}
-	return (unsigned char)pp->p[i];
+	return ((unsigned char)pp->p[i]);
 }
 
 /* Does the path begin with s (and, if whole, end there)?  Sets *end. */
@@ -86,9 +87,9 @@ match(struct ppath *pp, const char *s, int whole, size_t *end)
 
 	for (i = 0; s[i] != '\0'; i++)
 		if (byte_at(pp, i) != (unsigned char)s[i])
-			return 0;
+			return (0);
 	*end = i;
-	return !whole || byte_at(pp, i) == '\0';
+	return (!whole || byte_at(pp, i) == '\0');
 }
 
 /* N at p[i...]: digits, no leading zero, then the end; -1 otherwise. */
@@ -100,12 +101,12 @@ pts_number(struct ppath *pp, size_t i)
 
 	while ((c = byte_at(pp, i)) >= '0' && c <= '9') {
 		if ((digits == 1 && n == 0) || n > PP_MAXNUM)
-			return -1;
+			return (-1);
 		n = n * 10 + (c - '0');
 		digits++;
 		i++;
 	}
-	return digits > 0 && c == '\0' ? (int)n : -1;
+	return (digits > 0 && c == '\0' ? (int)n : -1);
 }
 
 /*
@@ -120,12 +121,12 @@ ptypath_classify(const char *path, int *ptyno)
 	size_t		end, i;
 
 	if (path == NULL)
-		return PTYPATH_NONE;
+		return (PTYPATH_NONE);
 	for (i = 0; host_ptmx_paths[i] != NULL; i++)
 		if (match(&pp, host_ptmx_paths[i], 1, &end))
-			return PTYPATH_PTMX;
+			return (PTYPATH_PTMX);
 	if (!match(&pp, host_pts_prefix, 0, &end) ||
 	    (*ptyno = pts_number(&pp, end)) < 0)
-		return PTYPATH_NONE;
-	return PTYPATH_PTS;
+		return (PTYPATH_NONE);
+	return (PTYPATH_PTS);
 }

@@ -87,12 +87,12 @@ relay_pair(int sv[2], uint64_t *ino)
 {
 	if (xsys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
 		relay_why_errno("socketpair");
-		return -1;
+		return (-1);
 	}
 	/* the name only has to be unique: the client end's inode will do */
 	*ino = relay_ino(sv[0]);
 	(void)host_mark_bind(sv[1], *ino);
-	return 0;
+	return (0);
 }
 
 /* The application's end takes the descriptor flags asked for. */
@@ -102,9 +102,9 @@ relay_app_flags(int fd, int cloexec, int nonblock)
 	if ((!cloexec && xsys_fcntl(fd, F_SETFD, 0) == -1) ||
 	    (nonblock && xsys_fcntl(fd, F_SETFL, O_RDWR | O_NONBLOCK) == -1)) {
 		relay_why_errno("fcntl");
-		return -1;
+		return (-1);
 	}
-	return 0;
+	return (0);
 }
 
 /*
@@ -119,14 +119,14 @@ relay_ptmx(int *ptyno)
 	fd = host_open_manager(O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1) {
 		relay_why_errno("a new pty");
-		return -1;
+		return (-1);
 	}
 	if ((*ptyno = host_ptyno(fd)) == -1) {
 		relay_why_errno("the new pty's number");
 		relay_close(fd);
-		return -1;
+		return (-1);
 	}
-	return xsys_fd_private(fd);
+	return (xsys_fd_private(fd));
 }
 
 /* ---- the interface ---- */
@@ -141,11 +141,11 @@ relay_open(int oflag, int *hostfd, int *ptyno)
 	int		hfd, sv[2], fds[3], n, pagefd = -1, rv;
 
 	if ((hfd = relay_ptmx(&n)) == -1)
-		return -1;
+		return (-1);
 	/* the application's end first: it takes the lowest free number */
 	if (relay_pair(sv, &ino) == -1) {
 		relay_close(hfd);
-		return -1;
+		return (-1);
 	}
 	/* the stream is set up before any subsidiary can be opened */
 	if (xstate_new(hfd, n, &pagefd) == -1) {
@@ -153,11 +153,11 @@ relay_open(int oflag, int *hostfd, int *ptyno)
 		relay_close(sv[0]);
 		relay_close(sv[1]);
 		relay_close(hfd);
-		return -1;
+		return (-1);
 	}
 	xp_put64(pay, ino);
 	iov.iov_base = pay;
-	iov.iov_len = sizeof pay;
+	iov.iov_len = sizeof(pay);
 	fds[0] = sv[1];
 	fds[1] = hfd;
 	fds[2] = pagefd;
@@ -169,12 +169,12 @@ relay_open(int oflag, int *hostfd, int *ptyno)
 		relay_close(sv[0]);
 		relay_close(sv[1]);
 		relay_close(hfd);
-		return -1;
+		return (-1);
 	}
 	relay_close(sv[1]);	/* the daemon has it now */
 	*hostfd = hfd;
 	*ptyno = n;
-	return sv[0];
+	return (sv[0]);
 }
 
 /*
@@ -192,16 +192,16 @@ relay_fetch_page(int ptyno, int proof)
 
 	xp_put32(pay, (uint32_t)ptyno);
 	iov.iov_base = pay;
-	iov.iov_len = sizeof pay;
+	iov.iov_len = sizeof(pay);
 	if (relay_req(XP_PAGE, &iov, 1, &proof, 1, &r, &pagefd, 0) == -1)
-		return -1;
+		return (-1);
 	if (pagefd == -1) {
 		errno = EPROTO;
-		return -1;
+		return (-1);
 	}
 	rv = xstate_page_install(ptyno, pagefd);
 	relay_close(pagefd);
-	return rv;
+	return (rv);
 }
 
 /*
@@ -217,12 +217,12 @@ relay_lease(int fd, int *pagefd)
 
 	*pagefd = -1;
 	if (relay_req(XP_LEASE, NULL, 0, &fd, 1, &r, pagefd, 0) == -1)
-		return -1;
+		return (-1);
 	if (*pagefd == -1) {
 		errno = EPROTO;
-		return -1;
+		return (-1);
 	}
-	return (int)r.aux;
+	return ((int)r.aux);
 }
 
 /*
@@ -233,15 +233,15 @@ relay_lease(int fd, int *pagefd)
 static __attribute__((noinline)) int
 relay_swap_in(int nfd, int fd, int fdfl)
 {
-	struct host_evregs ep;
-	int		rv, saved;
+	struct host_evregs	ep;
+	int			rv, saved;
 
 	host_evreg_detach(fd, &ep);	/* event registrations follow */
 	rv = xsys_dup3(nfd, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
 	saved = errno;
 	host_evreg_attach(fd, &ep);
 	errno = saved;
-	return rv;
+	return (rv);
 }
 
 /*
@@ -265,25 +265,25 @@ relay_reattach(int fd, struct xstream *xs)
 	(void)xs;
 	if ((fl = xsys_fcntl(fd, F_GETFL, 0)) == -1 ||
 	    (fdfl = xsys_fcntl(fd, F_GETFD, 0)) == -1)
-		return -1;
+		return (-1);
 	if (relay_req(XP_ATTACH, NULL, 0, &fd, 1, &r, &nfd, 0) == -1)
-		return -1;
+		return (-1);
 	if (nfd == -1) {
 		errno = EPROTO;
-		return -1;
+		return (-1);
 	}
 	/* status flags belong to the shared connection: set them alike */
 	if (xsys_fcntl(nfd, F_SETFL, fl) == -1) {
 		relay_close(nfd);
-		return -1;
+		return (-1);
 	}
 	rv = relay_swap_in(nfd, fd, fdfl);
 	relay_close(nfd);
 	if (rv == -1)
-		return -1;
+		return (-1);
 	if (r.aux2 == XP_RELEASED)
-		return 2;
-	return r.aux2 != 0;
+		return (2);
+	return (r.aux2 != 0);
 }
 
 /*
@@ -299,22 +299,22 @@ relay_identify(int fd, int *hostfd, int *ptyno)
 	int		hfd;
 
 	if (xsys_fstat(fd, &st) == -1)
-		return -1;
+		return (-1);
 	if (!S_ISSOCK(st.st_mode) || host_mark_peer(fd) != 1)
 		goto notours;
 	if (relay_req(XP_IDENTIFY, NULL, 0, &fd, 1, &r, &hfd, 0) == -1)
-		return -1;
+		return (-1);
 	if (hfd == -1) {
 		errno = EPROTO;
-		return -1;
+		return (-1);
 	}
 	*hostfd = xsys_fd_private(hfd);
 	*ptyno = r.ptyno;
-	return 0;
+	return (0);
 
 notours:
 	errno = ENOENT;
-	return -1;
+	return (-1);
 }
 
 /* A request whose payload is one 32-bit value. */
@@ -326,8 +326,8 @@ relay_req32(enum xp_type type, uint32_t v, int *fd, struct xp_reply *r)
 
 	xp_put32(pay, v);
 	iov.iov_base = pay;
-	iov.iov_len = sizeof pay;
-	return relay_req(type, &iov, 1, fd, fd != NULL, r, NULL, 0);
+	iov.iov_len = sizeof(pay);
+	return (relay_req(type, &iov, 1, fd, fd != NULL, r, NULL, 0));
 }
 
 int
@@ -335,7 +335,7 @@ relay_zero_write(int ptyno, int subsidfd)
 {
 	struct xp_reply	r;
 
-	return relay_req32(XP_ZERO, (uint32_t)ptyno, &subsidfd, &r);
+	return (relay_req32(XP_ZERO, (uint32_t)ptyno, &subsidfd, &r));
 }
 
 int
@@ -349,17 +349,17 @@ relay_event(int ptyno, int subsidfd, int mtype, const void *payload,
 	if (len > XP_MAXEVENT || mtype < 0 || mtype > 0xff ||
 	    !xp_frame_type_ok((uint8_t)mtype)) {
 		errno = EINVAL;
-		return -1;
+		return (-1);
 	}
 	memset(pay, 0, 8);
 	xp_put32(pay, (uint32_t)ptyno);
 	pay[4] = (uint8_t)mtype;
 	iov[0].iov_base = pay;
-	iov[0].iov_len = sizeof pay;
+	iov[0].iov_len = sizeof(pay);
 	iov[1].iov_base = (void *)payload;
 	iov[1].iov_len = len;
-	return relay_req(XP_EVENT, iov, len > 0 ? 2 : 1, &subsidfd, 1, &r,
-	    NULL, 0);
+	return (relay_req(XP_EVENT, iov, len > 0 ? 2 : 1, &subsidfd, 1, &r,
+	    NULL, 0));
 }
 
 /*
@@ -373,8 +373,8 @@ relay_release(int fd)
 	struct xp_reply	r;
 
 	if (relay_req(XP_RELEASE, NULL, 0, &fd, 1, &r, NULL, 0) == -1)
-		return -1;
-	return r.aux != 0;
+		return (-1);
+	return (r.aux != 0);
 }
 
 int
@@ -382,7 +382,7 @@ relay_set_pckt(int fd, int on)
 {
 	struct xp_reply	r;
 
-	return relay_req32(XP_PCKT, on ? 1 : 0, &fd, &r);
+	return (relay_req32(XP_PCKT, on ? 1 : 0, &fd, &r));
 }
 
 /*
@@ -402,7 +402,7 @@ relay_write(int fd, int hostfd, const void *buf, size_t n)
 	if (n > 0 && hostfd >= 0 && host_sock_outq(fd, &q) == 0 && q == 0) {
 		w = xsys_write(hostfd, buf, n);
 		if (w == (ssize_t)n)
-			return w;
+			return (w);
 		if (w < 0)
 			w = 0;
 	}
@@ -410,8 +410,8 @@ relay_write(int fd, int hostfd, const void *buf, size_t n)
 	r = xsys_sendto(fd, (const char *)buf + w, n - (size_t)w, MSG_NOSIGNAL,
 	    NULL, 0);
 	if (r < 0)
-		return w > 0 ? w : -1;
-	return w + r;
+		return (w > 0 ? w : -1);
+	return (w + r);
 }
 
 /*
@@ -427,8 +427,8 @@ relay_sync_close(int ptyno)
 	struct xp_reply	r;
 
 	if (relay_req32(XP_SYNC, (uint32_t)ptyno, NULL, &r) == -1)
-		return -1;
-	return r.aux != 0;
+		return (-1);
+	return (r.aux != 0);
 }
 
 int
@@ -437,9 +437,9 @@ relay_status(int *pid, int *nptys, int *nconns)
 	struct xp_reply	r;
 
 	if (relay_req(XP_STATUS, NULL, 0, NULL, 0, &r, NULL, 0) == -1)
-		return -1;
+		return (-1);
 	*pid = r.ptyno;
 	*nptys = (int)r.aux;
 	*nconns = (int)r.aux2 - 1;	/* not counting our control connection */
-	return 0;
+	return (0);
 }

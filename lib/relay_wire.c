@@ -123,7 +123,7 @@ static _Atomic(int64_t)	stall_since;		/* 0: the daemon answers */
 const char *
 relay_last_error(void)
 {
-	return relay_err[0] != '\0' ? relay_err : "no error";
+	return (relay_err[0] != '\0' ? relay_err : "no error");
 }
 
 /* Record why; errno is preserved. */
@@ -133,10 +133,10 @@ relay_why(const char *a, const char *b)
 	int	e = errno;
 
 	relay_err[0] = '\0';
-	xp_append(relay_err, sizeof relay_err, a);
+	xp_append(relay_err, sizeof(relay_err), a);
 	if (b != NULL) {
-		xp_append(relay_err, sizeof relay_err, ": ");
-		xp_append(relay_err, sizeof relay_err, b);
+		xp_append(relay_err, sizeof(relay_err), ": ");
+		xp_append(relay_err, sizeof(relay_err), b);
 	}
 	errno = e;
 }
@@ -166,8 +166,8 @@ relay_ino(int fd)
 	struct stat	st;
 
 	if (xsys_fstat(fd, &st) == -1)
-		return 0;
-	return (uint64_t)st.st_ino;
+		return (0);
+	return ((uint64_t)st.st_ino);
 }
 
 /* ---- how long to wait ---- */
@@ -177,12 +177,13 @@ int
 relay_bound(void)
 {
 	const char	*e;
-	int		 ms = atomic_load_explicit(&bound_ms, memory_order_relaxed);
+	int		 ms = atomic_load_explicit(&bound_ms,
+	    memory_order_relaxed);
 	long		 v;
 	char		*end;
 
 	if (ms > 0)
-		return ms;
+		return (ms);
 	ms = RELAY_BOUND_MS;
 	if ((e = getenv("XPTY_DAEMON_TIMEOUT")) != NULL && *e != '\0') {
 		v = strtol(e, &end, 10);
@@ -190,7 +191,7 @@ relay_bound(void)
 			ms = (int)v;
 	}
 	atomic_store_explicit(&bound_ms, ms, memory_order_relaxed);
-	return ms;
+	return (ms);
 }
 
 /* The deadline of a request beginning now; in the past if it is dead. */
@@ -205,13 +206,13 @@ relay_deadline(void)
 		atomic_compare_exchange_strong(&stall_since, &s, 0);
 		s = 0;
 	}
-	return (s != 0 ? s : now) + relay_bound();
+	return ((s != 0 ? s : now) + relay_bound());
 }
 
 int
 relay_usable(void)
 {
-	return relay_deadline() > xwait_now();
+	return (relay_deadline() > xwait_now());
 }
 
 /* A wait that began at t0 did not finish: the daemon stalls. */
@@ -246,14 +247,14 @@ relay_wait(int fd, short events, int64_t deadline, int flow)
 
 	r = xwait_poll(&pfd, 1, deadline);
 	if (r == 1)
-		return 0;
+		return (0);
 	if (r == 0 || errno == EINTR) {
 		if (!flow)
 			relay_stalled(t0);
 		if (r == 0)
 			errno = ETIMEDOUT;
 	}
-	return -1;
+	return (-1);
 }
 
 /* ---- the run directory ---- */
@@ -267,20 +268,20 @@ relay_paths(char *sock, char *lock)
 {
 	char	dir[XP_PATHMAX], canon[XP_PATHMAX], why[256];
 
-	if (xp_rundir(dir, sizeof dir) == -1) {
+	if (xp_rundir(dir, sizeof(dir)) == -1) {
 		relay_why("the run directory's path is too long", NULL);
-		return -1;
+		return (-1);
 	}
-	if (xp_checkdir(dir, canon, sizeof canon, 1, why, sizeof why) == -1) {
+	if (xp_checkdir(dir, canon, sizeof(canon), 1, why, sizeof(why)) == -1) {
 		relay_why(why, NULL);
-		return -1;
+		return (-1);
 	}
 	if (xp_sockpath(sock, XP_PATHMAX, canon, NULL) == -1 ||
 	    xp_sockpath(lock, XP_PATHMAX + 8, canon, ".lock") == -1) {
 		relay_why("socket path too long", NULL);
-		return -1;
+		return (-1);
 	}
-	return 0;
+	return (0);
 }
 
 /* ---- connecting ---- */
@@ -288,8 +289,8 @@ relay_paths(char *sock, char *lock)
 static int
 relay_socket(int cloexec)
 {
-	return xsys_socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-	    (cloexec ? SOCK_CLOEXEC : 0), 0);
+	return (xsys_socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    (cloexec ? SOCK_CLOEXEC : 0), 0));
 }
 
 /*
@@ -302,24 +303,24 @@ relay_connect_once(int fd, const char *path, int64_t deadline)
 	struct sockaddr_un	sun;
 	int64_t			t0 = xwait_now();
 
-	memset(&sun, 0, sizeof sun);
+	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	for (;;) {
-		if (xsys_connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0)
-			return 0;
+		if (xsys_connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+			return (0);
 		if (errno == EINPROGRESS)	/* hosts that connect later */
-			return relay_wait(fd, POLLOUT, deadline, 0);
+			return (relay_wait(fd, POLLOUT, deadline, 0));
 		if (errno != EAGAIN && errno != EINTR)
-			return -1;
+			return (-1);
 		if (xwait_now() >= deadline) {
 			relay_stalled(t0);
 			errno = ETIMEDOUT;
-			return -1;
+			return (-1);
 		}
 		if (xwait_sleep(xwait_deadline(RELAY_POLL_MS)) == -1) {
 			relay_stalled(t0);
-			return -1;
+			return (-1);
 		}
 	}
 }
@@ -333,16 +334,16 @@ relay_check_peer(int fd)
 
 	if (host_peer_uid(fd, &uid) == -1) {
 		relay_why_errno("the daemon's uid");
-		return -1;
+		return (-1);
 	}
 	if (uid != getuid()) {
 		n[0] = '\0';
-		xp_append_uint(n, sizeof n, (unsigned long)uid);
+		xp_append_uint(n, sizeof(n), (unsigned long)uid);
 		relay_why("the daemon socket is served by another uid", n);
 		errno = EACCES;
-		return -1;
+		return (-1);
 	}
-	return 0;
+	return (0);
 }
 
 /* ---- starting the daemon ---- */
@@ -357,7 +358,7 @@ relay_lock(int fd)
 	if ((r = xsys_flock(fd, LOCK_EX | LOCK_NB)) == 0)
 		start_lockfd = fd;
 	xfd_gate_leave();
-	return r;
+	return (r);
 }
 
 /* Close fd, the lock file's, releasing the lock if fd held it. */
@@ -388,11 +389,11 @@ relay_wait_lock(const char *lock, int64_t deadline)
 
 	fd = xsys_openat(AT_FDCWD, lock, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (fd == -1)
-		return -1;
+		return (-1);
 	for (;;) {
 		if (relay_lock(fd) == 0) {
 			relay_unlock(fd);
-			return 0;
+			return (0);
 		}
 		if (xwait_now() >= deadline) {
 			errno = ETIMEDOUT;
@@ -404,7 +405,7 @@ relay_wait_lock(const char *lock, int64_t deadline)
 	e = errno;
 	xsys_close(fd);
 	errno = e;
-	return -1;
+	return (-1);
 }
 
 static const char *
@@ -415,12 +416,12 @@ relay_daemon_path(void)
 #ifdef XPTY_BUILDDIR
 	if (e == NULL || *e == '\0') {
 		if (access(XPTY_BUILDDIR "/daemon/xptyd", X_OK) == 0)
-			return XPTY_BUILDDIR "/daemon/xptyd";
+			return (XPTY_BUILDDIR "/daemon/xptyd");
 	}
 #endif
 	if (e == NULL || *e == '\0')
 		e = XPTY_LIBEXECDIR "/xptyd";
-	return e;
+	return (e);
 }
 
 /*
@@ -433,14 +434,15 @@ static int
 relay_spawn(const char *sock, int lockfd)
 {
 	const char	*path = relay_daemon_path();
-	char		*argv[] = { "xptyd", "-S", (char *)sock, "-L", "3", NULL };
+	char		*argv[] = { "xptyd", "-S", (char *)sock, "-L", "3",
+	    NULL };
 	char		**envp;
 	size_t		 n = 0, i, k = 0, len;
 	int		 r, e;
 
 	if (access(path, X_OK) == -1) {
 		relay_why_errno(path);
-		return -1;
+		return (-1);
 	}
 	while (environ != NULL && environ[n] != NULL)
 		n++;
@@ -450,7 +452,7 @@ relay_spawn(const char *sock, int lockfd)
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (envp == MAP_FAILED) {
 		relay_why_errno("mmap");
-		return -1;
+		return (-1);
 	}
 	for (i = 0; i < n; i++) {
 		if (strncmp(environ[i], "LD_PRELOAD=", 11) == 0 ||
@@ -466,9 +468,9 @@ relay_spawn(const char *sock, int lockfd)
 	errno = e;
 	if (r == -1) {
 		relay_why_errno(path);
-		return -1;
+		return (-1);
 	}
-	return 0;
+	return (0);
 }
 
 /*
@@ -479,13 +481,13 @@ static int
 relay_start_locked(int fd, const char *sock, int lockfd, int64_t deadline)
 {
 	if (relay_connect_once(fd, sock, deadline) == 0)
-		return 0;
+		return (0);
 	if (errno != ENOENT && errno != ECONNREFUSED)
-		return -1;
+		return (-1);
 	unlink(sock);
 	if (relay_spawn(sock, lockfd) == -1)
-		return -1;
-	return 1;	/* started: wait for the lock, then connect */
+		return (-1);
+	return (1);	/* started: wait for the lock, then connect */
 }
 
 /* Take the start lock and start the daemon: 0 connected, 1 try again. */
@@ -498,7 +500,7 @@ relay_start(int fd, const char *sock, const char *lock, int64_t deadline)
 	    0600);
 	if (lockfd == -1) {
 		relay_why_errno(lock);
-		return -1;
+		return (-1);
 	}
 	lockfd = xsys_fd_private(lockfd);
 	if (relay_lock(lockfd) == -1) {
@@ -506,21 +508,21 @@ relay_start(int fd, const char *sock, const char *lock, int64_t deadline)
 		xsys_close(lockfd);
 		if (relay_wait_lock(lock, deadline) == -1) {
 			relay_why_errno("waiting for xptyd to start");
-			return -1;
+			return (-1);
 		}
-		return 1;
+		return (1);
 	}
 	r = relay_start_locked(fd, sock, lockfd, deadline);
 	relay_unlock(lockfd);	/* the daemon holds it until bound */
 	if (r == -1)
 		relay_why_errno(sock);
 	if (r != 1)
-		return r;
+		return (r);
 	if (relay_wait_lock(lock, deadline) == -1) {
 		relay_why_errno("waiting for xptyd to start");
-		return -1;
+		return (-1);
 	}
-	return 1;
+	return (1);
 }
 
 /*
@@ -534,19 +536,19 @@ relay_connect(int fd, int may_start, int64_t deadline)
 	int	tries, r;
 
 	if (relay_paths(sock, lock) == -1)
-		return -1;
+		return (-1);
 	for (tries = 0; tries < 3; tries++) {
 		if (relay_connect_once(fd, sock, deadline) == 0)
-			return relay_check_peer(fd);
+			return (relay_check_peer(fd));
 		if ((errno != ENOENT && errno != ECONNREFUSED) || !may_start) {
 			relay_why_errno(sock);
-			return -1;
+			return (-1);
 		}
 		if ((r = relay_start(fd, sock, lock, deadline)) != 1)
-			return r == 0 ? relay_check_peer(fd) : -1;
+			return (r == 0 ? relay_check_peer(fd) : -1);
 	}
 	relay_why_errno(sock);
-	return -1;
+	return (-1);
 }
 
 /* A new connected socket (at the lowest free number, like open()). */
@@ -557,13 +559,13 @@ relay_dial(int cloexec, int may_start, int64_t deadline)
 
 	if ((fd = relay_socket(cloexec)) == -1) {
 		relay_why_errno("socket");
-		return -1;
+		return (-1);
 	}
 	if (relay_connect(fd, may_start, deadline) == -1) {
 		relay_close(fd);
-		return -1;
+		return (-1);
 	}
-	return fd;
+	return (fd);
 }
 
 /* ---- one request ---- */
@@ -594,7 +596,7 @@ relay_send(int fd, const uint8_t *hdr, const struct iovec *pay, int npay,
 		iov[1 + i] = pay[i];
 		len += pay[i].iov_len;
 	}
-	memset(&msg, 0, sizeof msg);
+	memset(&msg, 0, sizeof(msg));
 	msg.msg_iov = iov;
 	msg.msg_iovlen = (size_t)(1 + npay);
 	xp_cmsg_put(&msg, cm.b, fds, nfd);
@@ -603,18 +605,18 @@ relay_send(int fd, const uint8_t *hdr, const struct iovec *pay, int npay,
 		if (n == (ssize_t)len) {
 			if (waited)
 				relay_answered();	/* it made room */
-			return 0;
+			return (0);
 		}
 		if (n >= 0) {
 			errno = EPIPE;	/* cut: the daemon drops the rest */
-			return -1;
+			return (-1);
 		}
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return -1;
+			return (-1);
 		if (relay_wait(fd, POLLOUT, deadline, 0) == -1)
-			return -1;
+			return (-1);
 		waited = 1;
 	}
 }
@@ -641,14 +643,14 @@ relay_recv(int fd, struct xp_reply *r, int *gotfd, int64_t deadline,
 	int		 ngot = 0;
 
 	*gotfd = -1;
-	while (have < sizeof buf) {
+	while (have < sizeof(buf)) {
 		iov.iov_base = buf + have;
-		iov.iov_len = sizeof buf - have;
-		memset(&msg, 0, sizeof msg);
+		iov.iov_len = sizeof(buf) - have;
+		memset(&msg, 0, sizeof(msg));
 		msg.msg_iov = &iov;
 		msg.msg_iovlen = 1;
 		msg.msg_control = cm.b;
-		msg.msg_controllen = sizeof cm.b;
+		msg.msg_controllen = sizeof(cm.b);
 		n = xsys_recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -656,7 +658,7 @@ relay_recv(int fd, struct xp_reply *r, int *gotfd, int64_t deadline,
 			if (relay_wait(fd, POLLIN, deadline, flow) == 0)
 				continue;
 			if (flow && have == 0 && errno == ETIMEDOUT)
-				return -3;
+				return (-3);
 			goto fail;
 		}
 		if (n <= 0) {
@@ -673,19 +675,19 @@ relay_recv(int fd, struct xp_reply *r, int *gotfd, int64_t deadline,
 		errno = EPROTO;
 		goto fail;
 	}
-	return 0;
+	return (0);
 
 fail:
 	relay_close(*gotfd);
 	*gotfd = -1;
-	return -1;
+	return (-1);
 }
 
 /* Was errno a connection that broke (worth one more try on a new one)? */
 static int
 relay_broken(int e)
 {
-	return e == EPIPE || e == ECONNRESET || e == ENOTCONN;
+	return (e == EPIPE || e == ECONNRESET || e == ENOTCONN);
 }
 
 /*
@@ -696,7 +698,7 @@ relay_broken(int e)
 static int
 relay_flow(enum xp_type type)
 {
-	return type == XP_ZERO || type == XP_EVENT;
+	return (type == XP_ZERO || type == XP_EVENT);
 }
 
 /* The reply to the request sent on fd; as relay_call() (and -3). */
@@ -707,24 +709,24 @@ relay_reply(int fd, enum xp_type type, struct xp_reply *r, int *wantfd,
 	int	got, rv;
 
 	if ((rv = relay_recv(fd, r, &got, deadline, relay_flow(type))) == -3)
-		return -3;
+		return (-3);
 	if (rv == -1) {
 		if (errno == EINTR)
 			errno = EINPROGRESS;	/* it was sent */
 		relay_why_errno("talking to xptyd");
-		return -2;
+		return (-2);
 	}
 	if (r->err != 0) {
 		relay_close(got);
 		errno = r->err;
 		relay_why_errno("xptyd refused the request");
-		return -1;
+		return (-1);
 	}
 	if (wantfd != NULL)
 		*wantfd = got;
 	else
 		relay_close(got);
-	return 0;
+	return (0);
 }
 
 /*
@@ -748,11 +750,11 @@ relay_call(int fd, enum xp_type type, const struct iovec *pay, int npay,
 	xp_put_hdr(hdr, type, (uint32_t)len);
 	if (relay_send(fd, hdr, pay, npay, fds, nfd, deadline) == -1) {
 		relay_why_errno("talking to xptyd");
-		return -2;
+		return (-2);
 	}
 	if (!xp_has_reply(type))
-		return 0;
-	return relay_reply(fd, type, r, wantfd, deadline);
+		return (0);
+	return (relay_reply(fd, type, r, wantfd, deadline));
 }
 
 /*
@@ -768,12 +770,12 @@ relay_alive(void)
 	int		fd, ok;
 
 	if ((fd = relay_dial(1, 0, d)) == -1)
-		return 0;
+		return (0);
 	ok = relay_call(fd, XP_STATUS, NULL, 0, NULL, 0, &r, NULL, d) == 0;
 	relay_close(fd);
 	if (!ok)
 		relay_stalled(t0);
-	return ok;
+	return (ok);
 }
 
 /*
@@ -792,12 +794,12 @@ relay_call_wait(int fd, enum xp_type type, const struct iovec *pay,
 		if (!relay_alive()) {
 			errno = ETIMEDOUT;
 			relay_why_errno("talking to xptyd");
-			return -2;
+			return (-2);
 		}
 		rv = relay_reply(fd, type, r, wantfd,
 		    xwait_deadline(relay_bound()));
 	}
-	return rv;
+	return (rv);
 }
 
 /* ---- the control connection ---- */
@@ -813,10 +815,10 @@ ctl_acquire(pid_t me)
 	pid_t	cur = 0;
 
 	if (atomic_compare_exchange_strong(&ctl_lock, &cur, me))
-		return 0;
+		return (0);
 	if (cur != me && atomic_compare_exchange_strong(&ctl_lock, &cur, me))
-		return 0;
-	return -1;
+		return (0);
+	return (-1);
 }
 
 static void
@@ -847,15 +849,15 @@ ctl_get(pid_t me, int may_start, int64_t deadline)
 	if (ctl_fd != -1 && ctl_pid != me)
 		ctl_drop();		/* the parent's, inherited at fork */
 	if (ctl_fd != -1)
-		return ctl_fd;
+		return (ctl_fd);
 	if ((fd = relay_dial(1, may_start, deadline)) == -1)
-		return -1;
+		return (-1);
 	fd = xsys_fd_private(fd);
 	ctl_ino = relay_ino(fd);
 	ctl_pid = me;
 	ctl_fd = fd;
 	xfd_set_private(fd, &ctl_fd);
-	return fd;
+	return (fd);
 }
 
 /*
@@ -875,7 +877,7 @@ relay_req(enum xp_type type, const struct iovec *pay, int npay,
 	if (deadline <= xwait_now()) {
 		errno = ETIMEDOUT;	/* dead for now: no waiting at all */
 		relay_why_errno("xptyd");
-		return -1;
+		return (-1);
 	}
 	for (tries = 0; tries < 2 && rv == -2; tries++) {
 		if (tries > 0 && !relay_broken(e))
@@ -883,7 +885,7 @@ relay_req(enum xp_type type, const struct iovec *pay, int npay,
 		if (ctl_acquire(me) == 0) {
 			if ((fd = ctl_get(me, may_start, deadline)) == -1) {
 				ctl_release();
-				return -1;
+				return (-1);
 			}
 			rv = relay_call_wait(fd, type, pay, npay, fds, nfd, r,
 			    wantfd, deadline);
@@ -893,7 +895,7 @@ relay_req(enum xp_type type, const struct iovec *pay, int npay,
 			ctl_release();
 		} else {
 			if ((fd = relay_dial(1, may_start, deadline)) == -1)
-				return -1;
+				return (-1);
 			rv = relay_call_wait(fd, type, pay, npay, fds, nfd, r,
 			    wantfd, deadline);
 			e = errno;
@@ -901,7 +903,7 @@ relay_req(enum xp_type type, const struct iovec *pay, int npay,
 		}
 	}
 	if (rv == 0)
-		return 0;
+		return (0);
 	errno = e;
-	return -1;
+	return (-1);
 }

@@ -60,5 +60,5 @@ xpty_resolve(void)
 void *
 dlsym_next(const char *name)
 {
-	return dlsym(RTLD_NEXT, name);
+	return (dlsym(RTLD_NEXT, name));
 }

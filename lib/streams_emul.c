@@ -33,8 +33,8 @@
 #include "engine.h"
 
 static const struct {
-	const char	*name;
-	enum xpty_module id;
+	const char		*name;
+	enum xpty_module	 id;
 } modtab[] = {
 	{ "ptem", XM_PTEM },
 	{ "ldterm", XM_LDTERM },
@@ -45,38 +45,38 @@ static const struct {
 static const char *
 module_name(enum xpty_module m)
 {
-	size_t i;
+	size_t	i;
 
 	for (i = 0; i < sizeof(modtab) / sizeof(modtab[0]); i++)
 		if (modtab[i].id == m)
-			return modtab[i].name;
-	return "?";
+			return (modtab[i].name);
+	return ("?");
 }
 
 /* Copy in and look up a module name: EFAULT, EINVAL (too long, unknown). */
 static int
 module_lookup(const char *uname, enum xpty_module *m)
 {
-	char name[FMNAMESZ + 1];
-	size_t i;
+	char	name[FMNAMESZ + 1];
+	size_t	i;
 
 	if (xpty_user_strcopy(name, uname, sizeof(name)) == -1)
-		return -1;
+		return (-1);
 	for (i = 0; i < sizeof(modtab) / sizeof(modtab[0]); i++) {
 		if (strcmp(name, modtab[i].name) == 0) {
 			*m = modtab[i].id;
-			return 0;
+			return (0);
 		}
 	}
 	errno = EINVAL;
-	return -1;
+	return (-1);
 }
 
 /* The descriptor whose termios is the stream's state. */
 int
 stream_ctlfd(int fd, const struct xstream *xs)
 {
-	return xs->hostfd >= 0 ? xs->hostfd : fd;
+	return (xs->hostfd >= 0 ? xs->hostfd : fd);
 }
 
 /* Read the subsidiary's state; ENXIO once the manager is gone. */
@@ -86,162 +86,162 @@ subsid_state(int fd, struct xstate *xst, struct kterm *t)
 	if (xstate_read(fd, xst, t) == -1) {
 		if (errno == EIO)
 			errno = ENXIO;
-		return -1;
+		return (-1);
 	}
-	return 0;
+	return (0);
 }
 
 static int
 subsid_push(int fd, enum xpty_module m)
 {
-	struct xstate xst;
-	struct kterm t;
+	struct xstate	xst;
+	struct kterm	t;
 
 	if (subsid_state(fd, &xst, &t) == -1)
-		return -1;
+		return (-1);
 	if (m == XM_PCKT) {
 		errno = EINVAL;
-		return -1;
+		return (-1);
 	}
 	if (xstate_has(&xst, m))
-		return 0;		/* single-instance: already there */
+		return (0);		/* single-instance: already there */
 	if (xst.depth >= XSTACK_MAX) {
 		errno = EINVAL;
-		return -1;
+		return (-1);
 	}
 	xst.mods[xst.depth++] = m;
 	if (m == XM_LDTERM)
 		ldterm_defaults(&t);
-	return xstate_put(fd, &xst, &t);
+	return (xstate_put(fd, &xst, &t));
 }
 
 static int
 subsid_pop(int fd)
 {
-	struct xstate xst;
-	struct kterm t;
+	struct xstate	xst;
+	struct kterm	t;
 
 	if (subsid_state(fd, &xst, &t) == -1)
-		return -1;
+		return (-1);
 	if (xst.depth == 0) {
 		errno = EINVAL;
-		return -1;
+		return (-1);
 	}
 	if (xst.mods[--xst.depth] == XM_LDTERM)
 		ldterm_raw(&t);
 	xst.mods[xst.depth] = XM_NONE;
-	return xstate_put(fd, &xst, &t);
+	return (xstate_put(fd, &xst, &t));
 }
 
 /* Fill names[] top down, driver last; returns the count. */
 static int
 stack_names(int fd, struct xstream *xs, const char **names)
 {
-	struct xstate xst;
-	struct kterm t;
-	int n = 0, i;
+	struct xstate	xst;
+	struct kterm	t;
+	int		n = 0, i;
 
 	if (xs->kind == XK_MANAGER) {
 		for (i = xs->nmods - 1; i >= 0; i--)
 			names[n++] = xs->mods[i];
 		names[n++] = "ptm";
-		return n;
+		return (n);
 	}
 	if (subsid_state(fd, &xst, &t) == -1)
-		return -1;
+		return (-1);
 	for (i = xst.depth - 1; i >= 0; i--)
 		names[n++] = module_name(xst.mods[i]);
 	names[n++] = "pts";
-	return n;
+	return (n);
 }
 
 int
 stream_push(int fd, struct xstream *xs, const char *uname)
 {
-	enum xpty_module m;
+	enum xpty_module	m;
 
 	if (module_lookup(uname, &m) == -1)
-		return -1;
+		return (-1);
 	if (xs->kind == XK_SUBSID)
-		return subsid_push(fd, m);
+		return (subsid_push(fd, m));
 	/* nstrpush: at most XPTY_MAXMODS modules above the driver */
 	if (m != XM_PCKT || xs->nmods >= XPTY_MAXMODS) {
 		errno = EINVAL;
-		return -1;
+		return (-1);
 	}
 	if (stream_set_pckt(fd, xs, 1) == -1)
-		return -1;
+		return (-1);
 	xpty_strlcpy(xs->mods[xs->nmods++], "pckt", sizeof(xs->mods[0]));
-	return 0;
+	return (0);
 }
 
 int
 stream_pop(int fd, struct xstream *xs)
 {
 	if (xs->kind == XK_SUBSID)
-		return subsid_pop(fd);
+		return (subsid_pop(fd));
 	if (xs->nmods == 0) {
 		errno = EINVAL;
-		return -1;
+		return (-1);
 	}
 	xs->nmods--;
 	if (xs->nmods == 0)
-		return stream_set_pckt(fd, xs, 0);
-	return 0;
+		return (stream_set_pckt(fd, xs, 0));
+	return (0);
 }
 
 int
 stream_look(int fd, struct xstream *xs, char *ubuf)
 {
-	const char *names[XPTY_MAXMODS + 1];
-	char out[FMNAMESZ + 1];
-	int n;
+	const char	*names[XPTY_MAXMODS + 1];
+	char		 out[FMNAMESZ + 1];
+	int		 n;
 
 	if ((n = stack_names(fd, xs, names)) == -1)
-		return -1;
+		return (-1);
 	if (n < 2) {
 		errno = EINVAL;
-		return -1;
+		return (-1);
 	}
 	memset(out, 0, sizeof(out));
 	xpty_strlcpy(out, names[0], sizeof(out));
-	return xpty_user_copyout(ubuf, out, strlen(out) + 1);
+	return (xpty_user_copyout(ubuf, out, strlen(out) + 1));
 }
 
 int
 stream_find(int fd, struct xstream *xs, const char *uname)
 {
-	const char *names[XPTY_MAXMODS + 1];
-	enum xpty_module m;
-	int n, i;
+	const char		*names[XPTY_MAXMODS + 1];
+	enum xpty_module	 m;
+	int			 n, i;
 
 	if (module_lookup(uname, &m) == -1)
-		return -1;
+		return (-1);
 	if ((n = stack_names(fd, xs, names)) == -1)
-		return -1;
+		return (-1);
 	for (i = 0; i < n - 1; i++)
 		if (strcmp(names[i], module_name(m)) == 0)
-			return 1;
-	return 0;
+			return (1);
+	return (0);
 }
 
 int
 stream_list(int fd, struct xstream *xs, void *uarg)
 {
-	const char *names[XPTY_MAXMODS + 1];
-	struct str_list sl;
-	struct str_mlist ml;
-	int n, i;
+	const char		*names[XPTY_MAXMODS + 1];
+	struct str_list		 sl;
+	struct str_mlist	 ml;
+	int			 n, i;
 
 	if ((n = stack_names(fd, xs, names)) == -1)
-		return -1;
+		return (-1);
 	if (uarg == NULL)
-		return n;
+		return (n);
 	if (xpty_user_copyin(&sl, uarg, sizeof(sl)) == -1)
-		return -1;
+		return (-1);
 	if (sl.sl_nmods <= 0) {
 		errno = EINVAL;
-		return -1;
+		return (-1);
 	}
 	if (sl.sl_nmods < n)
 		n = sl.sl_nmods;
@@ -250,17 +250,18 @@ stream_list(int fd, struct xstream *xs, void *uarg)
 		 * The caller's address as an integer: &sl_modlist[i] on a
 		 * NULL or wrapping pointer is undefined behaviour, not EFAULT.
 		 */
-		uintptr_t at = (uintptr_t)sl.sl_modlist + (uintptr_t)i * sizeof(ml);
+		uintptr_t	at = (uintptr_t)sl.sl_modlist +
+		    (uintptr_t)i * sizeof(ml);
 
 		memset(&ml, 0, sizeof(ml));
 		xpty_strlcpy(ml.l_name, names[i], sizeof(ml.l_name));
 		if (xpty_user_copyout((void *)at, &ml, sizeof(ml)) == -1)
-			return -1;
+			return (-1);
 	}
 	sl.sl_nmods = n;
 	if (xpty_user_copyout(uarg, &sl, sizeof(sl)) == -1)
-		return -1;
-	return 0;
+		return (-1);
+	return (0);
 }
 
 /*
@@ -271,25 +272,25 @@ stream_list(int fd, struct xstream *xs, void *uarg)
 int
 stream_tty_ok(int fd, struct xstream *xs)
 {
-	struct xstate xst;
-	struct kterm t;
+	struct xstate	xst;
+	struct kterm	t;
 
 	if (subsid_state(stream_ctlfd(fd, xs), &xst, &t) == -1)
-		return -1;
+		return (-1);
 	if (!xst.managed)
-		return 1;
-	return xstate_has(&xst, XM_PTEM);
+		return (1);
+	return (xstate_has(&xst, XM_PTEM));
 }
 
 int
 stream_has_module(int fd, struct xstream *xs, enum xpty_module m)
 {
-	struct xstate xst;
-	struct kterm t;
+	struct xstate	xst;
+	struct kterm	t;
 
 	if (subsid_state(stream_ctlfd(fd, xs), &xst, &t) == -1)
-		return -1;
-	return xst.managed ? xstate_has(&xst, m) : 0;
+		return (-1);
+	return (xst.managed ? xstate_has(&xst, m) : 0);
 }
 
 /*
@@ -300,17 +301,17 @@ stream_has_module(int fd, struct xstream *xs, enum xpty_module m)
 int
 stream_unlock(int fd, struct xstream *xs)
 {
-	struct xstate xst;
-	int cfd = stream_ctlfd(fd, xs);
+	struct xstate	xst;
+	int		cfd = stream_ctlfd(fd, xs);
 
 	if (host_set_lock(cfd, 0) == 0)
-		return 0;
+		return (0);
 	if (errno != ENOSYS || xstate_get(cfd, &xst) == -1)
-		return -1;
+		return (-1);
 	if (!(xst.flags & XSTATE_LOCKED))
-		return 0;
+		return (0);
 	xst.flags &= ~XSTATE_LOCKED;
-	return xstate_put(cfd, &xst, NULL);
+	return (xstate_put(cfd, &xst, NULL));
 }
 
 /*
@@ -320,11 +321,11 @@ stream_unlock(int fd, struct xstream *xs)
 int
 stream_set_pckt(int fd, struct xstream *xs, int on)
 {
-	struct xstate xst;
-	int cfd;
+	struct xstate	xst;
+	int		cfd;
 
 	if (XENGINE(xs)->set_pckt(fd, xs, on) == -1)
-		return -1;
+		return (-1);
 	cfd = stream_ctlfd(fd, xs);
 	pckt_reset(xs);		/* no partly read message survives */
 	if (xstate_get(cfd, &xst) == 0 && xst.managed) {
@@ -334,7 +335,7 @@ stream_set_pckt(int fd, struct xstream *xs, int on)
 			xst.flags &= ~XSTATE_PCKT;
 		(void)xstate_put(cfd, &xst, NULL);
 	}
-	return 0;
+	return (0);
 }
 
 /*
@@ -348,11 +349,11 @@ void
 stream_after_set(int fd, struct xstream *xs, unsigned long req,
     const void *arg, size_t len, const struct kterm *old)
 {
-	unsigned char msg[sizeof(struct iocblk) + sizeof(struct termios)];
-	struct iocblk ioc;
-	struct xstate xst;
-	struct kterm t;
-	int saved = errno;
+	unsigned char	msg[sizeof(struct iocblk) + sizeof(struct termios)];
+	struct iocblk	ioc;
+	struct xstate	xst;
+	struct kterm	t;
+	int		saved = errno;
 
 	if (xs->kind != XK_SUBSID || xstate_read(fd, &xst, &t) == -1 ||
 	    !xst.managed)

@@ -50,17 +50,17 @@ sb_in(struct strbuf *usb, struct strbuf *k)
 	if (usb == NULL) {
 		memset(k, 0, sizeof(*k));
 		k->maxlen = -1;
-		return 0;
+		return (0);
 	}
-	return xpty_user_copyin(k, usb, sizeof(*k));
+	return (xpty_user_copyin(k, usb, sizeof(*k)));
 }
 
 static int
 sb_len_out(struct strbuf *usb, int len)
 {
 	if (usb == NULL)
-		return 0;
-	return xpty_user_copyout(&usb->len, &len, sizeof(len));
+		return (0);
+	return (xpty_user_copyout(&usb->len, &len, sizeof(len)));
 }
 
 /*
@@ -73,21 +73,21 @@ int
 pckt_getmsg(int fd, struct xstream *xs, struct strbuf *uctl,
     struct strbuf *udata)
 {
-	struct strbuf c, d;
-	struct iovec iov;
-	unsigned char t;
-	int clen = -1, dlen = -1, more = 0;
-	ssize_t n;
+	struct strbuf	c, d;
+	struct iovec	iov;
+	unsigned char	t;
+	int		clen = -1, dlen = -1, more = 0;
+	ssize_t		n;
 
 	if (sb_in(uctl, &c) == -1 || sb_in(udata, &d) == -1)
-		return -1;
+		return (-1);
 	if (pckt_head_open(fd, xs, 1) == -1)
-		return -1;
+		return (-1);
 	if (xs->msg_ctl != 0) {
 		if (c.maxlen >= 1) {
 			t = (unsigned char)(xs->msg_ctl - 1);
 			if (xpty_user_copyout(c.buf, &t, 1) == -1)
-				return -1;
+				return (-1);
 			clen = 1;
 			xs->msg_ctl = 0;
 		} else {
@@ -103,15 +103,15 @@ pckt_getmsg(int fd, struct xstream *xs, struct strbuf *uctl,
 			iov.iov_len = (size_t)d.maxlen;
 			n = pckt_head_take(fd, xs, &iov, 1, 0, (size_t)d.maxlen);
 			if (n == -1)
-				return -1;
+				return (-1);
 			dlen = (int)n;
 			if (xs->msg_data)
 				more |= MOREDATA;
 		}
 	}
 	if (sb_len_out(uctl, clen) == -1 || sb_len_out(udata, dlen) == -1)
-		return -1;
-	return more;
+		return (-1);
+	return (more);
 }
 
 /*
@@ -122,26 +122,27 @@ pckt_getmsg(int fd, struct xstream *xs, struct strbuf *uctl,
 ssize_t
 pckt_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 {
-	int prot = xs->rdopt & RPROTMASK, mode = xs->rdopt & RMODEMASK, i;
-	size_t want = 0, out = 0;
-	unsigned char t;
-	ssize_t n;
+	int		prot = xs->rdopt & RPROTMASK;
+	int		mode = xs->rdopt & RMODEMASK, i;
+	size_t		want = 0, out = 0;
+	unsigned char	t;
+	ssize_t		n;
 
 	for (i = 0; i < iovcnt; i++)
 		want += iov[i].iov_len;
 	if (prot == RPROTNORM && (xs->msg_ctl != 0 || !xs->msg_data)) {
 		errno = EBADMSG;	/* an M_PROTO at the head */
-		return -1;
+		return (-1);
 	}
 	if (want == 0)
-		return 0;
+		return (0);
 	if (pckt_head_open(fd, xs, 1) == -1)
-		return -1;
+		return (-1);
 	if (xs->msg_ctl != 0) {
 		if (prot == RPROTDAT) {
 			t = (unsigned char)(xs->msg_ctl - 1);
 			if (iov_put(iov, iovcnt, 0, &t, 1) == -1)
-				return -1;
+				return (-1);
 			out = 1;
 		}
 		xs->msg_ctl = 0;
@@ -149,12 +150,12 @@ pckt_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	if (xs->msg_data && out < want) {
 		n = pckt_head_take(fd, xs, iov, iovcnt, out, want - out);
 		if (n == -1)
-			return out > 0 ? (ssize_t)out : -1;
+			return (out > 0 ? (ssize_t)out : -1);
 		out += (size_t)n;
 	}
 	if (xs->msg_data && mode == RMSGD)
 		pckt_head_discard(fd, xs);
-	return (ssize_t)out;
+	return ((ssize_t)out);
 }
 
 /* ---- I_PEEK, I_NREAD ---- */
@@ -166,60 +167,60 @@ pckt_read(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 static int
 peek_part(struct strbuf *k, const void *src, int len, int present)
 {
-	int n;
+	int	n;
 
 	if (k->maxlen < 0) {
 		k->len = -1;
-		return 0;
+		return (0);
 	}
 	if (k->maxlen == 0) {
 		k->len = 0;
-		return 0;
+		return (0);
 	}
 	if (!present) {
 		k->len = -1;
-		return 0;
+		return (0);
 	}
 	n = len < k->maxlen ? len : k->maxlen;
 	if (n > 0 && src != NULL &&
 	    xpty_user_copyout(k->buf, src, (size_t)n) == -1)
-		return -1;
+		return (-1);
 	k->len = n;
-	return 0;
+	return (0);
 }
 
 static int
 peek_out(void *uarg, struct strpeek *k, int type, const void *data, int dlen,
     int dpresent)
 {
-	unsigned char t = (unsigned char)type;
+	unsigned char	t = (unsigned char)type;
 
 	if (peek_part(&k->ctlbuf, &t, 1, type >= 0) == -1 ||
 	    peek_part(&k->databuf, data, dlen, dpresent) == -1)
-		return -1;
+		return (-1);
 	k->flags = 0;		/* M_PROTO: normal priority */
 	if (xpty_user_copyout(uarg, k, sizeof(*k)) == -1)
-		return -1;
-	return 1;
+		return (-1);
+	return (1);
 }
 
 /* I_PEEK on a pckt manager; k is the caller's struct strpeek, copied in. */
 int
 pckt_peek(int fd, struct xstream *xs, void *uarg)
 {
-	struct strpeek k;
-	struct xpeek pk;
-	int r;
+	struct strpeek	k;
+	struct xpeek	pk;
+	int		r;
 
 	if (xpty_user_copyin(&k, uarg, sizeof(k)) == -1)
-		return -1;
+		return (-1);
 	if (k.flags & RS_HIPRI)
-		return 0;	/* every pckt message is M_PROTO */
+		return (0);	/* every pckt message is M_PROTO */
 	r = XENGINE(xs)->head_peek(fd, xs, k.databuf.buf,
 	    k.databuf.maxlen > 0 ? k.databuf.maxlen : 0, &pk);
 	if (r != 1)
-		return r;
-	return peek_out(uarg, &k, pk.type, pk.data, pk.dlen, pk.dpresent);
+		return (r);
+	return (peek_out(uarg, &k, pk.type, pk.data, pk.dlen, pk.dpresent));
 }
 
 /*
@@ -230,7 +231,7 @@ pckt_peek(int fd, struct xstream *xs, void *uarg)
 int
 pckt_nread(int fd, struct xstream *xs, int *first)
 {
-	int msgs = 0, n = 0;
+	int	msgs = 0, n = 0;
 
 	*first = -1;
 	if (xs->msg_ctl != 0 || xs->msg_data) {
@@ -242,7 +243,7 @@ pckt_nread(int fd, struct xstream *xs, int *first)
 	msgs += XENGINE(xs)->head_count(fd, xs, first);
 	if (*first < 0)
 		*first = 0;
-	return msgs;
+	return (msgs);
 }
 
 /*
@@ -258,29 +259,29 @@ strhead_eof_pending(int fd, const struct xstream *xs)
 	if (xs->kind != XK_MANAGER ||
 	    atomic_load_explicit(&xs->eofstate, memory_order_relaxed) ==
 	    XEOF_DONE)
-		return 0;
+		return (0);
 	/* relay: the daemon ended the byte stream; direct: the host hangup */
-	return XENGINE(xs)->eof_pending(fd, xs);
+	return (XENGINE(xs)->eof_pending(fd, xs));
 }
 
 int
 plain_peek(int fd, struct xstream *xs, void *uarg)
 {
-	struct strpeek k;
-	int want, n = 0;
-	ssize_t r = 0;
+	struct strpeek	k;
+	int		want, n = 0;
+	ssize_t		r = 0;
 
 	if (xpty_user_copyin(&k, uarg, sizeof(k)) == -1)
-		return -1;
+		return (-1);
 	if (k.flags & RS_HIPRI)
-		return 0;	/* M_DATA: normal priority */
+		return (0);	/* M_DATA: normal priority */
 	if (xsys_ioctl(fd, FIONREAD, &n) == -1)
-		return -1;
+		return (-1);
 	if (n <= 0) {
 		/* the zero-length message of a subsidiary close? */
 		if (!strhead_eof_pending(fd, xs))
-			return 0;
-		return peek_out(uarg, &k, -1, NULL, 0, 1);
+			return (0);
+		return (peek_out(uarg, &k, -1, NULL, 0, 1));
 	}
 	want = k.databuf.maxlen;
 	if (want > n)
@@ -288,11 +289,11 @@ plain_peek(int fd, struct xstream *xs, void *uarg)
 	if (want > 0) {
 		if (xs->kind != XK_MANAGER) {
 			errno = EBADMSG;	/* a tty cannot be peeked */
-			return -1;
+			return (-1);
 		}
 		if ((r = XENGINE(xs)->peek(fd, xs, k.databuf.buf,
 		    (size_t)want)) == -1)
-			return -1;
+			return (-1);
 	}
-	return peek_out(uarg, &k, -1, NULL, (int)r, 1);
+	return (peek_out(uarg, &k, -1, NULL, (int)r, 1));
 }

@@ -68,9 +68,9 @@ put(struct tline *l, const char *s)
 static void
 put_long(struct tline *l, long v)
 {
-	char tmp[24];
-	int i = 0;
-	unsigned long u = v < 0 ? -(unsigned long)v : (unsigned long)v;
+	char		tmp[24];
+	int		i = 0;
+	unsigned long	u = v < 0 ? -(unsigned long)v : (unsigned long)v;
 
 	do {
 		tmp[i++] = (char)('0' + u % 10);
@@ -85,9 +85,9 @@ put_long(struct tline *l, long v)
 static void
 put_hex(struct tline *l, unsigned long v)
 {
-	static const char digits[] = "0123456789abcdef";
-	char tmp[20];
-	int i = 0;
+	static const char	digits[] = "0123456789abcdef";
+	char			tmp[20];
+	int			i = 0;
 
 	do {
 		tmp[i++] = digits[v & 15];
@@ -111,12 +111,12 @@ static const struct { int e; const char *name; } errnames[] = {
 const char *
 trace_errname(int e)
 {
-	size_t i;
+	size_t	i;
 
 	for (i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
 		if (errnames[i].e == e)
-			return errnames[i].name;
-	return NULL;
+			return (errnames[i].name);
+	return (NULL);
 }
 
 static const struct { unsigned long req; const char *name; } reqnames[] = {
@@ -148,18 +148,18 @@ static const struct { unsigned long req; const char *name; } reqnames[] = {
 const char *
 trace_reqname(unsigned long req)
 {
-	size_t i;
+	size_t	i;
 
 	for (i = 0; i < sizeof(reqnames) / sizeof(reqnames[0]); i++)
 		if (reqnames[i].req == req)
-			return reqnames[i].name;
-	return NULL;
+			return (reqnames[i].name);
+	return (NULL);
 }
 
 static void
 put_req(struct tline *l, unsigned long req)
 {
-	const char *n = trace_reqname(req);
+	const char	*n = trace_reqname(req);
 
 	if (n != NULL)
 		put(l, n);
@@ -171,8 +171,8 @@ put_req(struct tline *l, unsigned long req)
 static void
 put_ustr(struct tline *l, const char *u)
 {
-	char tmp[FMNAMESZ + 9];
-	size_t i;
+	char	tmp[FMNAMESZ + 9];
+	size_t	i;
 
 	for (i = 0; i < sizeof(tmp) - 1; i++) {
 		if (xpty_user_copyin(&tmp[i], u + i, 1) == -1) {
@@ -204,7 +204,7 @@ put_flush(struct tline *l, long how)
 static void
 put_arg(struct tline *l, unsigned long req, void *arg)
 {
-	struct strioctl sio;
+	struct strioctl	sio;
 
 	switch (req) {
 	case I_PUSH: case __I_PUSH_NOCTTY: case I_FIND:
@@ -240,7 +240,7 @@ put_arg(struct tline *l, unsigned long req, void *arg)
 static void
 put_result(struct tline *l, long rv, int err, const char *note)
 {
-	const char *en;
+	const char	*en;
 
 	put(l, " = ");
 	put_long(l, rv);
@@ -287,21 +287,21 @@ static int
 rkind(const char *what)
 {
 	if (strcmp(what, "grantpt") == 0)
-		return R_GRANT;
+		return (R_GRANT);
 	if (strcmp(what, "unlockpt") == 0)
-		return R_UNLOCK;
+		return (R_UNLOCK);
 	if (strncmp(what, "ptsname", 7) == 0)
-		return R_PTSNAME;
+		return (R_PTSNAME);
 	if (strncmp(what, "getmsg", 6) == 0 || strncmp(what, "putmsg", 6) == 0 ||
 	    strncmp(what, "getpmsg", 7) == 0 || strncmp(what, "putpmsg", 7) == 0)
-		return R_MSG;
+		return (R_MSG);
 	if (strncmp(what, "zero", 4) == 0)
-		return R_ZERO;
+		return (R_ZERO);
 	if (strncmp(what, "read", 4) == 0)
-		return R_EOF;
+		return (R_EOF);
 	if (strncmp(what, "open", 4) == 0 || strncmp(what, "posix", 5) == 0)
-		return R_OPEN;
-	return R_OPEN;
+		return (R_OPEN);
+	return (R_OPEN);
 }
 
 static void
@@ -322,19 +322,19 @@ count(int kind, long rv, const char *note)
 static int
 sink_open(const struct sink *sk)
 {
-	struct stat st;
+	struct stat	st;
 
 	switch (sk->kind) {
 	case SINK_PATH:
-		return xsys_openat(AT_FDCWD, sk->path, O_WRONLY | O_APPEND |
-		    O_NOCTTY | O_CLOEXEC, 0);
+		return (xsys_openat(AT_FDCWD, sk->path, O_WRONLY | O_APPEND |
+		    O_NOCTTY | O_CLOEXEC, 0));
 	case SINK_STDERR:
 		if (xsys_fstat(2, &st) == -1 || st.st_dev != sk->dev ||
 		    st.st_ino != sk->ino)
-			return -1;
-		return 2;
+			return (-1);
+		return (2);
 	default:
-		return -1;
+		return (-1);
 	}
 }
 
@@ -349,7 +349,7 @@ sink_close(int fd)
 static void
 sink_write(const struct sink *sk, const char *buf, size_t len)
 {
-	int saved = errno, fd;
+	int	saved = errno, fd;
 
 	if ((fd = sink_open(sk)) >= 0) {
 		(void)xsys_write(fd, buf, len);
@@ -364,7 +364,7 @@ void
 trace_call(int fd, const char *what, long num, long rv, int err,
     const char *note)
 {
-	struct tline l;
+	struct tline	l;
 
 	count(rkind(what), rv, note);
 	if (trace_sink.kind == SINK_NONE)
@@ -381,7 +381,7 @@ void
 trace_ioctl(int fd, unsigned long req, void *arg, long rv, int err,
     const char *note)
 {
-	struct tline l;
+	struct tline	l;
 
 	count(R_IOCTL, rv, note);
 	if (trace_sink.kind == SINK_NONE)
@@ -397,7 +397,7 @@ trace_ioctl(int fd, unsigned long req, void *arg, long rv, int err,
 void
 trace_name(int fd, const char *name)
 {
-	struct tline l;
+	struct tline	l;
 
 	count(R_PTSNAME, 0, NULL);
 	if (trace_sink.kind == SINK_NONE)
@@ -417,46 +417,46 @@ trace_name(int fd, const char *name)
 static int
 sink_init(struct sink *sk, const char *spec)
 {
-	struct stat st;
-	size_t n = 0;
-	int fd;
+	struct stat	st;
+	size_t		n = 0;
+	int		fd;
 
 	sk->kind = SINK_NONE;
 	if (spec == NULL || *spec == '\0')
-		return -1;
+		return (-1);
 	if (strcmp(spec, "stderr") == 0 || strcmp(spec, "2") == 0) {
 		if (xsys_fstat(2, &st) == -1)
-			return -1;
+			return (-1);
 		sk->dev = st.st_dev;
 		sk->ino = st.st_ino;
 		sk->kind = SINK_STDERR;
-		return 0;
+		return (0);
 	}
 	if (spec[0] != '/') {
 		if (xsys_getcwd(sk->path, sizeof(sk->path)) <= 0)
-			return -1;
+			return (-1);
 		n = strlen(sk->path);
 		if (n > 0 && sk->path[n - 1] != '/' && n + 1 < sizeof(sk->path))
 			sk->path[n++] = '/';
 	}
 	if (n + strlen(spec) >= sizeof(sk->path))
-		return -1;
+		return (-1);
 	memcpy(sk->path + n, spec, strlen(spec) + 1);
 	fd = xsys_openat(AT_FDCWD, sk->path,
 	    O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY | O_CLOEXEC, 0644);
 	if (fd == -1)
-		return -1;
+		return (-1);
 	xsys_close(fd);
 	sk->kind = SINK_PATH;
-	return 0;
+	return (0);
 }
 
 static void
 report_print(void)
 {
-	struct tline l;
-	long total = 0;
-	int i, fd, saved = errno;
+	struct tline	l;
+	long		total = 0;
+	int		i, fd, saved = errno;
 
 	for (i = 0; i < R_NCOUNT; i++)
 		total += atomic_load(&rcalls[i]);
@@ -470,7 +470,7 @@ report_print(void)
 	put(&l, "\ncall                 calls  failed  deviates\n");
 	(void)xsys_write(fd, l.buf, l.len);
 	for (i = 0; i < R_NCOUNT; i++) {
-		size_t pad;
+		size_t	pad;
 
 		l.len = 0;
 		put(&l, rnames[i]);

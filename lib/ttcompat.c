@@ -201,7 +201,7 @@ tc_load(uint32_t key, struct tcompat *c)
 	uint32_t	v;
 	size_t		i;
 
-	memset(c, 0, sizeof *c);
+	memset(c, 0, sizeof(*c));
 	if (key != 0)
 		e = __atomic_load_n(&tc_cache[key % TC_SLOTS], __ATOMIC_RELAXED);
 	v = (uint32_t)e;
@@ -767,25 +767,25 @@ struct tc_op {
 };
 
 static const struct tc_op tc_ops[] = {
-	{ TIOCGETP,	TD_OUT,	sizeof (struct sgttyb),	do_get },
-	{ TIOCSETP,	TD_IN,	sizeof (struct sgttyb),	do_set },
-	{ TIOCSETN,	TD_IN,	sizeof (struct sgttyb),	do_set },
-	{ TIOCGETC,	TD_OUT,	sizeof (struct tchars),	do_get },
-	{ TIOCSETC,	TD_IN,	sizeof (struct tchars),	do_set },
-	{ TIOCGLTC,	TD_OUT,	sizeof (struct ltchars), do_get },
-	{ TIOCSLTC,	TD_IN,	sizeof (struct ltchars), do_set },
-	{ TIOCLGET,	TD_OUT,	sizeof (int),		do_get },
-	{ TIOCLSET,	TD_IN,	sizeof (int),		do_set },
-	{ TIOCLBIS,	TD_IN,	sizeof (int),		do_set },
-	{ TIOCLBIC,	TD_IN,	sizeof (int),		do_set },
+	{ TIOCGETP,	TD_OUT,	sizeof(struct sgttyb),	do_get },
+	{ TIOCSETP,	TD_IN,	sizeof(struct sgttyb),	do_set },
+	{ TIOCSETN,	TD_IN,	sizeof(struct sgttyb),	do_set },
+	{ TIOCGETC,	TD_OUT,	sizeof(struct tchars),	do_get },
+	{ TIOCSETC,	TD_IN,	sizeof(struct tchars),	do_set },
+	{ TIOCGLTC,	TD_OUT,	sizeof(struct ltchars), do_get },
+	{ TIOCSLTC,	TD_IN,	sizeof(struct ltchars), do_set },
+	{ TIOCLGET,	TD_OUT,	sizeof(int),		do_get },
+	{ TIOCLSET,	TD_IN,	sizeof(int),		do_set },
+	{ TIOCLBIS,	TD_IN,	sizeof(int),		do_set },
+	{ TIOCLBIC,	TD_IN,	sizeof(int),		do_set },
 	{ TIOCHPCL,	TD_NONE, 0,			do_hpcl },
-	{ TIOCFLUSH,	TD_IN,	sizeof (int),		do_flush },
+	{ TIOCFLUSH,	TD_IN,	sizeof(int),		do_flush },
 	{ TIOCSTOP,	TD_NONE, 0,			do_flow },
 	{ TIOCSTART,	TD_NONE, 0,			do_flow },
 	{ TIOCEXCL,	TD_NONE, 0,			do_native },
 	{ TIOCNXCL,	TD_NONE, 0,			do_native },
-	{ TIOCGETD,	TD_OUT,	sizeof (int),		do_getd },
-	{ TIOCSETD,	TD_IN,	sizeof (int),		do_setd },
+	{ TIOCGETD,	TD_OUT,	sizeof(int),		do_getd },
+	{ TIOCSETD,	TD_IN,	sizeof(int),		do_setd },
 };
 
 static const struct tc_op *
@@ -822,7 +822,7 @@ ttcompat_ioctl(int fd, unsigned long req, void *arg)
 		errno = EINVAL;
 		return (-1);
 	}
-	memset(&a, 0, sizeof a);
+	memset(&a, 0, sizeof(a));
 	if (op->dir == TD_IN && xpty_user_copyin(&a, arg, op->size) == -1)
 		return (-1);
 	if (op->fn(fd, req, &a) == -1)

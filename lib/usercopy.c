@@ -37,7 +37,7 @@ pipe_copy(void *dst, const void *src, size_t len)
 	int	rc = 0;
 
 	if (xsys_pipe2(pfd, O_CLOEXEC | O_NONBLOCK) == -1)
-		return -1;
+		return (-1);
 	while (len > 0) {
 		n = xsys_write(pfd[1], src, len > 65536 ? 65536 : len);
 		if (n <= 0) {
@@ -57,22 +57,22 @@ pipe_copy(void *dst, const void *src, size_t len)
 	xsys_close(pfd[1]);
 	if (rc == -1)
 		errno = EFAULT;
-	return rc;
+	return (rc);
 }
 
 static int
 vm_copy(void *dst, const void *src, size_t len, int towards_user)
 {
 	if (len == 0)
-		return 0;
+		return (0);
 	if (vm_usable) {
 		if (xsys_vm_copy(dst, src, len, towards_user) == 0)
-			return 0;
+			return (0);
 		if (errno == EFAULT)
-			return -1;
+			return (-1);
 		vm_usable = 0;	/* ENOSYS, EPERM: use the probe from now on */
 	}
-	return pipe_copy(dst, src, len);
+	return (pipe_copy(dst, src, len));
 }
 
 int
@@ -80,9 +80,9 @@ xpty_user_copyin(void *dst, const void *src, size_t len)
 {
 	if (src == NULL && len > 0) {
 		errno = EFAULT;
-		return -1;
+		return (-1);
 	}
-	return vm_copy(dst, src, len, 0);
+	return (vm_copy(dst, src, len, 0));
 }
 
 int
@@ -90,9 +90,9 @@ xpty_user_copyout(void *dst, const void *src, size_t len)
 {
 	if (dst == NULL && len > 0) {
 		errno = EFAULT;
-		return -1;
+		return (-1);
 	}
-	return vm_copy(dst, src, len, 1);
+	return (vm_copy(dst, src, len, 1));
 }
 
 /*
@@ -103,39 +103,39 @@ xpty_user_copyout(void *dst, const void *src, size_t len)
 int
 xpty_user_strcopy(char *dst, const char *src, size_t dstlen)
 {
-	size_t i = 0, chunk, to_page;
+	size_t	i = 0, chunk, to_page;
 
 	if (src == NULL) {
 		errno = EFAULT;
-		return -1;
+		return (-1);
 	}
 	/* one copy per page: a page is readable as a whole or not at all */
 	while (i < dstlen) {
 		to_page = XPTY_PAGE - ((uintptr_t)(src + i) & (XPTY_PAGE - 1));
 		chunk = dstlen - i < to_page ? dstlen - i : to_page;
 		if (xpty_user_copyin(dst + i, src + i, chunk) == -1)
-			return -1;
+			return (-1);
 		if (memchr(dst + i, '\0', chunk) != NULL)
-			return 0;
+			return (0);
 		i += chunk;
 	}
 	errno = EINVAL;
-	return -1;
+	return (-1);
 }
 
 /* strlcpy(3) for library-internal strings (libbsd stays out of the .so). */
 size_t
 xpty_strlcpy(char *dst, const char *src, size_t size)
 {
-	size_t len = strlen(src);
+	size_t	len = strlen(src);
 
 	if (size > 0) {
-		size_t n = len < size - 1 ? len : size - 1;
+		size_t	n = len < size - 1 ? len : size - 1;
 
 		memcpy(dst, src, n);
 		dst[n] = '\0';
 	}
-	return len;
+	return (len);
 }
 
 /* Scatter n bytes into iov from offset off; -1 (EFAULT) on a bad pointer. */
@@ -143,9 +143,9 @@ int
 iov_put(const struct iovec *iov, int iovcnt, size_t off, const void *src,
     size_t n)
 {
-	const char *p = src;
-	size_t k;
-	int i;
+	const char	*p = src;
+	size_t		 k;
+	int		 i;
 
 	for (i = 0; i < iovcnt && n > 0; i++) {
 		if (off >= iov[i].iov_len) {
@@ -156,12 +156,12 @@ iov_put(const struct iovec *iov, int iovcnt, size_t off, const void *src,
 		if (k > n)
 			k = n;
 		if (xpty_user_copyout((char *)iov[i].iov_base + off, p, k) == -1)
-			return -1;
+			return (-1);
 		p += k;
 		n -= k;
 		off = 0;
 	}
-	return 0;
+	return (0);
 }
 
 /*
@@ -173,8 +173,8 @@ int
 iov_sub(const struct iovec *iov, int iovcnt, size_t off, size_t len,
     struct iovec *out, int max, size_t *got)
 {
-	size_t k;
-	int i, n = 0;
+	size_t	k;
+	int	i, n = 0;
 
 	*got = 0;
 	for (i = 0; i < iovcnt && n < max && *got < len; i++) {
@@ -190,5 +190,5 @@ iov_sub(const struct iovec *iov, int iovcnt, size_t off, size_t len,
 		*got += k;
 		off = 0;
 	}
-	return n;
+	return (n);
 }

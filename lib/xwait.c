@@ -53,16 +53,16 @@ xwait_now(void)
 	struct timespec	ts;
 
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		return (0);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 int64_t
 xwait_deadline(int ms)
 {
 	if (ms < 0)
-		return XWAIT_FOREVER;
-	return xwait_now() + ms;
+		return (XWAIT_FOREVER);
+	return (xwait_now() + ms);
 }
 
 /* Milliseconds to the deadline for poll(): -1 forever, 0 passed. */
@@ -72,11 +72,11 @@ ms_left(int64_t deadline)
 	int64_t	left;
 
 	if (deadline == XWAIT_FOREVER)
-		return -1;
+		return (-1);
 	left = deadline - xwait_now();
 	if (left <= 0)
-		return 0;
-	return left > 86400000 ? 86400000 : (int)left;
+		return (0);
+	return (left > 86400000 ? 86400000 : (int)left);
 }
 
 /*
@@ -91,7 +91,7 @@ pending_interrupts(const sigset_t *old)
 	int			sig;
 
 	if (sigpending(&pend) == -1)
-		return 0;
+		return (0);
 	for (sig = 1; sig < NSIG; sig++) {
 		if (sigismember(&pend, sig) != 1 || sigismember(old, sig) == 1)
 			continue;
@@ -101,9 +101,9 @@ pending_interrupts(const sigset_t *old)
 		    (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN))
 			continue;
 		if (!(sa.sa_flags & SA_RESTART))
-			return 1;
+			return (1);
 	}
-	return 0;
+	return (0);
 }
 
 /* The wait proper, signals blocked, sfd in p[n]. */
@@ -119,25 +119,25 @@ wait_blocked(struct pollfd *p, int n, int sfd, int64_t deadline,
 		p[n].revents = 0;
 		r = xsys_poll(p, (nfds_t)n + 1, ms_left(deadline));
 		if (r == -1 && errno != EINTR)
-			return -1;
+			return (-1);
 		if (r == 0) {
 			errno = ETIMEDOUT;
-			return 0;
+			return (0);
 		}
 		if (r == -1)
 			continue;	/* a signal of glibc's own */
 		if (p[n].revents == 0)
-			return 1;
+			return (1);
 		intr = pending_interrupts(old);
 		/* delivered now, as they would have been */
 		pthread_sigmask(SIG_SETMASK, old, NULL);
 		pthread_sigmask(SIG_BLOCK, all, NULL);
 		if (intr) {
 			errno = EINTR;
-			return -1;
+			return (-1);
 		}
 		if (r > 1)
-			return 1;	/* something else is ready too */
+			return (1);	/* something else is ready too */
 	}
 }
 
@@ -156,7 +156,7 @@ xwait_poll(struct pollfd *pfd, int n, int64_t deadline)
 
 	if (n < 0 || n > XWAIT_MAXFDS) {
 		errno = EINVAL;
-		return -1;
+		return (-1);
 	}
 	for (i = 0; i < n; i++) {
 		p[i] = pfd[i];
@@ -166,11 +166,11 @@ xwait_poll(struct pollfd *pfd, int n, int64_t deadline)
 		goto out;
 	if (ms_left(deadline) == 0) {
 		errno = ETIMEDOUT;
-		return 0;
+		return (0);
 	}
 	sigfillset(&all);
 	if (pthread_sigmask(SIG_BLOCK, &all, &old) != 0)
-		return -1;
+		return (-1);
 	sigfillset(&allowed);
 	for (i = 1; i < NSIG; i++)
 		if (sigismember(&old, i) == 1)
@@ -180,7 +180,7 @@ xwait_poll(struct pollfd *pfd, int n, int64_t deadline)
 		e = errno;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		errno = e;
-		return -1;
+		return (-1);
 	}
 	r = wait_blocked(p, n, sfd, deadline, &old, &all);
 	e = errno;
@@ -190,7 +190,7 @@ xwait_poll(struct pollfd *pfd, int n, int64_t deadline)
 out:
 	for (i = 0; i < n; i++)
 		pfd[i].revents = p[i].revents;
-	return r < 0 ? -1 : r > 0;
+	return (r < 0 ? -1 : r > 0);
 }
 
 /* Sleep until the deadline: 0, or -1 EINTR as xwait_poll(). */
@@ -200,6 +200,6 @@ xwait_sleep(int64_t deadline)
 	int	r = xwait_poll(NULL, 0, deadline);
 
 	if (r == 0)
-		return 0;
-	return -1;
+		return (0);
+	return (-1);
 }

@@ -23,7 +23,7 @@ elf_phdrs(int fd, struct wrap_exe *e, unsigned class, off_t off,
 	Elf32_Phdr	p32;
 	unsigned	i, size;
 
-	size = class == ELFCLASS64 ? sizeof p64 : sizeof p32;
+	size = class == ELFCLASS64 ? sizeof(p64) : sizeof(p32);
 	for (i = 0; i < n && i < 256; i++, off += size) {
 		if (class == ELFCLASS64) {
 			if (pread(fd, &p64, size, off) != (ssize_t)size)
@@ -50,10 +50,10 @@ wrap_exe_read(const char *path, struct wrap_exe *e)
 	unsigned	n;
 	int		fd, rc = -1;
 
-	memset(e, 0, sizeof *e);
+	memset(e, 0, sizeof(*e));
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return (-1);
-	if (pread(fd, &e64, sizeof e64, 0) < (ssize_t)sizeof *e32 ||
+	if (pread(fd, &e64, sizeof(e64), 0) < (ssize_t)sizeof(*e32) ||
 	    memcmp(e64.e_ident, ELFMAG, SELFMAG) != 0)
 		goto out;
 	class = e64.e_ident[EI_CLASS];

@@ -61,7 +61,7 @@ wrap_lib_mapped(pid_t pid, const char *lib)
 
 	if (realpath(lib, real) != NULL)
 		name = real;
-	snprintf(path, sizeof path, "/proc/%ld/maps", (long)pid);
+	snprintf(path, sizeof(path), "/proc/%ld/maps", (long)pid);
 	if ((fp = fopen(path, "re")) == NULL)
 		return (-1);
 	while (getline(&line, &cap, fp) != -1) {
@@ -88,21 +88,21 @@ wrap_notice_open(char *name, size_t len)
 	int			fd, nfd, on = 1, n;
 	size_t			i;
 
-	if (getentropy(rnd, sizeof rnd) == -1)
+	if (getentropy(rnd, sizeof(rnd)) == -1)
 		return (-1);
 	n = snprintf(name, len, "xpty-watch/%ld/", (long)getpid());
-	for (i = 0; i < sizeof rnd && n > 0 && (size_t)n + 2 < len; i++)
+	for (i = 0; i < sizeof(rnd) && n > 0 && (size_t)n + 2 < len; i++)
 		n += snprintf(name + n, len - n, "%02x", rnd[i]);
-	if (n <= 0 || (size_t)n + 1 >= sizeof sun.sun_path)
+	if (n <= 0 || (size_t)n + 1 >= sizeof(sun.sun_path))
 		return (-1);
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		return (-1);
-	memset(&sun, 0, sizeof sun);
+	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path + 1, name, (size_t)n);
 	if (bind(fd, (struct sockaddr *)&sun, (socklen_t)(offsetof(struct
 	    sockaddr_un, sun_path) + 1 + n)) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1 ||
 	    (nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1) {
 		close(fd);
 		return (-1);
@@ -125,13 +125,13 @@ wrap_notice_recv(int sock, char *text, size_t len)
 	ssize_t		 n;
 	int		 mine = 0;
 
-	memset(&msg, 0, sizeof msg);
+	memset(&msg, 0, sizeof(msg));
 	iov.iov_base = text;
 	iov.iov_len = len - 1;
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
 	msg.msg_control = cbuf.b;
-	msg.msg_controllen = sizeof cbuf.b;
+	msg.msg_controllen = sizeof(cbuf.b);
 	if ((n = recvmsg(sock, &msg, MSG_DONTWAIT)) <= 0)
 		return (n == -1 && errno != EAGAIN && errno != EINTR ? -1 : 0);
 	text[n] = '\0';
@@ -139,7 +139,7 @@ wrap_notice_recv(int sock, char *text, size_t len)
 		if (cm->cmsg_level != SOL_SOCKET ||
 		    cm->cmsg_type != SCM_CREDENTIALS)
 			continue;
-		memcpy(&uc, CMSG_DATA(cm), sizeof uc);
+		memcpy(&uc, CMSG_DATA(cm), sizeof(uc));
 		mine = uc.uid == getuid();
 	}
 	return (mine);

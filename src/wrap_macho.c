@@ -28,15 +28,15 @@ macho_thin(int fd, off_t off, struct wrap_exe *e)
 	off_t			at;
 	uint32_t		i;
 
-	if (pread(fd, &h, sizeof h, off) != (ssize_t)sizeof h ||
+	if (pread(fd, &h, sizeof(h), off) != (ssize_t)sizeof(h) ||
 	    h.magic != MH_MAGIC_64)
 		return (-1);
 	if (e->ncpu < WRAP_EXE_MAXCPU)
 		e->cpu[e->ncpu++] = (uint32_t)h.cputype;
-	at = off + (off_t)sizeof h;
+	at = off + (off_t)sizeof(h);
 	for (i = 0; i < h.ncmds && i < 512; i++, at += lc.cmdsize) {
-		if (pread(fd, &lc, sizeof lc, at) != (ssize_t)sizeof lc ||
-		    lc.cmdsize < sizeof lc)
+		if (pread(fd, &lc, sizeof(lc), at) != (ssize_t)sizeof(lc) ||
+		    lc.cmdsize < sizeof(lc))
 			break;
 		if (lc.cmd == LC_LOAD_DYLINKER)
 			e->interp = 1;
@@ -52,10 +52,10 @@ wrap_exe_read(const char *path, struct wrap_exe *e)
 	uint32_t		i, n;
 	int			fd, rc = -1;
 
-	memset(e, 0, sizeof *e);
+	memset(e, 0, sizeof(*e));
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return (-1);
-	if (pread(fd, &fh, sizeof fh, 0) != (ssize_t)sizeof fh)
+	if (pread(fd, &fh, sizeof(fh), 0) != (ssize_t)sizeof(fh))
 		goto out;
 	if (ntohl(fh.magic) != FAT_MAGIC) {
 		rc = macho_thin(fd, 0, e);
@@ -63,8 +63,8 @@ wrap_exe_read(const char *path, struct wrap_exe *e)
 	}
 	n = ntohl(fh.nfat_arch);
 	for (i = 0; i < n && i < WRAP_EXE_MAXCPU; i++) {
-		if (pread(fd, &fa, sizeof fa, (off_t)(sizeof fh + i *
-		    sizeof fa)) != (ssize_t)sizeof fa)
+		if (pread(fd, &fa, sizeof(fa), (off_t)(sizeof(fh) + i *
+		    sizeof(fa))) != (ssize_t)sizeof(fa))
 			break;
 		if (macho_thin(fd, (off_t)ntohl(fa.offset), e) == 0)
 			rc = 0;

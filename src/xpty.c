@@ -196,7 +196,7 @@ parse_options(int argc, char **argv, struct options *o, int *optidx)
 {
 	enum { O_XPG4V2 = 256, O_NATIVE, O_SVR4, O_TREE, O_TRACE, O_REPORT,
 	    O_VERSION, O_HELP };
-	static const struct option longopts[] = {
+	static const struct option	longopts[] = {
 		{ "xpg4v2",	no_argument,		NULL, O_XPG4V2 },
 		{ "native",	no_argument,		NULL, O_NATIVE },
 		{ "svr4",	no_argument,		NULL, O_SVR4 },
@@ -207,9 +207,9 @@ parse_options(int argc, char **argv, struct options *o, int *optidx)
 		{ "help",	no_argument,		NULL, O_HELP },
 		{ NULL,		0,			NULL, 0 }
 	};
-	int	ch;
+	int				ch;
 
-	memset(o, 0, sizeof *o);
+	memset(o, 0, sizeof(*o));
 	o->mode = "svr4";
 	/* "+": stop at CMD, whose own options are not ours. */
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
@@ -292,13 +292,13 @@ find_library(char *buf, size_t len)
 	 * appear in LD_PRELOAD as given.
 	 */
 	if ((env = getenv("XPTY_LIBRARY")) != NULL && *env != '\0') {
-		if (*env == '/' || getcwd(dir, sizeof dir) == NULL)
+		if (*env == '/' || getcwd(dir, sizeof(dir)) == NULL)
 			pathfmt(buf, len, "%s", env);
 		else
 			pathfmt(buf, len, "%s/%s", dir, env);
 		return;
 	}
-	if (wrap_self_path(self, sizeof self) == 0 &&
+	if (wrap_self_path(self, sizeof(self)) == 0 &&
 	    XPTY_BUILDDIR[0] != '\0' && realpath(XPTY_BUILDDIR, dir) != NULL &&
 	    under_dir(self, dir)) {
 		pathfmt(buf, len, "%s/lib/.libs/%s", dir, XPTY_LIBNAME);
@@ -365,10 +365,10 @@ resolve_cmd(const char *cmd, struct target *t)
 	struct stat	 st;
 	size_t		 dlen;
 
-	memset(t, 0, sizeof *t);
+	memset(t, 0, sizeof(*t));
 	t->error = ENOENT;
 	if (strchr(cmd, '/') != NULL) {
-		strlcpy(t->path, cmd, sizeof t->path);
+		strlcpy(t->path, cmd, sizeof(t->path));
 		if (stat(cmd, &st) == -1)
 			t->error = errno;
 		else if (S_ISDIR(st.st_mode))
@@ -386,18 +386,18 @@ resolve_cmd(const char *cmd, struct target *t)
 			end = p + strlen(p);
 		dlen = end - p;
 		if (dlen == 0)
-			snprintf(cand, sizeof cand, "%s", cmd);
+			snprintf(cand, sizeof(cand), "%s", cmd);
 		else
-			snprintf(cand, sizeof cand, "%.*s/%s", (int)dlen, p,
+			snprintf(cand, sizeof(cand), "%.*s/%s", (int)dlen, p,
 			    cmd);
 		if (stat(cand, &st) == 0 && !S_ISDIR(st.st_mode)) {
 			if (access(cand, X_OK) == 0) {
-				snprintf(t->path, sizeof t->path, "%s", cand);
+				snprintf(t->path, sizeof(t->path), "%s", cand);
 				t->found = 1;
 				return;
 			}
 			if (t->error != EACCES)
-				snprintf(t->path, sizeof t->path, "%s", cand);
+				snprintf(t->path, sizeof(t->path), "%s", cand);
 			t->error = EACCES;
 		}
 		if (*end == '\0')
@@ -413,7 +413,7 @@ resolve_cmd(const char *cmd, struct target *t)
 static int
 check_library(const char *cmd, const char *lib, struct wrap_exe *ei)
 {
-	memset(ei, 0, sizeof *ei);
+	memset(ei, 0, sizeof(*ei));
 	if (access(lib, R_OK) == -1) {
 		warnmsg("libxpty was not loaded into %s: %s: %s", cmd, lib,
 		    strerror(errno));
@@ -475,7 +475,7 @@ check_cmd(const char *path, const char *lib, const struct wrap_exe *li,
 	}
 	if (depth > 0 || (fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
 		return (0);
-	n = read(fd, line, sizeof line - 1);
+	n = read(fd, line, sizeof(line) - 1);
 	close(fd);
 	if (n < 3 || line[0] != '#' || line[1] != '!')
 		return (0);
@@ -592,7 +592,7 @@ linger(const char *cmd, pid_t target, int nsock)
 			linger_exit();
 		}
 		if (pfd[1].revents & POLLIN) {
-			r = wrap_notice_recv(nsock, text, sizeof text);
+			r = wrap_notice_recv(nsock, text, sizeof(text));
 			if (r != 1 || sscanf(text, "exec %ld", &pid) != 1)
 				continue;
 			warnmsg("warning: %s executed itself again (pid %ld), "
@@ -643,7 +643,7 @@ watch(const char *cmd, const char *lib, pid_t target, int hsfd, int exfd,
 		nsock = 5;
 
 	/* End of file on exfd: the exec happened.  Data: it failed. */
-	while ((n = read(exfd, &err, sizeof err)) == -1 && errno == EINTR)
+	while ((n = read(exfd, &err, sizeof(err))) == -1 && errno == EINTR)
 		;
 	if (n != 0)
 		_exit(0);
@@ -710,7 +710,7 @@ main(int argc, char **argv)
 	parse_options(argc, argv, &o, &optidx);
 	cmd = argv[optidx];
 
-	find_library(lib, sizeof lib);
+	find_library(lib, sizeof(lib));
 	resolve_cmd(cmd, &t);
 	if (!t.found) {
 		warnmsg("%s: %s", cmd, strerror(t.error));
@@ -722,12 +722,12 @@ main(int argc, char **argv)
 	warned += check_cmd(t.path, lib, &li, 0);
 
 	if (!warned) {
-		struct stat hs;
+		struct stat	hs;
 
 		/* image scope: the watcher hears of a re-execution */
 		if (!o.tree && strcmp(o.mode, "native") != 0 &&
 		    (nsock = wrap_notice_open(notice_name,
-		    sizeof notice_name)) != -1)
+		    sizeof(notice_name))) != -1)
 			setenv("XPTY_WATCH", notice_name, 1);
 		else
 			notice_name[0] = '\0';
@@ -736,7 +736,7 @@ main(int argc, char **argv)
 			close(nsock);	/* the watcher has it */
 		/* fd:inode, so that no descendant writes into a reused number */
 		if (fstat(hsfd, &hs) == 0) {
-			snprintf(num, sizeof num, "%d:%lu", hsfd,
+			snprintf(num, sizeof(num), "%d:%lu", hsfd,
 			    (unsigned long)hs.st_ino);
 			setenv("XPTY_HANDSHAKE_FD", num, 1);
 		}
@@ -745,7 +745,7 @@ main(int argc, char **argv)
 	err = errno;
 	if (exfd != -1) {
 		/* The watcher exits on any data or on end of file. */
-		(void)!write(exfd, &err, sizeof err);
+		(void)!write(exfd, &err, sizeof(err));
 		close(exfd);
 	}
 	warnmsg("%s: %s", cmd, strerror(err));

@@ -11,18 +11,18 @@
 int
 main(int argc, char **argv)
 {
-	char dir[] = "/tmp/xpty-act.XXXXXX", path[sizeof(((struct sockaddr_un *)0)->sun_path)], pid[16];
-	const char *daemon = getenv("XPTY_DAEMON");
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int lfd, m = -1, s = -1, st;
-	pid_t child;
-	char buf[8];
+	char			 dir[] = "/tmp/xpty-act.XXXXXX", path[sizeof(((struct sockaddr_un *)0)->sun_path)], pid[16];
+	const char		*daemon = getenv("XPTY_DAEMON");
+	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
+	int			 lfd, m = -1, s = -1, st;
+	pid_t			 child;
+	char			 buf[8];
 
 	xt_init(argc, argv);
 	if (xt_engine_direct() || daemon == NULL || access(daemon, X_OK) != 0)
 		skip_all("needs the relay engine and XPTY_DAEMON");
 	if (mkdtemp(dir) == NULL)
-		return 1;
+		return (1);
 	snprintf(path, sizeof(path), "%s/xptyd.v3", dir);
 	memcpy(sun.sun_path, path, sizeof(path));
 	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -51,5 +51,5 @@ main(int argc, char **argv)
 	close(lfd);
 	unlink(path);
 	rmdir(dir);
-	return done_testing();
+	return (done_testing());
 }

@@ -23,10 +23,10 @@ static char *gone;		/* a page that is no longer mapped */
 static char *
 at_edge(const char *s, size_t len)
 {
-	char *p = page + 4096 - len;
+	char	*p = page + 4096 - len;
 
 	memcpy(p, s, len);
-	return p;
+	return (p);
 }
 
 enum expect { E_FD, E_STREAM, E_ERR };
@@ -47,19 +47,19 @@ call(const struct kase *k, const char *p)
 {
 	switch (k->how) {
 	case 0:
-		return open(p, k->flags);
+		return (open(p, k->flags));
 	case 1:
-		return open64(p, k->flags);
+		return (open64(p, k->flags));
 	case 2:
-		return openat(AT_FDCWD, p, k->flags);
+		return (openat(AT_FDCWD, p, k->flags));
 	case 3:
-		return __open_2(p, k->flags);
+		return (__open_2(p, k->flags));
 	case 4:
-		return __open64_2(p, k->flags);
+		return (__open64_2(p, k->flags));
 	case 5:
-		return __openat_2(AT_FDCWD, p, k->flags);
+		return (__openat_2(AT_FDCWD, p, k->flags));
 	default:
-		return __openat64_2(AT_FDCWD, p, k->flags);
+		return (__openat64_2(AT_FDCWD, p, k->flags));
 	}
 }
 
@@ -67,9 +67,9 @@ call(const struct kase *k, const char *p)
 static void
 run(const struct kase *k, int svr4)
 {
-	int pfd[2], st, r[2] = { -2, 0 };
-	const char *p;
-	pid_t pid;
+	int		 pfd[2], st, r[2] = { -2, 0 };
+	const char	*p;
+	pid_t		 pid;
 
 	if (pipe(pfd) == -1)
 		return;
@@ -118,7 +118,7 @@ run(const struct kase *k, int svr4)
 int
 main(int argc, char **argv)
 {
-	struct kase cases[] = {
+	struct kase	cases[] = {
 		{ "open((char *)1)", 0, NULL, 0, (char *)1, O_RDONLY, E_ERR, EFAULT },
 		{ "open64((char *)1)", 1, NULL, 0, (char *)1, O_RDONLY, E_ERR, EFAULT },
 		{ "openat(AT_FDCWD, (char *)16)", 2, NULL, 0, (char *)16, O_RDONLY, E_ERR, EFAULT },
@@ -138,8 +138,8 @@ main(int argc, char **argv)
 		{ "open(\"/dev/ptmx\" ending the page)", 0, "/dev/ptmx", 10, NULL, O_RDWR | O_NOCTTY, E_STREAM, 0 },
 		{ "__open64_2(\"/dev/pts/ptmx\" ending the page)", 4, "/dev/pts/ptmx", 14, NULL, O_RDWR | O_NOCTTY, E_STREAM, 0 },
 	};
-	size_t i;
-	int svr4;
+	size_t		i;
+	int		svr4;
 
 	xt_init(argc, argv);
 	page = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
@@ -158,5 +158,5 @@ main(int argc, char **argv)
 	for (svr4 = 1; svr4 >= 0; svr4--)
 		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 			run(&cases[i], svr4);
-	return done_testing();
+	return (done_testing());
 }

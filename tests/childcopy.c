@@ -19,33 +19,33 @@ static char modname[16] = "ldterm";
 static int
 child_push(int s)
 {
-	char look[FMNAMESZ + 1];
+	char	look[FMNAMESZ + 1];
 
 	memset(modname, 0, sizeof(modname));
 	memcpy(modname, "ptem", 4);
 	if (ioctl(s, I_PUSH, modname) == -1)
-		return 2;
+		return (2);
 	memset(look, 0, sizeof(look));
 	if (ioctl(s, I_LOOK, look) == -1)
-		return 3;
-	return strcmp(look, "ptem") == 0 ? 0 : 4;
+		return (3);
+	return (strcmp(look, "ptem") == 0 ? 0 : 4);
 }
 
 static pid_t
 raw_fork(void)
 {
 #ifdef SYS_fork
-	return (pid_t)syscall(SYS_fork);
+	return ((pid_t)syscall(SYS_fork));
 #else
-	return (pid_t)syscall(SYS_clone, (long)SIGCHLD, 0L, 0L, 0L, 0L);
+	return ((pid_t)syscall(SYS_clone, (long)SIGCHLD, 0L, 0L, 0L, 0L));
 #endif
 }
 
 static void
 check(const char *how, int raw)
 {
-	int m, s, st;
-	pid_t pid;
+	int	m, s, st;
+	pid_t	pid;
 
 	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1) {
 		ok(0, "%s: a pty: %s", how, strerror(errno));
@@ -76,5 +76,5 @@ main(int argc, char **argv)
 	check("fork", 0);
 	check("raw fork system call", 1);
 	check("fork again", 0);
-	return done_testing();
+	return (done_testing());
 }

@@ -22,21 +22,21 @@ static volatile pid_t a_tid;
 static void *
 reader(void *arg)
 {
-	char b[8];
+	char	b[8];
 
 	(void)arg;
 	a_tid = (pid_t)syscall(SYS_gettid);
 	a_rv = read(M1, b, sizeof(b));
-	return NULL;
+	return (NULL);
 }
 
 /* Wait until thread A sleeps (in its read: it does nothing else). */
 static int
 reader_blocked(void)
 {
-	char path[64], buf[256], *p;
-	FILE *f;
-	int i, sleeping = 0;
+	char	 path[64], buf[256], *p;
+	FILE	*f;
+	int	 i, sleeping = 0;
 
 	for (i = 0; i < 300 && !sleeping; i++) {
 		usleep(10000);
@@ -52,41 +52,41 @@ reader_blocked(void)
 			sleeping = 1;
 		fclose(f);
 	}
-	return sleeping;
+	return (sleeping);
 }
 
 static int
 round_trip(int m, int s, char *why, size_t whylen)
 {
-	struct winsize w = { 24, 80, 0, 0 };
-	char c = 0;
-	ssize_t r;
+	struct winsize	w = { 24, 80, 0, 0 };
+	char		c = 0;
+	ssize_t		r;
 
 	if (write(s, "x", 1) != 1 || xt_read_for(m, &c, 1, 2000) != 1 ||
 	    c != 'x')
-		return snprintf(why, whylen, "no data subsidiary->m2"), -1;
+		return (snprintf(why, whylen, "no data subsidiary->m2"), -1);
 	if (write(m, "y", 1) != 1 || xt_read_for(s, &c, 1, 2000) != 1 ||
 	    c != 'y')
-		return snprintf(why, whylen, "no data m2->subsidiary"), -1;
+		return (snprintf(why, whylen, "no data m2->subsidiary"), -1);
 	if (ioctl(m, TIOCSWINSZ, &w) == -1)
-		return snprintf(why, whylen, "TIOCSWINSZ: %s", strerror(errno)),
-		    -1;
+		return (snprintf(why, whylen, "TIOCSWINSZ: %s", strerror(errno)),
+		    -1);
 	close(s);
 	r = xt_read_for(m, &c, 1, 2000);
 	if (r != 0)
-		return snprintf(why, whylen, "read(m2) after its subsidiary's "
+		return (snprintf(why, whylen, "read(m2) after its subsidiary's "
 		    "close = %zd (%s), not the zero-length message", r,
-		    strerror(errno)), -1;
-	return 0;
+		    strerror(errno)), -1);
+	return (0);
 }
 
 static void
 one_round(int n)
 {
-	char name[64], why[160] = "";
-	pthread_t t;
-	int s1, m2, s2 = -1, i;
-	char *p;
+	char		 name[64], why[160] = "";
+	pthread_t	 t;
+	int		 s1, m2, s2 = -1, i;
+	char		*p;
 
 	if (xt_pair(&M1, &s1, NULL, 0, O_NOCTTY) == -1) {
 		ok(0, "round %d: first pty: %s", n, strerror(errno));
@@ -131,10 +131,10 @@ one_round(int n)
 int
 main(int argc, char **argv)
 {
-	int i;
+	int	i;
 
 	xt_init(argc, argv);
 	for (i = 1; i <= 5; i++)
 		one_round(i);
-	return done_testing();
+	return (done_testing());
 }

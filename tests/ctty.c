@@ -47,26 +47,26 @@ static const char *const what_noctty[NCHECK] = {
 static int
 wait_sigint(pid_t pid, int ms)
 {
-	int st, i;
+	int	st, i;
 
 	for (i = 0; i < ms / 10; i++) {
 		if (waitpid(pid, &st, WNOHANG) == pid)
-			return WIFSIGNALED(st) && WTERMSIG(st) == SIGINT;
+			return (WIFSIGNALED(st) && WTERMSIG(st) == SIGINT);
 		usleep(10000);
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
-	return 0;
+	return (0);
 }
 
 /* The child: run the checks, write one result byte each to out. */
 static void
 child(const char *name, int noctty, int out, int go)
 {
-	unsigned long push = noctty ? __I_PUSH_NOCTTY : I_PUSH;
-	char r[NCHECK], c;
-	int s, t;
-	pid_t sleeper;
+	unsigned long	push = noctty ? __I_PUSH_NOCTTY : I_PUSH;
+	char		r[NCHECK], c;
+	int		s, t;
+	pid_t		sleeper;
 
 	memset(r, 0, sizeof(r));
 	r[0] = setsid() != -1;
@@ -110,10 +110,10 @@ static void
 check(int noctty)
 {
 	const char *const *names = noctty ? what_noctty : what;
-	const char *how = noctty ? "__I_PUSH_NOCTTY" : "I_PUSH";
-	char name[64], r[NCHECK], c;
-	int m, p[2], g[2], st, i, n;
-	pid_t pid;
+	const char	*how = noctty ? "__I_PUSH_NOCTTY" : "I_PUSH";
+	char		 name[64], r[NCHECK], c;
+	int		 m, p[2], g[2], st, i, n;
+	pid_t		 pid;
 
 	if ((m = posix_openpt(O_RDWR | O_NOCTTY)) == -1 || grantpt(m) == -1 ||
 	    unlockpt(m) == -1 || ptsname_r(m, name, sizeof(name)) != 0 ||
@@ -149,9 +149,9 @@ check(int noctty)
 static void
 check_openpty(void)
 {
-	char r[4] = { 0 }, name[64];
-	int p[2], m, s, t, st;
-	pid_t pid, kid;
+	char	r[4] = { 0 }, name[64];
+	int	p[2], m, s, t, st;
+	pid_t	pid, kid;
 
 	if (pipe(p) == -1) {
 		ok(0, "pipe");
@@ -187,5 +187,5 @@ main(int argc, char **argv)
 	check(0);
 	check(1);
 	check_openpty();
-	return done_testing();
+	return (done_testing());
 }

@@ -24,36 +24,36 @@
 static int
 both_ways(int m, int s)
 {
-	char c = 0;
+	char	c = 0;
 
 	if (write(m, "k", 1) != 1) {
 		diag("write(manager): %s", strerror(errno));
-		return 0;
+		return (0);
 	}
 	if (xt_read_for(s, &c, 1, 2000) != 1 || c != 'k') {
 		diag("nothing manager -> subsidiary: %s", strerror(errno));
-		return 0;
+		return (0);
 	}
 	c = 0;
 	if (write(s, "j", 1) != 1) {
 		diag("write(subsidiary): %s", strerror(errno));
-		return 0;
+		return (0);
 	}
 	if (xt_read_for(m, &c, 1, 2000) != 1 || c != 'j') {
 		diag("nothing subsidiary -> manager: %s", strerror(errno));
-		return 0;
+		return (0);
 	}
-	return 1;
+	return (1);
 }
 
 static void
 killed(void)
 {
-	struct epoll_event ev = { .events = EPOLLIN }, got;
-	struct strbuf cb, db;
-	char ctl[4], data[16], c = 0;
-	int m, s, m2, s2, d, ep, st, flags = 0;
-	pid_t dp, pid;
+	struct epoll_event	ev = { .events = EPOLLIN }, got;
+	struct strbuf		cb, db;
+	char			ctl[4], data[16], c = 0;
+	int			m, s, m2, s2, d, ep, st, flags = 0;
+	pid_t			dp, pid;
 
 	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1 ||
 	    xt_pair(&m2, &s2, NULL, 0, O_NOCTTY) == -1 ||
@@ -122,8 +122,8 @@ killed(void)
 static void
 start_limited(const char *dir)
 {
-	struct rlimit rl = { NOFILE, NOFILE };
-	int m, s, st;
+	struct rlimit	rl = { NOFILE, NOFILE };
+	int		m, s, st;
 
 	if (fork() == 0) {
 		setenv("XPTY_RUNDIR", dir, 1);
@@ -137,10 +137,10 @@ start_limited(const char *dir)
 static void
 out_of_fds(void)
 {
-	const char *run = getenv("XPTY_RUNDIR");
-	char dir[512];
-	int ms[NOFILE], ss[NOFILE], i, n = 0, good = 0, first = -1;
-	pid_t dp;
+	const char	*run = getenv("XPTY_RUNDIR");
+	char		 dir[512];
+	int		 ms[NOFILE], ss[NOFILE], i, n = 0, good = 0, first = -1;
+	pid_t		 dp;
 
 	if (run == NULL)
 		return;
@@ -179,5 +179,5 @@ main(int argc, char **argv)
 		skip_all("the direct engine has no daemon");
 	killed();
 	out_of_fds();
-	return done_testing();
+	return (done_testing());
 }

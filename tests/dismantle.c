@@ -15,36 +15,36 @@
 static int
 readable(int fd, int ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd	pfd = { .fd = fd, .events = POLLIN };
 
-	return poll(&pfd, 1, ms) == 1;
+	return (poll(&pfd, 1, ms) == 1);
 }
 
 /* Read the manager until its zero-length message (the last close). */
 static int
 drain_to_eof(int m)
 {
-	char buf[256];
-	ssize_t r;
-	int i;
+	char	buf[256];
+	ssize_t	r;
+	int	i;
 
 	for (i = 0; i < 100; i++) {
 		if (!readable(m, 2000))
-			return -1;
+			return (-1);
 		if ((r = read(m, buf, sizeof(buf))) == 0)
-			return 0;
+			return (0);
 		if (r < 0)
-			return -1;
+			return (-1);
 	}
-	return -1;
+	return (-1);
 }
 
 static void
 check_modes(void)
 {
-	struct termios t;
-	char name[64];
-	int m, s;
+	struct termios	t;
+	char		name[64];
+	int		m, s;
 
 	ok(xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == 0, "pty pair");
 	ok(ioctl(s, I_PUSH, "ptem") == 0 && ioctl(s, I_PUSH, "ldterm") == 0,
@@ -72,22 +72,22 @@ check_modes(void)
 static int
 next_type(int m, int ms)
 {
-	char cbuf[64], dbuf[512];
-	struct strbuf c = { .maxlen = sizeof(cbuf), .buf = cbuf };
-	struct strbuf d = { .maxlen = sizeof(dbuf), .buf = dbuf };
-	int flags = 0;
+	char		cbuf[64], dbuf[512];
+	struct strbuf	c = { .maxlen = sizeof(cbuf), .buf = cbuf };
+	struct strbuf	d = { .maxlen = sizeof(dbuf), .buf = dbuf };
+	int		flags = 0;
 
 	if (!readable(m, ms) || getmsg(m, &c, &d, &flags) < 0)
-		return -1;
-	return c.len > 0 ? (unsigned char)cbuf[0] : M_DATA;
+		return (-1);
+	return (c.len > 0 ? (unsigned char)cbuf[0] : M_DATA);
 }
 
 static void
 check_pckt(void)
 {
-	struct termios t;
-	char name[64];
-	int m, s, i, type, got;
+	struct termios	t;
+	char		name[64];
+	int		m, s, i, type, got;
 
 	ok(xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == 0, "pty pair");
 	ok(ioctl(m, I_PUSH, "pckt") == 0, "pckt on the manager");
@@ -118,5 +118,5 @@ main(int argc, char **argv)
 #else
 	check_pckt();
 #endif
-	return done_testing();
+	return (done_testing());
 }

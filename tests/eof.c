@@ -18,11 +18,11 @@ on_alarm(int sig)
 static void
 check_last_close(void)
 {
-	char name[64], buf[64];
-	int m = -1, s = -1, s2, st;
-	double t0;
-	ssize_t r;
-	pid_t pid;
+	char	name[64], buf[64];
+	int	m = -1, s = -1, s2, st;
+	double	t0;
+	ssize_t	r;
+	pid_t	pid;
 
 	ok(xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == 0, "pty pair");
 	ok(ioctl(s, I_PUSH, "ptem") == 0 && ioctl(s, I_PUSH, "ldterm") == 0, "push ptem, ldterm");
@@ -57,7 +57,7 @@ check_last_close(void)
 
 	/* a blocking read after the 0 waits for a reopen and a write */
 	if ((pid = fork()) == 0) {
-		int c;
+		int	c;
 
 		usleep(200000);
 		if ((c = open(name, O_RDWR | O_NOCTTY)) == -1)
@@ -68,7 +68,7 @@ check_last_close(void)
 		_exit(0);
 	}
 	{
-		struct sigaction sa;
+		struct sigaction	sa;
 
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = on_alarm;	/* no SA_RESTART: EINTR ends a stuck read */
@@ -93,8 +93,8 @@ check_last_close(void)
 static void
 check_nread_eof(void)
 {
-	char name[64], buf[64];
-	int m = -1, s = -1, n;
+	char	name[64], buf[64];
+	int	m = -1, s = -1, n;
 
 	ok(xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == 0, "pty pair");
 	is_int(write(s, "ab", 2), 2, "subsidiary writes ab");
@@ -118,16 +118,16 @@ check_nread_eof(void)
 static void
 check_empty_reopen(void)
 {
-	char name[64], buf[64];
-	int m = -1, s = -1, st;
-	ssize_t r;
-	pid_t pid;
+	char	name[64], buf[64];
+	int	m = -1, s = -1, st;
+	ssize_t	r;
+	pid_t	pid;
 
 	ok(xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == 0, "pty pair");
 	close(s);
 	is_int(read(m, buf, sizeof(buf)), 0, "last close: read 0");
 	if ((pid = fork()) == 0) {
-		int c;
+		int	c;
 
 		usleep(200000);
 		if ((c = open(name, O_RDWR | O_NOCTTY)) == -1)
@@ -148,11 +148,11 @@ check_empty_reopen(void)
 static void
 check_reader(void)
 {
-	char name[64], buf[64];
-	int m = -1, s = -1, st;
-	size_t got = 0;
-	ssize_t r;
-	pid_t pid;
+	char	name[64], buf[64];
+	int	m = -1, s = -1, st;
+	size_t	got = 0;
+	ssize_t	r;
+	pid_t	pid;
 
 	ok(xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == 0, "pty pair");
 	if ((pid = fork()) == 0) {
@@ -177,9 +177,9 @@ check_reader(void)
 static void
 check_manager_close(void)
 {
-	char name[64], buf[8];
-	int m = -1, s = -1;
-	ssize_t r;
+	char	name[64], buf[8];
+	int	m = -1, s = -1;
+	ssize_t	r;
 
 	ok(xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == 0, "pty pair");
 	close(m);
@@ -196,7 +196,7 @@ check_manager_close(void)
 int
 main(int argc, char **argv)
 {
-	struct sigaction sa;
+	struct sigaction	sa;
 
 	xt_init(argc, argv);
 	memset(&sa, 0, sizeof(sa));
@@ -207,5 +207,5 @@ main(int argc, char **argv)
 	check_empty_reopen();
 	check_reader();
 	check_manager_close();
-	return done_testing();
+	return (done_testing());
 }

@@ -9,9 +9,9 @@
 static void
 check_copy(const char *how, int m, int c)
 {
-	char name[64], buf[16];
-	int s;
-	ssize_t n;
+	char	name[64], buf[16];
+	int	s;
+	ssize_t	n;
 
 	ok(c >= 0 && c != m, "%s: got a new descriptor", how);
 	is_int(ioctl(c, ISPTM, 0), 0, "%s: ISPTM 0 on the copy", how);
@@ -37,7 +37,7 @@ check_copy(const char *how, int m, int c)
 static void
 check_dups(void)
 {
-	int m, c;
+	int	m, c;
 
 	m = posix_openpt(O_RDWR | O_NOCTTY);
 	check_copy("dup", m, dup(m));
@@ -55,7 +55,7 @@ check_dups(void)
 	/* dup2 of a pipe over a manager forgets the manager */
 	m = posix_openpt(O_RDWR | O_NOCTTY);
 	{
-		int p[2];
+		int	p[2];
 
 		ok(pipe(p) == 0, "pipe");
 		is_int(dup2(p[0], m), m, "dup2 pipe over a manager");
@@ -72,7 +72,7 @@ check_dups(void)
 static void
 check_reuse(const char *how, int lo, int hi)
 {
-	int p[2], i, fails = 0, reused = 0, fd;
+	int	p[2], i, fails = 0, reused = 0, fd;
 
 	for (i = lo; i <= hi; i += 2) {
 		if (pipe(p) != 0)
@@ -94,7 +94,7 @@ check_reuse(const char *how, int lo, int hi)
 static void
 check_close_range(void)
 {
-	int m[4], i, fd;
+	int	m[4], i, fd;
 
 	fd = open("/dev/null", O_RDONLY);	/* lowest free number */
 	close(fd);
@@ -122,13 +122,13 @@ check_close_range(void)
 static void
 check_fork(void)
 {
-	char name[64];
-	int m = posix_openpt(O_RDWR | O_NOCTTY), st, s;
-	pid_t pid;
+	char	name[64];
+	int	m = posix_openpt(O_RDWR | O_NOCTTY), st, s;
+	pid_t	pid;
 
 	snprintf(name, sizeof(name), "%s", ptsname(m));
 	if ((pid = fork()) == 0) {
-		char *p;
+		char	*p;
 
 		if (ioctl(m, ISPTM, 0) != 0)
 			_exit(1);
@@ -153,7 +153,7 @@ check_fork(void)
 static int
 exec_child(char **argv)
 {
-	int s = atoi(argv[2]), b = atoi(argv[3]), rc = 0;
+	int	s = atoi(argv[2]), b = atoi(argv[3]), rc = 0;
 
 	if (ioctl(s, I_LIST, NULL) != 3)
 		rc |= 1;
@@ -170,15 +170,15 @@ exec_child(char **argv)
 		rc |= 32;
 	if (isastream(b) != 1)
 		rc |= 64;
-	return rc;
+	return (rc);
 }
 
 static void
 check_exec(void)
 {
-	char name[64], sfd[16], bfd[16], *args[5];
-	int m, s, m2, b, st;
-	pid_t pid;
+	char	name[64], sfd[16], bfd[16], *args[5];
+	int	m, s, m2, b, st;
+	pid_t	pid;
 
 	ok(xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == 0, "pty pair");
 	ok(ioctl(s, I_PUSH, "ptem") == 0 && ioctl(s, I_PUSH, "ldterm") == 0, "push ptem, ldterm");
@@ -224,7 +224,7 @@ out:
 static void *
 thr_main(void *arg)
 {
-	int i, m, s, *fails = arg;
+	int	i, m, s, *fails = arg;
 
 	for (i = 0; i < NITER; i++) {
 		if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1) {
@@ -237,14 +237,14 @@ thr_main(void *arg)
 		if (close(s) != 0 || close(m) != 0)
 			(*fails)++;
 	}
-	return NULL;
+	return (NULL);
 }
 
 static void
 check_threads(void)
 {
-	pthread_t th[NTHR];
-	int fails[NTHR], before, after, i, total = 0;
+	pthread_t	th[NTHR];
+	int		fails[NTHR], before, after, i, total = 0;
 
 	before = xt_count_fds(0);
 	for (i = 0; i < NTHR; i++) {
@@ -265,12 +265,12 @@ int
 main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "child") == 0)
-		return exec_child(argv);
+		return (exec_child(argv));
 	xt_init(argc, argv);
 	check_dups();
 	check_close_range();
 	check_fork();
 	check_exec();
 	check_threads();
-	return done_testing();
+	return (done_testing());
 }

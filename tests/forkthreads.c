@@ -24,7 +24,7 @@ static volatile int stop;
 static void *
 churn(void *arg)
 {
-	int m, s;
+	int	m, s;
 
 	(void)arg;
 	while (!stop) {
@@ -39,38 +39,38 @@ churn(void *arg)
 		if (s >= 0)
 			close(s);
 	}
-	return NULL;
+	return (NULL);
 }
 
 /* In the child: 0 if its own pty works, else a code saying what failed. */
 static int
 child(void)
 {
-	char c = 0, *p;
-	int m, s;
+	char	c = 0, *p;
+	int	m, s;
 
 	alarm(CHILD_SECS);
 	if ((m = open("/dev/ptmx", O_RDWR | O_NOCTTY)) == -1)
-		return errno == ENOSPC ? 9 : 10;
+		return (errno == ENOSPC ? 9 : 10);
 	if (unlockpt(m) == -1)
-		return errno == EBADF ? 11 : 12;
+		return (errno == EBADF ? 11 : 12);
 	if ((p = ptsname(m)) == NULL)
-		return 13;
+		return (13);
 	if ((s = open(p, O_RDWR | O_NOCTTY)) == -1)
-		return 14;
+		return (14);
 	if (write(s, "k", 1) != 1 || xt_read_for(m, &c, 1, 2000) != 1 ||
 	    c != 'k')
-		return 15;
-	return 0;
+		return (15);
+	return (0);
 }
 
 static void
 phase(const char *what)
 {
-	pthread_t t[4];
-	int i, n, bad = 0, first = 0, full = 0, st;
-	double t0;
-	pid_t pid;
+	pthread_t	t[4];
+	int		i, n, bad = 0, first = 0, full = 0, st;
+	double		t0;
+	pid_t		pid;
 
 	stop = 0;
 	for (i = 0; i < 4; i++)
@@ -112,9 +112,9 @@ phase(const char *what)
 int
 main(int argc, char **argv)
 {
-	const char *run = getenv("XPTY_RUNDIR");
-	char dir[512], *big;
-	int m, s;
+	const char	*run = getenv("XPTY_RUNDIR");
+	char		 dir[512], *big;
+	int		 m, s;
 
 	xt_init(argc, argv);
 	/*
@@ -132,8 +132,8 @@ main(int argc, char **argv)
 	snprintf(dir, sizeof(dir), "%s/second", run);
 	if (mkdir(dir, 0700) == -1 || setenv("XPTY_RUNDIR", dir, 1) == -1) {
 		ok(0, "a second run directory: %s", strerror(errno));
-		return done_testing();
+		return (done_testing());
 	}
 	phase("while the threads start a daemon");
-	return done_testing();
+	return (done_testing());
 }

@@ -17,34 +17,34 @@ static volatile int rdwr_noctty = O_RDWR | O_NOCTTY;
 static int
 imports(const char *sym)
 {
-	char exe[PATH_MAX], cmd[PATH_MAX + 128], line[256];
-	ssize_t n;
-	FILE *fp;
-	int found = 0;
+	char	 exe[PATH_MAX], cmd[PATH_MAX + 128], line[256];
+	ssize_t	 n;
+	FILE	*fp;
+	int	 found = 0;
 
 	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
-		return -1;
+		return (-1);
 	exe[n] = '\0';
 	snprintf(cmd, sizeof(cmd), "nm -D '%s' 2>/dev/null", exe);
 	if ((fp = popen(cmd, "r")) == NULL)
-		return -1;
+		return (-1);
 	while (fgets(line, sizeof(line), fp) != NULL) {
-		char *p = strstr(line, sym);
+		char	*p = strstr(line, sym);
 
 		if (p != NULL && p > line && p[-1] == ' ' &&
 		    (p[strlen(sym)] == '@' || p[strlen(sym)] == '\n'))
 			found = 1;
 	}
 	if (pclose(fp) != 0 && !found)
-		return -1;
-	return found;
+		return (-1);
+	return (found);
 }
 
 int
 main(int argc, char **argv)
 {
-	char name[64];
-	int m, s, m2;
+	char	name[64];
+	int	m, s, m2;
 
 	xt_init(argc, argv);
 	ok(imports("__open64_2") == 1 || imports("__open_2") == 1,
@@ -76,5 +76,5 @@ main(int argc, char **argv)
 	is_int(ioctl(m2, ISPTM, 0), 0, "ISPTM 0 on a manager from a fortified openat");
 	close(m2);
 	close(m);
-	return done_testing();
+	return (done_testing());
 }

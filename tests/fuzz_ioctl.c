@@ -106,7 +106,7 @@ static unsigned	 inputs;
 static void
 close_all(void)
 {
-	int i;
+	int	i;
 
 	for (i = 0; i < T_COUNT; i++)
 		if (fds[i] >= 0 && i != T_CLOSED) {
@@ -119,8 +119,8 @@ close_all(void)
 static void
 reopen(void)
 {
-	char *name;
-	int p[2];
+	char	*name;
+	int	 p[2];
 
 	close_all();
 	fds[T_MANAGER] = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
@@ -141,9 +141,9 @@ reopen(void)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const int quiet[] = { SIGPOLL, SIGHUP, SIGPIPE, SIGTTOU, SIGTTIN,
+	static const int	quiet[] = { SIGPOLL, SIGHUP, SIGPIPE, SIGTTOU, SIGTTIN,
 	    SIGURG, SIGWINCH };
-	size_t i, k;
+	size_t			i, k;
 
 	(void)argc;
 	(void)argv;
@@ -168,7 +168,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (i = 0; i < T_COUNT; i++)
 		fds[i] = -1;
 	reopen();
-	return 0;
+	return (0);
 }
 
 /*
@@ -186,10 +186,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static void
 drain(void)
 {
-	char sink[4096], cbuf[64];
-	struct strbuf ctl, dat;
-	int i, fl, flags;
-	ssize_t r;
+	char		sink[4096], cbuf[64];
+	struct strbuf	ctl, dat;
+	int		i, fl, flags;
+	ssize_t		r;
 
 	if (fds[T_MANAGER] < 0)
 		return;
@@ -227,8 +227,8 @@ drain(void)
 static void
 defuse(char *buf, size_t len)
 {
-	uintptr_t v;
-	size_t i;
+	uintptr_t	v;
+	size_t		i;
 
 	for (i = 0; i + 8 <= len; i++) {
 		memcpy(&v, buf + i, sizeof(v));
@@ -247,33 +247,33 @@ pick_ptr(unsigned sel, unsigned param, char *buf)
 {
 	switch (sel % 14) {
 	case 0:
-		return NULL;
+		return (NULL);
 	case 1:
-		return (void *)(uintptr_t)16;
+		return ((void *)(uintptr_t)16);
 	case 2:
-		return buf;
+		return (buf);
 	case 3:
-		return data_end;			/* the guard page */
+		return (data_end);			/* the guard page */
 	case 4:
-		return data_end - 1 - param % 24;	/* straddles the guard */
+		return (data_end - 1 - param % 24);	/* straddles the guard */
 	case 5:
-		return rdonly;
+		return (rdonly);
 	case 6:
-		return (void *)~(uintptr_t)0;
+		return ((void *)~(uintptr_t)0);
 	case 7:
-		return (void *)(uintptr_t)0x8000000000001000ULL;	/* non-canonical */
+		return ((void *)(uintptr_t)0x8000000000001000ULL);	/* non-canonical */
 	case 8:
-		return (void *)(uintptr_t)0xffff888000000000ULL;	/* kernel */
+		return ((void *)(uintptr_t)0xffff888000000000ULL);	/* kernel */
 	case 9:
-		return area + PAGE / 2 + param % 256;	/* scratch: writable */
+		return (area + PAGE / 2 + param % 256);	/* scratch: writable */
 	case 10:
-		return area + 16 * (param % NNAMES);	/* a module name */
+		return (area + 16 * (param % NNAMES));	/* a module name */
 	case 11:
-		return data_end - 8;	/* 8 bytes, then the guard */
+		return (data_end - 8);	/* 8 bytes, then the guard */
 	case 12:
-		return (void *)(uintptr_t)(param % 65536);	/* low, unmapped */
+		return ((void *)(uintptr_t)(param % 65536));	/* low, unmapped */
 	default:
-		return buf + param % 64;
+		return (buf + param % 64);
 	}
 }
 
@@ -283,34 +283,34 @@ pick_cmd(unsigned sel, unsigned low)
 {
 	switch (sel % 5) {
 	case 0:
-		return (int)(STR | (low & 0xff));
+		return ((int)(STR | (low & 0xff)));
 	case 1:
-		return (int)(('P' << 8) | (low & 0xff));
+		return ((int)(('P' << 8) | (low & 0xff)));
 	case 2:
-		return (int)(tIOC | (low & 0xff));
+		return ((int)(tIOC | (low & 0xff)));
 	default:
-		return (int)reqs[low % NREQS];
+		return ((int)reqs[low % NREQS]);
 	}
 }
 
 static int32_t
 get32(const uint8_t *p)
 {
-	uint32_t v;
+	uint32_t	v;
 
 	memcpy(&v, p, sizeof(v));
-	return (int32_t)v;
+	return ((int32_t)v);
 }
 
 /* Run one operation; returns the bytes it used. */
 static size_t
 one_op(const uint8_t *in, size_t left)
 {
-	unsigned target = in[0] % T_COUNT, kind = in[2], param = in[3];
-	unsigned long req;
-	size_t len = in[4], i, place;
-	char *buf;
-	void *arg;
+	unsigned	 target = in[0] % T_COUNT, kind = in[2], param = in[3];
+	unsigned long	 req;
+	size_t		 len = in[4], i, place;
+	char		*buf;
+	void		*arg;
 
 	if (target <= T_DUP)
 		req = reqs[in[1] % NREQS];
@@ -325,7 +325,7 @@ one_op(const uint8_t *in, size_t left)
 	memcpy(buf, in + OP_HEAD, len);
 	defuse(buf, len);
 	for (i = 0; i + 8 <= len; i += 8) {
-		uintptr_t u;
+		uintptr_t	u;
 
 		if (((uintptr_t)(buf + i) & 7) != 0 || (uint8_t)buf[i] != PTR_MAGIC)
 			continue;
@@ -333,8 +333,8 @@ one_op(const uint8_t *in, size_t left)
 		memcpy(buf + i, &u, sizeof(u));
 	}
 	if (req == I_STR && param != 0 && len >= 12) {
-		struct strioctl sio;
-		char *at;
+		struct strioctl	 sio;
+		char		*at;
 
 		sio.ic_cmd = pick_cmd(in[OP_HEAD], in[OP_HEAD + 1]);
 		sio.ic_timout = get32(in + OP_HEAD + 2) % 8 - 2;
@@ -359,18 +359,18 @@ one_op(const uint8_t *in, size_t left)
 	errno = 0;
 	(void)ioctl(fds[target], req, arg);
 	drain();
-	return OP_HEAD + len;
+	return (OP_HEAD + len);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t off = 0;
-	int ops = 0;
+	size_t	off = 0;
+	int	ops = 0;
 
 	if (++inputs % REOPEN_EVERY == 0)
 		reopen();
 	while (size - off >= OP_HEAD && ops++ < MAX_OPS)
 		off += one_op(data + off, size - off);
-	return 0;
+	return (0);
 }

@@ -28,17 +28,17 @@ on_chld(int sig)
 static gid_t
 tty_gid(void)
 {
-	struct group *gr = getgrnam("tty");
+	struct group	*gr = getgrnam("tty");
 
-	return gr != NULL ? gr->gr_gid : getgid();
+	return (gr != NULL ? gr->gr_gid : getgid());
 }
 
 static void
 check_owner(void)
 {
-	struct stat st;
-	char name[64];
-	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	struct stat	st;
+	char		name[64];
+	int		m = posix_openpt(O_RDWR | O_NOCTTY);
 
 	ok(m >= 0, "posix_openpt");
 	is_int(grantpt(m), 0, "grantpt on a manager returns 0");
@@ -55,9 +55,9 @@ check_owner(void)
 static void
 check_no_fork(void)
 {
-	struct sigaction sa, old;
-	sigset_t set, oldset, pend;
-	int m, i;
+	struct sigaction	sa, old;
+	sigset_t		set, oldset, pend;
+	int			m, i;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_chld;
@@ -95,8 +95,8 @@ check_no_fork(void)
 static void
 check_errors(void)
 {
-	char name[64];
-	int m = -1, s = -1, p[2], fd;
+	char	name[64];
+	int	m = -1, s = -1, p[2], fd;
 
 	fd = open("/dev/null", O_RDONLY);
 	close(fd);
@@ -128,8 +128,8 @@ say(int cond, const char *what)
 static void
 nobody_cleanup(const char *rundir)
 {
-	char path[PATH_MAX];
-	pid_t pid = xt_daemon_pid();
+	char	path[PATH_MAX];
+	pid_t	pid = xt_daemon_pid();
 
 	if (pid > 0)
 		kill(pid, SIGTERM);
@@ -143,19 +143,19 @@ nobody_cleanup(const char *rundir)
 static int
 nobody_main(void)
 {
-	char rundir[] = "/tmp/xpty-nobody.XXXXXX", name[64];
-	struct stat before, after;
-	int m, s, r;
+	char		rundir[] = "/tmp/xpty-nobody.XXXXXX", name[64];
+	struct stat	before, after;
+	int		m, s, r;
 
 	/* a preloaded libxpty that nobody may not read is ignored by ld.so */
 	if (dlsym(RTLD_DEFAULT, "xpty_setmode") == NULL) {
 		printf("nolib\n");
-		return 0;
+		return (0);
 	}
 	printf("started\n");
 	if (mkdtemp(rundir) == NULL) {
 		say(0, "mkdtemp");
-		return 0;
+		return (0);
 	}
 	setenv("XPTY_RUNDIR", rundir, 1);
 	m = posix_openpt(O_RDWR | O_NOCTTY);
@@ -180,17 +180,17 @@ nobody_main(void)
 	close(s);
 	close(m);
 	nobody_cleanup(rundir);
-	return 0;
+	return (0);
 }
 
 static void
 check_nobody(void)
 {
-	char self[PATH_MAX], line[256];
-	int p[2], st, started = 0, n;
-	ssize_t len;
-	FILE *f;
-	pid_t pid;
+	char	 self[PATH_MAX], line[256];
+	int	 p[2], st, started = 0, n;
+	ssize_t	 len;
+	FILE	*f;
+	pid_t	 pid;
 
 	if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0) {
 		ok(1, "grantpt as nobody # SKIP needs root and setpriv");
@@ -242,8 +242,8 @@ check_nobody(void)
 static void
 check_not_owner(void)
 {
-	int m, st;
-	pid_t pid;
+	int	m, st;
+	pid_t	pid;
 
 	if (geteuid() != 0) {
 		ok(1, "grantpt on another user's pty # SKIP needs root");
@@ -269,11 +269,11 @@ main(int argc, char **argv)
 {
 	xt_init(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "--nobody") == 0)
-		return nobody_main();
+		return (nobody_main());
 	check_owner();
 	check_no_fork();
 	check_errors();
 	check_nobody();
 	check_not_owner();
-	return done_testing();
+	return (done_testing());
 }

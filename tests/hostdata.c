@@ -38,33 +38,33 @@ static const char *const what[NRES] = {
 static int
 read_result(int m, char *buf, size_t len)
 {
-	struct timeval tv = { 2, 0 };
-	fd_set rf;
-	ssize_t r;
+	struct timeval	tv = { 2, 0 };
+	fd_set		rf;
+	ssize_t		r;
 
 	FD_ZERO(&rf);
 	FD_SET(m, &rf);
 	if (select(m + 1, &rf, NULL, NULL, &tv) <= 0)
-		return -1000;
+		return (-1000);
 	r = read(m, buf, len);
-	return r >= 0 ? (int)r : -errno;
+	return (r >= 0 ? (int)r : -errno);
 }
 
 /* The exec'd image: fd 3 is the manager, its subsidiary is closed. */
 static int
 exec_main(void)
 {
-	char buf[64];
+	char	buf[64];
 
-	return read_result(3, buf, sizeof(buf)) == -EIO ? 0 : 1;
+	return (read_result(3, buf, sizeof(buf)) == -EIO ? 0 : 1);
 }
 
 static void
 sequence(struct res *r, char **argv)
 {
-	char name[64], buf[64];
-	int m, s, st, n, sync[2];
-	pid_t pid;
+	char	name[64], buf[64];
+	int	m, s, st, n, sync[2];
+	pid_t	pid;
 
 	memset(r, 0, sizeof(*r));
 	if (openpty(&m, &s, name, NULL, NULL) == -1)
@@ -114,8 +114,8 @@ sequence(struct res *r, char **argv)
 static void
 run(struct res *r, char **argv, int native)
 {
-	int p[2], st;
-	pid_t pid;
+	int	p[2], st;
+	pid_t	pid;
 
 	memset(r, 0, sizeof(*r));
 	if (pipe(p) == -1)
@@ -142,8 +142,8 @@ run(struct res *r, char **argv, int native)
 static void
 check_svr4_calls(void)
 {
-	char buf[16];
-	int m, s, sp;
+	char	buf[16];
+	int	m, s, sp;
 
 	ok(openpty(&m, &s, NULL, NULL, NULL) == 0, "openpty");
 	is_int(ioctl(s, I_FIND, "ptem"), 1, "openpty: I_FIND ptem 1");
@@ -164,11 +164,11 @@ check_svr4_calls(void)
 int
 main(int argc, char **argv)
 {
-	struct res native, svr4;
-	int i;
+	struct res	native, svr4;
+	int		i;
 
 	if (argc > 1 && strcmp(argv[1], "exec") == 0)
-		return exec_main();
+		return (exec_main());
 	xt_init(argc, argv);
 	run(&native, argv, 1);
 	run(&svr4, argv, 0);
@@ -179,5 +179,5 @@ main(int argc, char **argv)
 		    "natively", what[i]);
 	}
 	check_svr4_calls();
-	return done_testing();
+	return (done_testing());
 }

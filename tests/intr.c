@@ -24,28 +24,28 @@ on_sig(int sig)
 static int
 catch(int sig, int flags)
 {
-	struct sigaction sa;
+	struct sigaction	sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sig;
 	sa.sa_flags = flags;
-	return sigaction(sig, &sa, NULL);
+	return (sigaction(sig, &sa, NULL));
 }
 
 static int
 call(int which)
 {
-	struct strbuf d = { 0, 0, NULL };
-	int flags = 0, band = 0;
+	struct strbuf	d = { 0, 0, NULL };
+	int		flags = 0, band = 0;
 
 	switch (which) {
 	case 0:
-		return getmsg(M, NULL, NULL, &flags);
+		return (getmsg(M, NULL, NULL, &flags));
 	case 1:
-		return getmsg(M, NULL, &d, &flags);
+		return (getmsg(M, NULL, &d, &flags));
 	default:
 		flags = MSG_ANY;
-		return getpmsg(M, NULL, NULL, &band, &flags);
+		return (getpmsg(M, NULL, NULL, &band, &flags));
 	}
 }
 
@@ -62,9 +62,9 @@ static const char *names[] = {
 static void
 run(int which, int how, int feed, const char *what)
 {
-	int pfd[2], st, res[3] = { -2, 0, 0 };
-	struct pollfd p;
-	pid_t pid;
+	int		pfd[2], st, res[3] = { -2, 0, 0 };
+	struct pollfd	p;
+	pid_t		pid;
 
 	if (pipe(pfd) == -1)
 		return;
@@ -118,7 +118,7 @@ run(int which, int how, int feed, const char *what)
 static void
 drain(void)
 {
-	char b[64];
+	char	b[64];
 
 	while (xt_read_nb(M, b, sizeof(b)) > 0)
 		;
@@ -127,7 +127,7 @@ drain(void)
 int
 main(int argc, char **argv)
 {
-	int i;
+	int	i;
 
 	xt_init(argc, argv);
 	if (xt_pair(&M, &S, NULL, 0, O_NOCTTY) == -1)
@@ -144,5 +144,5 @@ main(int argc, char **argv)
 	for (i = 0; i < 3; i++)
 		run(i, 0, 0, "pckt, SIGALRM without SA_RESTART");
 	run(0, 1, 1, "pckt, SIGALRM with SA_RESTART, then data");
-	return done_testing();
+	return (done_testing());
 }

@@ -8,9 +8,9 @@
 static int
 str_ioctl(int fd, int cmd)
 {
-	struct strioctl si = { .ic_cmd = cmd, .ic_timout = 0, .ic_len = 0, .ic_dp = NULL };
+	struct strioctl	si = { .ic_cmd = cmd, .ic_timout = 0, .ic_len = 0, .ic_dp = NULL };
 
-	return ioctl(fd, I_STR, &si);
+	return (ioctl(fd, I_STR, &si));
 }
 
 static void
@@ -21,7 +21,7 @@ check_isptm(const char *what, int fd, int want_ok)
 		is_int(ioctl(fd, ISPTM, 0), 0, "ISPTM on %s: 0", what);
 		is_int(str_ioctl(fd, ISPTM), 0, "I_STR ISPTM on %s: 0", what);
 	} else {
-		int r = ioctl(fd, ISPTM, 0);
+		int	r = ioctl(fd, ISPTM, 0);
 
 		ok(r == -1 && errno == EINVAL, "ISPTM on %s: -1 EINVAL (got %d)", what, r);
 		errno = 0;
@@ -33,8 +33,8 @@ check_isptm(const char *what, int fd, int want_ok)
 static void
 check_bad_strioctl(const char *what, int fd, int is_mgr)
 {
-	struct strioctl si = { .ic_cmd = ISPTM, .ic_timout = 0, .ic_len = 0, .ic_dp = NULL };
-	int r;
+	struct strioctl	si = { .ic_cmd = ISPTM, .ic_timout = 0, .ic_len = 0, .ic_dp = NULL };
+	int		r;
 
 	errno = 0;
 	r = ioctl(fd, I_STR, NULL);
@@ -68,8 +68,8 @@ check_bad_strioctl(const char *what, int fd, int is_mgr)
 static void
 check_str_unknown(const char *what, int fd)
 {
-	struct strioctl si;
-	int one = 1, fl, r;
+	struct strioctl	si;
+	int		one = 1, fl, r;
 
 	fl = fcntl(fd, F_GETFL);
 	memset(&si, 0, sizeof(si));
@@ -101,9 +101,9 @@ check_str_unknown(const char *what, int fd)
 static void
 check_str_module(int s)
 {
-	struct strioctl si;
-	struct termios t;
-	int r;
+	struct strioctl	si;
+	struct termios	t;
+	int		r;
 
 	memset(&si, 0, sizeof(si));
 	si.ic_cmd = TCGETS;
@@ -121,8 +121,8 @@ check_str_module(int s)
 int
 main(int argc, char **argv)
 {
-	char name[64];
-	int m = -1, s = -1, p[2], dn, fd;
+	char	name[64];
+	int	m = -1, s = -1, p[2], dn, fd;
 
 	xt_init(argc, argv);
 	ok(xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == 0, "pty pair");
@@ -161,5 +161,5 @@ main(int argc, char **argv)
 	close(p[0]);
 	close(p[1]);
 	close(dn);
-	return done_testing();
+	return (done_testing());
 }

@@ -41,35 +41,35 @@
 static long
 rss_bytes(pid_t pid)
 {
-	char path[64], line[256];
-	FILE *f;
-	long kb = -1;
+	char	 path[64], line[256];
+	FILE	*f;
+	long	 kb = -1;
 
 	if (pid == 0)
 		snprintf(path, sizeof(path), "/proc/self/status");
 	else
 		snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
 	if ((f = fopen(path, "r")) == NULL)
-		return -1;
+		return (-1);
 	while (fgets(line, sizeof(line), f) != NULL)
 		if (strncmp(line, "VmRSS:", 6) == 0) {
 			kb = atol(line + 6);
 			break;
 		}
 	fclose(f);
-	return kb < 0 ? -1 : kb * 1024;
+	return (kb < 0 ? -1 : kb * 1024);
 }
 
 /* One life cycle; 0, or -1 with the failing step in *what. */
 static int
 cycle(long i, const char **what)
 {
-	char *name;
-	int m, s, c;
+	char	*name;
+	int	 m, s, c;
 
 	*what = "posix_openpt";
 	if ((m = posix_openpt(O_RDWR | O_NOCTTY)) == -1)
-		return -1;
+		return (-1);
 	*what = "grantpt, unlockpt, ptsname";
 	if (grantpt(m) == -1 || unlockpt(m) == -1 || (name = ptsname(m)) == NULL)
 		goto fail_m;
@@ -87,39 +87,39 @@ cycle(long i, const char **what)
 	*what = "close";
 	if (i % 8 == 0) {
 		if (close(m) != 0 || close(s) != 0)
-			return -1;
+			return (-1);
 	} else if (close(s) != 0 || close(m) != 0)
-		return -1;
-	return 0;
+		return (-1);
+	return (0);
 fail_s:
 	close(s);
 fail_m:
 	close(m);
-	return -1;
+	return (-1);
 }
 
 /* Let asynchronous closes (the daemon's side) finish: wait for want. */
 static int
 settle_fds(pid_t pid, int want)
 {
-	int i, n = xt_count_fds(pid);
+	int	i, n = xt_count_fds(pid);
 
 	for (i = 0; i < 300 && n != want; i++) {
 		usleep(10000);
 		n = xt_count_fds(pid);
 	}
-	return n;
+	return (n);
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *e, *what = NULL;
-	long max_cycles = 20000, i, fails = 0, ran = 0;
-	double max_secs = 20, t0, took;
-	int relay, anchor_m = -1, anchor_s = -1, fd0, fd1, dfd0 = -1, dfd1;
-	long rss0, rss1, drss0 = -1, drss1;
-	pid_t daemon = 0;
+	const char	*e, *what = NULL;
+	long		 max_cycles = 20000, i, fails = 0, ran = 0;
+	double		 max_secs = 20, t0, took;
+	int		 relay, anchor_m = -1, anchor_s = -1, fd0, fd1, dfd0 = -1, dfd1;
+	long		 rss0, rss1, drss0 = -1, drss1;
+	pid_t		 daemon = 0;
 
 	xt_init(argc, argv);
 	if ((e = getenv("XPTY_LEAK_CYCLES")) != NULL && atol(e) > 0)
@@ -192,5 +192,5 @@ main(int argc, char **argv)
 	}
 	close(anchor_s);
 	close(anchor_m);
-	return done_testing();
+	return (done_testing());
 }

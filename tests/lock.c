@@ -7,8 +7,8 @@
 static void
 check_locked_open(const char *how, int m)
 {
-	char *name = ptsname(m);
-	int s;
+	char	*name = ptsname(m);
+	int	 s;
 
 	ok(name != NULL, "%s: ptsname works before grantpt/unlockpt", how);
 	errno = 0;
@@ -25,8 +25,8 @@ check_locked_open(const char *how, int m)
 static void
 check_child_unlock(void)
 {
-	int m = posix_openpt(O_RDWR | O_NOCTTY), st, s;
-	pid_t pid;
+	int	m = posix_openpt(O_RDWR | O_NOCTTY), st, s;
+	pid_t	pid;
 
 	grantpt(m);
 	if ((pid = fork()) == 0) {
@@ -44,8 +44,8 @@ check_child_unlock(void)
 static void
 check_unlkpt_ioctl(void)
 {
-	struct strioctl si = { .ic_cmd = UNLKPT, .ic_timout = 0, .ic_len = 0, .ic_dp = NULL };
-	int m = posix_openpt(O_RDWR | O_NOCTTY), s;
+	struct strioctl	si = { .ic_cmd = UNLKPT, .ic_timout = 0, .ic_len = 0, .ic_dp = NULL };
+	int		m = posix_openpt(O_RDWR | O_NOCTTY), s;
 
 	is_int(ioctl(m, I_STR, &si), 0, "I_STR UNLKPT returns 0");
 	s = open(ptsname(m), O_RDWR | O_NOCTTY);
@@ -64,9 +64,9 @@ check_unlkpt_ioctl(void)
 static void
 check_ctty(void)
 {
-	int m, s, st;
-	char name[64];
-	pid_t pid;
+	int	m, s, st;
+	char	name[64];
+	pid_t	pid;
 
 	m = posix_openpt(O_RDWR | O_NOCTTY);
 	grantpt(m);
@@ -92,7 +92,7 @@ check_ctty(void)
 int
 main(int argc, char **argv)
 {
-	int m;
+	int	m;
 
 	xt_init(argc, argv);
 	check_locked_open("posix_openpt", posix_openpt(O_RDWR | O_NOCTTY));
@@ -105,5 +105,5 @@ main(int argc, char **argv)
 	check_child_unlock();
 	check_unlkpt_ioctl();
 	check_ctty();
-	return done_testing();
+	return (done_testing());
 }

@@ -110,9 +110,9 @@ rnd_range(uint64_t *st, uint64_t lo, uint64_t hi)
 static void
 rec_make(int which, uint64_t n, unsigned char *r)
 {
-	static const char hex[] = "0123456789abcdef";
-	uint64_t h = 0;
-	int i;
+	static const char	hex[] = "0123456789abcdef";
+	uint64_t		h = 0;
+	int			i;
 
 	for (i = 0; i < 8; i++)
 		r[i] = (unsigned char)hex[(n >> (28 - 4 * i)) & 15];
@@ -132,8 +132,8 @@ rec_make(int which, uint64_t n, unsigned char *r)
 static void
 gen(int which, uint64_t off, unsigned char *out, size_t len)
 {
-	unsigned char r[REC];
-	size_t o, k;
+	unsigned char	r[REC];
+	size_t		o, k;
 
 	while (len > 0) {
 		rec_make(which, off / REC, r);
@@ -168,9 +168,9 @@ sink_init(struct sink *k, int which)
 static void
 sink_take(struct sink *k, const void *p, size_t n)
 {
-	static unsigned char want[CHUNK_MAX];
-	const unsigned char *b = p;
-	size_t i, c;
+	static unsigned char	 want[CHUNK_MAX];
+	const unsigned char	*b = p;
+	size_t			 i, c;
 
 	while (n > 0) {
 		c = n < sizeof(want) ? n : sizeof(want);
@@ -193,7 +193,7 @@ sink_take(struct sink *k, const void *p, size_t n)
 static void
 sink_mark(struct sink *k, char what)
 {
-	size_t l = strlen(k->marks);
+	size_t	l = strlen(k->marks);
 
 	if (k->nmarks++ >= MARKERS_MAX)
 		return;
@@ -309,8 +309,8 @@ static int alarm_case;
 static void
 on_alarm(int sig)
 {
-	char b[160];
-	int n;
+	char	b[160];
+	int	n;
 
 	(void)sig;
 	n = snprintf(b, sizeof(b), "# timeout in case %d: the manager read "
@@ -325,7 +325,7 @@ on_alarm(int sig)
 static void
 on_usr1(int sig)
 {
-	static const char b[] = "# the subsidiary's reader stopped at a "
+	static const char	b[] = "# the subsidiary's reader stopped at a "
 	    "wrong byte\n";
 
 	(void)sig;
@@ -336,7 +336,7 @@ on_usr1(int sig)
 static void
 set_nonblock(struct mside *ms, int on)
 {
-	int fl;
+	int	fl;
 
 	if (ms->nonblock == on)
 		return;
@@ -348,8 +348,8 @@ set_nonblock(struct mside *ms, int on)
 static int
 ep_make(int m, uint32_t ev)
 {
-	struct epoll_event e;
-	int ep;
+	struct epoll_event	e;
+	int			ep;
 
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		return (-1);
@@ -367,8 +367,8 @@ ep_make(int m, uint32_t ev)
 static int
 ep_wait(int ep, int m, uint32_t want)
 {
-	struct epoll_event e;
-	int n;
+	struct epoll_event	e;
+	int			n;
 
 	do
 		n = epoll_wait(ep, &e, 1, -1);
@@ -384,7 +384,7 @@ ep_wait(int ep, int m, uint32_t want)
 static int
 ep_rearm(int ep, int m)
 {
-	struct epoll_event e;
+	struct epoll_event	e;
 
 	memset(&e, 0, sizeof(e));
 	e.events = EPOLLIN | EPOLLONESHOT;
@@ -395,8 +395,8 @@ ep_rearm(int ep, int m)
 static int
 wait_fd(int fd, short ev)
 {
-	struct pollfd p = { .fd = fd, .events = ev };
-	int n;
+	struct pollfd	p = { .fd = fd, .events = ev };
+	int		n;
 
 	do
 		n = poll(&p, 1, -1);
@@ -407,8 +407,8 @@ wait_fd(int fd, short ev)
 static int
 wait_select(int fd, int wr)
 {
-	fd_set s;
-	int n;
+	fd_set	s;
+	int	n;
 
 	do {
 		FD_ZERO(&s);
@@ -422,7 +422,7 @@ wait_select(int fd, int wr)
 static int
 zero_due(const struct mside *ms)
 {
-	int i;
+	int	i;
 
 	for (i = 0; i < ms->nz; i++)
 		if (ms->zmarks[i] == ms->in.pos)
@@ -434,9 +434,9 @@ zero_due(const struct mside *ms)
 static int
 stdio_drain(struct mside *ms)
 {
-	unsigned char b[CHUNK_MAX];
-	size_t n = 0;
-	int c;
+	unsigned char	b[CHUNK_MAX];
+	size_t		n = 0;
+	int		c;
 
 	if (!ms->stdio_r)
 		return (0);
@@ -463,8 +463,8 @@ stdio_drain(struct mside *ms)
 static int
 stdio_past_zero(struct mside *ms)
 {
-	char c;
-	ssize_t r;
+	char	c;
+	ssize_t	r;
 
 	clearerr(ms->rfp);
 	if ((r = read(ms->m, &c, 1)) != 0) {
@@ -482,11 +482,11 @@ stdio_past_zero(struct mside *ms)
 static ssize_t
 rd_once(struct mside *ms, int k, unsigned char *b, size_t max)
 {
-	struct iovec iov[3];
-	size_t a, c;
-	ssize_t r;
-	char *line;
-	int ch;
+	struct iovec	 iov[3];
+	size_t		 a, c;
+	ssize_t		 r;
+	char		*line;
+	int		 ch;
 
 	switch (k) {
 	/* stdio: what came before an end of file, then 0 for it */
@@ -548,7 +548,7 @@ rd_once(struct mside *ms, int k, unsigned char *b, size_t max)
 		}
 	case R_NBLOCK:
 		for (;;) {
-			struct timespec ts = { 0, 100000 };
+			struct timespec	ts = { 0, 100000 };
 
 			if ((r = read(ms->m, b, max)) >= 0 || errno != EAGAIN)
 				return (r);
@@ -562,10 +562,10 @@ rd_once(struct mside *ms, int k, unsigned char *b, size_t max)
 static int
 rd_segment(struct mside *ms, int k, uint64_t len)
 {
-	static unsigned char b[CHUNK_MAX + 1];
-	uint64_t end = ms->in.pos + len;
-	size_t max;
-	ssize_t r;
+	static unsigned char	b[CHUNK_MAX + 1];
+	uint64_t		end = ms->in.pos + len;
+	size_t			max;
+	ssize_t			r;
 
 	if (!IS_STDIO_R(k) && stdio_drain(ms) == -1)
 		return (-1);
@@ -610,10 +610,10 @@ rd_segment(struct mside *ms, int k, uint64_t len)
 static ssize_t
 wr_once(struct mside *ms, int k, const unsigned char *b, size_t len)
 {
-	struct strbuf d;
-	struct iovec iov[3];
-	size_t a, c;
-	ssize_t r;
+	struct strbuf	d;
+	struct iovec	iov[3];
+	size_t		a, c;
+	ssize_t		r;
 
 	switch (k) {
 	case W_FWRITE:
@@ -663,10 +663,10 @@ wr_once(struct mside *ms, int k, const unsigned char *b, size_t len)
 static int
 wr_segment(struct mside *ms, int k, uint64_t len)
 {
-	static unsigned char b[CHUNK_MAX];
-	uint64_t end = ms->out + len;
-	size_t n, off;
-	ssize_t r;
+	static unsigned char	b[CHUNK_MAX];
+	uint64_t		end = ms->out + len;
+	size_t			n, off;
+	ssize_t			r;
 
 	set_nonblock(ms, k == W_NBLOCK);
 	while (ms->out < end) {
@@ -706,13 +706,13 @@ static int
 peer_writer(int s, uint64_t n, uint64_t st, const uint64_t *z, int nz,
     const uint64_t *x, int nx, int ackfd, int quitfd)
 {
-	static unsigned char b[CHUNK_MAX];
-	struct termios t;
-	uint64_t pos = 0, stop;
-	size_t len;
-	ssize_t r;
-	int zi = 0, xi = 0;
-	char c;
+	static unsigned char	b[CHUNK_MAX];
+	struct termios		t;
+	uint64_t		pos = 0, stop;
+	size_t			len;
+	ssize_t			r;
+	int			zi = 0, xi = 0;
+	char			c;
 
 	while (pos < n || zi < nz || xi < nx) {
 		stop = n;
@@ -754,10 +754,10 @@ peer_writer(int s, uint64_t n, uint64_t st, const uint64_t *z, int nz,
 static int
 peer_reader(int s, uint64_t n, uint64_t st, int resfd)
 {
-	static unsigned char b[CHUNK_MAX];
-	struct sink k;
-	size_t len;
-	ssize_t r;
+	static unsigned char	b[CHUNK_MAX];
+	struct sink		k;
+	size_t			len;
+	ssize_t			r;
 
 	sink_init(&k, 1);
 	while (k.pos < n) {
@@ -785,19 +785,19 @@ peer_reader(int s, uint64_t n, uint64_t st, int resfd)
 /* ---- the worker: one case ---- */
 
 struct run {
-	const struct mcase *c;
-	int		 m, s;
-	pid_t		 wpid, rpid;
-	int		 quit[2], res[2], ack[2];
-	uint64_t	 n0, n1;
-	uint64_t	 z[MARKERS_MAX], x[MARKERS_MAX];
-	int		 nz, nx;
+	const struct mcase	*c;
+	int			 m, s;
+	pid_t			 wpid, rpid;
+	int			 quit[2], res[2], ack[2];
+	uint64_t		 n0, n1;
+	uint64_t		 z[MARKERS_MAX], x[MARKERS_MAX];
+	int			 nz, nx;
 };
 
 static int
 start_peers(struct run *u, uint64_t st)
 {
-	uint64_t ws = rnd(&st), rs = rnd(&st);
+	uint64_t	ws = rnd(&st), rs = rnd(&st);
 
 	if (pipe(u->quit) == -1 || pipe(u->res) == -1 || pipe(u->ack) == -1)
 		return (-1);
@@ -826,7 +826,7 @@ start_peers(struct run *u, uint64_t st)
 static int
 end_peers(struct run *u, struct sink *k1)
 {
-	int st, bad = 0;
+	int	st, bad = 0;
 
 	close(u->quit[1]);
 	sink_init(k1, 1);
@@ -900,8 +900,8 @@ ms_close(struct mside *ms)
 static int
 points(uint64_t *st, uint64_t n, uint64_t *p, int want)
 {
-	int i, j, k = 0;
-	uint64_t v;
+	int		i, j, k = 0;
+	uint64_t	v;
 
 	for (i = 0; i < want && n > 2; i++) {
 		v = rnd_range(st, 1, n - 1);
@@ -923,10 +923,10 @@ points(uint64_t *st, uint64_t n, uint64_t *p, int want)
 static void
 plan_report(const int *used, int n)
 {
-	char b[1024];
-	const char *sep = "";
-	size_t l;
-	int k;
+	char		 b[1024];
+	const char	*sep = "";
+	size_t		 l;
+	int		 k;
 
 	l = (size_t)snprintf(b, sizeof(b), "# %d segments:", n);
 	for (k = 0; k < NKINDS && l < sizeof(b); k++)
@@ -942,12 +942,12 @@ plan_report(const int *used, int n)
 static int
 run_plan(struct run *u, struct mside *ms, uint64_t st)
 {
-	static const int mixed[] = { R_FGETS, R_READ, R_GETC, R_READV,
+	static const int	mixed[] = { R_FGETS, R_READ, R_GETC, R_READV,
 	    R_FREAD, R_POLL, R_FGETS };
-	static const int zkinds[] = { R_READ, R_READV, R_POLL, R_SELECT,
+	static const int	zkinds[] = { R_READ, R_READV, R_POLL, R_SELECT,
 	    R_EPLT, R_EPET, R_EPONE, R_NBLOCK, R_FGETS, R_FREAD, R_GETC };
-	uint64_t len, left0, left1;
-	int i = 0, k, lmax, used[NKINDS];
+	uint64_t		len, left0, left1;
+	int			i = 0, k, lmax, used[NKINDS];
 
 	ms->rs = rnd(&st);
 	ms->zmarks = u->z;
@@ -1009,10 +1009,10 @@ run_plan(struct run *u, struct mside *ms, uint64_t st)
 static int
 run_pckt(struct run *u, struct mside *ms, uint64_t st)
 {
-	static unsigned char dbuf[CHUNK_MAX];
-	unsigned char cbuf[64];
-	struct strbuf c, d;
-	int flags, xi = 0, more = 0;
+	static unsigned char	dbuf[CHUNK_MAX];
+	unsigned char		cbuf[64];
+	struct strbuf		c, d;
+	int			flags, xi = 0, more = 0;
 
 	while (ms->in.pos < u->n0 || xi < u->nx) {
 		if (xi < u->nx && ms->in.pos == u->x[xi] && !more) {
@@ -1066,12 +1066,12 @@ run_pckt(struct run *u, struct mside *ms, uint64_t st)
 static int
 pckt_setup(int m, int s)
 {
-	unsigned char cb[64], db[4096];
-	struct strbuf c = { sizeof(cb), 0, (char *)cb };
-	struct strbuf d = { sizeof(db), 0, (char *)db };
-	struct pollfd p = { .fd = m, .events = POLLIN };
-	struct termios t;
-	int flags = 0;
+	unsigned char	cb[64], db[4096];
+	struct strbuf	c = { sizeof(cb), 0, (char *)cb };
+	struct strbuf	d = { sizeof(db), 0, (char *)db };
+	struct pollfd	p = { .fd = m, .events = POLLIN };
+	struct termios	t;
+	int		flags = 0;
 
 	if (ioctl(s, I_PUSH, "ptem") == -1 || ioctl(s, I_PUSH, "ldterm") == -1 ||
 	    tcgetattr(s, &t) == -1)
@@ -1107,7 +1107,7 @@ struct share {
 static ssize_t
 share_once(int m, int who, unsigned char *b, size_t len)
 {
-	struct iovec iov[2];
+	struct iovec	iov[2];
 
 	if (who == 0 || len < 2)
 		return (read(m, b, len));
@@ -1122,13 +1122,13 @@ static int
 share_read(struct share *sh, int m, int who, uint64_t n, size_t cap,
     uint64_t st)
 {
-	unsigned char *log = sh->log + (size_t)who * cap;
-	size_t len;
-	ssize_t r;
-	uint32_t l32;
+	unsigned char	*log = sh->log + (size_t)who * cap;
+	size_t		 len;
+	ssize_t		 r;
+	uint32_t	 l32;
 
 	while (atomic_load(&sh->taken) < n) {
-		struct pollfd p = { .fd = m, .events = POLLIN };
+		struct pollfd	p = { .fd = m, .events = POLLIN };
 
 		if (poll(&p, 1, 50) != 1)
 			continue;
@@ -1155,7 +1155,7 @@ share_read(struct share *sh, int m, int who, uint64_t n, size_t cap,
 static size_t
 chunk_at(const unsigned char *log, size_t at, const unsigned char **p)
 {
-	uint32_t l32;
+	uint32_t	l32;
 
 	memcpy(&l32, log + at, 4);
 	*p = log + at + 4;
@@ -1171,10 +1171,10 @@ static int
 merge(const struct share *sh, size_t cap, uint64_t pos, size_t a0,
     size_t a1, long *budget, struct sink *k)
 {
-	static unsigned char want[8192];
-	const unsigned char *p0, *p1;
-	size_t l0, l1;
-	int f0, f1;
+	static unsigned char	 want[8192];
+	const unsigned char	*p0, *p1;
+	size_t			 l0, l1;
+	int			 f0, f1;
 
 	for (;;) {
 		if (--*budget < 0)
@@ -1215,12 +1215,12 @@ merge(const struct share *sh, size_t cap, uint64_t pos, size_t a0,
 static int
 run_fork(struct run *u, struct mside *ms, uint64_t st)
 {
-	size_t cap = (size_t)u->n0 * 2 + 4 * 1024 * 1024;
-	struct share *sh;
-	long budget = 50000000;
-	uint64_t s1 = rnd(&st);
-	pid_t pid;
-	int rc, wst;
+	size_t		 cap = (size_t)u->n0 * 2 + 4 * 1024 * 1024;
+	struct share	*sh;
+	long		 budget = 50000000;
+	uint64_t	 s1 = rnd(&st);
+	pid_t		 pid;
+	int		 rc, wst;
 
 	sh = mmap(NULL, sizeof(*sh) + 2 * cap, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -1255,9 +1255,9 @@ run_fork(struct run *u, struct mside *ms, uint64_t st)
 		ms->in.pos = 0;
 		ms->in.hash = 0xcbf29ce484222325ULL;
 		{
-			static unsigned char b[CHUNK_MAX];
-			uint64_t o;
-			size_t c;
+			static unsigned char	b[CHUNK_MAX];
+			uint64_t		o;
+			size_t			c;
 
 			for (o = 0; o < u->n0; o += c) {
 				c = u->n0 - o < sizeof(b) ? (size_t)(u->n0 -
@@ -1274,13 +1274,13 @@ run_fork(struct run *u, struct mside *ms, uint64_t st)
 static int
 worker(int ci, uint64_t cseed)
 {
-	const struct mcase *c = &cases[ci];
-	static struct mside ms;
-	struct sink k1;
-	struct run u;
-	struct stat sb;
-	uint64_t st = cseed;
-	int rc;
+	const struct mcase	*c = &cases[ci];
+	static struct mside	 ms;
+	struct sink		 k1;
+	struct run		 u;
+	struct stat		 sb;
+	uint64_t		 st = cseed;
+	int			 rc;
 
 	alarm_case = ci;
 	signal(SIGALRM, on_alarm);
@@ -1372,8 +1372,8 @@ static struct engine engines[] = {
 static pid_t
 spawn(const struct engine *e, char *const *args, int *fd, int err)
 {
-	int p[2], i;
-	pid_t pid;
+	int	p[2], i;
+	pid_t	pid;
 
 	if (pipe(p) == -1)
 		return (-1);
@@ -1400,10 +1400,10 @@ spawn(const struct engine *e, char *const *args, int *fd, int err)
 static int
 collect(pid_t pid, int fd, char *out, size_t len)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	size_t got = 0;
-	ssize_t r;
-	int st = -1, done = 0;
+	struct pollfd	p = { .fd = fd, .events = POLLIN };
+	size_t		got = 0;
+	ssize_t		r;
+	int		st = -1, done = 0;
 
 	for (;;) {
 		if (poll(&p, 1, done ? 0 : 100) == 1) {
@@ -1440,9 +1440,9 @@ collect(pid_t pid, int fd, char *out, size_t len)
 static int
 engine_unknown(struct engine *e)
 {
-	char out[4096], *args[3];
-	pid_t pid;
-	int fd, st;
+	char	out[4096], *args[3];
+	pid_t	pid;
+	int	fd, st;
 
 	args[0] = xt_argv[0];
 	args[1] = (char *)"--probe";
@@ -1464,9 +1464,9 @@ engine_unknown(struct engine *e)
 static void
 engines_probe(void)
 {
-	struct engine bogus = { "bogus", { "XPTY_ENGINE=no-such-engine",
+	struct engine	bogus = { "bogus", { "XPTY_ENGINE=no-such-engine",
 	    NULL }, "", NULL, "", 0 };
-	int u;
+	int		u;
 
 	is_int(engine_unknown(&bogus), 1, "XPTY_ENGINE=no-such-engine: the "
 	    "library says it has no such engine");
@@ -1488,11 +1488,11 @@ struct result {
 static void
 run_case(int ci, struct engine *e, uint64_t cseed, struct result *res)
 {
-	static char out[65536];
-	char a1[16], a2[32], *args[5], *p, *q, *sig = NULL, *t = NULL;
-	double t0 = xt_now();
-	pid_t pid;
-	int fd, st;
+	static char	out[65536];
+	char		a1[16], a2[32], *args[5], *p, *q, *sig = NULL, *t = NULL;
+	double		t0 = xt_now();
+	pid_t		pid;
+	int		fd, st;
 
 	snprintf(a1, sizeof(a1), "%d", ci);
 	snprintf(a2, sizeof(a2), "%016llx", (unsigned long long)cseed);
@@ -1532,8 +1532,8 @@ run_case(int ci, struct engine *e, uint64_t cseed, struct result *res)
 static int
 case_wanted(const char *name)
 {
-	const char *w = getenv("MATRIX_CASES"), *p;
-	size_t l = strlen(name);
+	const char	*w = getenv("MATRIX_CASES"), *p;
+	size_t		 l = strlen(name);
 
 	if (w == NULL || *w == '\0')
 		return (1);
@@ -1546,12 +1546,12 @@ case_wanted(const char *name)
 static void
 driver(void)
 {
-	struct result res[NENGINES];
-	const char *s, *base;
-	double t0 = xt_now();
-	long budget = 100;
-	int ci, ei, first, same, nran, pair[2], big_all;
-	char names[128];
+	struct result	 res[NENGINES];
+	const char	*s, *base;
+	double		 t0 = xt_now();
+	long		 budget = 100;
+	int		 ci, ei, first, same, nran, pair[2], big_all;
+	char		 names[128];
 
 	s = getenv("MATRIX_SEED");
 	seed = s != NULL && *s != '\0' ? strtoull(s, NULL, 16) :
@@ -1635,7 +1635,7 @@ driver(void)
 static void
 sizes(void)
 {
-	const char *s = getenv("MATRIX_BYTES");
+	const char	*s = getenv("MATRIX_BYTES");
 
 	big_bytes = s != NULL && *s != '\0' ? strtoull(s, NULL, 0) :
 	    BULK_DEFAULT;

@@ -22,8 +22,8 @@ on_alarm(int sig)
 static ssize_t
 rd(int fd, char *b, size_t n, int *err)
 {
-	struct sigaction sa;
-	ssize_t r;
+	struct sigaction	sa;
+	ssize_t			r;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;
@@ -33,16 +33,16 @@ rd(int fd, char *b, size_t n, int *err)
 	r = read(fd, b, n);
 	*err = r < 0 ? errno : 0;
 	alarm(0);
-	return r;
+	return (r);
 }
 
 /* Queued data, then the manager closes. */
 static void
 queued(int round)
 {
-	char b[16];
-	ssize_t r1, r2, r3;
-	int m, s, e1, e2, e3;
+	char	b[16];
+	ssize_t	r1, r2, r3;
+	int	m, s, e1, e2, e3;
 
 	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1 || xt_push3(s) == -1) {
 		ok(0, "pty for the queued case");
@@ -71,11 +71,11 @@ queued(int round)
 static void
 blocked(int round)
 {
-	ssize_t v[4] = { -3, -3, 0, 0 };
-	struct pollfd p;
-	char b[16];
-	int m, s, pfd[2], st, ea, eb;
-	pid_t pid;
+	ssize_t		v[4] = { -3, -3, 0, 0 };
+	struct pollfd	p;
+	char		b[16];
+	int		m, s, pfd[2], st, ea, eb;
+	pid_t		pid;
 
 	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1 || xt_push3(s) == -1 ||
 	    pipe(pfd) == -1) {
@@ -115,9 +115,9 @@ blocked(int round)
 static void
 background(void)
 {
-	int m, s, st, pfd[2], res[2] = { -3, 0 };
-	char name[64], b[4];
-	pid_t pid;
+	int	m, s, st, pfd[2], res[2] = { -3, 0 };
+	char	name[64], b[4];
+	pid_t	pid;
 
 	if (xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == -1 ||
 	    xt_push3(s) == -1 || pipe(pfd) == -1) {
@@ -126,7 +126,7 @@ background(void)
 	}
 	close(s);
 	if ((pid = fork()) == 0) {
-		int t;
+		int	t;
 
 		close(pfd[0]);
 		setsid();
@@ -159,7 +159,7 @@ background(void)
 int
 main(int argc, char **argv)
 {
-	int i;
+	int	i;
 
 	xt_init(argc, argv);
 	for (i = 1; i <= 3; i++) {
@@ -167,5 +167,5 @@ main(int argc, char **argv)
 		blocked(i);
 	}
 	background();
-	return done_testing();
+	return (done_testing());
 }

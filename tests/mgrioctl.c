@@ -38,7 +38,7 @@ note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void
 note(const char *fmt, ...)
 {
-	va_list ap;
+	va_list	ap;
 
 	if (nstep >= NSTEP)
 		return;
@@ -51,10 +51,10 @@ note(const char *fmt, ...)
 static void
 note_read(const char *what, int m, int ms)
 {
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-	char buf[64], hex[3 * sizeof(buf) + 1];
-	fd_set rf;
-	ssize_t r, i;
+	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
+	char		buf[64], hex[3 * sizeof(buf) + 1];
+	fd_set		rf;
+	ssize_t		r, i;
 
 	FD_ZERO(&rf);
 	FD_SET(m, &rf);
@@ -77,8 +77,8 @@ note_read(const char *what, int m, int ms)
 static void
 wait_readable(int m)
 {
-	struct timeval tv = { 2, 0 };
-	fd_set rf;
+	struct timeval	tv = { 2, 0 };
+	fd_set		rf;
 
 	FD_ZERO(&rf);
 	FD_SET(m, &rf);
@@ -89,7 +89,7 @@ wait_readable(int m)
 static void
 known_terminal(int s)
 {
-	struct termios t;
+	struct termios	t;
 
 	(void)ioctl(s, I_PUSH, "ptem");		/* natively: EINVAL */
 	(void)ioctl(s, I_PUSH, "ldterm");
@@ -119,9 +119,9 @@ on_sig(int sig)
 static void
 check_tiocsig(int m, const char *name)
 {
-	int p[2], st;
-	char c;
-	pid_t pid;
+	int	p[2], st;
+	char	c;
+	pid_t	pid;
 
 	if (pipe(p) == -1)
 		return;
@@ -146,11 +146,11 @@ check_tiocsig(int m, const char *name)
 static void
 sequence(void)
 {
-	struct epoll_event ev = { .events = EPOLLIN }, got;
-	struct winsize ws = { 24, 80, 0, 0 }, gw;
-	char name[64], *pn;
-	int m, s, pe, ep, one = 1, zero = 0, n, r, lock;
-	unsigned int ptn = 0;
+	struct epoll_event	ev = { .events = EPOLLIN }, got;
+	struct winsize		ws = { 24, 80, 0, 0 }, gw;
+	char			name[64], *pn;
+	int			m, s, pe, ep, one = 1, zero = 0, n, r, lock;
+	unsigned int		ptn = 0;
 
 	if ((m = posix_openpt(O_RDWR | O_NOCTTY)) == -1 || grantpt(m) == -1 ||
 	    unlockpt(m) == -1 || (pn = ptsname(m)) == NULL) {
@@ -231,9 +231,9 @@ sequence(void)
 static void
 sequence_fork(void)
 {
-	char name[64], *pn;
-	int m, s, one = 1, st;
-	pid_t pid;
+	char	name[64], *pn;
+	int	m, s, one = 1, st;
+	pid_t	pid;
 
 	if ((m = posix_openpt(O_RDWR | O_NOCTTY)) == -1 || grantpt(m) == -1 ||
 	    unlockpt(m) == -1 || (pn = ptsname(m)) == NULL) {
@@ -262,8 +262,8 @@ sequence_fork(void)
 static void
 run(struct obs *res, int native)
 {
-	int p[2], st;
-	pid_t pid;
+	int	p[2], st;
+	pid_t	pid;
 
 	memset(res, 0, sizeof(*res));
 	if (pipe(p) == -1)
@@ -289,8 +289,8 @@ run(struct obs *res, int native)
 int
 main(int argc, char **argv)
 {
-	static struct obs native, svr4;
-	int i;
+	static struct obs	native, svr4;
+	int			i;
 
 	xt_init(argc, argv);
 	signal(SIGTTOU, SIG_IGN);
@@ -302,5 +302,5 @@ main(int argc, char **argv)
 		    "svr4 as natively: %s", native.line[i]))
 			diag("svr4: %s", svr4.line[i]);
 	}
-	return done_testing();
+	return (done_testing());
 }

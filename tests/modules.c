@@ -11,7 +11,7 @@ static int
 pair(int *m, int *s, char *name)
 {
 	*m = *s = -1;
-	return xt_pair(m, s, name, 64, O_NOCTTY);
+	return (xt_pair(m, s, name, 64, O_NOCTTY));
 }
 
 static void
@@ -25,18 +25,18 @@ close2(int m, int s)
 static int
 quiet(int fd, int ms)
 {
-	char buf[64];
+	char	buf[64];
 
-	return xt_read_for(fd, buf, sizeof(buf), ms) == 0;
+	return (xt_read_for(fd, buf, sizeof(buf), ms) == 0);
 }
 
 static void
 check_push_sequence(void)
 {
-	char name[64], look[FMNAMESZ + 1];
-	struct str_mlist ml[8];
-	struct str_list sl;
-	int m, s, i;
+	char			name[64], look[FMNAMESZ + 1];
+	struct str_mlist	ml[8];
+	struct str_list		sl;
+	int			m, s, i;
 
 	ok(pair(&m, &s, name) == 0, "pty pair");
 	is_int(ioctl(s, I_LIST, NULL), 1, "bare: I_LIST NULL == 1 (the driver)");
@@ -88,27 +88,27 @@ check_push_sequence(void)
 static int
 zsh_push(int s, int *pushed)
 {
-	int i, r;
+	int	i, r;
 
 	*pushed = 0;
 	for (i = 0; i < 3; i++) {
 		r = ioctl(s, I_FIND, mods3[i]);
 		if (r == -1)
-			return -1;
+			return (-1);
 		if (r == 0) {
 			if (ioctl(s, I_PUSH, mods3[i]) == -1)
-				return -1;
+				return (-1);
 			(*pushed)++;
 		}
 	}
-	return 0;
+	return (0);
 }
 
 static void
 check_find_loop(void)
 {
-	char name[64];
-	int m, s, pushed;
+	char	name[64];
+	int	m, s, pushed;
 
 	ok(pair(&m, &s, name) == 0, "pty pair");
 	ok(zsh_push(s, &pushed) == 0 && pushed == 3, "I_FIND loop pushes all three");
@@ -122,9 +122,9 @@ check_find_loop(void)
 static void
 check_bad_names(void)
 {
-	char name[64], look[FMNAMESZ + 1], unterm[100];
-	struct str_list sl;
-	int m, s;
+	char		name[64], look[FMNAMESZ + 1], unterm[100];
+	struct str_list	sl;
+	int		m, s;
 
 	ok(pair(&m, &s, name) == 0, "pty pair");
 	errno = 0;
@@ -195,14 +195,14 @@ check_bad_names(void)
 static void
 check_shared(void)
 {
-	char name[64];
-	int m, s, st, s2;
-	pid_t pid;
+	char	name[64];
+	int	m, s, st, s2;
+	pid_t	pid;
 
 	ok(pair(&m, &s, name) == 0, "pty pair");
 	ok(ioctl(s, I_PUSH, "ptem") == 0 && ioctl(s, I_PUSH, "ldterm") == 0, "parent pushes ptem, ldterm");
 	if ((pid = fork()) == 0) {
-		int c = open(name, O_RDWR | O_NOCTTY), rc = 0;
+		int	c = open(name, O_RDWR | O_NOCTTY), rc = 0;
 
 		if (c == -1)
 			_exit(99);
@@ -235,8 +235,8 @@ check_shared(void)
 static void
 check_reuse(void)
 {
-	char name[64], name2[64];
-	int m, s, i = 0, try, same = 0, fd[20];
+	char	name[64], name2[64];
+	int	m, s, i = 0, try, same = 0, fd[20];
 
 	ok(pair(&m, &s, name) == 0, "pty pair");
 	ok(xt_push3(s) == 0, "push ptem, ldterm, ttcompat");
@@ -284,9 +284,9 @@ check_reuse(void)
 static void
 check_raw_bytes(const char *how, int m, int s)
 {
-	unsigned char out[256], in[256];
-	ssize_t n;
-	int i;
+	unsigned char	out[256], in[256];
+	ssize_t		n;
+	int		i;
 
 	for (i = 0; i < 256; i++)
 		out[i] = (unsigned char)i;
@@ -305,8 +305,8 @@ check_raw_bytes(const char *how, int m, int s)
 static void
 check_raw(void)
 {
-	char name[64];
-	int m, s;
+	char	name[64];
+	int	m, s;
 
 	ok(pair(&m, &s, name) == 0, "pty pair");
 	check_raw_bytes("bare", m, s);
@@ -318,10 +318,10 @@ check_raw(void)
 static void
 check_ldterm(void)
 {
-	char name[64], buf[64];
-	struct termios t;
-	ssize_t n;
-	int m, s;
+	char		name[64], buf[64];
+	struct termios	t;
+	ssize_t		n;
+	int		m, s;
 
 	ok(pair(&m, &s, name) == 0, "pty pair");
 	ok(ioctl(s, I_PUSH, "ptem") == 0 && ioctl(s, I_PUSH, "ldterm") == 0, "push ptem, ldterm");
@@ -352,10 +352,10 @@ check_ldterm(void)
 static void
 check_not_tty(void)
 {
-	char name[64];
-	struct termios t;
-	struct winsize ws;
-	int m, s;
+	char		name[64];
+	struct termios	t;
+	struct winsize	ws;
+	int		m, s;
 
 	ok(pair(&m, &s, name) == 0, "pty pair");
 	errno = 0;
@@ -394,10 +394,10 @@ check_defaults(void)
 		{ VREPRINT, "VREPRINT", 0x12 }, { VDISCARD, "VDISCARD", 0x0f },
 		{ VWERASE, "VWERASE", 0x17 }, { VLNEXT, "VLNEXT", 0x16 },
 	};
-	char name[64];
-	struct termios t;
-	size_t i;
-	int m, s;
+	char		name[64];
+	struct termios	t;
+	size_t		i;
+	int		m, s;
 
 	ok(pair(&m, &s, name) == 0, "pty pair");
 	ok(ioctl(s, I_PUSH, "ptem") == 0 && ioctl(s, I_PUSH, "ldterm") == 0, "push ptem, ldterm");
@@ -426,19 +426,19 @@ on_winch(int sig)
 static void
 check_winsize(void)
 {
-	struct winsize ws = { .ws_row = 24, .ws_col = 80 }, g;
-	char name[64], c;
-	int m, s, st, sync[2];
-	pid_t pid;
+	struct winsize	ws = { .ws_row = 24, .ws_col = 80 }, g;
+	char		name[64], c;
+	int		m, s, st, sync[2];
+	pid_t		pid;
 
 	ok(pair(&m, &s, name) == 0, "pty pair");
 	close(s);
 	if (pipe(sync) != 0)
 		return;
 	if ((pid = fork()) == 0) {
-		struct sigaction sa;
-		struct winsize cw;
-		int cs, i;
+		struct sigaction	sa;
+		struct winsize		cw;
+		int			cs, i;
 
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = on_winch;
@@ -486,9 +486,9 @@ check_winsize(void)
 static void
 check_zero_termios(void)
 {
-	char name[64];
-	struct termios t;
-	int m, s;
+	char		name[64];
+	struct termios	t;
+	int		m, s;
 
 	ok(pair(&m, &s, name) == 0, "pty pair");
 	ok(ioctl(s, I_PUSH, "ptem") == 0 && ioctl(s, I_PUSH, "ldterm") == 0, "push ptem, ldterm");
@@ -509,10 +509,10 @@ check_zero_termios(void)
 static void
 check_manager_stack(void)
 {
-	struct str_mlist ml[4];
-	struct str_list sl = { .sl_nmods = 4, .sl_modlist = ml };
-	char name[64];
-	int m, s;
+	struct str_mlist	ml[4];
+	struct str_list		sl = { .sl_nmods = 4, .sl_modlist = ml };
+	char			name[64];
+	int			m, s;
 
 	ok(pair(&m, &s, name) == 0, "pty pair");
 	is_int(ioctl(m, I_LIST, NULL), 1, "manager: I_LIST NULL 1 (ptm)");
@@ -543,11 +543,11 @@ check_manager_stack(void)
 static void
 check_nstrpush(void)
 {
-	struct str_mlist ml[XPTY_NSTRPUSH + 1];
-	struct str_list sl = { .sl_nmods = XPTY_NSTRPUSH + 1, .sl_modlist = ml };
-	static const char *mods[] = { "ptem", "ldterm", "ttcompat" };
-	char name[64];
-	int m, s, i, n = 0, r;
+	struct str_mlist	 ml[XPTY_NSTRPUSH + 1];
+	struct str_list		 sl = { .sl_nmods = XPTY_NSTRPUSH + 1, .sl_modlist = ml };
+	static const char	*mods[] = { "ptem", "ldterm", "ttcompat" };
+	char			 name[64];
+	int			 m, s, i, n = 0, r;
 
 	ok(pair(&m, &s, name) == 0, "pty pair");
 	for (i = 0; i < XPTY_NSTRPUSH; i++)
@@ -580,10 +580,10 @@ check_nstrpush(void)
 static void
 check_ptem_writes(void)
 {
-	char name[64], buf[16];
-	struct termios t;
-	ssize_t r;
-	int m, s, fl;
+	char		name[64], buf[16];
+	struct termios	t;
+	ssize_t		r;
+	int		m, s, fl;
 
 	ok(pair(&m, &s, name) == 0, "pty pair");
 	ok(ioctl(s, I_PUSH, "ptem") == 0 && ioctl(s, I_PUSH, "ldterm") == 0, "push ptem, ldterm");
@@ -598,8 +598,8 @@ check_ptem_writes(void)
 	cfsetispeed(&t, B0);
 	is_int(tcsetattr(s, TCSANOW, &t), 0, "ptem: tcsetattr with speed B0");
 	{
-		struct timeval tv = { 0, 300000 };
-		fd_set rf;
+		struct timeval	tv = { 0, 300000 };
+		fd_set		rf;
 
 		FD_ZERO(&rf);
 		FD_SET(m, &rf);
@@ -620,10 +620,10 @@ check_ptem_writes(void)
 static void
 check_hangup(void)
 {
-	struct strioctl si = { .ic_cmd = ISPTM };
-	char name[64];
-	struct termios t;
-	int m, s;
+	struct strioctl	si = { .ic_cmd = ISPTM };
+	char		name[64];
+	struct termios	t;
+	int		m, s;
 
 	ok(pair(&m, &s, name) == 0, "pty pair");
 	ok(ioctl(s, I_PUSH, "ptem") == 0 && ioctl(s, I_PUSH, "ldterm") == 0, "push ptem, ldterm");
@@ -658,5 +658,5 @@ main(int argc, char **argv)
 	check_nstrpush();
 	check_ptem_writes();
 	check_hangup();
-	return done_testing();
+	return (done_testing());
 }

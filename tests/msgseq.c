@@ -29,7 +29,7 @@ struct seq {
 static void
 seq_add(struct seq *q, const char *tok)
 {
-	size_t l = strlen(q->buf);
+	size_t	l = strlen(q->buf);
 
 	snprintf(q->buf + l, sizeof(q->buf) - l, "%s%s", l > 0 ? " " : "",
 	    tok);
@@ -38,24 +38,24 @@ seq_add(struct seq *q, const char *tok)
 static int
 readable(int fd, int ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd	pfd = { .fd = fd, .events = POLLIN };
 
-	return poll(&pfd, 1, ms) == 1;
+	return (poll(&pfd, 1, ms) == 1);
 }
 
 /* One pckt message as a token: D:bytes, Z (empty M_DATA), I:cmd, F:n... */
 static int
 take_pckt(int m, struct seq *q)
 {
-	unsigned char cbuf[8], dbuf[512];
-	struct strbuf c = { sizeof(cbuf), 0, (char *)cbuf };
-	struct strbuf d = { sizeof(dbuf), 0, (char *)dbuf };
-	struct iocblk ioc;
-	char tok[600];
-	int flags = 0;
+	unsigned char	cbuf[8], dbuf[512];
+	struct strbuf	c = { sizeof(cbuf), 0, (char *)cbuf };
+	struct strbuf	d = { sizeof(dbuf), 0, (char *)dbuf };
+	struct iocblk	ioc;
+	char		tok[600];
+	int		flags = 0;
 
 	if (getmsg(m, &c, &d, &flags) == -1)
-		return -1;
+		return (-1);
 	if (c.len != 1)
 		snprintf(tok, sizeof(tok), "ctl%d", c.len);
 	else if (cbuf[0] == M_DATA && d.len <= 0)
@@ -73,24 +73,24 @@ take_pckt(int m, struct seq *q)
 	else
 		snprintf(tok, sizeof(tok), "T%d:%d", cbuf[0], d.len);
 	seq_add(q, tok);
-	return 0;
+	return (0);
 }
 
 /* One read without pckt: D:bytes, or 0 (a zero-length message). */
 static int
 take_plain(int m, struct seq *q)
 {
-	char buf[512], tok[600];
-	ssize_t r;
+	char	buf[512], tok[600];
+	ssize_t	r;
 
 	if ((r = read(m, buf, sizeof(buf))) == -1)
-		return -1;
+		return (-1);
 	if (r == 0)
 		snprintf(tok, sizeof(tok), "0");
 	else
 		snprintf(tok, sizeof(tok), "D:%.*s", (int)r, buf);
 	seq_add(q, tok);
-	return 0;
+	return (0);
 }
 
 /*
@@ -101,7 +101,7 @@ take_plain(int m, struct seq *q)
 static void
 drain(int m, int pckt, int first, struct seq *q)
 {
-	int r, i, ms = first;
+	int	r, i, ms = first;
 
 	for (i = 0; i < 64; i++) {
 		if (!readable(m, ms))
@@ -162,85 +162,85 @@ static const struct scenario scenarios[] = {
 static int
 act(int *s, const char *name, int a)
 {
-	struct winsize ws = { 24, 80, 0, 0 };
-	struct termios t;
+	struct winsize	ws = { 24, 80, 0, 0 };
+	struct termios	t;
 
 	switch (a) {
 	case 'w':
-		return write(*s, "ab", 2) == 2 ? 1 : -1;
+		return (write(*s, "ab", 2) == 2 ? 1 : -1);
 	case 'W':
-		return write(*s, "cd", 2) == 2 ? 1 : -1;
+		return (write(*s, "cd", 2) == 2 ? 1 : -1);
 	case 'z':
-		return write(*s, "", 0) == 0 ? 1 : -1;
+		return (write(*s, "", 0) == 0 ? 1 : -1);
 	case 't':
 	case 'x':
 		if (tcgetattr(*s, &t) == -1)
-			return -1;
+			return (-1);
 		if (a == 'x')
 			t.c_iflag ^= IXON;
-		return tcsetattr(*s, TCSANOW, &t) == 0 ? 1 : -1;
+		return (tcsetattr(*s, TCSANOW, &t) == 0 ? 1 : -1);
 	case 's':
-		return ioctl(*s, TIOCSWINSZ, &ws) == 0 ? 1 : -1;
+		return (ioctl(*s, TIOCSWINSZ, &ws) == 0 ? 1 : -1);
 	case 'f':
-		return tcflush(*s, TCIFLUSH) == 0 ? 1 : -1;
+		return (tcflush(*s, TCIFLUSH) == 0 ? 1 : -1);
 	case 'c':
 		close(*s);
-		return 1;
+		return (1);
 	case 'o':
-		return (*s = open(name, O_RDWR | O_NOCTTY)) >= 0 ? 0 : -1;
+		return ((*s = open(name, O_RDWR | O_NOCTTY)) >= 0 ? 0 : -1);
 	}
-	return -1;
+	return (-1);
 }
 
 /* In the child: run scenario i, print its sequence. */
 static int
 child(int i)
 {
-	const struct scenario *sc = &scenarios[i];
-	const char *p;
-	struct seq q;
-	char name[64];
-	int m, s, r;
+	const struct scenario	*sc = &scenarios[i];
+	const char		*p;
+	struct seq		 q;
+	char			 name[64];
+	int			 m, s, r;
 
 	memset(&q, 0, sizeof(q));
 	if (xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == -1) {
 		printf("setup failed: %s\n", strerror(errno));
-		return 1;
+		return (1);
 	}
 	for (p = sc->mods; *p != '\0'; p++)
 		if (ioctl(s, I_PUSH, *p == 'p' ? "ptem" : "ldterm") == -1) {
 			printf("I_PUSH failed: %s\n", strerror(errno));
-			return 1;
+			return (1);
 		}
 	if (sc->pckt && ioctl(m, I_PUSH, "pckt") == -1) {
 		printf("I_PUSH pckt failed: %s\n", strerror(errno));
-		return 1;
+		return (1);
 	}
 	(void)fcntl(m, F_SETFL, O_NONBLOCK);
 	for (p = sc->acts; *p != '\0'; p++) {
 		if ((r = act(&s, name, *p)) == -1) {
 			printf("action %c failed: %s\n", *p, strerror(errno));
-			return 1;
+			return (1);
 		}
 		drain(m, sc->pckt, r ? 2000 : QUIET_MS, &q);
 	}
 	drain(m, sc->pckt, 2 * QUIET_MS, &q);
 	printf("%s\n", q.buf);
-	return 0;
+	return (0);
 }
 
 /* Run scenario i under engine; its output into out. */
 static int
 run_in(const char *engine, int i, char *out, size_t len)
 {
-	char arg[16];
-	int p[2], st;
-	ssize_t r;
-	size_t got = 0;
-	pid_t pid;
+	char	arg[16];
+	int	p[2], st;
+	ssize_t	r;
+	size_t	got = 0;
+	pid_t	pid;
 
 	if (pipe(p) == -1)
-		return -1;
+		return (-1);
 	snprintf(arg, sizeof(arg), "%d", i);
 	if ((pid = fork()) == 0) {
 		dup2(p[1], 1);
@@ -259,20 +259,20 @@ run_in(const char *engine, int i, char *out, size_t len)
 	close(p[0]);
 	if (waitpid(pid, &st, 0) == -1 || !WIFEXITED(st) ||
 	    WEXITSTATUS(st) != 0)
-		return -1;
-	return 0;
+		return (-1);
+	return (0);
 }
 
 int
 main(int argc, char **argv)
 {
-	static const char *engines[] = { "relay", "direct", "lease" };
-	char got[3][SEQ_MAX + 64];
-	int i, e;
+	static const char	*engines[] = { "relay", "direct", "lease" };
+	char			 got[3][SEQ_MAX + 64];
+	int			 i, e;
 
 	xt_init(argc, argv);
 	if (argc == 3 && strcmp(argv[1], "--child") == 0)
-		return child(atoi(argv[2]));
+		return (child(atoi(argv[2])));
 	for (i = 0; i < NSCENARIOS; i++) {
 		for (e = 0; e < 3; e++) {
 			if (e == 1 && scenarios[i].relay_only != NULL) {
@@ -292,5 +292,5 @@ main(int argc, char **argv)
 		ok(strcmp(got[0], got[1]) == 0 && strcmp(got[0], got[2]) == 0,
 		    "%s: the same in every engine", scenarios[i].name);
 	}
-	return done_testing();
+	return (done_testing());
 }

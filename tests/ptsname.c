@@ -11,18 +11,18 @@
 static int
 name_ok(const char *name)
 {
-	regex_t re;
-	int r;
+	regex_t	re;
+	int	r;
 
 	/*
 	 * illumos numbers ptys from 1 (^/dev/pts/[1-9][0-9]*$);
 	 * Linux devpts starts at 0, so /dev/pts/0 is allowed here.
 	 */
 	if (regcomp(&re, "^/dev/pts/(0|[1-9][0-9]*)$", REG_EXTENDED | REG_NOSUB) != 0)
-		return 0;
+		return (0);
 	r = regexec(&re, name, 0, NULL, 0) == 0;
 	regfree(&re);
-	return r && strlen(name) < 32;
+	return (r && strlen(name) < 32);
 }
 
 struct thr {
@@ -34,21 +34,21 @@ struct thr {
 static void *
 thr_ptsname(void *arg)
 {
-	struct thr *t = arg;
+	struct thr	*t = arg;
 
 	t->ptr = ptsname(t->fd);
 	if (t->ptr != NULL)
 		snprintf(t->copy, sizeof(t->copy), "%s", t->ptr);
-	return NULL;
+	return (NULL);
 }
 
 static void
 check_names(void)
 {
-	int m1 = posix_openpt(O_RDWR | O_NOCTTY), m2 = posix_openpt(O_RDWR | O_NOCTTY);
-	char n1[64], n2[64], rbuf[64], *p, *q;
-	struct thr t = { .fd = m2 };
-	pthread_t th;
+	int		m1 = posix_openpt(O_RDWR | O_NOCTTY), m2 = posix_openpt(O_RDWR | O_NOCTTY);
+	char		n1[64], n2[64], rbuf[64], *p, *q;
+	struct thr	t = { .fd = m2 };
+	pthread_t	th;
 
 	p = ptsname(m1);
 	ok(p != NULL, "ptsname before grantpt/unlockpt works");
@@ -89,9 +89,9 @@ static int (*volatile ptsname_r_p)(int, char *, size_t) = ptsname_r;
 static void
 check_range(void)
 {
-	int m = posix_openpt(O_RDWR | O_NOCTTY);
-	char name[64], buf[64];
-	size_t len;
+	int	m = posix_openpt(O_RDWR | O_NOCTTY);
+	char	name[64], buf[64];
+	size_t	len;
 
 	snprintf(name, sizeof(name), "%s", ptsname(m));
 	len = strlen(name);
@@ -109,9 +109,9 @@ check_range(void)
 static void
 check_errors(void)
 {
-	char name[64], buf[64];
-	int fd, m = -1, s = -1, sv[2];
-	char *p;
+	char	 name[64], buf[64];
+	int	 fd, m = -1, s = -1, sv[2];
+	char	*p;
 
 	fd = open("/dev/null", O_RDONLY);
 	close(fd);
@@ -145,5 +145,5 @@ main(int argc, char **argv)
 	check_names();
 	check_range();
 	check_errors();
-	return done_testing();
+	return (done_testing());
 }

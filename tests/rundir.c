@@ -33,12 +33,12 @@ struct result {
 static void
 open_in(const char *dir, struct result *res)
 {
-	int pfd[2], efd[2], st, m1, m2;
-	struct stat sb;
-	char buf[1024];
-	ssize_t n, got = 0;
-	double t0;
-	pid_t pid;
+	int		pfd[2], efd[2], st, m1, m2;
+	struct stat	sb;
+	char		buf[1024];
+	ssize_t		n, got = 0;
+	double		t0;
+	pid_t		pid;
 
 	memset(res, 0, sizeof(*res));
 	if (pipe(pfd) == -1 || pipe(efd) == -1)
@@ -83,21 +83,21 @@ open_in(const char *dir, struct result *res)
 static int
 holds_anything(const char *dir, int squatted)
 {
-	char path[512];
-	struct stat st;
+	char		path[512];
+	struct stat	st;
 
 	snprintf(path, sizeof(path), "%s/xptyd.v3", dir);
 	if (!squatted && lstat(path, &st) == 0)
-		return 1;
+		return (1);
 	snprintf(path, sizeof(path), "%s/xptyd.v3.lock", dir);
-	return lstat(path, &st) == 0;
+	return (lstat(path, &st) == 0);
 }
 
 /* A directory that must be refused: one diagnostic, direct, nothing made. */
 static void
 refused_in(const char *what, const char *dir, const char *why, int squatted)
 {
-	struct result r;
+	struct result	r;
 
 	open_in(dir, &r);
 	ok(r.fd_ok == 1, "%s: open(/dev/ptmx) still gives a manager", what);
@@ -120,7 +120,7 @@ refused(const char *what, const char *dir, const char *why)
 static void
 accepted(const char *what, const char *dir)
 {
-	struct result r;
+	struct result	r;
 
 	open_in(dir, &r);
 	ok(r.fd_ok == 1, "%s: open(/dev/ptmx) gives a manager", what);
@@ -140,15 +140,15 @@ mkdir_mode(const char *path, mode_t mode)
 static int
 squat(const char *dir, int fill, int *fillers)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int l, i, c;
+	struct sockaddr_un	sun = { .sun_family = AF_UNIX };
+	int			l, i, c;
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/xptyd.v3", dir);
 	unlink(sun.sun_path);
 	if ((l = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
 	    bind(l, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
 	    listen(l, fill ? 0 : 16) == -1)
-		return -1;
+		return (-1);
 	for (i = 0; fill && i < 4; i++) {
 		c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
 		if (connect(c, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
@@ -157,24 +157,24 @@ squat(const char *dir, int fill, int *fillers)
 		}
 		fillers[i] = c;
 	}
-	return l;
+	return (l);
 }
 
 /* Has anyone connected to listener l? */
 static int
 connected_to(int l)
 {
-	struct pollfd p = { .fd = l, .events = POLLIN };
+	struct pollfd	p = { .fd = l, .events = POLLIN };
 
-	return poll(&p, 1, 0) == 1;
+	return (poll(&p, 1, 0) == 1);
 }
 
 static void
 full_queue(void)
 {
-	char dir[512];
-	int l, fillers[4] = { -1, -1, -1, -1 }, i;
-	struct result r;
+	char		dir[512];
+	int		l, fillers[4] = { -1, -1, -1, -1 }, i;
+	struct result	r;
 
 	snprintf(dir, sizeof(dir), "%s/full", base);
 	mkdir_mode(dir, 0700);
@@ -196,8 +196,8 @@ full_queue(void)
 static void
 as_root(void)
 {
-	char dir[512], dir2[512], link[512];
-	int l, fillers[4] = { -1, -1, -1, -1 }, i;
+	char	dir[512], dir2[512], link[512];
+	int	l, fillers[4] = { -1, -1, -1, -1 }, i;
 
 	/* /tmp/xpty-UID made first by someone else, in a sticky directory */
 	snprintf(dir, sizeof(dir), "%s/sticky/xpty-0", base);
@@ -242,8 +242,8 @@ as_root(void)
 int
 main(int argc, char **argv)
 {
-	const char *run = getenv("XPTY_RUNDIR");
-	char dir[512], link[512];
+	const char	*run = getenv("XPTY_RUNDIR");
+	char		 dir[512], link[512];
 
 	xt_init(argc, argv);
 	if (run == NULL)
@@ -276,5 +276,5 @@ main(int argc, char **argv)
 		as_root();
 	else
 		diag("not root: the other user's cases are not run");
-	return done_testing();
+	return (done_testing());
 }

@@ -41,22 +41,22 @@ run_op(void *arg)
 {
 	(void)arg;
 	op_rv = op();
-	return NULL;
+	return (NULL);
 }
 
 /* The stack fn used on a painted thread stack, in bytes; -1 on failure. */
 static long
 depth_of(long (*fn)(void), long *rv)
 {
-	pthread_attr_t at;
-	pthread_t t;
-	unsigned char *map, *low;
-	size_t i;
+	pthread_attr_t	 at;
+	pthread_t	 t;
+	unsigned char	*map, *low;
+	size_t		 i;
 
 	map = mmap(NULL, STACK_SIZE + 4096, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (map == MAP_FAILED || mprotect(map, 4096, PROT_NONE) == -1)
-		return -1;
+		return (-1);
 	low = map + 4096;
 	memset(low, PAINT, STACK_SIZE);
 	op = fn;
@@ -64,7 +64,7 @@ depth_of(long (*fn)(void), long *rv)
 	if (pthread_attr_setstack(&at, low, STACK_SIZE) != 0 ||
 	    pthread_create(&t, &at, run_op, NULL) != 0) {
 		munmap(map, STACK_SIZE + 4096);
-		return -1;
+		return (-1);
 	}
 	pthread_join(t, NULL);
 	pthread_attr_destroy(&at);
@@ -73,7 +73,7 @@ depth_of(long (*fn)(void), long *rv)
 	munmap(map, STACK_SIZE + 4096);
 	if (rv != NULL)
 		*rv = op_rv;
-	return (long)(STACK_SIZE - i);
+	return ((long)(STACK_SIZE - i));
 }
 
 /* ---- the calls ---- */
@@ -81,118 +81,118 @@ depth_of(long (*fn)(void), long *rv)
 static long
 c_pipe_read(void)
 {
-	char c;
+	char	c;
 
-	return read(P[0], &c, 1);
+	return (read(P[0], &c, 1));
 }
 
 static long
 c_peek(void)
 {
-	struct strpeek pk;
-	char b[64];
+	struct strpeek	pk;
+	char		b[64];
 
 	memset(&pk, 0, sizeof(pk));
 	pk.ctlbuf.maxlen = -1;
 	pk.databuf.maxlen = sizeof(b);
 	pk.databuf.buf = b;
-	return ioctl(M, I_PEEK, &pk);
+	return (ioctl(M, I_PEEK, &pk));
 }
 
 static long
 c_nread(void)
 {
-	int n = 0;
+	int	n = 0;
 
-	return ioctl(M, I_NREAD, &n);
+	return (ioctl(M, I_NREAD, &n));
 }
 
 static long
 c_getmsg(void)
 {
-	char cb[8], db[64];
-	struct strbuf c = { sizeof(cb), 0, cb }, d = { sizeof(db), 0, db };
-	int flags = 0;
+	char		cb[8], db[64];
+	struct strbuf	c = { sizeof(cb), 0, cb }, d = { sizeof(db), 0, db };
+	int		flags = 0;
 
-	return getmsg(M, &c, &d, &flags);
+	return (getmsg(M, &c, &d, &flags));
 }
 
 static long
 c_putmsg(void)
 {
-	struct strbuf d = { 0, 2, "hi" };
+	struct strbuf	d = { 0, 2, "hi" };
 
-	return putmsg(S, NULL, &d, 0);
+	return (putmsg(S, NULL, &d, 0));
 }
 
 static long
 c_zero_write(void)
 {
-	return write(S, "", 0);
+	return (write(S, "", 0));
 }
 
 static long
 c_read(void)
 {
-	char b[64];
+	char	b[64];
 
-	return read(M, b, sizeof(b));
+	return (read(M, b, sizeof(b)));
 }
 
 static long
 c_tcsetattr(void)
 {
-	struct termios t;
+	struct termios	t;
 
 	if (tcgetattr(S, &t) == -1)
-		return -1;
+		return (-1);
 	t.c_lflag ^= ECHO;
 	t.c_iflag ^= IXON;	/* the change Linux itself reports (direct) */
-	return tcsetattr(S, TCSANOW, &t);
+	return (tcsetattr(S, TCSANOW, &t));
 }
 
 static long
 c_push_pckt(void)
 {
-	return ioctl(M, I_PUSH, "pckt");
+	return (ioctl(M, I_PUSH, "pckt"));
 }
 
 static long
 c_open_seq(void)
 {
-	int m, s;
+	int	m, s;
 
 	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1 || xt_push3(s) == -1)
-		return -1;
+		return (-1);
 	close(s);
-	return close(m);
+	return (close(m));
 }
 
 static long
 c_close_manager(void)
 {
-	return close(M);
+	return (close(M));
 }
 
 static long
 c_open_subsid(void)
 {
-	return open(SNAME, O_RDWR | O_NOCTTY);
+	return (open(SNAME, O_RDWR | O_NOCTTY));
 }
 
 static long
 c_isastream(void)
 {
-	struct strioctl sc = { I_NREAD, 0, 0, NULL };
+	struct strioctl	sc = { I_NREAD, 0, 0, NULL };
 
 	(void)sc;
-	return isastream(S) == 1 && ioctl(S, I_FIND, "ldterm") >= 0 ? 0 : -1;
+	return (isastream(S) == 1 && ioctl(S, I_FIND, "ldterm") >= 0 ? 0 : -1);
 }
 
 static void
 measure(const char *what, long (*fn)(void), long base, int want_ok)
 {
-	long d, rv = 0;
+	long	d, rv = 0;
 
 	d = depth_of(fn, &rv);
 	if (want_ok)
@@ -206,8 +206,8 @@ measure(const char *what, long (*fn)(void), long base, int want_ok)
 static void
 zero_message_read(long base)
 {
-	int ep;
-	struct epoll_event ev = { .events = EPOLLIN };
+	int			ep;
+	struct epoll_event	ev = { .events = EPOLLIN };
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	ev.data.fd = M;
@@ -225,8 +225,8 @@ zero_message_read(long base)
 static void
 first_request(long base)
 {
-	int pfd[2], st;
-	long d = -1;
+	int	pfd[2], st;
+	long	d = -1;
 
 	if (pipe(pfd) == -1)
 		return;
@@ -247,7 +247,7 @@ first_request(long base)
 int
 main(int argc, char **argv)
 {
-	long base;
+	long	base;
 
 #ifdef SANITIZED
 	xt_init(argc, argv);
@@ -297,5 +297,5 @@ main(int argc, char **argv)
 	measure("getmsg, pckt data", c_getmsg, base, 0);
 	measure("close(manager), subsidiary open", c_close_manager, base, 1);
 	measure("open(subsidiary) after the hangup", c_open_subsid, base, 0);
-	return done_testing();
+	return (done_testing());
 }

@@ -58,11 +58,11 @@ static void
 run(const char *what, long (*fn)(int *), int restart, int limit_ms,
     struct report *out)
 {
-	struct report *sh;
-	struct sigaction sa;
-	double t0;
-	pid_t pid;
-	int st, i;
+	struct report		*sh;
+	struct sigaction	 sa;
+	double			 t0;
+	pid_t			 pid;
+	int			 st, i;
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -102,45 +102,45 @@ static long
 c_close(int *x)
 {
 	(void)x;
-	return close(A.m);
+	return (close(A.m));
 }
 
 static long
 c_open_close(int *x)
 {
-	int m = open("/dev/ptmx", O_RDWR | O_NOCTTY);
+	int	m = open("/dev/ptmx", O_RDWR | O_NOCTTY);
 
 	(void)x;
 	if (m == -1)
-		return -1;
-	return close(m);
+		return (-1);
+	return (close(m));
 }
 
 static long
 c_zero_write(int *x)
 {
 	(void)x;
-	return write(B.s, "", 0);
+	return (write(B.s, "", 0));
 }
 
 static long
 c_push_pckt(int *x)
 {
-	struct stat st;
-	long r = ioctl(C.m, I_PUSH, "pckt");
+	struct stat	st;
+	long		r = ioctl(C.m, I_PUSH, "pckt");
 
 	/* direct from now on: the manager is the host's, no longer a socket */
 	*x = fstat(C.m, &st) == 0 && !S_ISSOCK(st.st_mode);
-	return r;
+	return (r);
 }
 
 static long
 c_read_zero(int *x)
 {
-	char b[8];
+	char	b[8];
 
 	(void)x;
-	return read(D.m, b, sizeof(b));
+	return (read(D.m, b, sizeof(b)));
 }
 
 /*
@@ -151,8 +151,8 @@ c_read_zero(int *x)
 static long
 c_opens(int *x)
 {
-	struct rlimit rl = { 2 * OPENS + 64, 2 * OPENS + 64 };
-	int i;
+	struct rlimit	rl = { 2 * OPENS + 64, 2 * OPENS + 64 };
+	int		i;
 
 	setrlimit(RLIMIT_NOFILE, &rl);
 	for (i = 0; i < OPENS; i++) {
@@ -161,15 +161,15 @@ c_opens(int *x)
 		ualarm(ALARM_US, 0);	/* every open may be interrupted */
 	}
 	*x = i;
-	return i == OPENS ? 0 : -1;
+	return (i == OPENS ? 0 : -1);
 }
 
 /* A program of ours, exec'd: mode "opensub PATH" or "inherit". */
 static long
 exec_self(const char *mode, const char *arg, int keep)
 {
-	pid_t pid;
-	int st;
+	pid_t	pid;
+	int	st;
 
 	if ((pid = fork()) == 0) {
 		if (keep != -1)
@@ -179,61 +179,61 @@ exec_self(const char *mode, const char *arg, int keep)
 	}
 	while (waitpid(pid, &st, 0) == -1)
 		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+			return (-1);
+	return (WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
 static long
 c_open_subsid(int *x)
 {
 	(void)x;
-	return exec_self("opensub", F.name, -1);
+	return (exec_self("opensub", F.name, -1));
 }
 
 static long
 c_exec_inherit(int *x)
 {
-	char n[16];
+	char	n[16];
 
 	(void)x;
 	snprintf(n, sizeof(n), "%d", E.m);
-	return exec_self("inherit", n, E.m);
+	return (exec_self("inherit", n, E.m));
 }
 
 /* What the exec'd programs do (no alarm: only the bound can end a wait). */
 static int
 child_mode(int argc, char **argv)
 {
-	int fd;
+	int	fd;
 
 	if (argc < 3)
-		return 2;
+		return (2);
 	if (strcmp(argv[1], "opensub") == 0) {
 		fd = open(argv[2], O_RDWR | O_NOCTTY);
-		return fd >= 0 ? 0 : 1;
+		return (fd >= 0 ? 0 : 1);
 	}
 	if (strcmp(argv[1], "inherit") == 0)
-		return 0;	/* the constructor has looked at the manager */
-	return 2;
+		return (0);	/* the constructor has looked at the manager */
+	return (2);
 }
 
 static int
 mkpty(struct pty *p)
 {
-	return xt_pair(&p->m, &p->s, p->name, sizeof(p->name), O_NOCTTY);
+	return (xt_pair(&p->m, &p->s, p->name, sizeof(p->name), O_NOCTTY));
 }
 
 int
 main(int argc, char **argv)
 {
-	struct report r;
-	char c = 0;
-	int m, s, limit = ALARM_US / 1000 + 700;
+	struct report	r;
+	char		c = 0;
+	int		m, s, limit = ALARM_US / 1000 + 700;
 
 	setenv("XPTY_DAEMON_TIMEOUT", "800", 1);
 	if (argc >= 3 && (strcmp(argv[1], "opensub") == 0 ||
 	    strcmp(argv[1], "inherit") == 0))
-		return child_mode(argc, argv);
+		return (child_mode(argc, argv));
 	xt_init(argc, argv);
 	if (xt_engine_direct())
 		skip_all("the direct engine has no daemon to stop");
@@ -279,10 +279,10 @@ main(int argc, char **argv)
 	usleep(100000);
 	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1) {
 		ok(0, "after SIGCONT, a new pty: %s", strerror(errno));
-		return done_testing();
+		return (done_testing());
 	}
 	write(s, "z", 1);
 	ok(xt_read_for(m, &c, 1, 2000) == 1 && c == 'z',
 	    "after SIGCONT, a new pty passes data");
-	return done_testing();
+	return (done_testing());
 }

@@ -18,15 +18,15 @@ on_poll(int sig)
 static int
 readable(int fd, int ms)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd	p = { .fd = fd, .events = POLLIN };
 
-	return poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
+	return (poll(&p, 1, ms) == 1 && (p.revents & POLLIN));
 }
 
 static void
 check_rdopt(const char *side, int fd)
 {
-	int v = -1, r;
+	int	v = -1, r;
 
 	ok(ioctl(fd, I_GRDOPT, &v) == 0 && v == 0x10, "%s: I_GRDOPT 0x10 (RNORM|RPROTNORM) (got %#x)", side, v);
 	errno = 0;
@@ -61,7 +61,7 @@ check_rdopt(const char *side, int fd)
 static void
 check_nread(int m, int s)
 {
-	int n = -1;
+	int	n = -1;
 
 	ok(ioctl(m, I_NREAD, &n) == 0 && n == 0, "I_NREAD on an empty manager: 0, *arg 0 (got %d)", n);
 	errno = 0;
@@ -71,7 +71,7 @@ check_nread(int m, int s)
 	n = -1;
 	ok(ioctl(m, I_NREAD, &n) == 1 && n == 3, "I_NREAD: 1 message, *arg 3 (got %d)", n);
 	{
-		char buf[8];
+		char	buf[8];
 
 		ok(read(m, buf, sizeof(buf)) == 3, "manager reads them");
 	}
@@ -82,8 +82,8 @@ check_nread(int m, int s)
 static void
 check_flush(int m, int s)
 {
-	char buf[16];
-	ssize_t r;
+	char	buf[16];
+	ssize_t	r;
 
 	/* FLUSHR on the subsidiary: only its own unread input */
 	is_int(write(s, "keep", 4), 4, "subsidiary writes keep (queued at the manager)");
@@ -122,8 +122,8 @@ check_flush(int m, int s)
 static void
 check_sig(int m, int s)
 {
-	struct sigaction sa, old;
-	int ev = 0, i, r;
+	struct sigaction	sa, old;
+	int			ev = 0, i, r;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_poll;
@@ -149,7 +149,7 @@ check_sig(int m, int s)
 		usleep(10000);
 	ok(npoll > 0, "SIGPOLL delivered on manager input");
 	{
-		char c;
+		char	c;
 
 		(void)read(m, &c, 1);
 	}
@@ -167,8 +167,8 @@ check_sig(int m, int s)
 static void
 check_not_streams(void)
 {
-	int p[2], v, r;
-	struct str_list sl = { 0 };
+	int		p[2], v, r;
+	struct str_list	sl = { 0 };
 
 	ok(pipe(p) == 0, "pipe");
 	errno = 0;
@@ -193,8 +193,8 @@ check_not_streams(void)
 int
 main(int argc, char **argv)
 {
-	char name[64];
-	int m = -1, s = -1;
+	char	name[64];
+	int	m = -1, s = -1;
 
 	xt_init(argc, argv);
 	ok(xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == 0, "pty pair");
@@ -210,7 +210,7 @@ main(int argc, char **argv)
 	ok(xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == 0, "pty pair");
 	ok(ioctl(s, I_PUSH, "ptem") == 0 && ioctl(s, I_PUSH, "ldterm") == 0, "push ptem, ldterm");
 	{
-		struct termios t;
+		struct termios	t;
 
 		/* non-canonical, no echo, so that queued bytes are readable */
 		tcgetattr(s, &t);
@@ -222,5 +222,5 @@ main(int argc, char **argv)
 	close(s);
 	close(m);
 	check_not_streams();
-	return done_testing();
+	return (done_testing());
 }

@@ -17,24 +17,24 @@
 static int
 readable(int fd, int ms)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd	p = { .fd = fd, .events = POLLIN };
 
 	/* POLLHUP: the host manager after the last close (direct engine) */
-	return poll(&p, 1, ms) == 1 && (p.revents & (POLLIN | POLLHUP));
+	return (poll(&p, 1, ms) == 1 && (p.revents & (POLLIN | POLLHUP)));
 }
 
 /* Wait until I_NREAD shows want bytes in the first message. */
 static int
 wait_nread(int m, int want)
 {
-	int i, n = -1;
+	int	i, n = -1;
 
 	for (i = 0; i < 200; i++) {
 		if (ioctl(m, I_NREAD, &n) >= 1 && n >= want)
-			return 1;
+			return (1);
 		usleep(10000);
 	}
-	return 0;
+	return (0);
 }
 
 static int
@@ -49,18 +49,18 @@ peek(int fd, struct strpeek *sp, char *cbuf, int cmax, char *dbuf, int dmax,
 	sp->databuf.len = 99;
 	sp->databuf.buf = dbuf;
 	sp->flags = flags;
-	return ioctl(fd, I_PEEK, sp);
+	return (ioctl(fd, I_PEEK, sp));
 }
 
 static void
 check_plain(void)
 {
-	struct strpeek sp;
-	struct strioctl sio;
-	struct strbuf c, d;
-	char name[64], cbuf[16], dbuf[64], buf[64];
-	int m, s, r, flags;
-	ssize_t n;
+	struct strpeek	sp;
+	struct strioctl	sio;
+	struct strbuf	c, d;
+	char		name[64], cbuf[16], dbuf[64], buf[64];
+	int		m, s, r, flags;
+	ssize_t		n;
 
 	if (!ok(xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == 0, "pty pair"))
 		return;
@@ -187,58 +187,58 @@ check_plain(void)
 static int
 pckt_pair(int *m, int *s)
 {
-	char name[64];
-	struct termios t;
+	char		name[64];
+	struct termios	t;
 
 	if (xt_pair(m, s, name, sizeof(name), O_NOCTTY) == -1 ||
 	    ioctl(*m, I_PUSH, "pckt") == -1)
-		return -1;
+		return (-1);
 	if (xt_push3(*s) == -1 || tcgetattr(*s, &t) == -1)
-		return -1;
+		return (-1);
 	cfmakeraw(&t);
-	return tcsetattr(*s, TCSANOW, &t);
+	return (tcsetattr(*s, TCSANOW, &t));
 }
 
 /* getmsg: one message; ctl type (or -1 without control part), data. */
 static int
 get(int m, int cmax, int dmax, int *type, char *data, int *dlen)
 {
-	static char cbuf[16];
-	struct strbuf c = { .maxlen = cmax, .len = 99, .buf = cbuf };
-	struct strbuf d = { .maxlen = dmax, .len = 99, .buf = data };
-	int flags = 0, r;
+	static char	cbuf[16];
+	struct strbuf	c = { .maxlen = cmax, .len = 99, .buf = cbuf };
+	struct strbuf	d = { .maxlen = dmax, .len = 99, .buf = data };
+	int		flags = 0, r;
 
 	r = getmsg(m, &c, &d, &flags);
 	*type = c.len > 0 ? (unsigned char)cbuf[0] : c.len == 0 ? -2 : -1;
 	*dlen = d.len;
-	return r;
+	return (r);
 }
 
 /* Skip events (M_IOCTL from the termios set-up) until a message of type. */
 static int
 skip_to(int m, int type)
 {
-	struct strpeek sp;
-	char cbuf[4], dbuf[256];
-	int i, t, dl;
+	struct strpeek	sp;
+	char		cbuf[4], dbuf[256];
+	int		i, t, dl;
 
 	for (i = 0; i < 100; i++) {
 		if (readable(m, 100) && peek(m, &sp, cbuf, sizeof(cbuf), dbuf, 0, 0) == 1 &&
 		    sp.ctlbuf.len == 1) {
 			if ((unsigned char)cbuf[0] == type)
-				return 1;
+				return (1);
 			(void)get(m, 4, sizeof(dbuf), &t, dbuf, &dl);
 		}
 	}
-	return 0;
+	return (0);
 }
 
 static void
 check_pckt(void)
 {
-	struct strpeek sp;
-	char cbuf[16], dbuf[256], buf[256];
-	int m, s, r, type, dlen, n;
+	struct strpeek	sp;
+	char		cbuf[16], dbuf[256], buf[256];
+	int		m, s, r, type, dlen, n;
 
 	if (!ok(pckt_pair(&m, &s) == 0, "pckt: pair, pckt on the manager, raw subsidiary"))
 		return;
@@ -382,5 +382,5 @@ main(int argc, char **argv)
 	xt_init(argc, argv);
 	check_plain();
 	check_pckt();
-	return done_testing();
+	return (done_testing());
 }

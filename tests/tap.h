@@ -16,8 +16,8 @@ static int tap_n, tap_failed;
 static inline int
 tap_ok(int cond, const char *file, int line, const char *fmt, ...)
 {
-	char msg[1024];
-	va_list ap;
+	char	msg[1024];
+	va_list	ap;
 
 	tap_n++;
 	va_start(ap, fmt);
@@ -32,11 +32,11 @@ tap_ok(int cond, const char *file, int line, const char *fmt, ...)
 		    errno, strerror(errno));
 	}
 	fflush(stdout);
-	return cond;
+	return (cond);
 }
 #define ok(cond, ...)	tap_ok(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 #define is_int(got, want, ...) do {					\
-	long long g_ = (got), w_ = (want);				\
+	long long	g_ = (got), w_ = (want);				\
 	if (!ok(g_ == w_, __VA_ARGS__))					\
 		printf("#   got %lld, want %lld\n", g_, w_);	\
 } while (0)
@@ -47,6 +47,6 @@ static inline int
 done_testing(void)
 {
 	printf("1..%d\n", tap_n);
-	return tap_failed ? 1 : 0;
+	return (tap_failed ? 1 : 0);
 }
 #endif

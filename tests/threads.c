@@ -55,9 +55,9 @@ static double time_cap = 60;
 static void
 failed(struct worker *w, const char *fmt, ...)
 {
-	va_list ap;
-	char msg[160];
-	int saved = errno;
+	va_list	ap;
+	char	msg[160];
+	int	saved = errno;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -70,28 +70,28 @@ failed(struct worker *w, const char *fmt, ...)
 static int
 write_all(int fd, const void *buf, size_t len)
 {
-	const char *p = buf;
-	ssize_t n;
+	const char	*p = buf;
+	ssize_t		 n;
 
 	while (len > 0) {
 		if ((n = write(fd, p, len)) <= 0) {
 			if (n == -1 && errno == EINTR)
 				continue;
-			return -1;
+			return (-1);
 		}
 		p += n;
 		len -= (size_t)n;
 	}
-	return 0;
+	return (0);
 }
 
 /* Read exactly len bytes (blocking, with a 5 s silence limit). */
 static int
 read_exact(int fd, void *buf, size_t len)
 {
-	ssize_t r = xt_read_for(fd, buf, len, 5000);
+	ssize_t	r = xt_read_for(fd, buf, len, 5000);
 
-	return r == (ssize_t)len ? 0 : -1;
+	return (r == (ssize_t)len ? 0 : -1);
 }
 
 /* ---- churn ---- */
@@ -100,24 +100,24 @@ read_exact(int fd, void *buf, size_t len)
 static int
 fork_child(int m, const char *name, const char *tag)
 {
-	char *p;
+	char	*p;
 
 	if (ioctl(m, ISPTM, 0) != 0)
-		return 1;
+		return (1);
 	if ((p = ptsname(m)) == NULL || strcmp(p, name) != 0)
-		return 2;
+		return (2);
 	if (write_all(m, tag, strlen(tag)) == -1)
-		return 3;
-	return 0;
+		return (3);
+	return (0);
 }
 
 static void
 churn_round(struct worker *w, int slot, int nul, int round)
 {
-	char name[64], tag[64], buf[128];
-	int m, s, d = -1, st, rc;
-	size_t len;
-	pid_t pid;
+	char	name[64], tag[64], buf[128];
+	int	m, s, d = -1, st, rc;
+	size_t	len;
+	pid_t	pid;
 
 	if (xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == -1) {
 		failed(w, "round %d: pty pair", round);
@@ -181,14 +181,14 @@ churn_round(struct worker *w, int slot, int nul, int round)
 static void *
 churn_main(void *arg)
 {
-	struct worker *w = arg;
-	int slot, nul, round;
+	struct worker	*w = arg;
+	int		 slot, nul, round;
 
 	/* slot: a number this thread owns, for dup2 */
 	if ((slot = open("/dev/null", O_RDONLY)) == -1 ||
 	    (nul = open("/dev/null", O_RDONLY)) == -1) {
 		failed(w, "open /dev/null");
-		return NULL;
+		return (NULL);
 	}
 	for (round = 0; round < iterations && !atomic_load(&stop_churn); round++) {
 		churn_round(w, slot, nul, round);
@@ -196,7 +196,7 @@ churn_main(void *arg)
 	}
 	close(slot);
 	close(nul);
-	return NULL;
+	return (NULL);
 }
 
 /* ---- streams ---- */
@@ -211,18 +211,18 @@ struct pump {
 static unsigned char
 seq_byte(unsigned seed, long i)
 {
-	return (unsigned char)((seed * 131u + (unsigned long)i * 7u +
-	    ((unsigned long)i >> 9)) & 0xff);
+	return ((unsigned char)((seed * 131u + (unsigned long)i * 7u +
+	    ((unsigned long)i >> 9)) & 0xff));
 }
 
 static void *
 pump_main(void *arg)
 {
-	struct pump *p = arg;
-	unsigned char buf[4096];
-	long done = 0, i;
-	ssize_t n;
-	size_t len;
+	struct pump	*p = arg;
+	unsigned char	 buf[4096];
+	long		 done = 0, i;
+	ssize_t		 n;
+	size_t		 len;
 
 	while (done < STREAM_BYTES) {
 		if (p->writer) {
@@ -233,7 +233,7 @@ pump_main(void *arg)
 				buf[i] = seq_byte(p->seed, done + i);
 			if (write_all(p->fd, buf, len) == -1) {
 				failed(&p->w, "write at byte %ld", done);
-				return NULL;
+				return (NULL);
 			}
 			done += (long)len;
 			continue;
@@ -241,17 +241,17 @@ pump_main(void *arg)
 		n = xt_read_for(p->fd, buf, sizeof(buf), 10000);
 		if (n <= 0) {
 			failed(&p->w, "read at byte %ld gave %zd", done, n);
-			return NULL;
+			return (NULL);
 		}
 		for (i = 0; i < n; i++)
 			if (buf[i] != seq_byte(p->seed, done + i)) {
 				failed(&p->w, "byte %ld out of sequence", done + i);
-				return NULL;
+				return (NULL);
 			}
 		done += n;
 	}
 	p->w.bytes = done;
-	return NULL;
+	return (NULL);
 }
 
 struct poker {
@@ -264,13 +264,13 @@ struct poker {
 static void *
 poke_main(void *arg)
 {
-	struct poker *k = arg;
-	char look[FMNAMESZ + 1];
-	int i, v, n = 0;
+	struct poker	*k = arg;
+	char		 look[FMNAMESZ + 1];
+	int		 i, v, n = 0;
 
 	while (!atomic_load(&k->stop)) {
 		for (i = 0; i < 2 * NSTREAMS; i++) {
-			int fd = k->fds[i], mgr = (i % 2) == 0;
+			int	fd = k->fds[i], mgr = (i % 2) == 0;
 
 			if (ioctl(fd, I_LIST, NULL) != 1)
 				failed(&k->w, "I_LIST on %s", mgr ? "manager" : "subsidiary");
@@ -289,16 +289,16 @@ poke_main(void *arg)
 		n++;
 	}
 	k->w.rounds = n;
-	return NULL;
+	return (NULL);
 }
 
 static void
 check_streams(void)
 {
-	struct pump pumps[4 * NSTREAMS];
-	struct poker k;
-	int m[NSTREAMS], s[NSTREAMS], i, fails = 0, setup = 0;
-	long bytes = 0;
+	struct pump	pumps[4 * NSTREAMS];
+	struct poker	k;
+	int		m[NSTREAMS], s[NSTREAMS], i, fails = 0, setup = 0;
+	long		bytes = 0;
 
 	memset(pumps, 0, sizeof(pumps));
 	memset(&k, 0, sizeof(k));
@@ -353,12 +353,12 @@ check_streams(void)
 static void *
 mode_main(void *arg)
 {
-	struct worker *w = arg;
-	int p[2], m, s, mode, n = 0;
+	struct worker	*w = arg;
+	int		 p[2], m, s, mode, n = 0;
 
 	if (pipe(p) == -1 || xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1) {
 		failed(w, "mode thread setup");
-		return NULL;
+		return (NULL);
 	}
 	while (!atomic_load(&stop_side)) {
 		mode = xpty_getmode();
@@ -375,16 +375,16 @@ mode_main(void *arg)
 	close(s);
 	close(m);
 	w->rounds = n;
-	return NULL;
+	return (NULL);
 }
 
 static void
 check_churn(void)
 {
-	struct worker ws[NCHURN], mw;
-	int i, fails = 0, rounds = 0, setup = 0, running[NCHURN], left;
-	long bytes = 0;
-	double t0 = xt_now();
+	struct worker	ws[NCHURN], mw;
+	int		i, fails = 0, rounds = 0, setup = 0, running[NCHURN], left;
+	long		bytes = 0;
+	double		t0 = xt_now();
 
 	memset(ws, 0, sizeof(ws));
 	memset(&mw, 0, sizeof(mw));
@@ -436,8 +436,8 @@ check_churn(void)
 int
 main(int argc, char **argv)
 {
-	const char *e;
-	int before, after;
+	const char	*e;
+	int		 before, after;
 
 	xt_init(argc, argv);
 	signal(SIGPIPE, SIG_IGN);
@@ -447,7 +447,7 @@ main(int argc, char **argv)
 		time_cap = atof(e);
 	/* the daemon is started on the first open; count after it */
 	{
-		int m, s;
+		int	m, s;
 
 		if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == 0) {
 			close(s);
@@ -459,5 +459,5 @@ main(int argc, char **argv)
 	check_streams();
 	after = xt_count_fds(0);
 	is_int(after, before, "no descriptor leaked (%d open)", after);
-	return done_testing();
+	return (done_testing());
 }

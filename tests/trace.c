@@ -16,15 +16,15 @@ static char *slurp(const char *);
 static int
 sink_visible(const char *path)
 {
-	char link[64], to[PATH_MAX];
-	struct stat st2, st;
-	struct dirent *e;
-	DIR *d;
-	int fd, seen = 0;
-	ssize_t n;
+	char		 link[64], to[PATH_MAX];
+	struct stat	 st2, st;
+	struct dirent	*e;
+	DIR		*d;
+	int		 fd, seen = 0;
+	ssize_t		 n;
 
 	if (fstat(2, &st2) == -1 || (d = opendir("/proc/self/fd")) == NULL)
-		return 1;
+		return (1);
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.' || (fd = atoi(e->d_name)) <= 2 ||
 		    fd == dirfd(d))
@@ -39,14 +39,14 @@ sink_visible(const char *path)
 			seen = 1;
 	}
 	closedir(d);
-	return seen;
+	return (seen);
 }
 
 static void
 child(char **argv, int exec_again)
 {
-	const char *tr = getenv("XPTY_TRACE");
-	int m, s, bad;
+	const char	*tr = getenv("XPTY_TRACE");
+	int		 m, s, bad;
 
 	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1)
 		_exit(2);
@@ -72,8 +72,8 @@ child(char **argv, int exec_again)
 static int
 run_child(char **argv, const char *trace, const char *report)
 {
-	pid_t pid;
-	int st;
+	pid_t	pid;
+	int	st;
 
 	if ((pid = fork()) == 0) {
 		setenv("XPTY_TRACE", trace, 1);
@@ -82,16 +82,16 @@ run_child(char **argv, const char *trace, const char *report)
 		_exit(127);
 	}
 	waitpid(pid, &st, 0);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return (WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
 /* XPTY_TRACE=stderr: the lines reach descriptor 2; no descriptor of its own. */
 static void
 check_stderr(char **argv, const char *rpath)
 {
-	char epath[] = "/tmp/xpty-stderr.XXXXXX";
-	int efd = mkstemp(epath), saved = dup(2), st;
-	char *e;
+	char	 epath[] = "/tmp/xpty-stderr.XXXXXX";
+	int	 efd = mkstemp(epath), saved = dup(2), st;
+	char	*e;
 
 	dup2(efd, 2);
 	close(efd);
@@ -109,24 +109,24 @@ check_stderr(char **argv, const char *rpath)
 static char *
 slurp(const char *path)
 {
-	static char buf[65536];
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
+	static char	buf[65536];
+	int		fd = open(path, O_RDONLY);
+	ssize_t		n;
 
 	if (fd == -1)
-		return "";
+		return ("");
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	buf[n > 0 ? n : 0] = '\0';
-	return buf;
+	return (buf);
 }
 
 int
 main(int argc, char **argv)
 {
-	char tpath[] = "/tmp/xpty-trace.XXXXXX", rpath[] = "/tmp/xpty-report.XXXXXX";
-	char *t, *r;
-	int st, lines = 0;
+	char	 tpath[] = "/tmp/xpty-trace.XXXXXX", rpath[] = "/tmp/xpty-report.XXXXXX";
+	char	*t, *r;
+	int	 st, lines = 0;
 
 	if (argc > 1 && strcmp(argv[1], "child") == 0)
 		child(argv, 1);
@@ -160,5 +160,5 @@ main(int argc, char **argv)
 	check_stderr(argv, rpath);
 	unlink(tpath);
 	unlink(rpath);
-	return done_testing();
+	return (done_testing());
 }

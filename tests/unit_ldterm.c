@@ -37,7 +37,7 @@ enum { WI, WO, WC, WL };
 static void
 prefill(struct kterm *t)
 {
-	memset(t, 0xff, sizeof *t);
+	memset(t, 0xff, sizeof(*t));
 	t->c_line = 7;
 	t->c_cc[17] = 0xa5;
 	t->c_cc[18] = 0x5a;
@@ -71,7 +71,7 @@ test_defaults(void)
 	is_int(t.c_cflag, B9600 | CS8 | CREAD, "defaults: host cflag (no CLOCAL, HUPCL)");
 	is_int(t.c_lflag, ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL |
 	    ECHOKE | IEXTEN, "defaults: host lflag");
-	for (i = 0; i < sizeof cc / sizeof cc[0]; i++)
+	for (i = 0; i < sizeof(cc) / sizeof(cc[0]); i++)
 		is_int(t.c_cc[cc[i].slot], cc[i].v, "defaults: %s", cc[i].name);
 	is_int(t.c_cc[17], 0xa5, "defaults: c_cc[17] untouched");
 	is_int(t.c_cc[18], 0x5a, "defaults: c_cc[18] untouched");
@@ -119,7 +119,7 @@ test_xlat_bits(void)
 	int		w, good;
 
 	for (w = WI; w <= WL; w++) {
-		static const tcflag_t all[4] = { 037777, 0177777, 07760, 0167777 };
+		static const tcflag_t	all[4] = { 037777, 0177777, 07760, 0167777 };
 
 		good = 1;
 		for (b = 1; b != 0 && b <= all[w]; b <<= 1) {
@@ -175,12 +175,12 @@ static int
 open_pair(int *m, int *s)
 {
 	if ((*m = posix_openpt(O_RDWR | O_NOCTTY)) == -1)
-		return -1;
+		return (-1);
 	if (grantpt(*m) == -1 || unlockpt(*m) == -1)
-		return -1;
+		return (-1);
 	if ((*s = open(ptsname(*m), O_RDWR | O_NOCTTY)) == -1)
-		return -1;
-	return 0;
+		return (-1);
+	return (0);
 }
 
 /* Read what arrives on fd within ms milliseconds. */
@@ -196,7 +196,7 @@ drain(int fd, char *buf, size_t len, int ms)
 			break;
 		got += (size_t)n;
 	}
-	return (ssize_t)got;
+	return ((ssize_t)got);
 }
 
 static void
@@ -225,21 +225,21 @@ test_real_pty(void)
 
 	n = write(m, "ab\n", 3);
 	is_int(n, 3, "pty: manager writes a line");
-	n = drain(m, buf, sizeof buf, 200);
+	n = drain(m, buf, sizeof(buf), 200);
 	ok(n == 4 && memcmp(buf, "ab\r\n", 4) == 0, "defaults: echo with ONLCR");
-	n = drain(s, buf, sizeof buf, 200);
+	n = drain(s, buf, sizeof(buf), 200);
 	ok(n == 3 && memcmp(buf, "ab\n", 3) == 0, "defaults: canonical line read");
 
 	ldterm_raw(&t);
 	is_int(xsys_tcset(s, TCSETS, &t), 0, "pty: TCSETS of raw modes");
 	n = write(m, "x\r\003", 3);
 	is_int(n, 3, "raw: manager writes x CR ^C");
-	n = drain(s, buf, sizeof buf, 200);
+	n = drain(s, buf, sizeof(buf), 200);
 	ok(n == 3 && memcmp(buf, "x\r\003", 3) == 0, "raw: bytes arrive unchanged");
-	n = drain(m, buf, sizeof buf, 100);
+	n = drain(m, buf, sizeof(buf), 100);
 	is_int(n, 0, "raw: no echo");
 	n = write(s, "y\n", 2);
-	n = drain(m, buf, sizeof buf, 200);
+	n = drain(m, buf, sizeof(buf), 200);
 	ok(n == 2 && memcmp(buf, "y\n", 2) == 0, "raw: output not post-processed");
 	is_int(xsys_tcget(s, &back), 0, "pty: TCGETS after raw");
 	ok(back.c_cc[17] == 0xa3 && back.c_cc[18] == 0x21,
@@ -257,5 +257,5 @@ main(void)
 	test_xlat_bits();
 	test_xlat_speeds();
 	test_real_pty();
-	return done_testing();
+	return (done_testing());
 }

@@ -41,7 +41,7 @@ check_layout(void)
 static void
 check_transitions(struct lease_block *b)
 {
-	uint32_t w, seen;
+	uint32_t	w, seen;
 
 	memset(b, 0, sizeof(*b));
 	ok(!lease_valid(b), "a zeroed block is not valid (no lease)");
@@ -113,7 +113,7 @@ check_transitions(struct lease_block *b)
 static void
 dwell(void)
 {
-	volatile int k;
+	volatile int	k;
 
 	for (k = 0; k < 200; k++)
 		;
@@ -127,7 +127,7 @@ struct arena {
 static void
 stress_reader(struct arena *a)
 {
-	uint32_t w, d, seen;
+	uint32_t	w, d, seen;
 
 	while (!__atomic_load_n(&a->stop, __ATOMIC_RELAXED)) {
 		seen = lease_dword(&a->b);
@@ -150,7 +150,7 @@ stress_reader(struct arena *a)
 static void
 stress_daemon(struct arena *a)
 {
-	unsigned i, k;
+	unsigned	i, k;
 
 	for (i = 0; i < STRESS_ROUNDS; i++) {
 		/* every third round with a hold (a marker), else an expiry */
@@ -181,9 +181,9 @@ stress_daemon(struct arena *a)
 static void
 check_stress(void)
 {
-	struct arena *a;
-	pid_t pid;
-	int st;
+	struct arena	*a;
+	pid_t		 pid;
+	int		 st;
 
 	a = mmap(NULL, sizeof(*a), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -211,7 +211,7 @@ check_stress(void)
 int
 main(void)
 {
-	static struct lease_block b;
+	static struct lease_block	b;
 
 	check_layout();
 	check_transitions(&b);

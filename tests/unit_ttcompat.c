@@ -29,12 +29,12 @@ static int
 open_pair(void)
 {
 	if ((m = posix_openpt(O_RDWR | O_NOCTTY)) == -1)
-		return -1;
+		return (-1);
 	if (grantpt(m) == -1 || unlockpt(m) == -1)
-		return -1;
+		return (-1);
 	if ((s = open(ptsname(m), O_RDWR | O_NOCTTY)) == -1)
-		return -1;
-	return 0;
+		return (-1);
+	return (0);
 }
 
 /* The subsidiary in illumos's default modes, state slots marked. */
@@ -56,15 +56,15 @@ attr(void)
 {
 	struct termios	tio;
 
-	memset(&tio, 0, sizeof tio);
+	memset(&tio, 0, sizeof(tio));
 	tcgetattr(s, &tio);
-	return tio;
+	return (tio);
 }
 
 static int
 tc(unsigned long req, void *arg)
 {
-	return ttcompat_ioctl(s, req, arg);
+	return (ttcompat_ioctl(s, req, arg));
 }
 
 /* Wait until the subsidiary has something to read; its FIONREAD count. */
@@ -76,8 +76,8 @@ pending(int ms)
 
 	(void)poll(&pfd, 1, ms);
 	if (ioctl(s, FIONREAD, &n) == -1)
-		return -1;
-	return n;
+		return (-1);
+	return (n);
 }
 
 /* Discard what the manager has to read (echoes of earlier input). */
@@ -87,23 +87,23 @@ drain_manager(void)
 	struct pollfd	pfd = { .fd = m, .events = POLLIN };
 	char		buf[256];
 
-	while (poll(&pfd, 1, 50) == 1 && read(m, buf, sizeof buf) > 0)
+	while (poll(&pfd, 1, 50) == 1 && read(m, buf, sizeof(buf)) > 0)
 		continue;
 }
 
 static void
 test_requests(void)
 {
-	static const unsigned long yes[] = {
+	static const unsigned long	yes[] = {
 		TIOCGETP, TIOCSETP, TIOCSETN, TIOCGETC, TIOCSETC, TIOCGLTC,
 		TIOCSLTC, TIOCLGET, TIOCLSET, TIOCLBIS, TIOCLBIC, TIOCHPCL,
 		TIOCFLUSH, TIOCSTOP, TIOCSTART, TIOCEXCL, TIOCNXCL, TIOCGETD,
 		TIOCSETD,
 	};
-	size_t	i;
-	int	all = 1;
+	size_t				i;
+	int				all = 1;
 
-	for (i = 0; i < sizeof yes / sizeof yes[0]; i++)
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
 		all &= ttcompat_is_request(yes[i]) == 1;
 	ok(all, "ttcompat_is_request: all 19 requests");
 	ok(!ttcompat_is_request(TCGETS) && !ttcompat_is_request(TIOCGWINSZ) &&
@@ -120,7 +120,7 @@ test_getp_defaults(void)
 	int		lw = -1;
 
 	reset_modes();
-	memset(&sg, 0x55, sizeof sg);
+	memset(&sg, 0x55, sizeof(sg));
 	is_int(tc(TIOCGETP, &sg), 0, "TIOCGETP");
 	is_int(sg.sg_ispeed, 13, "TIOCGETP: ispeed B9600 (13)");
 	is_int(sg.sg_ospeed, 13, "TIOCGETP: ospeed B9600 (13)");
@@ -300,7 +300,7 @@ test_tchars(void)
 	struct termios	tio;
 
 	reset_modes();
-	memset(&got, 0, sizeof got);
+	memset(&got, 0, sizeof(got));
 	is_int(tc(TIOCGETC, &got), 0, "TIOCGETC");
 	ok(got.t_intrc == 3 && got.t_quitc == 0x1c && got.t_startc == 0x11 &&
 	    got.t_stopc == 0x13 && got.t_eofc == 4 && got.t_brkc == DIS,
@@ -316,9 +316,9 @@ test_tchars(void)
 	ok(tio.c_cc[VINTR] == 1 && tio.c_cc[VQUIT] == 2 && tio.c_cc[VSTART] == 5 &&
 	    tio.c_cc[VSTOP] == 6 && tio.c_cc[VEOF] == 7 && tio.c_cc[VEOL] == 0x1b,
 	    "TIOCSETC: VINTR VQUIT VSTART VSTOP VEOF VEOL changed");
-	memset(&got, 0, sizeof got);
+	memset(&got, 0, sizeof(got));
 	tc(TIOCGETC, &got);
-	ok(memcmp(&got, &tch, sizeof got) == 0, "TIOCGETC returns what was set");
+	ok(memcmp(&got, &tch, sizeof(got)) == 0, "TIOCGETC returns what was set");
 
 	tch.t_startc = tch.t_stopc = DIS;
 	tc(TIOCSETC, &tch);
@@ -336,7 +336,7 @@ test_ltchars(void)
 	struct termios	tio;
 
 	reset_modes();
-	memset(&got, 0, sizeof got);
+	memset(&got, 0, sizeof(got));
 	is_int(tc(TIOCGLTC, &got), 0, "TIOCGLTC");
 	ok(got.t_suspc == 0x1a && got.t_rprntc == 0x12 && got.t_flushc == 0x0f &&
 	    got.t_werasc == 0x17 && got.t_lnextc == 0x16,
@@ -352,9 +352,9 @@ test_ltchars(void)
 	ok(tio.c_cc[VSUSP] == 0x18 && tio.c_cc[VREPRINT] == 0x0b &&
 	    tio.c_cc[VDISCARD] == 0 && tio.c_cc[VWERASE] == 0x0e &&
 	    tio.c_cc[VLNEXT] == 0x10, "TIOCSLTC: VSUSP VREPRINT VDISCARD VWERASE VLNEXT");
-	memset(&got, 0, sizeof got);
+	memset(&got, 0, sizeof(got));
 	tc(TIOCGLTC, &got);
-	ok(memcmp(&got, &lt, sizeof got) == 0, "TIOCGLTC returns what was set (t_dsuspc too)");
+	ok(memcmp(&got, &lt, sizeof(got)) == 0, "TIOCGLTC returns what was set (t_dsuspc too)");
 }
 
 static void
@@ -438,7 +438,7 @@ test_hpcl_flush_flow(void)
 	fcntl(s, F_SETFL, fl);
 	pfd.fd = m;
 	pfd.events = POLLIN;
-	ok(poll(&pfd, 1, 1000) == 1 && read(m, buf, sizeof buf) >= 1 && buf[0] == 'r',
+	ok(poll(&pfd, 1, 1000) == 1 && read(m, buf, sizeof(buf)) >= 1 && buf[0] == 'r',
 	    "manager reads it");
 }
 
@@ -451,7 +451,7 @@ test_excl_disc(void)
 	if (ioctl(s, TIOCGEXCL, &on) == 0)
 		is_int(on, 1, "... the host pty is exclusive");
 	if (geteuid() != 0) {
-		int fd = open(ptsname(m), O_RDWR | O_NOCTTY);
+		int	fd = open(ptsname(m), O_RDWR | O_NOCTTY);
 
 		ok(fd == -1 && errno == EBUSY, "exclusive: another open fails EBUSY");
 		if (fd != -1)
@@ -471,18 +471,18 @@ test_excl_disc(void)
 static void
 test_bad_pointers(void)
 {
-	static const unsigned long reqs[] = {
+	static const unsigned long	reqs[] = {
 		TIOCGETP, TIOCSETP, TIOCSETN, TIOCGETC, TIOCSETC, TIOCGLTC,
 		TIOCSLTC, TIOCLGET, TIOCLSET, TIOCLBIS, TIOCLBIC, TIOCFLUSH,
 		TIOCGETD, TIOCSETD,
 	};
-	struct termios	before, after;
-	size_t		i;
-	int		good = 1;
+	struct termios			before, after;
+	size_t				i;
+	int				good = 1;
 
 	reset_modes();
 	before = attr();
-	for (i = 0; i < sizeof reqs / sizeof reqs[0]; i++) {
+	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
 		errno = 0;
 		if (tc(reqs[i], NULL) != -1 || errno != EFAULT) {
 			diag("request %#lx with NULL: errno %d", reqs[i], errno);
@@ -496,7 +496,7 @@ test_bad_pointers(void)
 	}
 	ok(good, "NULL and (void *)1: EFAULT for every request with an argument");
 	after = attr();
-	ok(memcmp(&before, &after, sizeof before) == 0, "... and the modes did not change");
+	ok(memcmp(&before, &after, sizeof(before)) == 0, "... and the modes did not change");
 }
 
 static void
@@ -531,7 +531,7 @@ test_round_trip(void)
 	/* illumos's rebuild adds IGNPAR to cooked modes; nothing else moves. */
 	ok(b.c_iflag == (a.c_iflag | IGNPAR) && b.c_oflag == a.c_oflag &&
 	    b.c_cflag == a.c_cflag && b.c_lflag == a.c_lflag &&
-	    memcmp(a.c_cc, b.c_cc, sizeof a.c_cc) == 0,
+	    memcmp(a.c_cc, b.c_cc, sizeof(a.c_cc)) == 0,
 	    "TIOCGETP + TIOCSETN leaves the default modes (but IGNPAR)");
 }
 
@@ -558,5 +558,5 @@ main(void)
 	test_round_trip();
 	close(s);
 	close(m);
-	return done_testing();
+	return (done_testing());
 }

@@ -21,47 +21,47 @@
 static double
 cpu_s(pid_t pid)
 {
-	char path[64], buf[1024], *q;
-	unsigned long ut, st;
-	FILE *f;
-	size_t n;
+	char		 path[64], buf[1024], *q;
+	unsigned long	 ut, st;
+	FILE		*f;
+	size_t		 n;
 
 	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
 	if ((f = fopen(path, "r")) == NULL)
-		return -1;
+		return (-1);
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
 	if ((q = strrchr(buf, ')')) == NULL || sscanf(q + 2,
 	    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-		return -1;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+		return (-1);
+	return ((double)(ut + st) / (double)sysconf(_SC_CLK_TCK));
 }
 
 /* The daemon's CPU over 1 s, in percent (0 with no daemon). */
 static double
 daemon_cpu(pid_t dp)
 {
-	double c0, c1, t0 = xt_now();
+	double	c0, c1, t0 = xt_now();
 
 	if (dp <= 0)
-		return 0;
+		return (0);
 	c0 = cpu_s(dp);
 	usleep(1000000);
 	c1 = cpu_s(dp);
 	if (c0 < 0 || c1 < 0)
-		return 0;	/* it exited */
-	return (c1 - c0) / (xt_now() - t0) * 100;
+		return (0);	/* it exited */
+	return ((c1 - c0) / (xt_now() - t0) * 100);
 }
 
 /* Write c-bytes on fd (non-blocking) until it takes nothing for 100 ms. */
 static long
 fill(int fd, char c)
 {
-	char buf[4096];
-	long tot = 0;
-	ssize_t n;
-	int idle = 0, fl = fcntl(fd, F_GETFL);
+	char	buf[4096];
+	long	tot = 0;
+	ssize_t	n;
+	int	idle = 0, fl = fcntl(fd, F_GETFL);
 
 	memset(buf, c, sizeof(buf));
 	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
@@ -75,39 +75,39 @@ fill(int fd, char c)
 		}
 	}
 	fcntl(fd, F_SETFL, fl);
-	return tot;
+	return (tot);
 }
 
 /* Wait at most ms for child; its exit status, or -1 (killed). */
 static int
 bounded_wait(pid_t pid, int ms, double *took)
 {
-	double t0 = xt_now();
-	int st;
+	double	t0 = xt_now();
+	int	st;
 
 	while (waitpid(pid, &st, WNOHANG) == 0) {
 		if (xt_ms_since(t0) > ms) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
 			*took = xt_now() - t0;
-			return -1;
+			return (-1);
 		}
 		usleep(2000);
 	}
 	*took = xt_now() - t0;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return (WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 }
 
 static void
 test_hangup(int mgrfirst)
 {
-	const char *how = mgrfirst ? "manager closed first" :
+	const char	*how = mgrfirst ? "manager closed first" :
 	    "subsidiary closed first";
-	struct pollfd pfd;
-	double t0, hup = -1, cpu;
-	long queued;
-	pid_t dp;
-	int m, s;
+	struct pollfd	 pfd;
+	double		 t0, hup = -1, cpu;
+	long		 queued;
+	pid_t		 dp;
+	int		 m, s;
 
 	if (xt_pair(&m, &s, NULL, 0, O_NONBLOCK) == -1) {
 		ok(0, "%s: open a pty: %s", how, strerror(errno));
@@ -143,24 +143,24 @@ test_hangup(int mgrfirst)
 static int
 getmsg_for(int m, struct strbuf *c, struct strbuf *d, int ms)
 {
-	struct pollfd pfd = { m, POLLIN, 0 };
-	int flags = 0;
+	struct pollfd	pfd = { m, POLLIN, 0 };
+	int		flags = 0;
 
 	if (poll(&pfd, 1, ms) != 1)
-		return -1;
-	return getmsg(m, c, d, &flags) < 0 ? -1 : 0;
+		return (-1);
+	return (getmsg(m, c, d, &flags) < 0 ? -1 : 0);
 }
 
 static void
 test_tcset_pckt(void)
 {
-	struct termios t;
-	struct strbuf c, d;
-	char cbuf[64], dbuf[8192];
-	double took;
-	long queued, got = 0;
-	int m, s, rc, ioctl_seen = 0, fl;
-	pid_t pid;
+	struct termios	t;
+	struct strbuf	c, d;
+	char		cbuf[64], dbuf[8192];
+	double		took;
+	long		queued, got = 0;
+	int		m, s, rc, ioctl_seen = 0, fl;
+	pid_t		pid;
 
 	if (xt_pair(&m, &s, NULL, 0, 0) == -1 || ioctl(m, I_PUSH, "pckt") == -1 ||
 	    xt_push3(s) == -1 || tcgetattr(s, &t) == -1) {
@@ -206,10 +206,10 @@ test_tcset_pckt(void)
 static void
 test_zero(void)
 {
-	char buf[8];
-	double took;
-	int m, s, rc, i;
-	pid_t pid;
+	char	buf[8];
+	double	took;
+	int	m, s, rc, i;
+	pid_t	pid;
 
 	if (xt_pair(&m, &s, NULL, 0, 0) == -1) {
 		ok(0, "open a pty: %s", strerror(errno));
@@ -251,5 +251,5 @@ main(int argc, char **argv)
 	test_hangup(0);
 	test_tcset_pckt();
 	test_zero();
-	return done_testing();
+	return (done_testing());
 }

@@ -26,39 +26,39 @@
 static int
 new_manager(char *name)
 {
-	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	int	m = posix_openpt(O_RDWR | O_NOCTTY);
 
 	if (m == -1 || grantpt(m) == -1)
-		return -1;
+		return (-1);
 	snprintf(name, 64, "%s", ptsname(m));
-	return m;
+	return (m);
 }
 
 static int
 open_s(const char *name)
 {
-	return open(name, O_RDWR | O_NOCTTY);
+	return (open(name, O_RDWR | O_NOCTTY));
 }
 
 /* Read the manager until the 0 of the subsidiary's last close. */
 static int
 drain_to_eof(int m)
 {
-	char buf[256];
-	ssize_t r;
-	int i;
+	char	buf[256];
+	ssize_t	r;
+	int	i;
 
 	alarm(3);
 	for (i = 0; i < 64 && (r = read(m, buf, sizeof(buf))) > 0; i++)
 		;
 	alarm(0);
-	return r == 0 ? 0 : -1;
+	return (r == 0 ? 0 : -1);
 }
 
 static void
 check_autopushed(const char *how, int s)
 {
-	struct termios t;
+	struct termios	t;
 
 	is_int(ioctl(s, I_LIST, NULL), 4, "%s: I_LIST NULL == 4 right after open", how);
 	ok(isatty(s) == 1, "%s: isatty 1 right after open", how);
@@ -88,8 +88,8 @@ check_reopen_bare(const char *how, int m, const char *name, int s)
 static void
 check_mode(void)
 {
-	char name[64];
-	int m, s, s2, old;
+	char	name[64];
+	int	m, s, s2, old;
 
 	old = xpty_setmode(XPTY_XPG4V2);
 	is_int(old, XPTY_SVR4, "xpty_setmode returns the old mode (svr4)");
@@ -121,9 +121,9 @@ check_mode(void)
 static void
 check_svr4_variants(void)
 {
-	struct strioctl si = { .ic_cmd = PTSSTTY, .ic_timout = 0, .ic_len = 0, .ic_dp = NULL };
-	char name[64];
-	int m, s;
+	struct strioctl	si = { .ic_cmd = PTSSTTY, .ic_timout = 0, .ic_len = 0, .ic_dp = NULL };
+	char		name[64];
+	int		m, s;
 
 	/* plain unlockpt in svr4 mode: bare */
 	m = new_manager(name);
@@ -171,28 +171,28 @@ check_svr4_variants(void)
 static int
 env_child(void)
 {
-	char name[64];
-	int m, s, rc = 0;
+	char	name[64];
+	int	m, s, rc = 0;
 
 	if (xpty_getmode() != XPTY_XPG4V2)
 		rc |= 1;
 	if ((m = new_manager(name)) == -1 || (unlockpt)(m) != 0)
-		return rc | 2;
+		return (rc | 2);
 	if ((s = open_s(name)) == -1)
-		return rc | 4;
+		return (rc | 4);
 	if (ioctl(s, I_LIST, NULL) != 4)
 		rc |= 8;
 	if (isatty(s) != 1)
 		rc |= 16;
-	return rc;
+	return (rc);
 }
 
 static void
 check_env(void)
 {
-	char *args[3];
-	int st;
-	pid_t pid;
+	char	*args[3];
+	int	 st;
+	pid_t	 pid;
 
 	args[0] = xt_argv[0];
 	args[1] = "envchild";
@@ -219,10 +219,10 @@ on_alarm(int sig)
 int
 main(int argc, char **argv)
 {
-	struct sigaction sa;
+	struct sigaction	sa;
 
 	if (argc == 2 && strcmp(argv[1], "envchild") == 0)
-		return env_child();
+		return (env_child());
 	xt_init(argc, argv);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;
@@ -230,5 +230,5 @@ main(int argc, char **argv)
 	check_mode();
 	check_svr4_variants();
 	check_env();
-	return done_testing();
+	return (done_testing());
 }

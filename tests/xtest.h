@@ -50,9 +50,9 @@ static char **xt_argv;
 static inline int
 xt_engine_direct(void)
 {
-	const char *e = getenv("XPTY_ENGINE");
+	const char	*e = getenv("XPTY_ENGINE");
 
-	return e != NULL && strcmp(e, "direct") == 0;
+	return (e != NULL && strcmp(e, "direct") == 0);
 }
 
 /* Under p_NAME: make sure libxpty is preloaded, re-executing if not. */
@@ -63,9 +63,9 @@ xt_init(int argc, char **argv)
 	xt_argv = argv;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 #ifdef XT_PRELOAD
-	const char *pre = getenv("LD_PRELOAD");
-	const char *top = getenv("XPTY_BUILDDIR");
-	char lib[PATH_MAX];
+	const char	*pre = getenv("LD_PRELOAD");
+	const char	*top = getenv("XPTY_BUILDDIR");
+	char		 lib[PATH_MAX];
 
 #ifdef XT_DIRECT
 	setenv("XPTY_ENGINE", "direct", 1);
@@ -96,11 +96,11 @@ static inline int
 xt_state_shared(void)
 {
 #ifdef XT_DIRECT
-	const char *s = getenv("XPTY_TEST_STORE");
+	const char	*s = getenv("XPTY_TEST_STORE");
 
-	return s == NULL || strcmp(s, "page") != 0;
+	return (s == NULL || strcmp(s, "page") != 0);
 #else
-	return 1;
+	return (1);
 #endif
 }
 
@@ -108,17 +108,17 @@ xt_state_shared(void)
 static inline int
 xt_pair(int *m, int *s, char *name, size_t namelen, int sflags)
 {
-	char *p;
+	char	*p;
 
 	if ((*m = posix_openpt(O_RDWR | O_NOCTTY)) == -1)
-		return -1;
+		return (-1);
 	if (grantpt(*m) == -1 || unlockpt(*m) == -1 || (p = ptsname(*m)) == NULL)
-		return -1;
+		return (-1);
 	if (name != NULL)
 		snprintf(name, namelen, "%s", p);
 	if ((*s = open(p, O_RDWR | sflags)) == -1)
-		return -1;
-	return 0;
+		return (-1);
+	return (0);
 }
 
 static inline int
@@ -126,18 +126,18 @@ xt_push3(int s)
 {
 	if (ioctl(s, I_PUSH, "ptem") == -1 || ioctl(s, I_PUSH, "ldterm") == -1 ||
 	    ioctl(s, I_PUSH, "ttcompat") == -1)
-		return -1;
-	return 0;
+		return (-1);
+	return (0);
 }
 
 /* Read what arrives within ms milliseconds (at most len bytes). */
 static inline ssize_t
 xt_read_for(int fd, void *buf, size_t len, int ms)
 {
-	struct timeval tv;
-	fd_set rf;
-	size_t got = 0;
-	ssize_t r;
+	struct timeval	tv;
+	fd_set		rf;
+	size_t		got = 0;
+	ssize_t		r;
 
 	while (got < len) {
 		FD_ZERO(&rf);
@@ -148,24 +148,24 @@ xt_read_for(int fd, void *buf, size_t len, int ms)
 			break;
 		r = read(fd, (char *)buf + got, len - got);
 		if (r <= 0)
-			return got > 0 ? (ssize_t)got : r;
+			return (got > 0 ? (ssize_t)got : r);
 		got += (size_t)r;
 		ms = 100;
 	}
-	return (ssize_t)got;
+	return ((ssize_t)got);
 }
 
 /* One read() with O_NONBLOCK set for it alone: -1 EAGAIN if nothing waits. */
 static inline ssize_t
 xt_read_nb(int fd, void *buf, size_t len)
 {
-	int fl = fcntl(fd, F_GETFL);
-	ssize_t r;
+	int	fl = fcntl(fd, F_GETFL);
+	ssize_t	r;
 
 	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 	r = read(fd, buf, len);
 	fcntl(fd, F_SETFL, fl);
-	return r;
+	return (r);
 }
 
 /*
@@ -175,46 +175,46 @@ xt_read_nb(int fd, void *buf, size_t len)
 static inline int
 xt_count_fds(pid_t pid)
 {
-	char path[64];
-	DIR *d;
-	struct dirent *e;
-	int n = 0;
+	char		 path[64];
+	DIR		*d;
+	struct dirent	*e;
+	int		 n = 0;
 
 	if (pid == 0)
 		snprintf(path, sizeof(path), "/proc/self/fd");
 	else
 		snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
 	if ((d = opendir(path)) == NULL)
-		return -1;
+		return (-1);
 	while ((e = readdir(d)) != NULL)
 		if (e->d_name[0] != '.')
 			n++;
 	closedir(d);
-	return pid == 0 ? n - 1 : n;
+	return (pid == 0 ? n - 1 : n);
 }
 
 /* The time of day in seconds. */
 static inline double
 xt_now(void)
 {
-	struct timeval tv;
+	struct timeval	tv;
 
 	gettimeofday(&tv, NULL);
-	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+	return ((double)tv.tv_sec + (double)tv.tv_usec / 1e6);
 }
 
 /* Milliseconds since t0, an xt_now() time. */
 static inline long
 xt_ms_since(double t0)
 {
-	return (long)((xt_now() - t0) * 1000);
+	return ((long)((xt_now() - t0) * 1000));
 }
 
 /* An address that is certainly not mapped. */
 static inline void *
 xt_unmapped(void)
 {
-	return (void *)(uintptr_t)16;
+	return ((void *)(uintptr_t)16);
 }
 /*
  * The xptyd serving this test: argv[0] ends in "xptyd" and an argument
@@ -223,17 +223,17 @@ xt_unmapped(void)
 static inline pid_t
 xt_daemon_pid(void)
 {
-	const char *rundir = getenv("XPTY_RUNDIR");
-	char path[300], cmd[4096], *p, *end;
-	DIR *d;
-	struct dirent *e;
-	pid_t found = 0;
-	size_t rl;
-	FILE *f;
-	size_t n;
+	const char	*rundir = getenv("XPTY_RUNDIR");
+	char		 path[300], cmd[4096], *p, *end;
+	DIR		*d;
+	struct dirent	*e;
+	pid_t		 found = 0;
+	size_t		 rl;
+	FILE		*f;
+	size_t		 n;
 
 	if (rundir == NULL || *rundir == '\0' || (d = opendir("/proc")) == NULL)
-		return 0;
+		return (0);
 	rl = strlen(rundir);
 	while (found == 0 && (e = readdir(d)) != NULL) {
 		if (!isdigit((unsigned char)e->d_name[0]))
@@ -258,7 +258,7 @@ xt_daemon_pid(void)
 			}
 	}
 	closedir(d);
-	return found;
+	return (found);
 }
 
 #endif

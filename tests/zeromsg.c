@@ -20,38 +20,38 @@
 static ssize_t
 read_one(int fd, char *buf, size_t len, int ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd	pfd = { .fd = fd, .events = POLLIN };
 
 	if (poll(&pfd, 1, ms) != 1)
-		return -2;
-	return read(fd, buf, len);
+		return (-2);
+	return (read(fd, buf, len));
 }
 
 /* Read what is written up to the next zero-length message into buf. */
 static ssize_t
 read_until_zero(int fd, char *buf, size_t len)
 {
-	size_t got = 0;
-	ssize_t r;
+	size_t	got = 0;
+	ssize_t	r;
 
 	while (got < len) {
 		r = read_one(fd, buf + got, len - got, 5000);
 		if (r == 0)
-			return (ssize_t)got;
+			return ((ssize_t)got);
 		if (r < 0)
-			return -1;
+			return (-1);
 		got += (size_t)r;
 	}
-	return -1;
+	return (-1);
 }
 
 static void
 check_queue(void)
 {
-	static const char *want[] = { "a", "b", "", "c" };
-	char name[64], buf[64];
-	int m, s, i;
-	ssize_t r;
+	static const char	*want[] = { "a", "b", "", "c" };
+	char			 name[64], buf[64];
+	int			 m, s, i;
+	ssize_t			 r;
 
 	ok(xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == 0, "pty pair");
 	alarm(HANG_LIMIT);
@@ -79,11 +79,11 @@ check_queue(void)
 static void
 check_many(void)
 {
-	char name[64], buf[64];
-	int m, s, i, zeros = 0, st, dfd0, dfd1;
-	ssize_t r;
-	pid_t pid, daemon;
-	const int n = 100;
+	char		name[64], buf[64];
+	int		m, s, i, zeros = 0, st, dfd0, dfd1;
+	ssize_t		r;
+	pid_t		pid, daemon;
+	const int	n = 100;
 
 	ok(xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == 0, "pty pair");
 	daemon = xt_daemon_pid();
@@ -128,9 +128,9 @@ check_many(void)
 static void
 check_b0_twice(void)
 {
-	struct termios t;
-	char buf[16];
-	int m, s, ok1, ok2;
+	struct termios	t;
+	char		buf[16];
+	int		m, s, ok1, ok2;
 
 	ok(xt_pair(&m, &s, NULL, 0, O_NOCTTY) == 0, "pty pair");
 	ok(ioctl(s, I_PUSH, "ptem") == 0 && ioctl(s, I_PUSH, "ldterm") == 0,
@@ -155,10 +155,10 @@ check_b0_twice(void)
 static void
 check_fork_shared(void)
 {
-	char buf[64];
-	int m, s, st;
-	ssize_t r;
-	pid_t pid;
+	char	buf[64];
+	int	m, s, st;
+	ssize_t	r;
+	pid_t	pid;
 
 	ok(xt_pair(&m, &s, NULL, 0, O_NOCTTY) == 0, "pty pair");
 	ok(write(s, "x", 1) == 1 && write(s, "", 0) == 0 &&
@@ -178,7 +178,7 @@ check_fork_shared(void)
 
 	/* the child reads the next one while the parent is not reading */
 	if ((pid = fork()) == 0) {
-		int zeros = 0;
+		int	zeros = 0;
 
 		alarm(HANG_LIMIT);
 		while ((r = read_one(m, buf, sizeof(buf), 10000)) == 0)
@@ -215,27 +215,27 @@ check_fork_shared(void)
 static int
 ep_wait(int ep, int ms)
 {
-	struct epoll_event ev[4];
-	int n;
+	struct epoll_event	ev[4];
+	int			n;
 
-	memset(ev, 0, sizeof ev);
+	memset(ev, 0, sizeof(ev));
 	n = epoll_wait(ep, ev, 4, ms);
 	if (n == 0)
-		return 0;
-	return n == 1 && ev[0].data.u64 == EP_DATA &&
-	    (ev[0].events & EPOLLIN) ? 1 : -1;
+		return (0);
+	return (n == 1 && ev[0].data.u64 == EP_DATA &&
+	    (ev[0].events & EPOLLIN) ? 1 : -1);
 }
 
 /* Register m with ep (op) for EPOLLIN|EPOLLRDHUP and extra flags. */
 static int
 ep_add(int ep, int m, uint32_t flags, int op)
 {
-	struct epoll_event ev;
+	struct epoll_event	ev;
 
-	memset(&ev, 0, sizeof ev);
+	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN | EPOLLRDHUP | flags;
 	ev.data.u64 = EP_DATA;
-	return epoll_ctl(ep, op, m, &ev);
+	return (epoll_ctl(ep, op, m, &ev));
 }
 
 /*
@@ -248,10 +248,10 @@ ep_add(int ep, int m, uint32_t flags, int op)
 static void
 check_epoll(uint32_t flags, const char *how)
 {
-	int oneshot = (flags & EPOLLONESHOT) != 0;
-	char buf[64];
-	int m, s, ep;
-	ssize_t r;
+	int	oneshot = (flags & EPOLLONESHOT) != 0;
+	char	buf[64];
+	int	m, s, ep;
+	ssize_t	r;
 
 	ok(xt_pair(&m, &s, NULL, 0, O_NOCTTY) == 0, "%s: pty pair", how);
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -296,10 +296,10 @@ check_epoll(uint32_t flags, const char *how)
 static void
 check_epoll_fork(void)
 {
-	char buf[64];
-	int m, s, ep, p[2], st;
-	ssize_t r;
-	pid_t pid;
+	char	buf[64];
+	int	m, s, ep, p[2], st;
+	ssize_t	r;
+	pid_t	pid;
 
 	ok(xt_pair(&m, &s, NULL, 0, O_NOCTTY) == 0 && pipe(p) == 0,
 	    "fork: pty pair");
@@ -340,9 +340,9 @@ check_epoll_fork(void)
 static void
 check_stdio(void)
 {
-	char name[64], line[64];
-	FILE *fp;
-	int m, s;
+	char	 name[64], line[64];
+	FILE	*fp;
+	int	 m, s;
 
 	ok(xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == 0, "pty pair");
 	ok((fp = fdopen(m, "r")) != NULL, "fdopen the manager");
@@ -375,5 +375,5 @@ main(int argc, char **argv)
 	check_epoll(EPOLLONESHOT, "epoll EPOLLONESHOT");
 	check_epoll_fork();
 	done_testing();
-	return 0;
+	return (0);
 }

@@ -45,9 +45,9 @@ client_init(int argc, char **argv)
 	alarm(CLIENT_WATCHDOG);
 #ifdef XT_PRELOAD
 	{
-		const char *pre = getenv("LD_PRELOAD");
-		const char *top = getenv("XPTY_BUILDDIR");
-		char lib[PATH_MAX];
+		const char	*pre = getenv("LD_PRELOAD");
+		const char	*top = getenv("XPTY_BUILDDIR");
+		char		 lib[PATH_MAX];
 
 		if (pre != NULL && strstr(pre, "libxpty") != NULL) {
 			if (isastream == NULL) {
@@ -94,14 +94,14 @@ child_res_init(struct child_res *cr)
 static inline int
 child_check(struct child_res *cr, int cond, const char *what)
 {
-	char c = cond ? '1' : '0';
+	char	c = cond ? '1' : '0';
 
 	if (!cond)
 		fprintf(stderr, "child: %s: failed (errno %d: %s)\n", what,
 		    errno, strerror(errno));
 	if (write(cr->fd[1], &c, 1) != 1)
 		_exit(97);
-	return cond;
+	return (cond);
 }
 
 /* In the parent: collect the child's verdicts and report them in order. */
@@ -109,8 +109,8 @@ static inline int
 child_report(struct child_res *cr, pid_t pid, const char *const *names,
     int nnames, const char *prefix)
 {
-	int st = 0, i, all = 1;
-	ssize_t r;
+	int	st = 0, i, all = 1;
+	ssize_t	r;
 
 	close(cr->fd[1]);
 	if (waitpid(pid, &st, 0) == -1)
@@ -121,7 +121,7 @@ child_report(struct child_res *cr, pid_t pid, const char *const *names,
 		cr->n += (int)r;
 	close(cr->fd[0]);
 	for (i = 0; i < nnames; i++) {
-		int good = i < cr->n && cr->got[i] == '1';
+		int	good = i < cr->n && cr->got[i] == '1';
 		errno = 0;
 		ok(good, "%s: %s%s", prefix, names[i],
 		    i < cr->n ? "" : " (not reached)");
@@ -129,24 +129,24 @@ child_report(struct child_res *cr, pid_t pid, const char *const *names,
 	}
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: child exits 0 (status %#x)",
 	    prefix, (unsigned)st);
-	return all;
+	return (all);
 }
 
 /* Wait until fd is readable (or hung up); 1 if so, 0 on timeout. */
 static inline int
 wait_readable(int fd, int ms)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd	p = { .fd = fd, .events = POLLIN };
 
-	return poll(&p, 1, ms) == 1;
+	return (poll(&p, 1, ms) == 1);
 }
 
 /* Read from fd until want bytes or ms pass without data; NUL-terminated. */
 static inline ssize_t
 read_until(int fd, char *buf, size_t len, const char *want, int ms)
 {
-	size_t got = 0;
-	ssize_t r;
+	size_t	got = 0;
+	ssize_t	r;
 
 	buf[0] = '\0';
 	while (got + 1 < len) {
@@ -160,18 +160,18 @@ read_until(int fd, char *buf, size_t len, const char *want, int ms)
 		if (want != NULL && strstr(buf, want) != NULL)
 			break;
 	}
-	return (ssize_t)got;
+	return ((ssize_t)got);
 }
 
 /* Printable form of a short byte string for diagnostics. */
 static inline const char *
 show(const char *s, size_t n)
 {
-	static char out[512];
-	size_t i, o = 0;
+	static char	out[512];
+	size_t		i, o = 0;
 
 	for (i = 0; i < n && o + 5 < sizeof(out); i++) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char	c = (unsigned char)s[i];
 		if (c == '\r')
 			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\r");
 		else if (c == '\n')
@@ -182,6 +182,6 @@ show(const char *s, size_t n)
 			out[o++] = (char)c;
 	}
 	out[o] = '\0';
-	return out;
+	return (out);
 }
 #endif

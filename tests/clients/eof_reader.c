@@ -27,23 +27,23 @@ static char sname[64];
 static int
 getslave(void)
 {
-	int slave;
+	int	slave;
 
 	(void) setsid();
 	if ((slave = open(sname, O_RDWR)) < 0)
-		return -1;
+		return (-1);
 	(void) ioctl(slave, I_PUSH, "ptem");
 	(void) ioctl(slave, I_PUSH, "ldterm");
 	(void) ioctl(slave, I_PUSH, "ttcompat");
-	return slave;
+	return (slave);
 }
 
 /* dooutput(): read until read() says the session ended. */
 static ssize_t
 dooutput(int master, char *obuf, size_t len, ssize_t *last, int *last_errno)
 {
-	size_t got = 0;
-	ssize_t cc;
+	size_t	got = 0;
+	ssize_t	cc;
 
 	for (;;) {
 		if (!wait_readable(master, 5000)) {
@@ -61,17 +61,17 @@ dooutput(int master, char *obuf, size_t len, ssize_t *last, int *last_errno)
 		got += (size_t)cc;
 	}
 	obuf[got] = '\0';
-	return (ssize_t)got;
+	return ((ssize_t)got);
 }
 
 static pid_t
 spawn(int how)
 {
-	pid_t pid = fork();
-	int s;
+	pid_t	pid = fork();
+	int	s;
 
 	if (pid != 0)
-		return pid;
+		return (pid);
 	if ((s = getslave()) < 0)
 		_exit(2);
 	if (how == 0) {
@@ -91,10 +91,10 @@ spawn(int how)
 int
 main(int argc, char **argv)
 {
-	char obuf[256];
-	ssize_t got, last, r;
-	int master, st, err, s, fl;
-	pid_t pid;
+	char	obuf[256];
+	ssize_t	got, last, r;
+	int	master, st, err, s, fl;
+	pid_t	pid;
 
 	client_init(argc, argv);
 
@@ -102,7 +102,7 @@ main(int argc, char **argv)
 	master = open("/dev/ptmx", O_RDWR);
 	if (!ok(master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0 &&
 	    ptsname(master) != NULL, "getmaster: ptmx, grantpt, unlockpt, ptsname"))
-		return done_testing();
+		return (done_testing());
 	snprintf(sname, sizeof(sname), "%s", ptsname(master));
 
 	pid = spawn(0);
@@ -146,5 +146,5 @@ main(int argc, char **argv)
 	errno = err;
 	is_int(last, 0, "then read() returns 0");
 	close(master);
-	return done_testing();
+	return (done_testing());
 }

@@ -33,8 +33,8 @@ static char saved_name[64];		/* the test's own copy to compare */
 static int
 exp_getptymaster(void)
 {
-	char *slave_name;
-	int master;
+	char	*slave_name;
+	int	 master;
 
 	if ((master = open("/dev/ptmx", O_RDWR)) == -1)
 		return (-1);
@@ -63,28 +63,28 @@ static int
 screen_openpty(char *TtyName, size_t len)
 {
 	void (*sigcld)(int);
-	char *m;
-	int f;
+	char	*m;
+	int	 f;
 
 	if ((f = open("/dev/ptmx", O_RDWR | O_NOCTTY)) == -1)
-		return -1;
+		return (-1);
 	sigcld = signal(SIGCHLD, SIG_DFL);
 	if ((m = ptsname(f)) == NULL || grantpt(f) || unlockpt(f)) {
 		signal(SIGCHLD, sigcld);
 		close(f);
-		return -1;
+		return (-1);
 	}
 	signal(SIGCHLD, sigcld);
 	strncpy(TtyName, m, len - 1);
 	TtyName[len - 1] = '\0';
-	return f;
+	return (f);
 }
 
 /* exp_getptyslave(), after the fork and setsid. */
 static int
 exp_getptyslave(void)
 {
-	int slave;
+	int	slave;
 
 	if (0 > (slave = open(exp_pty_slave_name, O_RDWR)))
 		return (-1);
@@ -108,17 +108,17 @@ main(int argc, char **argv)
 		"ttcompat, ldterm, ptem are on the stream (I_LIST 4, I_LOOK ttcompat)",
 		"write a greeting",
 	};
-	char screen_tty[64], buf[128];
-	struct child_res cr;
-	int master, sm, s, fd;
-	ssize_t r;
-	pid_t pid;
+	char			screen_tty[64], buf[128];
+	struct child_res	cr;
+	int			master, sm, s, fd;
+	ssize_t			r;
+	pid_t			pid;
 
 	client_init(argc, argv);
 
 	master = exp_getptymaster();
 	if (!ok(master >= 0, "exp_getptymaster: ptsname, then grantpt and unlockpt"))
-		return done_testing();
+		return (done_testing());
 	ok(strncmp(saved_name, "/dev/pts/", 9) == 0,
 	    "ptsname before grantpt gives /dev/pts/N (%s)", saved_name);
 	ok(strcmp(exp_pty_slave_name, saved_name) == 0,
@@ -138,7 +138,7 @@ main(int argc, char **argv)
 		child_check(&cr, fd >= 0, child_names[4]);
 		child_check(&cr, isatty(s) == 1, child_names[5]);
 		{
-			char top[FMNAMESZ + 1] = "";
+			char	top[FMNAMESZ + 1] = "";
 
 			child_check(&cr, ioctl(s, I_LIST, NULL) == 4 &&
 			    ioctl(s, I_LOOK, top) == 0 && strcmp(top, "ttcompat") == 0,
@@ -169,5 +169,5 @@ main(int argc, char **argv)
 		close(sm);
 	}
 	close(master);
-	return done_testing();
+	return (done_testing());
 }

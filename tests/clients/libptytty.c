@@ -29,45 +29,45 @@
 static int
 get_pty(char **ttydev)
 {
-	int pfd = posix_openpt(O_RDWR | O_NOCTTY);
+	int	pfd = posix_openpt(O_RDWR | O_NOCTTY);
 
 	if (pfd >= 0) {
 		if (grantpt(pfd) == 0 && unlockpt(pfd) == 0) {
 			*ttydev = strdup(ptsname(pfd));
-			return pfd;
+			return (pfd);
 		}
 		close(pfd);
 	}
-	return -1;
+	return (-1);
 }
 
 static int
 get_tty(const char *ttydev)
 {
-	return open(ttydev, O_RDWR | O_NOCTTY, 0);
+	return (open(ttydev, O_RDWR | O_NOCTTY, 0));
 }
 
 static int
 control_tty(int fd_tty)
 {
-	int fd;
+	int	fd;
 
 	setsid();
 	ioctl(fd_tty, TIOCSCTTY, NULL);
 	fd = open("/dev/tty", O_WRONLY);
 	if (fd < 0)
-		return -1;
+		return (-1);
 	close(fd);
-	return 0;
+	return (0);
 }
 
 static void
 check_libptytty(void)
 {
-	char *name = NULL;
-	int pty, tty, p[2], st, gate;
-	struct termios t;
-	pid_t pid;
+	char		*name = NULL;
+	int		 pty, tty, p[2], st, gate;
+	struct termios	 t;
+	pid_t		 pid;
 
 	pty = get_pty(&name);
 	if (!ok(pty >= 0 && name != NULL, "libptytty get_pty"))
@@ -112,9 +112,9 @@ check_libptytty(void)
 static void
 check_pintos(void)
 {
-	int master, slave, r;
-	char *name;
-	struct termios t;
+	int		 master, slave, r;
+	char		*name;
+	struct termios	 t;
 
 	master = open("/dev/ptmx", O_RDWR | O_NOCTTY);
 	if (!ok(master >= 0, "Pintos: open /dev/ptmx"))
@@ -150,5 +150,5 @@ main(int argc, char **argv)
 	client_init(argc, argv);
 	check_libptytty();
 	check_pintos();
-	return done_testing();
+	return (done_testing());
 }

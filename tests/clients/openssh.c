@@ -41,8 +41,8 @@ on_chld(int sig)
 static int
 ssh_openpty(int *amaster, int *aslave, char *namebuf, size_t namelen)
 {
-	int ptm;
-	char *pts;
+	int	 ptm;
+	char	*pts;
 	void (*old_signal)(int);
 
 	if ((ptm = open("/dev/ptmx", O_RDWR | O_NOCTTY)) == -1)
@@ -74,7 +74,7 @@ ssh_openpty(int *amaster, int *aslave, char *namebuf, size_t namelen)
 	 * is no more work to do here.
 	 */
 	if (ioctl(*aslave, I_FIND, "ptem") != 0)
-		return 0;
+		return (0);
 # endif
 
 	/*
@@ -93,7 +93,7 @@ ssh_openpty(int *amaster, int *aslave, char *namebuf, size_t namelen)
 static void
 session_child(struct child_res *cr, int ttyfd, const char *tty)
 {
-	int fd;
+	int	fd;
 
 	fd = open("/dev/tty", O_RDWR | O_NOCTTY);
 	if (fd >= 0) {
@@ -126,16 +126,16 @@ main(int argc, char **argv)
 		"tty reopens by name", "/dev/tty opens: the pty is the controlling tty",
 		"tcgetsid is the session",
 	};
-	struct sigaction sa;
-	struct winsize ws = { .ws_row = 24, .ws_col = 80 }, got;
-	struct termios tio;
-	struct child_res cr;
-	struct stat st;
-	char name[64], buf[256], *tn;
-	int ptyfd, ttyfd = -1, n, relay;
-	sig_atomic_t opened;
-	ssize_t r;
-	pid_t pid;
+	struct sigaction	sa;
+	struct winsize		ws = { .ws_row = 24, .ws_col = 80 }, got;
+	struct termios		tio;
+	struct child_res	cr;
+	struct stat		st;
+	char			name[64], buf[256], *tn;
+	int			ptyfd, ttyfd = -1, n, relay;
+	sig_atomic_t		opened;
+	ssize_t			r;
+	pid_t			pid;
 
 	client_init(argc, argv);
 
@@ -150,7 +150,7 @@ main(int argc, char **argv)
 	 */
 	ptyfd = posix_openpt(O_RDWR | O_NOCTTY);
 	if (!ok(ptyfd >= 0, "posix_openpt"))
-		return done_testing();
+		return (done_testing());
 	relay = fstat(ptyfd, &st) == 0 && S_ISSOCK(st.st_mode);
 	diag("engine: %s", relay ? "relay" : "direct");
 	opened = chld_seen;
@@ -165,7 +165,7 @@ main(int argc, char **argv)
 	chld_seen = 0;
 	if (!ok(ssh_openpty(&ptyfd, &ttyfd, name, sizeof(name)) == 0,
 	    "openpty the OpenSSH way (ptmx, grantpt, unlockpt, ptsname, open)"))
-		return done_testing();
+		return (done_testing());
 	is_int(chld_seen, 0, "no SIGCHLD during OpenSSH's pty allocation");
 	ok(strncmp(name, "/dev/pts/", 9) == 0, "ptsname is /dev/pts/N (%s)", name);
 	is_int(ioctl(ttyfd, I_FIND, "ptem"), 1, "I_FIND ptem is 1 after the pushes");
@@ -221,5 +221,5 @@ main(int argc, char **argv)
 
 	close(ttyfd);
 	close(ptyfd);
-	return done_testing();
+	return (done_testing());
 }

@@ -48,12 +48,12 @@ static int last_tio_ok;
 static int
 readstream(int p, char *ibuf, int bufsize)
 {
-	int flags = 0;
-	int ret = 0;
-	struct termios *tsp;
-	char vstop, vstart;
-	int ixon;
-	int newflow;
+	int		 flags = 0;
+	int		 ret = 0;
+	struct termios	*tsp;
+	char		 vstop, vstart;
+	int		 ixon;
+	int		 newflow;
 
 	strbufc.maxlen = BUFSIZ;
 	strbufc.buf = (char *)ctlbuf;
@@ -133,10 +133,10 @@ readstream(int p, char *ibuf, int bufsize)
 static long
 ms_now(void)
 {
-	struct timespec ts;
+	struct timespec	ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+	return (ts.tv_sec * 1000L + ts.tv_nsec / 1000000L);
 }
 
 /*
@@ -153,9 +153,9 @@ struct collect {
 static int
 pump(int pty, struct collect *c, int (*want)(int hdr, const struct collect *), int ms)
 {
-	char ibuf[BUFSIZ];
-	long end = ms_now() + ms;
-	int n;
+	char	ibuf[BUFSIZ];
+	long	end = ms_now() + ms;
+	int	n;
 
 	while (ms_now() < end) {
 		if (!wait_readable(pty, 100))
@@ -163,11 +163,11 @@ pump(int pty, struct collect *c, int (*want)(int hdr, const struct collect *), i
 		n = readstream(pty, ibuf, (int)sizeof(ibuf));
 		if (n < 0) {
 			if (errno != EAGAIN)
-				return -2;
+				return (-2);
 			if (last_type == M_DATA && last_dlen == 0)
 				c->got_zero_mdata = 1;
 			if (want(-1, c))
-				return -1;
+				return (-1);
 			continue;
 		}
 		if (ibuf[0] == TIOCPKT_DATA && n > 1 &&
@@ -176,65 +176,65 @@ pump(int pty, struct collect *c, int (*want)(int hdr, const struct collect *), i
 			c->dlen += (size_t)(n - 1);
 		}
 		if (want((unsigned char)ibuf[0], c))
-			return (unsigned char)ibuf[0];
+			return ((unsigned char)ibuf[0]);
 	}
-	return -1;
+	return (-1);
 }
 
 static int
 want_line(int hdr, const struct collect *c)
 {
 	(void)hdr;
-	return memchr(c->data, '\n', c->dlen) != NULL;
+	return (memchr(c->data, '\n', c->dlen) != NULL);
 }
 
 static int
 want_flushwrite(int hdr, const struct collect *c)
 {
 	(void)c;
-	return hdr == TIOCPKT_FLUSHWRITE;
+	return (hdr == TIOCPKT_FLUSHWRITE);
 }
 
 static int
 want_nostop(int hdr, const struct collect *c)
 {
 	(void)c;
-	return hdr == TIOCPKT_NOSTOP;
+	return (hdr == TIOCPKT_NOSTOP);
 }
 
 static int
 want_zero(int hdr, const struct collect *c)
 {
 	(void)hdr;
-	return c->got_zero_mdata;
+	return (c->got_zero_mdata);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct collect c;
-	char name[64], buf[64], *p;
-	int pty, tty, on = 1, st, hdr, fl;
-	struct termios t;
-	ssize_t r;
-	pid_t pid;
+	struct collect	c;
+	char		name[64], buf[64], *p;
+	int		pty, tty, on = 1, st, hdr, fl;
+	struct termios	t;
+	ssize_t		r;
+	pid_t		pid;
 
 	client_init(argc, argv);
 
 	/* getpty() */
 	pty = open("/dev/ptmx", O_RDWR | O_NOCTTY);
 	if (!ok(pty >= 0, "open /dev/ptmx"))
-		return done_testing();
+		return (done_testing());
 	ok(grantpt(pty) == 0 && unlockpt(pty) == 0 && (p = ptsname(pty)) != NULL,
 	    "grantpt, unlockpt, ptsname");
 	snprintf(name, sizeof(name), "%s", ptsname(pty));
 	if (!ok(ioctl(pty, I_PUSH, "pckt") == 0, "I_PUSH pckt on the manager"))
-		return done_testing();
+		return (done_testing());
 	is_int(ioctl(pty, I_FIND, "pckt"), 1, "I_FIND pckt on the manager is 1");
 	/* set_termbuf / getptyslave: the login side */
 	tty = open(name, O_RDWR | O_NOCTTY);
 	if (!ok(tty >= 0, "open the subsidiary %s", name))
-		return done_testing();
+		return (done_testing());
 	ok(ioctl(tty, I_PUSH, "ptem") == 0 && ioctl(tty, I_PUSH, "ldterm") == 0 &&
 	    ioctl(tty, I_PUSH, "ttcompat") == 0, "push ptem, ldterm, ttcompat on the subsidiary");
 	ok(ioctl(pty, FIONBIO, &on) == 0, "FIONBIO on the manager, as telnetd does");
@@ -294,5 +294,5 @@ main(int argc, char **argv)
 	ok(c.got_zero_mdata, "the last close of the subsidiary is a zero-length M_DATA "
 	    "(last type %#x, len %d)", last_type, last_dlen);
 	close(pty);
-	return done_testing();
+	return (done_testing());
 }

@@ -40,8 +40,8 @@ static const char *const child_names[] = {
 static void
 xterm_child(struct child_res *cr, int respond, const char *ttydev)
 {
-	char *pty_name;
-	int ptyfd, tty, i = 0;
+	char	*pty_name;
+	int	 ptyfd, tty, i = 0;
 
 	child_check(cr, setsid() != -1, child_names[i++]);
 	child_check(cr, grantpt(respond) == 0, child_names[i++]);
@@ -86,17 +86,17 @@ xterm_child(struct child_res *cr, int respond, const char *ttydev)
 int
 main(int argc, char **argv)
 {
-	char ttydev[64], buf[256];
-	struct child_res cr;
-	int respond, st;
-	ssize_t r;
-	pid_t pid;
+	char			ttydev[64], buf[256];
+	struct child_res	cr;
+	int			respond, st;
+	ssize_t			r;
+	pid_t			pid;
 
 	client_init(argc, argv);
 
 	respond = posix_openpt(O_RDWR | O_NOCTTY);
 	if (!ok(respond >= 0, "posix_openpt"))
-		return done_testing();
+		return (done_testing());
 	ok(ptsname(respond) != NULL, "the parent records ptsname before any unlock");
 	snprintf(ttydev, sizeof(ttydev), "%s", ptsname(respond) ? ptsname(respond) : "");
 
@@ -109,16 +109,16 @@ main(int argc, char **argv)
 	r = read_until(respond, buf, sizeof(buf), "ctty-ok\r\n", 5000);
 	close(cr.fd[1]);
 	{
-		int i, n = 0, all = 1;
-		ssize_t k;
-		char got[64];
+		int	i, n = 0, all = 1;
+		ssize_t	k;
+		char	got[64];
 
 		while (n < (int)sizeof(got) &&
 		    (k = read(cr.fd[0], got + n, sizeof(got) - (size_t)n)) > 0)
 			n += (int)k;
 		close(cr.fd[0]);
 		for (i = 0; i < (int)(sizeof(child_names) / sizeof(child_names[0])); i++) {
-			int good = i < n && got[i] == '1';
+			int	good = i < n && got[i] == '1';
 			ok(good, "xterm child: %s%s", child_names[i], i < n ? "" : " (not reached)");
 			all &= good;
 		}
@@ -131,5 +131,5 @@ main(int argc, char **argv)
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the shell exits 0 (status %#x)",
 	    (unsigned)st);
 	close(respond);
-	return done_testing();
+	return (done_testing());
 }

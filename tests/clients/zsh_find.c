@@ -27,20 +27,20 @@ static const char *const mods[] = { "ptem", "ldterm", "ttcompat" };
 static int
 zpty_push(int sfd, int found[3], int pushed[3])
 {
-	int ret, i;
+	int	ret, i;
 
 	for (i = 0; i < 3; i++) {
 		pushed[i] = 0;
 		found[i] = ret = ioctl(sfd, I_FIND, mods[i]);
 		if (ret != 1) {
 			if (ret == -1)
-				return 1;
+				return (1);
 			if (ioctl(sfd, I_PUSH, mods[i]) == -1)
-				return 1;
+				return (1);
 			pushed[i] = 1;
 		}
 	}
-	return 0;
+	return (0);
 }
 
 static char listing[128];
@@ -49,41 +49,41 @@ static char listing[128];
 static int
 list_is(int fd, const char *want)
 {
-	struct str_mlist ml[12];
-	struct str_list sl = { .sl_nmods = 12, .sl_modlist = ml };
-	size_t o = 0;
-	int i;
+	struct str_mlist	ml[12];
+	struct str_list		sl = { .sl_nmods = 12, .sl_modlist = ml };
+	size_t			o = 0;
+	int			i;
 
 	listing[0] = '\0';
 	if (ioctl(fd, I_LIST, &sl) == -1) {
 		snprintf(listing, sizeof(listing), "I_LIST: %s", strerror(errno));
-		return 0;
+		return (0);
 	}
 	for (i = 0; i < sl.sl_nmods && o < sizeof(listing) - 1; i++)
 		o += (size_t)snprintf(listing + o, sizeof(listing) - o, "%s%.*s",
 		    i ? "," : "", FMNAMESZ + 1, ml[i].l_name);
-	return strcmp(listing, want) == 0;
+	return (strcmp(listing, want) == 0);
 }
 
 int
 main(int argc, char **argv)
 {
-	int mfd, sfd, i, found[3], pushed[3], st, s2;
-	char *name, buf[64];
-	pid_t pid;
+	int	 mfd, sfd, i, found[3], pushed[3], st, s2;
+	char	*name, buf[64];
+	pid_t	 pid;
 
 	client_init(argc, argv);
 
 	mfd = posix_openpt(O_RDWR | O_NOCTTY);
 	if (!ok(mfd >= 0, "posix_openpt"))
-		return done_testing();
+		return (done_testing());
 	if (!ok(!(grantpt(mfd) || unlockpt(mfd) || !(name = ptsname(mfd))),
 	    "grantpt, unlockpt, ptsname"))
-		return done_testing();
+		return (done_testing());
 	snprintf(buf, sizeof(buf), "%s", name);
 	sfd = open(buf, O_RDWR | O_NOCTTY);
 	if (!ok(sfd >= 0, "open %s O_RDWR|O_NOCTTY", buf))
-		return done_testing();
+		return (done_testing());
 
 	ok(isatty(sfd) == 0, "the bare subsidiary is not a terminal yet");
 	is_int(zpty_push(sfd, found, pushed), 0, "the zpty push loop succeeds");
@@ -109,7 +109,7 @@ main(int argc, char **argv)
 
 	/* the stack belongs to the stream: another process sees it */
 	if ((pid = fork()) == 0) {
-		int f[3], p[3], fd = open(buf, O_RDWR | O_NOCTTY);
+		int	f[3], p[3], fd = open(buf, O_RDWR | O_NOCTTY);
 
 		if (fd == -1)
 			_exit(2);
@@ -133,5 +133,5 @@ main(int argc, char **argv)
 	close(s2);
 	close(sfd);
 	close(mfd);
-	return done_testing();
+	return (done_testing());
 }

@@ -10,7 +10,7 @@ cmpd(const void *a, const void *b)
 {
 	double	x = *(const double *)a, y = *(const double *)b;
 
-	return x < y ? -1 : x > y;
+	return (x < y ? -1 : x > y);
 }
 
 static void
@@ -33,24 +33,24 @@ echo_child(const char *path, int mode)
 	int	s;
 
 	if (pid != 0)
-		return pid;
+		return (pid);
 	s = open(path, O_RDWR | O_NOCTTY);
 	rawmode(s);
 	if (mode == 0) {
-		while ((n = read(s, buf, sizeof buf)) > 0)
+		while ((n = read(s, buf, sizeof(buf))) > 0)
 			write(s, buf, n);
 	} else if (mode == 1) {		/* sink */
 		size_t	got = 0;
 
 		while (got < ((size_t)64 << 20) &&
-		    (n = read(s, buf, sizeof buf)) > 0)
+		    (n = read(s, buf, sizeof(buf))) > 0)
 			got += n;
 	} else {			/* source: 64 MiB */
 		size_t	left = (size_t)64 << 20;
 
-		memset(buf, 'x', sizeof buf);
+		memset(buf, 'x', sizeof(buf));
 		while (left > 0) {
-			n = write(s, buf, left < sizeof buf ? left : sizeof buf);
+			n = write(s, buf, left < sizeof(buf) ? left : sizeof(buf));
 			if (n <= 0)
 				break;
 			left -= n;
@@ -110,7 +110,7 @@ rtt_interleaved(int m1, const char *p1, int m2, const char *p2, int rounds,
 static double __attribute__((unused))
 rtt(int m, const char *path, int iters)
 {
-	double	*v = calloc(iters, sizeof *v), p50;
+	double	*v = calloc(iters, sizeof(*v)), p50;
 	pid_t	pid = echo_child(path, 0);
 	char	c = 'a';
 	int	i;
@@ -125,12 +125,12 @@ rtt(int m, const char *path, int iters)
 		if (i >= 1000)
 			v[i - 1000] = rt_now() - t0;
 	}
-	qsort(v, iters, sizeof *v, cmpd);
+	qsort(v, iters, sizeof(*v), cmpd);
 	p50 = v[iters / 2];
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	free(v);
-	return p50;
+	return (p50);
 }
 
 static double
@@ -145,12 +145,12 @@ tput_to_sub(int m, const char *path)
 	usleep(100000);
 	t0 = rt_now();
 	while (done < total) {
-		n = write(m, buf, sizeof buf);
+		n = write(m, buf, sizeof(buf));
 		if (n > 0)
 			done += n;
 	}
 	waitpid(pid, NULL, 0);
-	return total / (rt_now() - t0) / 1e6;
+	return (total / (rt_now() - t0) / 1e6);
 }
 
 static double
@@ -165,7 +165,7 @@ tput_from_sub(int m, const char *path)
 	pid = echo_child(path, 2);
 	t0 = rt_now();
 	while (done < total) {
-		n = read(m, buf, sizeof buf);
+		n = read(m, buf, sizeof(buf));
 		if (n > 0)
 			done += n;
 		else if (n == 0)
@@ -176,7 +176,7 @@ tput_from_sub(int m, const char *path)
 	t0 = total / (rt_now() - t0) / 1e6;
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	return t0;
+	return (t0);
 }
 
 int
@@ -191,10 +191,10 @@ main(int argc, char **argv)
 	m = posix_openpt(O_RDWR | O_NOCTTY);
 	unlockpt(m);
 	ioctl(m, TIOCGPTN, &n);
-	snprintf(path, sizeof path, "/dev/pts/%d", n);
+	snprintf(path, sizeof(path), "/dev/pts/%d", n);
 	if (rt_open(&p, 0) == -1) {
 		fprintf(stderr, "relay_open: %s\n", relay_last_error());
-		return 1;
+		return (1);
 	}
 	if (getenv("DIRECT")) {
 		direct_r = p.fd;
@@ -213,5 +213,5 @@ main(int argc, char **argv)
 	    b, b / a);
 	rt_close(&p);
 	rt_cleanup();
-	return 0;
+	return (0);
 }

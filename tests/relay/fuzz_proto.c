@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		chunk = (size_t)(data[off] % 64) + 1;
 		if (chunk > size - off)
 			chunk = size - off;
-		if (chunk > sizeof buf - have)
+		if (chunk > sizeof(buf) - have)
 			break;
 		memcpy(buf + have, data + off, chunk);
 		have += chunk;
@@ -60,8 +60,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			have -= (size_t)n;
 		}
 		if (n < 0)
-			return 0;	/* the daemon closes the client */
-		check(have < sizeof buf);
+			return (0);	/* the daemon closes the client */
+		check(have < sizeof(buf));
 	}
 	/* The library's parsers. */
 	if (size >= XP_REPLYLEN && xp_get_reply(data, &r) == 0)
@@ -74,5 +74,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		off += len;
 	}
-	return 0;
+	return (0);
 }

@@ -68,9 +68,9 @@ rt_open(struct rpty *p, int oflag)
 	/* relay_open sets the stream up (raw, no modules) itself */
 	p->fd = relay_open(O_RDWR | oflag, &p->hostfd, &p->ptyno);
 	if (p->fd == -1)
-		return -1;
-	snprintf(p->path, sizeof p->path, "/dev/pts/%d", p->ptyno);
-	return ioctl(p->hostfd, TIOCSPTLCK, &unlock);
+		return (-1);
+	snprintf(p->path, sizeof(p->path), "/dev/pts/%d", p->ptyno);
+	return (ioctl(p->hostfd, TIOCSPTLCK, &unlock));
 }
 
 static inline void
@@ -83,7 +83,7 @@ rt_close(struct rpty *p)
 static inline int
 rt_subsid(struct rpty *p, int oflag)
 {
-	return open(p->path, O_RDWR | O_NOCTTY | oflag);
+	return (open(p->path, O_RDWR | O_NOCTTY | oflag));
 }
 
 /* Read until n bytes or timeout_ms passes; returns bytes read. */
@@ -104,7 +104,7 @@ rt_readn(int fd, void *buf, size_t n, int timeout_ms)
 			break;
 		have += (size_t)r;
 	}
-	return have;
+	return (have);
 }
 
 static inline int
@@ -124,10 +124,10 @@ rt_writen(int fd, const void *buf, size_t n)
 			continue;
 		}
 		if (w <= 0)
-			return -1;
+			return (-1);
 		done += (size_t)w;
 	}
-	return 0;
+	return (0);
 }
 
 /* Does fd poll readable within ms? */
@@ -136,7 +136,7 @@ rt_readable(int fd, int ms)
 {
 	struct pollfd	pfd = { fd, POLLIN, 0 };
 
-	return poll(&pfd, 1, ms) == 1 ? pfd.revents : 0;
+	return (poll(&pfd, 1, ms) == 1 ? pfd.revents : 0);
 }
 
 static inline double
@@ -145,7 +145,7 @@ rt_now(void)
 	struct timespec	ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return ((double)ts.tv_sec + ts.tv_nsec / 1e9);
 }
 
 /* Stop this test's daemon and remove its directory. */
@@ -162,9 +162,9 @@ rt_cleanup(void)
 			usleep(10000);
 	}
 	if (dir != NULL && strncmp(dir, "/tmp/xpty-", 10) == 0) {
-		snprintf(p, sizeof p, "%s/" XP_SOCKNAME ".lock", dir);
+		snprintf(p, sizeof(p), "%s/" XP_SOCKNAME ".lock", dir);
 		unlink(p);
-		snprintf(p, sizeof p, "%s/" XP_SOCKNAME, dir);
+		snprintf(p, sizeof(p), "%s/" XP_SOCKNAME, dir);
 		unlink(p);
 		rmdir(dir);
 	}
@@ -179,18 +179,18 @@ rt_raw_connect(void)
 	char			dir[108];
 	int			fd;
 
-	memset(&sun, 0, sizeof sun);
+	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	if (xp_rundir(dir, sizeof dir) == -1 ||
-	    xp_sockpath(sun.sun_path, sizeof sun.sun_path, dir, NULL) == -1)
-		return -1;
+	if (xp_rundir(dir, sizeof(dir)) == -1 ||
+	    xp_sockpath(sun.sun_path, sizeof(sun.sun_path), dir, NULL) == -1)
+		return (-1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		return (-1);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		close(fd);
-		return -1;
+		return (-1);
 	}
-	return fd;
+	return (fd);
 }
 
 /* Send request type with its payload and descriptors; 0 or -1. */
@@ -205,15 +205,15 @@ rt_send(int fd, uint16_t type, const void *pay, size_t len, const int *fds,
 	struct cmsghdr	*c;
 
 	if (len > XP_MAXPAYLOAD || nfd > 8)
-		return -1;
+		return (-1);
 	xp_put_hdr(buf, (enum xp_type)type, (uint32_t)len);
 	if (len > 0)
 		memcpy(buf + XP_HDRLEN, pay, len);
-	memset(&msg, 0, sizeof msg);
+	memset(&msg, 0, sizeof(msg));
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
 	if (nfd > 0) {
-		memset(cm, 0, sizeof cm);
+		memset(cm, 0, sizeof(cm));
 		msg.msg_control = cm;
 		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfd);
 		c = CMSG_FIRSTHDR(&msg);
@@ -222,7 +222,7 @@ rt_send(int fd, uint16_t type, const void *pay, size_t len, const int *fds,
 		c->cmsg_len = CMSG_LEN(sizeof(int) * nfd);
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfd);
 	}
-	return sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)iov.iov_len ? 0 : -1;
+	return (sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)iov.iov_len ? 0 : -1);
 }
 
 /* One reply within ms: 0 and *r, or -1 (none came, or end of file). */
@@ -231,9 +231,9 @@ rt_reply(int fd, struct xp_reply *r, int ms)
 {
 	uint8_t	buf[XP_REPLYLEN];
 
-	if (rt_readn(fd, buf, sizeof buf, ms) != sizeof buf)
-		return -1;
-	return xp_get_reply(buf, r) == 0 ? 0 : -1;
+	if (rt_readn(fd, buf, sizeof(buf), ms) != sizeof(buf))
+		return (-1);
+	return (xp_get_reply(buf, r) == 0 ? 0 : -1);
 }
 
 /* XP_ZERO or XP_EVENT (mtype, payload) for ptyno, with s as proof. */
@@ -246,10 +246,10 @@ rt_send_inject(int fd, int ptyno, int s, int zero, uint8_t mtype,
 	memset(pay, 0, 8);
 	xp_put32(pay, (uint32_t)ptyno);
 	if (zero)
-		return rt_send(fd, XP_ZERO, pay, 4, &s, 1);
+		return (rt_send(fd, XP_ZERO, pay, 4, &s, 1));
 	pay[4] = mtype;
 	memcpy(pay + 8, data, len);
-	return rt_send(fd, XP_EVENT, pay, 8 + len, &s, 1);
+	return (rt_send(fd, XP_EVENT, pay, 8 + len, &s, 1));
 }
 
 /* ---- the daemon as a process ---- */
@@ -263,17 +263,17 @@ rt_proc_cpu(int pid)
 	FILE		*f;
 	size_t		 n;
 
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	n = fread(buf, 1, sizeof buf - 1, f);
+		return (-1);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
 	if ((q = strrchr(buf, ')')) == NULL ||
 	    sscanf(q + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
 	    &ut, &st) != 2)
-		return -1;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+		return (-1);
+	return ((double)(ut + st) / (double)sysconf(_SC_CLK_TCK));
 }
 
 /* Percent of a CPU pid used over the next ms milliseconds; -1 if gone. */
@@ -284,8 +284,8 @@ rt_cpu_over(int pid, int ms)
 
 	usleep((useconds_t)ms * 1000);
 	if (c0 < 0 || (c1 = rt_proc_cpu(pid)) < 0)
-		return -1;
-	return (c1 - c0) / (rt_now() - t0) * 100;
+		return (-1);
+	return ((c1 - c0) / (rt_now() - t0) * 100);
 }
 
 /* Open descriptors of pid, or -1. */
@@ -297,13 +297,13 @@ rt_proc_fds(int pid)
 	struct dirent	*e;
 	int		 n = 0;
 
-	snprintf(path, sizeof path, "/proc/%d/fd", pid);
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	if ((d = opendir(path)) == NULL)
-		return -1;
+		return (-1);
 	while ((e = readdir(d)) != NULL)
 		n += e->d_name[0] != '.';
 	closedir(d);
-	return n;
+	return (n);
 }
 
 /* Resident set of pid in KiB, or -1. */
@@ -314,14 +314,14 @@ rt_proc_rss(int pid)
 	long	 kb = -1;
 	FILE	*f;
 
-	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL)
+		return (-1);
+	while (fgets(line, sizeof(line), f) != NULL)
 		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
 			break;
 	fclose(f);
-	return kb;
+	return (kb);
 }
 
 /*
@@ -343,11 +343,11 @@ rt_bounded(int (*fn)(void *), void *arg, int ms, double *took)
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
 			*took = rt_now() - t0;
-			return -1;
+			return (-1);
 		}
 		usleep(2000);
 	}
 	*took = rt_now() - t0;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return (WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 }
 #endif

@@ -25,12 +25,12 @@ main(void)
 	rt_env();
 	if (rt_open(&p, 0) == -1 || relay_status(&pid, &np, &nc) == -1) {
 		ok(0, "relay_open: %s", relay_last_error());
-		return done_testing();
+		return (done_testing());
 	}
-	memset(&sun, 0, sizeof sun);
+	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	xp_rundir(dir, sizeof dir);
-	xp_sockpath(sun.sun_path, sizeof sun.sun_path, dir, NULL);
+	xp_rundir(dir, sizeof(dir));
+	xp_sockpath(sun.sun_path, sizeof(sun.sun_path), dir, NULL);
 	if ((kid = fork()) == 0) {
 		int	fd, got;
 
@@ -38,11 +38,11 @@ main(void)
 			_exit(10);
 		setfsuid(0);
 		fd = socket(AF_UNIX, SOCK_STREAM, 0);
-		if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1)
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
 			_exit(11);
 		xp_put_hdr(m, XP_STATUS, 0);
-		write(fd, m, sizeof m);
-		got = (int)rt_readn(fd, r, sizeof r, 2000);
+		write(fd, m, sizeof(m));
+		got = (int)rt_readn(fd, r, sizeof(r), 2000);
 		_exit(got == 0 ? 0 : 12);
 	}
 	waitpid(kid, &st, 0);
@@ -55,7 +55,7 @@ main(void)
 		if (setresuid(65534, 65534, 65534) == -1)
 			_exit(10);
 		fd = socket(AF_UNIX, SOCK_STREAM, 0);
-		_exit(connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1 &&
+		_exit(connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 &&
 		    errno == EACCES ? 0 : 12);
 	}
 	waitpid(kid, &st, 0);
@@ -65,5 +65,5 @@ main(void)
 	    "the daemon goes on serving its owner");
 	rt_close(&p);
 	rt_cleanup();
-	return done_testing();
+	return (done_testing());
 }

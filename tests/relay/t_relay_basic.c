@@ -33,7 +33,7 @@ test_eof(struct rpty *p, int s)
 	int		s2;
 
 	/* a module on the stream, which the last close must take away */
-	memset(&xst, 0, sizeof xst);
+	memset(&xst, 0, sizeof(xst));
 	xst.managed = 1;
 	xst.depth = 1;
 	xst.mods[0] = XM_PTEM;
@@ -41,11 +41,11 @@ test_eof(struct rpty *p, int s)
 	write(s, "bye", 3);
 	close(s);
 	is_int(rt_readn(p->fd, buf, 3, 2000), 3, "data before the last close");
-	n = read(p->fd, buf, sizeof buf);
+	n = read(p->fd, buf, sizeof(buf));
 	is_int(n, 0, "then the manager reads 0");
 	ok(relay_reattach(p->fd, NULL) == 0, "reattach");
 	fcntl(p->fd, F_SETFL, O_RDWR | O_NONBLOCK);
-	n = read(p->fd, buf, sizeof buf);
+	n = read(p->fd, buf, sizeof(buf));
 	ok(n == -1 && errno == EAGAIN, "after the 0: EAGAIN (O_NONBLOCK)");
 	is_int(rt_readable(p->fd, 100), 0, "poll reports nothing");
 	ok(xstate_get(p->hostfd, &xst) == 0 && xst.managed && xst.depth == 0 &&
@@ -59,7 +59,7 @@ test_eof(struct rpty *p, int s)
 	ok(memcmp(buf, "again", 5) == 0, "... the right bytes");
 	close(s2);
 	fcntl(p->fd, F_SETFL, O_RDWR);
-	n = read(p->fd, buf, sizeof buf);
+	n = read(p->fd, buf, sizeof(buf));
 	is_int(n, 0, "second last close: 0 again");
 	ok(relay_reattach(p->fd, NULL) == 0, "reattach again");
 }
@@ -75,14 +75,14 @@ test_zero(struct rpty *p)
 	write(s, "cd", 2);
 	is_int(rt_readn(p->fd, buf, 2, 2000), 2, "bytes before the marker");
 	ok(memcmp(buf, "ab", 2) == 0, "... are ab");
-	is_int(read(p->fd, buf, sizeof buf), 0, "then 0");
+	is_int(read(p->fd, buf, sizeof(buf)), 0, "then 0");
 	ok(relay_reattach(p->fd, NULL) == 0, "reattach");
 	is_int(rt_readn(p->fd, buf, 2, 2000), 2, "bytes after the marker");
 	ok(memcmp(buf, "cd", 2) == 0, "... are cd");
 	ok(relay_zero_write(p->ptyno, p->hostfd) == -1 && errno == EPERM,
 	    "zero write without the subsidiary: EPERM");
 	close(s);
-	is_int(read(p->fd, buf, sizeof buf), 0, "last close: 0");
+	is_int(read(p->fd, buf, sizeof(buf)), 0, "last close: 0");
 	ok(relay_reattach(p->fd, NULL) == 0, "reattach");
 }
 
@@ -113,7 +113,7 @@ main(void)
 	rt_env();
 	if (rt_open(&p, 0) == -1) {
 		ok(0, "relay_open: %s", relay_last_error());
-		return done_testing();
+		return (done_testing());
 	}
 	ok(p.fd > 2 && p.hostfd >= 100, "relay_open: socket %d, host fd %d, pty %d",
 	    p.fd, p.hostfd, p.ptyno);
@@ -126,5 +126,5 @@ main(void)
 	test_zero(&p);
 	rt_close(&p);
 	rt_cleanup();
-	return done_testing();
+	return (done_testing());
 }

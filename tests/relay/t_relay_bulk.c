@@ -15,7 +15,7 @@ xs_next(uint64_t *s)
 	x ^= x << 13;
 	x ^= x >> 7;
 	x ^= x << 17;
-	return *s = x;
+	return (*s = x);
 }
 
 static void
@@ -46,7 +46,7 @@ produce(int fd, size_t total)
 	size_t			done = 0, n, i;
 
 	while (done < total) {
-		n = total - done < sizeof b ? total - done : sizeof b;
+		n = total - done < sizeof(b) ? total - done : sizeof(b);
 		fill(&s, b, n);
 		for (i = 0; i < n; i++)
 			h = (h ^ b[i]) * 0x100000001b3ULL;
@@ -54,7 +54,7 @@ produce(int fd, size_t total)
 			break;
 		done += n;
 	}
-	return h;
+	return (h);
 }
 
 /* Read total bytes from fd and compare; returns bytes that matched. */
@@ -68,7 +68,7 @@ consume(int fd, size_t total, uint64_t *hash, double limit)
 	double			t0 = rt_now();
 
 	while (done < total && rt_now() - t0 < limit) {
-		n = read(fd, b, sizeof b < total - done ? sizeof b : total - done);
+		n = read(fd, b, sizeof(b) < total - done ? sizeof(b) : total - done);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -81,7 +81,7 @@ consume(int fd, size_t total, uint64_t *hash, double limit)
 		done += (size_t)n;
 	}
 	*hash = h;
-	return done;
+	return (done);
 }
 
 static void
@@ -101,12 +101,12 @@ direction(struct rpty *p, int to_subsid, size_t total, double limit)
 		if (to_subsid) {
 			write(pfd[1], "r", 1);
 			got = consume(s, total, &hr, limit);
-			write(pfd[1], &got, sizeof got);
-			write(pfd[1], &hr, sizeof hr);
+			write(pfd[1], &got, sizeof(got));
+			write(pfd[1], &hr, sizeof(hr));
 		} else {
 			write(pfd[1], "r", 1);
 			hw = produce(s, total);
-			write(pfd[1], &hw, sizeof hw);
+			write(pfd[1], &hw, sizeof(hw));
 			sleep(1);
 		}
 		_exit(0);
@@ -115,13 +115,13 @@ direction(struct rpty *p, int to_subsid, size_t total, double limit)
 	t0 = rt_now();
 	if (to_subsid) {
 		hw = produce(p->fd, total);
-		read(pfd[0], &got, sizeof got);
-		read(pfd[0], &hr, sizeof hr);
+		read(pfd[0], &got, sizeof(got));
+		read(pfd[0], &hr, sizeof(hr));
 	} else {
 		got = consume(p->fd, total, &hr, limit);
 		if (got < total)	/* the producer may be blocked: stop it */
 			kill(pid, SIGKILL);
-		read(pfd[0], &hw, sizeof hw);
+		read(pfd[0], &hw, sizeof(hw));
 	}
 	t0 = rt_now() - t0;
 	is_int(got, total, "%s: %zu MiB arrive intact in order",
@@ -141,7 +141,7 @@ on_alarm(int sig)
 	static const char	msg[] = "Bail out! a transfer stalled\n";
 
 	(void)sig;
-	write(1, msg, sizeof msg - 1);
+	write(1, msg, sizeof(msg) - 1);
 	_exit(1);
 }
 
@@ -163,15 +163,15 @@ main(void)
 	alarm((unsigned)(2 * limit) + 30);
 	if (rt_open(&p, 0) == -1) {
 		ok(0, "relay_open: %s", relay_last_error());
-		return done_testing();
+		return (done_testing());
 	}
 	direction(&p, 1, mib << 20, limit);
 	/* the child's exit was a last close: read the 0, reattach */
-	while (read(p.fd, buf, sizeof buf) > 0)
+	while (read(p.fd, buf, sizeof(buf)) > 0)
 		;
 	relay_reattach(p.fd, NULL);
 	direction(&p, 0, mib << 20, limit);
 	rt_close(&p);
 	rt_cleanup();
-	return done_testing();
+	return (done_testing());
 }

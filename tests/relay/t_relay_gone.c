@@ -18,7 +18,7 @@ daemon_state(int *pid, int *nconns)
 {
 	int	np;
 
-	return relay_status(pid, &np, nconns);
+	return (relay_status(pid, &np, nconns));
 }
 
 /* Fill the manager's side: the subsidiary writes until it blocks. */
@@ -30,10 +30,10 @@ fill(int s)
 	ssize_t	n;
 	int	idle = 0;
 
-	memset(buf, 'f', sizeof buf);
+	memset(buf, 'f', sizeof(buf));
 	fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK);
 	while (idle < 5) {
-		if ((n = write(s, buf, sizeof buf)) > 0) {
+		if ((n = write(s, buf, sizeof(buf))) > 0) {
 			tot += n;
 			idle = 0;
 		} else {
@@ -41,7 +41,7 @@ fill(int s)
 			usleep(20000);
 		}
 	}
-	return tot;
+	return (tot);
 }
 
 /* n clients send a request and close at once. */
@@ -60,7 +60,7 @@ hit_and_run(int n, int type, struct rpty *p, int s)
 			    XP_M_IOCTL, "gone-gone-gone!!", 16) == 0;
 		close(fd);
 	}
-	return sent;
+	return (sent);
 }
 
 /* Do the daemon's descriptors and connections come back within 2 s? */
@@ -74,11 +74,11 @@ back_to(int pid, int fds0, int nc0, int *fds, int *nc)
 		usleep(50000);
 		*fds = rt_proc_fds(pid);
 		if (daemon_state(&p, nc) == -1)
-			return 0;
+			return (0);
 		if (*fds <= fds0 + 2 && *nc <= nc0 + 2)
-			return 1;
+			return (1);
 	} while (rt_now() - t0 < 2);
-	return 0;
+	return (0);
 }
 
 static void
@@ -95,7 +95,7 @@ test_hit_and_run(struct rpty *p, int s, int pid)
 	size_t	k;
 	int	fds0, nc0, fds = -1, nc = -1, p0, sent, back;
 
-	for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		daemon_state(&p0, &nc0);
 		fds0 = rt_proc_fds(pid);
 		sent = hit_and_run(30, kinds[k].type, p, s);
@@ -122,12 +122,12 @@ waiting_event(struct rpty *p, int s, char *text, size_t len, int *placed)
 		if ((fd = rt_raw_connect()) == -1 ||
 		    rt_send_inject(fd, p->ptyno, s, 0, XP_M_IOCTL, text,
 		    strlen(text)) == -1)
-			return -1;
+			return (-1);
 		if (rt_reply(fd, &r, 2000) == -1)
-			return fd;
+			return (fd);
 		close(fd);
 		if (r.err != 0 || ++*placed > 100)
-			return -1;
+			return (-1);
 		fill(s);
 	}
 }
@@ -142,9 +142,9 @@ drain_frames(int fd, char *seen, size_t len)
 	int		frames = 0;
 
 	seen[0] = '\0';
-	while (rt_readn(fd, h, sizeof h, 1000) == sizeof h) {
+	while (rt_readn(fd, h, sizeof(h), 1000) == sizeof(h)) {
 		n = xp_get32(h + 1);
-		if (n > sizeof buf || rt_readn(fd, buf, n, 1000) != n)
+		if (n > sizeof(buf) || rt_readn(fd, buf, n, 1000) != n)
 			break;
 		if (h[0] == XP_M_IOCTL) {
 			frames++;
@@ -154,7 +154,7 @@ drain_frames(int fd, char *seen, size_t len)
 			}
 		}
 	}
-	return frames;
+	return (frames);
 }
 
 /* On a pty of its own, pckt from the start (what the socket holds). */
@@ -173,8 +173,8 @@ test_waiting(int pid)
 		return;
 	}
 	fill(s);
-	a = waiting_event(p, s, atext, sizeof atext, &placed);
-	snprintf(aword, sizeof aword, "%s ", atext);
+	a = waiting_event(p, s, atext, sizeof(atext), &placed);
+	snprintf(aword, sizeof(aword), "%s ", atext);
 	ok(a >= 0, "pckt, manager unread: %d messages placed, the next waits",
 	    placed);
 	b = rt_raw_connect();
@@ -192,7 +192,7 @@ test_waiting(int pid)
 	ok(rt_readable(b, 1000) && rt_reply(b, &r, 100) == -1,
 	    "the second sends something out of turn: the daemon closes it");
 	close(b);
-	frames = drain_frames(p->fd, seen, sizeof seen);
+	frames = drain_frames(p->fd, seen, sizeof(seen));
 	ok(rt_reply(c, &r, 2000) == 0 && r.err == 0,
 	    "the third, still there, is answered once the manager is read");
 	close(c);
@@ -214,7 +214,7 @@ main(void)
 	if (rt_open(&p, 0) == -1 || (s = rt_subsid(&p, 0)) == -1 ||
 	    daemon_state(&pid, &nc) == -1) {
 		ok(0, "relay_open: %s", relay_last_error());
-		return done_testing();
+		return (done_testing());
 	}
 	fill(s);
 	daemon_state(&pid, &nc0);
@@ -228,5 +228,5 @@ main(void)
 	close(s);
 	rt_close(&p);
 	rt_cleanup();
-	return done_testing();
+	return (done_testing());
 }

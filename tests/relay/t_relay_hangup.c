@@ -28,7 +28,7 @@ test_manager_close(void)
 	ok(n == 6 && memcmp(buf, "queued", 6) == 0,
 	    "data queued before the manager's close is still read");
 	for (i = 0; i < 300; i++) {
-		n = read(s, buf, sizeof buf);
+		n = read(s, buf, sizeof(buf));
 		if (n != -1 || errno != EAGAIN)
 			break;
 		usleep(10000);
@@ -70,19 +70,19 @@ test_kill(void)
 		tcgetattr(s, &t);
 		cfmakeraw(&t);
 		tcsetattr(s, TCSANOW, &t);
-		memset(buf, 'k', sizeof buf);
+		memset(buf, 'k', sizeof(buf));
 		write(pfd[1], "r", 1);
-		while (write(s, buf, sizeof buf) > 0)
+		while (write(s, buf, sizeof(buf)) > 0)
 			;
 		_exit(errno == EIO ? 0 : 1);
 	}
 	read(pfd[0], buf, 1);
-	while (got < 1 << 20 && (n = read(p.fd, buf, sizeof buf)) > 0)
+	while (got < 1 << 20 && (n = read(p.fd, buf, sizeof(buf))) > 0)
 		got += (size_t)n;
 	ok(got >= 1 << 20, "transfer under way");
 	kill(pid, SIGKILL);
 	t0 = rt_now();
-	while ((n = read(p.fd, buf, sizeof buf)) > 0 && rt_now() - t0 < 10)
+	while ((n = read(p.fd, buf, sizeof(buf))) > 0 && rt_now() - t0 < 10)
 		;
 	ok(n == 0, "manager reads end of file after the daemon's death");
 	ok(relay_reattach(p.fd, NULL) == -1, "no reattach to a dead daemon");
@@ -146,5 +146,5 @@ main(void)
 	test_manager_close();
 	test_kill();
 	rt_cleanup();
-	return done_testing();
+	return (done_testing());
 }

@@ -15,16 +15,16 @@ raw_connect(void)
 	char			dir[108];
 	int			fd;
 
-	memset(&sun, 0, sizeof sun);
+	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	xp_rundir(dir, sizeof dir);
-	xp_sockpath(sun.sun_path, sizeof sun.sun_path, dir, NULL);
+	xp_rundir(dir, sizeof(dir));
+	xp_sockpath(sun.sun_path, sizeof(sun.sun_path), dir, NULL);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		close(fd);
-		return -1;
+		return (-1);
 	}
-	return fd;
+	return (fd);
 }
 
 static int
@@ -35,11 +35,11 @@ send_fds(int fd, const void *buf, size_t len, const int *fds, int nfd)
 	char		 cm[CMSG_SPACE(sizeof(int) * 8)];
 	struct cmsghdr	*c;
 
-	memset(&msg, 0, sizeof msg);
+	memset(&msg, 0, sizeof(msg));
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
 	if (nfd > 0) {
-		memset(cm, 0, sizeof cm);
+		memset(cm, 0, sizeof(cm));
 		msg.msg_control = cm;
 		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfd);
 		c = CMSG_FIRSTHDR(&msg);
@@ -48,7 +48,7 @@ send_fds(int fd, const void *buf, size_t len, const int *fds, int nfd)
 		c->cmsg_len = CMSG_LEN(sizeof(int) * nfd);
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfd);
 	}
-	return sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+	return (sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1);
 }
 
 /* Did the daemon close fd (end of file within a second)? */
@@ -59,10 +59,10 @@ closed_by_daemon(int fd)
 	ssize_t	n;
 
 	if (!rt_readable(fd, 1000))
-		return 0;
-	while ((n = read(fd, buf, sizeof buf)) > 0)
+		return (0);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		;
-	return n == 0 || (n == -1 && errno == ECONNRESET);
+	return (n == 0 || (n == -1 && errno == ECONNRESET));
 }
 
 /* Send bytes; expect the connection closed. */
@@ -87,7 +87,7 @@ expect_err(const char *what, const void *buf, size_t len, const int *fds,
 	int		fd = raw_connect();
 
 	ok(fd >= 0 && send_fds(fd, buf, len, fds, nfd) == 0 &&
-	    rt_readn(fd, r, sizeof r, 2000) == sizeof r &&
+	    rt_readn(fd, r, sizeof(r), 2000) == sizeof(r) &&
 	    xp_get_reply(r, &rep) == 0 && rep.err == err,
 	    "%s: refused with %s", what, strerror(err));
 	close(fd);
@@ -106,12 +106,12 @@ adopt_refused(const uint8_t *m, int mine, int theirs, int notpty)
 
 	if (fd < 0 || relay_status(&pid, &np0, &nc) == -1 ||
 	    send_fds(fd, m, XP_HDRLEN + 8, two, 2) == -1)
-		return 0;
+		return (0);
 	close(theirs);
 	eof = rt_readable(mine, 1000) && read(mine, &b, 1) == 0;
 	ok(!rt_readable(fd, 100), "ADOPT: no reply");
 	close(fd);
-	return eof && relay_status(&pid, &np, &nc) == 0 && np == np0;
+	return (eof && relay_status(&pid, &np, &nc) == 0 && np == np0);
 }
 
 static int
@@ -122,13 +122,13 @@ daemon_fds(int pid)
 	struct dirent	*e;
 	int		 n = 0;
 
-	snprintf(path, sizeof path, "/proc/%d/fd", pid);
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	if ((d = opendir(path)) == NULL)
-		return -1;
+		return (-1);
 	while ((e = readdir(d)) != NULL)
 		n += e->d_name[0] != '.';
 	closedir(d);
-	return n;
+	return (n);
 }
 
 static void
@@ -151,15 +151,15 @@ main(void)
 	rt_env();
 	if (rt_open(&p, 0) == -1 || relay_status(&pid, &np, &nc) == -1) {
 		ok(0, "relay_open: %s", relay_last_error());
-		return done_testing();
+		return (done_testing());
 	}
 	s = rt_subsid(&p, 0);
 	usleep(100000);
 	nfd0 = daemon_fds(pid);
 
-	for (i = 0; i < (int)sizeof junk; i++)
+	for (i = 0; i < (int)sizeof(junk); i++)
 		junk[i] = (uint8_t)(i * 7 + 3);
-	expect_close("garbage", junk, sizeof junk, NULL, 0);
+	expect_close("garbage", junk, sizeof(junk), NULL, 0);
 	xp_put_hdr(m, XP_ADOPT, 0xffffffffu);
 	expect_close("huge length", m, XP_HDRLEN, NULL, 0);
 	xp_put_hdr(m, XP_EVENT, XP_MAXPAYLOAD + 1);
@@ -250,11 +250,11 @@ main(void)
 	if (daemon_fds(pid) != nfd0) {
 		char	cmd[64];
 
-		snprintf(cmd, sizeof cmd, "ls -l /proc/%d/fd >&2", pid);
+		snprintf(cmd, sizeof(cmd), "ls -l /proc/%d/fd >&2", pid);
 		system(cmd);
 	}
 	close(s);
 	rt_close(&p);
 	rt_cleanup();
-	return done_testing();
+	return (done_testing());
 }

@@ -25,7 +25,7 @@ rate(int kind)
 	int		fd = rt_raw_connect(), n = 0, sv[2], rc;
 
 	if (fd == -1 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
-		return -1;
+		return (-1);
 	xp_put32(pay, 999999);
 	while (rt_now() - t0 < ROUND_S) {
 		rc = kind == XP_SYNC ? rt_send(fd, XP_SYNC, pay, 4, NULL, 0) :
@@ -38,7 +38,7 @@ rate(int kind)
 	close(sv[0]);
 	close(sv[1]);
 	close(fd);
-	return n / (rt_now() - t0);
+	return (n / (rt_now() - t0));
 }
 
 static void
@@ -123,9 +123,9 @@ main(void)
 		skip_all("RLIMIT_NOFILE below 600");
 	if (rt_open(&p, 0) == -1) {
 		ok(0, "relay_open: %s", relay_last_error());
-		return done_testing();
+		return (done_testing());
 	}
-	idle = calloc((size_t)nidle, sizeof *idle);
+	idle = calloc((size_t)nidle, sizeof(*idle));
 	compare(XP_STATUS, "XP_STATUS (looks at no connection)", idle, nidle);
 	compare(XP_SYNC, "XP_SYNC of an unknown pty", idle, nidle);
 	compare(XP_IDENTIFY, "XP_IDENTIFY of an unknown socket", idle, nidle);
@@ -133,5 +133,5 @@ main(void)
 	free(idle);
 	rt_close(&p);
 	rt_cleanup();
-	return done_testing();
+	return (done_testing());
 }

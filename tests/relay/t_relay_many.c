@@ -15,14 +15,14 @@ daemon_rss_kib(int pid)
 	FILE	*f;
 	long	kib = -1;
 
-	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL)
+		return (-1);
+	while (fgets(line, sizeof(line), f) != NULL)
 		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
 			break;
 	fclose(f);
-	return kib;
+	return (kib);
 }
 
 int
@@ -45,7 +45,7 @@ main(void)
 
 	if (rt_open(&p[0], 0) == -1 || relay_status(&pid, &np, &nc) == -1) {
 		ok(0, "relay_open: %s", relay_last_error());
-		return done_testing();
+		return (done_testing());
 	}
 	usleep(100000);
 	rss1 = daemon_rss_kib(pid);
@@ -92,5 +92,5 @@ main(void)
 	}
 	is_int(np, 0, "all ptys left the daemon");
 	rt_cleanup();
-	return done_testing();
+	return (done_testing());
 }

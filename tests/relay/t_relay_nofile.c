@@ -33,10 +33,10 @@ start_daemon(void)
 	}
 	for (i = 0; i < 500; i++) {
 		if (relay_status(&p, &np, &nc) == 0)
-			return p == pid ? pid : -1;
+			return (p == pid ? pid : -1);
 		usleep(10000);
 	}
-	return -1;
+	return (-1);
 }
 
 static long
@@ -46,14 +46,14 @@ soft_nofile(pid_t pid)
 	long	 v = -1;
 	FILE	*f;
 
-	snprintf(path, sizeof path, "/proc/%d/limits", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
 	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL)
+		return (-1);
+	while (fgets(line, sizeof(line), f) != NULL)
 		if (strncmp(line, "Max open files", 14) == 0)
 			v = atol(line + 26);
 	fclose(f);
-	return v;
+	return (v);
 }
 
 /* Does the manager socket fd have no peer (end of file at once)? */
@@ -62,8 +62,8 @@ no_peer(int fd)
 {
 	struct pollfd	pfd = { fd, POLLIN, 0 };
 
-	return poll(&pfd, 1, 200) == 1 && (pfd.revents & (POLLHUP | POLLIN)) &&
-	    recv(fd, &pfd, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+	return (poll(&pfd, 1, 200) == 1 && (pfd.revents & (POLLHUP | POLLIN)) &&
+	    recv(fd, &pfd, 1, MSG_PEEK | MSG_DONTWAIT) == 0);
 }
 
 /* Data both ways through p within 1 s each. */
@@ -72,9 +72,9 @@ works(struct rpty *p, int s)
 {
 	char	c;
 
-	return write(p->fd, "k", 1) == 1 && rt_readn(s, &c, 1, 1000) == 1 &&
+	return (write(p->fd, "k", 1) == 1 && rt_readn(s, &c, 1, 1000) == 1 &&
 	    c == 'k' && write(s, "j", 1) == 1 &&
-	    rt_readn(p->fd, &c, 1, 1000) == 1 && c == 'j';
+	    rt_readn(p->fd, &c, 1, 1000) == 1 && c == 'j');
 }
 
 int
@@ -92,7 +92,7 @@ main(void)
 	setenv("XPTY_IDLE", "30", 1);
 	if ((pid = start_daemon()) == -1) {
 		ok(0, "the daemon started");
-		return done_testing();
+		return (done_testing());
 	}
 	is_int((int)soft_nofile(pid), 64, "started with RLIMIT_NOFILE 32:64, "
 	    "the daemon raised its soft limit to the hard one");
@@ -147,5 +147,5 @@ main(void)
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	rt_cleanup();
-	return done_testing();
+	return (done_testing());
 }

@@ -56,7 +56,7 @@ static unsigned
 rnd(unsigned *seed, unsigned n)
 {
 	*seed = *seed * 1103515245u + 12345u;
-	return (*seed >> 8) % n;
+	return ((*seed >> 8) % n);
 }
 
 /* Write all of buf to fd before the deadline. */
@@ -73,12 +73,12 @@ put_all(int fd, const char *buf, size_t n, double deadline)
 			continue;
 		}
 		if (w == -1 && errno != EAGAIN && errno != EINTR)
-			return -1;
+			return (-1);
 		if (rt_now() > deadline)
-			return -1;
+			return (-1);
 		poll(&pfd, 1, 100);
 	}
-	return 0;
+	return (0);
 }
 
 /* Read exactly n bytes from fd before the deadline. */
@@ -95,12 +95,12 @@ get_all(int fd, char *buf, size_t n, double deadline)
 			continue;
 		}
 		if (r == 0 || (r == -1 && errno != EAGAIN && errno != EINTR))
-			return -1;
+			return (-1);
 		if (rt_now() > deadline)
-			return -1;
+			return (-1);
 		poll(&pfd, 1, 100);
 	}
-	return 0;
+	return (0);
 }
 
 /* n patterned bytes from one side to the other, checked. */
@@ -115,8 +115,8 @@ xfer(int from, int to, size_t n, unsigned seq)
 		out[i] = (char)(seq + i * 7);
 	if (put_all(from, out, n, deadline) == -1 ||
 	    get_all(to, in, n, deadline) == -1)
-		return -1;
-	return memcmp(out, in, n) == 0 ? 0 : -1;
+		return (-1);
+	return (memcmp(out, in, n) == 0 ? 0 : -1);
 }
 
 static void
@@ -128,12 +128,12 @@ worker_main(int cmd, int res, unsigned seed)
 	int		s[SOAK_PER], i, k;
 	char		c = 0;
 
-	memset(&r, 0, sizeof r);
+	memset(&r, 0, sizeof(r));
 	r.total = SOAK_PER;
 	for (i = 0; i < SOAK_PER; i++) {
 		if (rt_open(&p[i], O_NONBLOCK) == -1 ||
 		    (s[i] = rt_subsid(&p[i], O_NONBLOCK)) == -1) {
-			snprintf(r.why, sizeof r.why, "%copen %d: %s (%s)",
+			snprintf(r.why, sizeof(r.why), "%copen %d: %s (%s)",
 			    errno == ENOSPC ? 'N' : 'F', i, relay_last_error(),
 			    strerror(errno));
 			write(res, r.why, strlen(r.why) + 1);
@@ -152,7 +152,7 @@ worker_main(int cmd, int res, unsigned seed)
 		    XFER_MAX), seed) : xfer(s[k], p[k].fd, 1 + rnd(&seed,
 		    XFER_MAX), seed)) {
 			if (r.bad++ == 0)
-				snprintf(r.why, sizeof r.why, "transfer on pty "
+				snprintf(r.why, sizeof(r.why), "transfer on pty "
 				    "%d failed", p[k].ptyno);
 		}
 		r.xfers++;
@@ -162,9 +162,9 @@ worker_main(int cmd, int res, unsigned seed)
 		    xfer(s[i], p[i].fd, 16, i + 1) == 0)
 			r.ok++;
 		else if (r.why[0] == '\0')
-			snprintf(r.why, sizeof r.why, "pty %d dead at the end",
+			snprintf(r.why, sizeof(r.why), "pty %d dead at the end",
 			    p[i].ptyno);
-	write(res, &r, sizeof r);
+	write(res, &r, sizeof(r));
 	read(cmd, &c, 1);		/* hold the ptys until told */
 	_exit(0);
 }
@@ -200,7 +200,7 @@ worker_start(int i, unsigned seed)
 	char		c = 0, why[96];
 
 	if (pipe(cp) == -1 || pipe(rp) == -1)
-		return -1;
+		return (-1);
 	if ((w->pid = fork()) == 0) {
 		close(cp[1]);
 		close(rp[0]);
@@ -213,13 +213,13 @@ worker_start(int i, unsigned seed)
 	w->res = rp[0];
 	w->alive = 1;
 	if (rt_readn(w->res, &c, 1, 10000) == 1 && c == 'R')
-		return 0;
-	memset(why, 0, sizeof why);
-	rt_readn(w->res, why, sizeof why - 1, 100);
+		return (0);
+	memset(why, 0, sizeof(why));
+	rt_readn(w->res, why, sizeof(why) - 1, 100);
 	diag("client %d did not start: %s", (int)w->pid, c == 'F' ||
 	    c == 'N' ? why : "no word in 10 s");
 	worker_kill(i);
-	return c == 'N' ? -2 : -1;	/* -2: the host has no pty left */
+	return (c == 'N' ? -2 : -1);	/* -2: the host has no pty left */
 }
 
 static void
@@ -264,21 +264,21 @@ hostile(unsigned *seed, struct rpty *anchor, int as, int kind)
 
 	switch (kind >= 0 ? (unsigned)kind : rnd(seed, 5)) {
 	case 0:		/* garbage */
-		for (i = 0; i < (int)sizeof junk; i++)
+		for (i = 0; i < (int)sizeof(junk); i++)
 			junk[i] = (uint8_t)rnd(seed, 256);
 		if ((fd = rt_raw_connect()) != -1) {
-			send(fd, junk, sizeof junk, MSG_DONTWAIT | MSG_NOSIGNAL);
+			send(fd, junk, sizeof(junk), MSG_DONTWAIT | MSG_NOSIGNAL);
 			close(fd);
 		}
 		break;
 	case 1:		/* half a request, held open */
-		for (n = 0; n < 4 && nheld < (int)(sizeof held /
-		    sizeof held[0]); n++) {
+		for (n = 0; n < 4 && nheld < (int)(sizeof(held) /
+		    sizeof(held[0])); n++) {
 			if ((fd = rt_raw_connect()) == -1)
 				break;
 			xp_put_hdr(req, XP_SYNC, 4);
 			xp_put32(req + XP_HDRLEN, 7);
-			send(fd, req, 1 + rnd(seed, sizeof req - 1),
+			send(fd, req, 1 + rnd(seed, sizeof(req) - 1),
 			    MSG_DONTWAIT | MSG_NOSIGNAL);
 			held[nheld++] = fd;
 		}
@@ -294,7 +294,7 @@ hostile(unsigned *seed, struct rpty *anchor, int as, int kind)
 		fcntl(fd, F_SETFL, O_NONBLOCK);
 		xp_put_hdr(hdr, XP_STATUS, 0);
 		for (n = 0; n < 2000; n++)
-			if (send(fd, hdr, sizeof hdr, MSG_DONTWAIT |
+			if (send(fd, hdr, sizeof(hdr), MSG_DONTWAIT |
 			    MSG_NOSIGNAL) == -1)
 				break;
 		close(fd);
@@ -327,7 +327,7 @@ stop_client(void)
 	int		s;
 
 	if ((pid = fork()) != 0)
-		return pid;
+		return (pid);
 	worker_drop_inherited();
 	if (rt_open(&p, 0) == 0 && (s = rt_subsid(&p, 0)) != -1) {
 		(void)relay_zero_write(p.ptyno, s);
@@ -350,12 +350,12 @@ rt_bounded_pid(pid_t pid, int ms, double *took)
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
 			*took = rt_now() - t0;
-			return -1;
+			return (-1);
 		}
 		usleep(5000);
 	}
 	*took = rt_now() - t0;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return (WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 }
 
 /* What the daemon's descriptors are, for the diagnosis of a failure. */
@@ -368,14 +368,14 @@ diag_fds(int pid)
 	struct dirent	*e;
 	ssize_t		 n;
 
-	snprintf(path, sizeof path, "/proc/%d/fd", pid);
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	if ((d = opendir(path)) == NULL)
 		return;
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof path, "/proc/%d/fd/%s", pid, e->d_name);
-		if ((n = readlink(path, link, sizeof link - 1)) < 0)
+		snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, e->d_name);
+		if ((n = readlink(path, link, sizeof(link) - 1)) < 0)
 			continue;
 		link[n] = '\0';
 		if (strncmp(link, "socket:", 7) == 0)
@@ -413,8 +413,8 @@ check_all(int *ok_ptys, int *total, long *xfers, int *bad, char *why,
 		if (!workers[i].alive)
 			continue;
 		*total += SOAK_PER;
-		if (rt_readn(workers[i].res, &r, sizeof r, (int)((deadline -
-		    rt_now()) * 1000)) != sizeof r) {
+		if (rt_readn(workers[i].res, &r, sizeof(r), (int)((deadline -
+		    rt_now()) * 1000)) != sizeof(r)) {
 			if (why[0] == '\0')
 				snprintf(why, whylen, "client %d is stuck "
 				    "(no report)", (int)workers[i].pid);
@@ -455,7 +455,7 @@ main(void)
 	if (rt_open(&anchor, 0) == -1 || (as = rt_subsid(&anchor, 0)) == -1 ||
 	    relay_status(&daemon_pid, &np, &nc) == -1) {
 		ok(0, "relay_open: %s", relay_last_error());
-		return done_testing();
+		return (done_testing());
 	}
 	anchor_fds[0] = anchor.fd;
 	anchor_fds[1] = anchor.hostfd;
@@ -520,7 +520,7 @@ main(void)
 
 	usleep(500000);
 	t0 = rt_now();
-	check_all(&ok_ptys, &total, &xfers, &bad, why, sizeof why);
+	check_all(&ok_ptys, &total, &xfers, &bad, why, sizeof(why));
 	is_int(failed_starts, 0, "every replacement client got its ptys (%d "
 	    "found the host out of ptys: other tests)", no_pty);
 	ok(ok_ptys == total && total == SOAK_WORKERS * SOAK_PER -
@@ -560,5 +560,5 @@ main(void)
 	rt_close(&anchor);
 	alarm(0);
 	rt_cleanup();
-	return done_testing();
+	return (done_testing());
 }

@@ -21,10 +21,10 @@ count_daemons(const char *dir)
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] < '0' || e->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
 		if ((fd = open(path, O_RDONLY)) == -1)
 			continue;
-		len = read(fd, buf, sizeof buf - 1);
+		len = read(fd, buf, sizeof(buf) - 1);
 		close(fd);
 		if (len <= 0)
 			continue;
@@ -34,17 +34,17 @@ count_daemons(const char *dir)
 		buf[len] = '\0';
 		if (strncmp(buf, "xptyd ", 6) != 0 || strstr(buf, dir) == NULL)
 			continue;
-		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
 		if ((fd = open(path, O_RDONLY)) == -1)
 			continue;
-		len = read(fd, st, sizeof st - 1);
+		len = read(fd, st, sizeof(st) - 1);
 		close(fd);
 		st[len > 0 ? len : 0] = '\0';
 		if (strstr(st, ") Z ") == NULL)
 			n++;
 	}
 	closedir(d);
-	return n;
+	return (n);
 }
 
 static void
@@ -69,7 +69,7 @@ test_concurrent(void)
 			if (rt_open(&p, 0) == 0 &&
 			    relay_status(&pid, &np, &nc) == 0)
 				r = pid;
-			write(res[1], &r, sizeof r);
+			write(res[1], &r, sizeof(r));
 			read(hold[0], &c, 1);	/* hold the pty until told */
 			_exit(0);
 		}
@@ -80,7 +80,7 @@ test_concurrent(void)
 	for (i = 0; i < NSTART; i++)
 		write(go[1], "g", 1);
 	for (i = 0; i < NSTART; i++) {
-		read(res[0], &pid, sizeof pid);
+		read(res[0], &pid, sizeof(pid));
 		if (pid > 0)
 			good++;
 		if (first == -1)
@@ -127,9 +127,9 @@ test_stale(void)
 	int			fd, pid, np, nc;
 
 	/* a socket file nobody listens on */
-	memset(&sun, 0, sizeof sun);
+	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s/" XP_SOCKNAME,
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/" XP_SOCKNAME,
 	    getenv("XPTY_RUNDIR"));
 	if (relay_status(&pid, &np, &nc) == 0) {
 		kill(pid, SIGKILL);
@@ -137,7 +137,7 @@ test_stale(void)
 	}
 	unlink(sun.sun_path);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	bind(fd, (struct sockaddr *)&sun, sizeof sun);
+	bind(fd, (struct sockaddr *)&sun, sizeof(sun));
 	close(fd);
 	ok(rt_open(&p, 0) == 0, "a stale socket is replaced: %s",
 	    relay_last_error());
@@ -152,5 +152,5 @@ main(void)
 	test_bad_dir();
 	test_stale();
 	rt_cleanup();
-	return done_testing();
+	return (done_testing());
 }

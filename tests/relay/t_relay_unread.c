@@ -23,10 +23,10 @@ fill(int fd, char c)
 	ssize_t	n;
 	int	idle = 0;
 
-	memset(buf, c, sizeof buf);
+	memset(buf, c, sizeof(buf));
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	while (idle < 5) {
-		if ((n = write(fd, buf, sizeof buf)) > 0) {
+		if ((n = write(fd, buf, sizeof(buf))) > 0) {
 			tot += n;
 			idle = 0;
 		} else {
@@ -34,7 +34,7 @@ fill(int fd, char c)
 			usleep(20000);
 		}
 	}
-	return tot;
+	return (tot);
 }
 
 static int
@@ -42,7 +42,7 @@ daemon_pid(void)
 {
 	int	pid, np, nc;
 
-	return relay_status(&pid, &np, &nc) == 0 ? pid : -1;
+	return (relay_status(&pid, &np, &nc) == 0 ? pid : -1);
 }
 
 /* Does the daemon hold no pty within ms (or has it exited)? */
@@ -54,10 +54,10 @@ ptys_gone(int ms)
 
 	do {
 		if (relay_status(&pid, &np, &nc) == -1 || np == 0)
-			return 1;
+			return (1);
 		usleep(20000);
 	} while (rt_now() - t0 < ms / 1000.0);
-	return 0;
+	return (0);
 }
 
 /* What the library does at the last close of a manager. */
@@ -130,7 +130,7 @@ test_subsidiary_first(void)
 	/* the input waits for a subsidiary: one that opens gets it */
 	relay_reattach(p.fd, NULL);
 	s = rt_subsid(&p, O_NONBLOCK);
-	for (got = 0; (n = rt_readn(s, buf, sizeof buf, 500)) > 0; got += n)
+	for (got = 0; (n = rt_readn(s, buf, sizeof(buf), 500)) > 0; got += n)
 		;
 	ok(got > 0, "a subsidiary opened again reads the input that waited "
 	    "(%ld bytes)", got);
@@ -176,7 +176,7 @@ test_slow_reader(void)
 			hup = rt_now() - t0;
 			break;
 		}
-		if ((n = read(s, buf, sizeof buf)) > 0)
+		if ((n = read(s, buf, sizeof(buf))) > 0)
 			got += n;
 		else if (n == -1 && errno == EIO)
 			early = 1;
@@ -208,9 +208,9 @@ do_inject(void *arg)
 		if (j->zero ? relay_zero_write(j->ptyno, j->s) == -1 :
 		    relay_event(j->ptyno, j->s, XP_M_IOCTL, j->text,
 		    strlen(j->text)) == -1)
-			return 1;
+			return (1);
 	}
-	return 0;
+	return (0);
 }
 
 /* Read one frame (pckt): its type and length, the first max bytes kept. */
@@ -221,19 +221,19 @@ frame(int fd, uint8_t *mtype, uint32_t *len, char *data, size_t max)
 	char	skip[4096];
 	size_t	n, k;
 
-	if (rt_readn(fd, h, sizeof h, 2000) != sizeof h)
-		return -1;
+	if (rt_readn(fd, h, sizeof(h), 2000) != sizeof(h))
+		return (-1);
 	*mtype = h[0];
 	*len = xp_get32(h + 1);
 	n = *len < max ? *len : max;
 	if (rt_readn(fd, data, n, 2000) != n)
-		return -1;
+		return (-1);
 	for (n = *len - n; n > 0; n -= k) {
-		k = n < sizeof skip ? n : sizeof skip;
+		k = n < sizeof(skip) ? n : sizeof(skip);
 		if (rt_readn(fd, skip, k, 2000) != k)
-			return -1;
+			return (-1);
 	}
-	return 0;
+	return (0);
 }
 
 /* Frames until a non-M_DATA or an empty M_DATA: the bytes of c seen. */
@@ -241,16 +241,16 @@ static long
 data_frames(int fd, char c, uint8_t *mtype, uint32_t *len, char *data,
     size_t max, int *bad)
 {
-	long	n = 0;
-	uint32_t i;
+	long		n = 0;
+	uint32_t	i;
 
 	for (;;) {
 		if (frame(fd, mtype, len, data, max) == -1) {
 			*mtype = 0xff;
-			return n;
+			return (n);
 		}
 		if (*mtype != XP_M_DATA || *len == 0)
-			return n;
+			return (n);
 		for (i = 0; i < *len && i < max; i++)
 			*bad |= data[i] != c;
 		n += *len;
@@ -275,16 +275,16 @@ test_pckt_unread(void)
 		return;
 	}
 	a = fill(s, 'a');
-	memset(&j, 0, sizeof j);
+	memset(&j, 0, sizeof(j));
 	j.ptyno = p.ptyno;
 	j.s = s;
 	j.count = 1;
-	snprintf(j.text, sizeof j.text, "first");
+	snprintf(j.text, sizeof(j.text), "first");
 	rc = rt_bounded(do_inject, &j, 2000, &took);
 	ok(rc == 0 && took < 1.0, "pckt, manager unread and full (%ld bytes): "
 	    "M_IOCTL placed in %.2f s", a, took);
 	b = fill(s, 'b');
-	snprintf(j.text, sizeof j.text, "second");
+	snprintf(j.text, sizeof(j.text), "second");
 	rc = rt_bounded(do_inject, &j, 2000, &took);
 	ok(rc == 0 && took < 1.0, "after %ld more bytes, another in %.2f s",
 	    b, took);
@@ -293,16 +293,16 @@ test_pckt_unread(void)
 	rc = rt_bounded(do_inject, &j, 2000, &took);
 	ok(rc == 0 && took < 1.0, "and 10 zero-length messages in %.2f s",
 	    took);
-	ra = data_frames(p.fd, 'a', &mt, &len, data, sizeof data, &bad);
+	ra = data_frames(p.fd, 'a', &mt, &len, data, sizeof(data), &bad);
 	ok(ra == a && !bad && mt == XP_M_IOCTL && len >= 5 &&
 	    memcmp(data, "first", 5) == 0, "the reader gets the %ld a-bytes, "
 	    "then the first M_IOCTL (%ld, type %#x)", a, ra, mt);
-	rb = data_frames(p.fd, 'b', &mt, &len, data, sizeof data, &bad);
+	rb = data_frames(p.fd, 'b', &mt, &len, data, sizeof(data), &bad);
 	ok(rb == b && !bad && mt == XP_M_IOCTL && len >= 6 &&
 	    memcmp(data, "second", 6) == 0, "then the %ld b-bytes, then the "
 	    "second M_IOCTL (%ld, type %#x)", b, rb, mt);
 	for (zeros = 0; zeros < 10; zeros++)
-		if (frame(p.fd, &mt, &len, data, sizeof data) == -1 ||
+		if (frame(p.fd, &mt, &len, data, sizeof(data)) == -1 ||
 		    mt != XP_M_DATA || len != 0)
 			break;
 	is_int(zeros, 10, "then the 10 zero-length M_DATA");
@@ -317,8 +317,8 @@ zero_next(struct rpty *p)
 {
 	char	c;
 
-	return rt_readn(p->fd, &c, 1, 2000) == 0 &&
-	    relay_reattach(p->fd, NULL) == 0;
+	return (rt_readn(p->fd, &c, 1, 2000) == 0 &&
+	    relay_reattach(p->fd, NULL) == 0);
 }
 
 static void
@@ -334,7 +334,7 @@ test_zero_unread(void)
 		ok(0, "relay_open: %s", relay_last_error());
 		return;
 	}
-	memset(&j, 0, sizeof j);
+	memset(&j, 0, sizeof(j));
 	j.ptyno = p.ptyno;
 	j.s = s;
 	j.zero = 1;
@@ -388,11 +388,11 @@ test_bound(void)
 	}
 	pid = daemon_pid();
 	rss0 = rt_proc_rss(pid);
-	memset(&j, 0, sizeof j);
+	memset(&j, 0, sizeof(j));
 	j.ptyno = p.ptyno;
 	j.s = s;
 	j.count = 1;
-	snprintf(j.text, sizeof j.text, "mark");
+	snprintf(j.text, sizeof(j.text), "mark");
 	for (i = 0, rc = 0; i < 100 && rc == 0; i++) {
 		sent += fill(s, 'z');
 		if ((rc = rt_bounded(do_inject, &j, 2000, &took)) == 0)
@@ -407,7 +407,7 @@ test_bound(void)
 	if ((child = fork()) == 0)
 		_exit(do_inject(&j));
 	for (;;) {
-		got += data_frames(p.fd, 'z', &mt, &len, data, sizeof data,
+		got += data_frames(p.fd, 'z', &mt, &len, data, sizeof(data),
 		    &bad);
 		if (mt != XP_M_IOCTL)
 			break;
@@ -435,5 +435,5 @@ main(void)
 	test_zero_unread();
 	test_bound();
 	rt_cleanup();
-	return done_testing();
+	return (done_testing());
 }
