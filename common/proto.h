@@ -75,6 +75,11 @@
  *                                                   or data socket of it
  *                reply: ptyno, descriptor = the pty's state page (ENOENT:
  *                none; EPERM: the descriptor is no proof)
+ *   XP_LEASE     (empty)                            data socket
+ *                reply: ptyno, aux = the slot (common/lease.h), aux2 =
+ *                its serial, descriptor = the pty's page with the lease
+ *                block initialised (EPERM: no proof; EAGAIN: no slot
+ *                free; EOPNOTSUPP: leases off for this pty)
  *
  * pckt framing (data connections in pckt mode): 1 byte message type,
  * u32 little-endian payload length, payload.
@@ -119,6 +124,7 @@ enum xp_type {
 	XP_RELEASE = 9,
 	XP_ADOPT_PAGE = 10,
 	XP_PAGE = 11,
+	XP_LEASE = 12,
 	XP_REPLY = 0x80
 };
 
@@ -221,6 +227,7 @@ xp_len_ok(uint16_t type, uint32_t len)
 	case XP_IDENTIFY:
 	case XP_STATUS:
 	case XP_RELEASE:
+	case XP_LEASE:
 		return (len == 0);
 	case XP_ZERO:
 	case XP_PCKT:
@@ -239,7 +246,7 @@ xp_len_ok(uint16_t type, uint32_t len)
 static inline int
 xp_is_request(uint16_t type)
 {
-	return (type >= XP_ADOPT && type <= XP_PAGE);
+	return (type >= XP_ADOPT && type <= XP_LEASE);
 }
 
 /* Does the daemon answer this request? */
@@ -265,6 +272,7 @@ xp_wants_fds(uint16_t type)
 	case XP_EVENT:
 	case XP_PCKT:
 	case XP_RELEASE:
+	case XP_LEASE:
 		return (1);
 	default:
 		return (0);

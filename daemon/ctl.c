@@ -557,6 +557,32 @@ ctl_page(struct ctl *c, const struct xp_msg *m)
 		ctl_reply(c, 0, ptyno, 0, 0, pty_page(p));
 }
 
+/*
+ * XP_LEASE: a slot in the lease of the pty whose data socket came with
+ * the request, for the process at the other end (pty_lease_grant,
+ * lease.c), and the page its block is in.
+ */
+static void
+ctl_lease(struct ctl *c)
+{
+	struct dconn	*d;
+	struct pty	*p;
+	pid_t		 pid;
+	uint32_t	 serial;
+	int		 slot, pagefd, err;
+
+	if ((d = ctl_data_of(c)) == NULL)
+		return;
+	p = pty_of(d);
+	if (host_peer_pid(c->fd, &pid) == -1 || pid <= 0)
+		pid = 0;
+	err = pty_lease_grant(p, (uint32_t)pid, &slot, &serial, &pagefd);
+	if (err != 0)
+		ctl_reply(c, err, pty_number(p), 0, 0, -1);
+	else
+		ctl_reply(c, 0, pty_number(p), (uint32_t)slot, serial, pagefd);
+}
+
 static void
 ctl_sync(struct ctl *c, const struct xp_msg *m)
 {
@@ -604,6 +630,9 @@ ctl_dispatch(struct ctl *c, const struct xp_msg *m)
 		break;
 	case XP_RELEASE:
 		ctl_release(c);
+		break;
+	case XP_LEASE:
+		ctl_lease(c);
 		break;
 	}
 	return (0);

@@ -120,6 +120,7 @@
 #include <sys/uio.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,7 @@
 #include "termmsg.h"
 #include "pktstat.h"
 #include "host.h"
+#include "lease.h"
 
 #define PTY_HANGUP_MS		2000	/* default bound on the hangup wait */
 #define PTY_MAXCHAIN		32	/* unfetched successors */
@@ -146,6 +148,7 @@
 /* What one read of the host manager did (pty_read_fast, pty_read_queued). */
 #define RD_STUCK		(-1)	/* could not read: wait */
 #define RD_DRAINED		0	/* EAGAIN, or the last close */
+#define RD_PARKED		(-2)	/* a library process holds the lease */
 
 enum pty_state {
 	PTY_LIVE,
@@ -200,6 +203,7 @@ struct pty {
 	struct pty_drain	 drain;
 	long			 last_in_ms;	/* last write to the host manager */
 	TAILQ_HEAD(, inj)	 injq;
+	struct lease		*lease;		/* lease.c's, from XP_LEASE */
 	LIST_ENTRY(pty)		 hentry;	/* by number */
 };
 
@@ -213,6 +217,7 @@ static void	pty_enter(struct pty *, enum pty_state);
 static void	pty_destroy(struct pty *);
 static void	pty_release_begin(struct pty *);
 static void	pty_release_end(struct pty *);
+static void	pty_lease_hold_now(struct pty *, uint32_t);
 static void	pty_conn_readable(struct dconn *, void *);
 static void	pty_conn_writable(struct dconn *, void *);
 static void	pty_conn_gone(struct dconn *, void *);
@@ -478,7 +483,8 @@ pty_out_idle(struct pty *p)
 static int
 pty_can_read_master(struct pty *p)
 {
-	return (p->state == PTY_LIVE && pty_out_idle(p) && pty_has_reader(p));
+	return (p->state == PTY_LIVE && pty_out_idle(p) && pty_has_reader(p) &&
+	    lease_pty_relaying(p->lease));
 }
 
 /* The in direction's gate: may the host manager be written now? */
@@ -653,6 +659,7 @@ pty_out_flush(struct pty *p)
 			if (n > 0) {
 				p->out.off += (size_t)n;
 				p->out.len -= (size_t)n;
+				lease_pty_sent(p->lease, 0);
 			} else if (n == -1 && errno == EAGAIN)
 				return (0);
 			else if (n == -1 && errno != EINTR)
@@ -663,11 +670,13 @@ pty_out_flush(struct pty *p)
 			if (p->cur == NULL)
 				return (0);	/* made when fetched */
 			pty_do_eof(p);
+			lease_pty_sent(p->lease, 0);
 			continue;
 		}
 		if (oq_empty(&p->oq)) {
 			if (p->state == PTY_RELEASED)
 				pty_release_end(p);
+			lease_pty_read_done(p->lease);	/* nothing left unsent */
 			return (1);
 		}
 		if (xbuf_get(&p->out) == -1) {
@@ -795,22 +804,27 @@ static ssize_t
 pty_read_host(struct pty *p, uint8_t *buf, size_t len)
 {
 	struct iovec	iov = { buf, len };
-	ssize_t		n;
+	ssize_t		n, rv = RD_DRAINED;
 
+	if (!lease_pty_begin_read(p->lease))
+		return (RD_PARKED);
 	do
 		n = host_mgr_readv(p->mfd, &iov, 1);
 	while (n == -1 && errno == EINTR);
 	if (n > 0)
-		return (n);
+		return (n);	/* dreading stays set until they are sent */
 	if (n == -1 && errno == EAGAIN)
-		return (RD_DRAINED);
-	if (host_mgr_read_hup(n, errno)) {
+		;
+	else if (host_mgr_read_hup(n, errno))
 		pty_enter(p, PTY_NOSUBSID);	/* the last close */
-		return (RD_DRAINED);
+	else {
+		log_warn("pty %d: read", p->ptyno);
+		pty_nores(p);
+		rv = RD_STUCK;
 	}
-	log_warn("pty %d: read", p->ptyno);
-	pty_nores(p);
-	return (RD_STUCK);
+	if (pty_out_idle(p))
+		lease_pty_read_done(p->lease);
+	return (rv);
 }
 
 /*
@@ -883,8 +897,8 @@ pty_drain(struct pty *p)
 		    pty_read_queued(p);
 		if (n == RD_DRAINED)
 			return (1);
-		if (n == RD_STUCK)
-			return (0);
+		if (n < 0)
+			return (0);	/* stuck, or parked: lease.c settles */
 		got += (size_t)n;
 	}
 	return (1);
@@ -950,6 +964,8 @@ pty_place(struct pty *p)
 		pty_out_flush(p);
 	}
 	oq_release(&p->oq);
+	if (TAILQ_EMPTY(&p->injq))
+		lease_pty_unhold(p->lease, LEASE_HOLD_INJ);
 }
 
 /* Move what can be moved out, read the host manager, place injections. */
@@ -1305,6 +1321,8 @@ pty_destroy(struct pty *p)
 	if (!(p->flags & PTYF_GIVEN))
 		xstate_page_kill(p->ptyno, 0);
 	xstate_page_forget(p->ptyno);	/* single-threaded: nobody reads it */
+	lease_pty_free(p->lease);	/* library holders keep their H */
+	p->lease = NULL;
 	close(p->mfd);
 	if (p->peerfd != -1)
 		close(p->peerfd);
@@ -1355,12 +1373,15 @@ pty_enter(struct pty *p, enum pty_state s)
 	p->state = s;
 	switch (s) {
 	case PTY_NOSUBSID:
+		(void)lease_pty_hold(p->lease, LEASE_HOLD_HUP);
 		pty_subsid_closed(p);
 		break;
 	case PTY_LIVE:
 		pty_watch_stop(p);
+		lease_pty_unhold(p->lease, LEASE_HOLD_HUP);
 		break;
 	case PTY_HANGUP:
+		(void)lease_pty_hold(p->lease, LEASE_HOLD_CLOSING);
 		pty_watch_stop(p);
 		if (was == PTY_RELEASED)
 			pty_destroy(p);
@@ -1368,6 +1389,7 @@ pty_enter(struct pty *p, enum pty_state s)
 			pty_hangup(p, was == PTY_NOSUBSID);
 		break;
 	case PTY_RELEASED:
+		pty_lease_hold_now(p, LEASE_HOLD_OFF);
 		pty_release_begin(p);
 		break;
 	}
@@ -1432,12 +1454,19 @@ pty_set_pckt(struct pty *p, int on)
 {
 	if (p->state == PTY_RELEASED)
 		return (EINVAL);
-	if (host_set_pktmode(p->mfd, on) == -1)
+	if (on)
+		pty_lease_hold_now(p, LEASE_HOLD_PCKT);
+	if (host_set_pktmode(p->mfd, on) == -1) {
+		if (on && (p->flags & PTYF_PCKT) == 0)
+			lease_pty_unhold(p->lease, LEASE_HOLD_PCKT);
 		return (errno);
+	}
 	if (on)
 		p->flags |= PTYF_PCKT;
-	else
+	else {
 		p->flags &= ~PTYF_PCKT;
+		lease_pty_unhold(p->lease, LEASE_HOLD_PCKT);
+	}
 	log_debug("pty %d: pckt %s", p->ptyno, on ? "on" : "off");
 	return (0);
 }
@@ -1494,6 +1523,8 @@ pty_inject(struct pty *p, uint8_t mtype, const uint8_t *data, size_t len,
 	if (len > 0)
 		memcpy(ij->data, data, len);
 	TAILQ_INSERT_TAIL(&p->injq, ij, entry);
+	/* the marker goes after every byte H holds: take the path back */
+	(void)lease_pty_hold(p->lease, LEASE_HOLD_INJ);
 	(void)pty_reopened(p, 0);	/* the requester holds one open */
 	pty_pump_out(p);
 	return (0);
@@ -1550,6 +1581,9 @@ pty_sync(int ptyno)
 		return (1);
 	if (p->watch != NULL)
 		watch_poll();
+	lease_pty_sync(p->lease);	/* a reader may have read the close */
+	if ((p = pty_lookup(ptyno)) == NULL || p->state == PTY_HANGUP)
+		return (1);
 	if (pty_can_read_master(p))
 		pty_pump_out(p);
 	/* each may free p; closing one may end its unfetched successor */
@@ -1557,4 +1591,66 @@ pty_sync(int ptyno)
 	    (d = pty_dead_conn(p)) != NULL)
 		pty_conn_gone(d, p);
 	return (p == NULL || p->state == PTY_HANGUP);
+}
+
+/* ---- the lease (lease.c): xptyd's side of the pty ---- */
+
+/* xptyd's reasons to keep the data path, as the pty is now. */
+static uint32_t
+pty_lease_holds(struct pty *p)
+{
+	uint32_t	h = 0;
+
+	if (!TAILQ_EMPTY(&p->injq))
+		h |= LEASE_HOLD_INJ;
+	if (p->state == PTY_NOSUBSID)
+		h |= LEASE_HOLD_HUP;
+	if (p->state == PTY_HANGUP)
+		h |= LEASE_HOLD_CLOSING;
+	if (p->state == PTY_RELEASED)
+		h |= LEASE_HOLD_OFF;
+	if (p->flags & PTYF_PCKT)
+		h |= LEASE_HOLD_PCKT;
+	return (h);
+}
+
+/*
+ * Hold the path and wait for a reader inside the critical section to
+ * leave it (one non-blocking read long), for changes that alter what a
+ * read of the host manager returns (packet mode) or who owns it.
+ */
+static void
+pty_lease_hold_now(struct pty *p, uint32_t hold)
+{
+	int	i;
+
+	for (i = 0; i < 10000 && !lease_pty_hold(p->lease, hold); i++)
+		sched_yield();
+}
+
+/*
+ * XP_LEASE from process pid (0: unknown): a slot in p's lease, the block
+ * made now if this is the first (with the holds p has, and dreading set
+ * if bytes read from the host manager are still unsent).
+ */
+int
+pty_lease_grant(struct pty *p, uint32_t pid, int *slot, uint32_t *serial,
+    int *pagefd)
+{
+	if (p->state == PTY_RELEASED || p->state == PTY_HANGUP)
+		return (EOPNOTSUPP);
+	return (lease_grant(&p->lease, p, pty_lease_holds(p),
+	    !pty_out_idle(p), pid, slot, serial, pagefd));
+}
+
+/*
+ * The word is RELAY again (lease.c settled): read the host manager, the
+ * last close first if a library reader read it (eio).
+ */
+void
+pty_lease_back(struct pty *p, int eio)
+{
+	if (eio && p->state == PTY_LIVE)
+		pty_enter(p, PTY_NOSUBSID);
+	pty_pump_out(p);
 }

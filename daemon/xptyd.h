@@ -228,6 +228,23 @@ int	 pty_inject(struct pty *, uint8_t mtype, const uint8_t *, size_t,
 	    pty_done_fn *, void *);		/* done called later */
 void	 pty_cancel(struct pty *, void *arg);	/* its requester left */
 int	 pty_sync(int ptyno);			/* 1: hung up or gone */
+int	 pty_lease_grant(struct pty *, uint32_t pid, int *slot,
+	    uint32_t *serial, int *pagefd);	/* XP_LEASE: 0 or an errno */
+void	 pty_lease_back(struct pty *, int eio);	/* lease.c: RELAY again */
+
+/* ---- lease.c (common/lease.h, docs/lease.md 5) ---- */
+struct lease;
+int	 lease_grant(struct lease **, struct pty *, uint32_t holds, int busy,
+	    uint32_t pid, int *slot, uint32_t *serial, int *pagefd);
+void	 lease_pty_free(struct lease *);
+int	 lease_pty_relaying(struct lease *);	/* 0: parked */
+int	 lease_pty_begin_read(struct lease *);	/* 0: parked */
+void	 lease_pty_read_done(struct lease *);	/* nothing read is unsent */
+void	 lease_pty_sent(struct lease *, int done);	/* after each send */
+void	 lease_park(struct lease *);
+int	 lease_pty_hold(struct lease *, uint32_t holds);	/* 1: RELAY now */
+void	 lease_pty_unhold(struct lease *, uint32_t holds);
+void	 lease_pty_sync(struct lease *);		/* XP_SYNC */
 
 /* ---- ctl.c ---- */
 void	 ctl_init(void);

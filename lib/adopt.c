@@ -142,7 +142,7 @@ rediscover_fd(int fd)
 		return;
 	}
 	if (hostfd >= 0) {
-		xs->engine = XE_RELAY;
+		xs->engine = relay_engine();
 		XS_STORE(xs->hostfd, hostfd);
 		xfd_set_private(hostfd, &xs->hostfd);
 	}

@@ -25,6 +25,7 @@
 const struct xengine *const xengines[] = {
 	[XE_DIRECT] = &xengine_direct,
 	[XE_RELAY] = &xengine_relay,
+	[XE_LEASE] = &xengine_lease,
 };
 
 /* Forget the head message and any pending status (pckt.c's model). */

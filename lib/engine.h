@@ -7,6 +7,9 @@
  *   engine_direct.c  the descriptor is the host manager itself
  *   engine_relay.c   the descriptor is a socket to xptyd, which reads the
  *                    host manager and frames what STREAMS would deliver
+ *   engine_lease.c   that socket, but the library's own reads take the
+ *                    bytes from the host manager under xptyd's lease
+ *                    (docs/lease.md); everything else is the relay's
  * Everything above this table (the stream model: modules, pckt, the stream
  * head's read modes; the ioctl decoding; getmsg and putmsg) is written
  * once and asks the engine of the stream (XENGINE(xs)) for what differs.
@@ -95,6 +98,7 @@ struct xengine {
 
 extern const struct xengine xengine_direct;
 extern const struct xengine xengine_relay;
+extern const struct xengine xengine_lease;
 extern const struct xengine *const xengines[];
 
 #define XENGINE(xs)	(xengines[XS_LOAD((xs)->engine)])
@@ -111,5 +115,27 @@ void	discard_bytes(int fd, int sock, size_t n);
 
 /* engine_direct.c, for the relay engine going direct */
 ssize_t	direct_readv(int fd, struct xstream *, const struct iovec *, int);
+
+/* engine_relay.c's entries, which the lease engine shares */
+struct xpeek;
+ssize_t	relay_readv(int, struct xstream *, const struct iovec *, int);
+ssize_t	relay_writeb(int, struct xstream *, const void *, size_t);
+void	relay_discard(int, struct xstream *, size_t);
+void	relay_flush_read(int, struct xstream *);
+ssize_t	relay_peek(int, struct xstream *, void *, size_t);
+int	relay_eof_pending(int, const struct xstream *);
+int	relay_count(int, struct xstream *, unsigned long, int *);
+int	relay_set_pcktb(int, struct xstream *, int);
+int	relay_head_open(int, struct xstream *, int);
+size_t	relay_head_left(const struct xstream *);
+ssize_t	relay_head_take(int, struct xstream *, const struct iovec *, int,
+	    size_t, size_t);
+void	relay_head_discard(int, struct xstream *);
+int	relay_head_count(int, struct xstream *, int *);
+int	relay_head_peek(int, struct xstream *, void *, int, struct xpeek *);
+void	relay_sync(struct xstream *);
+int	relay_last_close(struct xstream *);
+int	relay_take_host(int, struct xstream *);
+void	relay_took_host(int, struct xstream *);
 
 #endif /* XPTY_ENGINE_H */

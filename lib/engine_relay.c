@@ -200,7 +200,7 @@ read_lost(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
 	return (direct_readv(fd, xs, iov, iovcnt));
 }
 
-static ssize_t
+ssize_t
 relay_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 {
 	uint32_t	gen = atomic_load_explicit(&xs->gen,
@@ -251,7 +251,7 @@ relay_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
  * (relay_write), never SIGPIPE; the daemon's end gone, the manager goes
  * direct and the write with it, or fails EIO as a hung-up pty.
  */
-static ssize_t
+ssize_t
 relay_writeb(int fd, struct xstream *xs, const void *buf, size_t len)
 {
 	ssize_t	r;
@@ -264,7 +264,7 @@ relay_writeb(int fd, struct xstream *xs, const void *buf, size_t len)
 	return (XENGINE(xs)->write(fd, xs, buf, len));
 }
 
-static void
+void
 relay_discard(int fd, struct xstream *xs, size_t n)
 {
 	(void)xs;
@@ -272,7 +272,7 @@ relay_discard(int fd, struct xstream *xs, size_t n)
 }
 
 /* What the daemon has read from the host and not delivered: drop it. */
-static void
+void
 relay_flush_read(int fd, struct xstream *xs)
 {
 	int	n = 0;
@@ -304,7 +304,7 @@ peek_into(int fd, unsigned char *hdr, size_t hlen, void *ubuf, size_t len)
 	return (xsys_recvmsg(fd, &msg, MSG_PEEK | MSG_DONTWAIT));
 }
 
-static ssize_t
+ssize_t
 relay_peek(int fd, struct xstream *xs, void *ubuf, size_t len)
 {
 	ssize_t	r;
@@ -321,7 +321,7 @@ relay_peek(int fd, struct xstream *xs, void *ubuf, size_t len)
 }
 
 /* The daemon ended the byte stream: a zero-length message waits. */
-static int
+int
 relay_eof_pending(int fd, const struct xstream *xs)
 {
 	(void)xs;
@@ -329,7 +329,7 @@ relay_eof_pending(int fd, const struct xstream *xs)
 }
 
 /* FIONREAD and TIOCOUTQ: the socket's and the host manager's. */
-static int
+int
 relay_count(int fd, struct xstream *xs, unsigned long req, int *n)
 {
 	int	h = 0, s = 0;
@@ -350,7 +350,7 @@ relay_count(int fd, struct xstream *xs, unsigned long req, int *n)
  * daemon's framing unknown, so the manager goes direct (fallback.c) and
  * pckt is set there.
  */
-static int
+int
 relay_set_pcktb(int fd, struct xstream *xs, int on)
 {
 	if (relay_set_pckt(fd, on) == 0)
@@ -405,7 +405,7 @@ header_ready(int fd)
 }
 
 /* Open the head message by reading its frame header. */
-static int
+int
 relay_head_open(int fd, struct xstream *xs, int block)
 {
 	unsigned char	hdr[XP_FRAMEHDR];
@@ -425,7 +425,7 @@ relay_head_open(int fd, struct xstream *xs, int block)
 		 * with, a zero-length message, as a hangup.
 		 */
 		if (relay_fallback(fd, xs, gone_cause) == 0 &&
-		    XS_LOAD(xs->engine) != XE_RELAY)
+		    XENGINE(xs)->is_host)
 			return (XENGINE(xs)->head_open(fd, xs, block));
 		engine_head_zero(xs);
 		return (PCKT_HEAD_OPEN);
@@ -442,14 +442,14 @@ relay_head_open(int fd, struct xstream *xs, int block)
 	return (PCKT_HEAD_OPEN);
 }
 
-static size_t
+size_t
 relay_head_left(const struct xstream *xs)
 {
 	return (xs->msg_data ? xs->frame_left : 0);
 }
 
 /* Deliver up to len bytes of the head's data part into iov at off. */
-static ssize_t
+ssize_t
 relay_head_take(int fd, struct xstream *xs, const struct iovec *iov,
     int iovcnt, size_t off, size_t len)
 {
@@ -478,7 +478,7 @@ relay_head_take(int fd, struct xstream *xs, const struct iovec *iov,
 }
 
 /* Throw away the rest of the head message (RMSGD). */
-static void
+void
 relay_head_discard(int fd, struct xstream *xs)
 {
 	unsigned char	sink[TAKE_CHUNK];
@@ -548,7 +548,7 @@ count_frames(int fd, size_t off, int *first)
 	return (msgs);
 }
 
-static int
+int
 relay_head_count(int fd, struct xstream *xs, int *first)
 {
 	int	open = xs->msg_ctl != 0 || xs->msg_data;
@@ -560,7 +560,7 @@ relay_head_count(int fd, struct xstream *xs, int *first)
  * I_PEEK: the header first, then the header and exactly what the caller
  * takes of the frame's data, so nothing past the frame is written there.
  */
-static int
+int
 relay_head_peek(int fd, struct xstream *xs, void *ubuf, int want,
     struct xpeek *pk)
 {
@@ -613,7 +613,7 @@ relay_head_peek(int fd, struct xstream *xs, void *ubuf, int want,
 }
 
 /* xptyd dismantles at the last close it sees: let it see one before. */
-static void
+void
 relay_sync(struct xstream *xs)
 {
 	(void)relay_sync_close(xs->ptyno);
@@ -629,7 +629,7 @@ relay_sync(struct xstream *xs)
  * libxpty process that opens /dev/pts/N meanwhile waits for it
  * (open_hook's barrier).  Then close() does not wait.
  */
-static int
+int
 relay_last_close(struct xstream *xs)
 {
 	int	hfd = XS_LOAD(xs->hostfd);
@@ -657,7 +657,7 @@ wait_outq(int fd)
  * TIOCPKT: the relayed manager fd takes the host manager from xptyd
  * (relay_release); 1 if the daemon ended the stream at once.
  */
-static int
+int
 relay_take_host(int fd, struct xstream *xs)
 {
 	if (xs->hostdata)
@@ -667,7 +667,7 @@ relay_take_host(int fd, struct xstream *xs)
 }
 
 /* Nothing to read first: put the host manager under fd at once. */
-static void
+void
 relay_took_host(int fd, struct xstream *xs)
 {
 	int	q = 1;

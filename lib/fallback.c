@@ -108,11 +108,11 @@ relay_fallback(int fd, struct xstream *xs, const char *cause)
 {
 	int	saved = errno, hfd, i;
 
-	if (XS_LOAD(xs->engine) != XE_RELAY)
+	if (XENGINE(xs)->is_host)
 		return (0);
 	if (atomic_exchange(&xs->falling, 1) != 0) {
 		/* another thread is at it */
-		for (i = 0; i < 100000 && XS_LOAD(xs->engine) == XE_RELAY; i++)
+		for (i = 0; i < 100000 && !XENGINE(xs)->is_host; i++)
 			sched_yield();
 		errno = saved;
 		return (0);

@@ -367,6 +367,11 @@ xstream_release(struct xstream *xs)
 	if (atomic_fetch_sub(&xs->refs, 1) != 1)
 		return;
 	xfd_gate_enter();
+	if (xs->lease_map != NULL) {
+		lease_unmap(xs->lease_map);	/* engine_lease.c */
+		xs->lease_map = NULL;
+		__atomic_store_n(&xs->lease, NULL, __ATOMIC_RELEASE);
+	}
 	if (xs->hostfd >= 0) {
 		xfd_set_private(xs->hostfd, NULL);
 		xsys_close(xs->hostfd);

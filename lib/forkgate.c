@@ -120,6 +120,7 @@ fg_child(void)
 {
 	atomic_store(&gate, depth);
 	relay_forked();
+	lease_forked();		/* the child joins with slots of its own */
 }
 
 void

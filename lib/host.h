@@ -275,6 +275,14 @@ int	host_get_pktmode(int mfd);
 int	host_peer_uid(int sock, uid_t *uid);
 
 /*
+ * The pid of the process that connected the AF_UNIX socket sock (or
+ * made its pair), as the kernel recorded it (SO_PEERCRED on Linux).
+ * -1/ENOSYS where the host cannot say (xptyd's lease slots then never
+ * reap a dead holder, daemon/lease.c).
+ */
+int	host_peer_pid(int sock, pid_t *pid);
+
+/*
  * Has the peer of connected stream socket sock shut its writing half
  * down (or closed)?  Data it sent before may still be queued.  1, 0,
  * -1/errno.  Never blocks.
@@ -347,6 +355,16 @@ void	host_evreg_attach(int fd, const struct host_evregs *r);
  * passed over SCM_RIGHTS.  Linux: memfd_create.  -1/errno.
  */
 int	host_page_create(void);
+
+/*
+ * Shared (not process-private) futexes on a 32-bit word of a page mapped
+ * by several processes.  wait: sleep while *word == val, at most ms
+ * milliseconds; 0 woken or timed out, -1 EINTR / EAGAIN (the word moved).
+ * wake: wake the sleepers on word.  Hosts without them: wait sleeps 1 ms
+ * (a bounded poll of the word), wake does nothing.
+ */
+int	host_futex_wait(uint32_t *word, uint32_t val, int ms);
+void	host_futex_wake(uint32_t *word);
 
 /* ---- processes ---- */
 

@@ -59,6 +59,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "host.h"
@@ -129,6 +130,22 @@ host_peer_uid(int sock, uid_t *uid)
 	}
 	*uid = xu.cr_uid;
 	return (0);
+#endif
+}
+
+/* LOCAL_PEERPID where the host has it (macOS), else unknown. */
+int
+host_peer_pid(int sock, pid_t *pid)
+{
+#ifdef LOCAL_PEERPID
+	socklen_t	len = sizeof(*pid);
+
+	return (xsys_getsockopt(sock, SOL_LOCAL, LOCAL_PEERPID, pid, &len));
+#else
+	(void)sock;
+	(void)pid;
+	errno = ENOSYS;
+	return (-1);
 #endif
 }
 
@@ -431,4 +448,22 @@ fail:
 	xsys_close(kq);
 	errno = saved;
 	return (-1);
+}
+
+/* No shared futex here: a bounded sleep, the caller looks again. */
+int
+host_futex_wait(uint32_t *word, uint32_t val, int ms)
+{
+	struct timespec	ts = { 0, 1000000 };
+
+	(void)ms;
+	if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != val)
+		return (0);
+	return (nanosleep(&ts, NULL));
+}
+
+void
+host_futex_wake(uint32_t *word)
+{
+	(void)word;
 }

@@ -31,6 +31,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <linux/futex.h>
 #include <linux/sockios.h>
 #include <dirent.h>
 #include <errno.h>
@@ -39,7 +40,9 @@
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "host.h"
@@ -87,6 +90,23 @@ host_page_create(void)
 	return ((int)syscall(SYS_memfd_create, "xpty-page", MFD_CLOEXEC));
 }
 
+int
+host_futex_wait(uint32_t *word, uint32_t val, int ms)
+{
+	struct timespec	ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	if (syscall(SYS_futex, word, FUTEX_WAIT, val, &ts, NULL, 0) == -1 &&
+	    errno != ETIMEDOUT)
+		return (-1);
+	return (0);
+}
+
+void
+host_futex_wake(uint32_t *word)
+{
+	(void)syscall(SYS_futex, word, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+}
+
 /* ---- sockets ---- */
 
 int
@@ -98,6 +118,18 @@ host_peer_uid(int sock, uid_t *uid)
 	if (xsys_getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1)
 		return (-1);
 	*uid = uc.uid;
+	return (0);
+}
+
+int
+host_peer_pid(int sock, pid_t *pid)
+{
+	struct ucred	uc;
+	socklen_t	len = sizeof(uc);
+
+	if (xsys_getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1)
+		return (-1);
+	*pid = uc.pid;
 	return (0);
 }
 

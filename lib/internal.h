@@ -107,7 +107,9 @@ enum xpty_kind {
 };
 enum xpty_engine {
 	XE_DIRECT = 0,		/* the descriptor is the host manager itself */
-	XE_RELAY = 1		/* the descriptor is a socket to xptyd */
+	XE_RELAY = 1,		/* the descriptor is a socket to xptyd */
+	XE_LEASE = 2		/* that socket, and reads of the host manager
+				   under xptyd's lease (engine_lease.c) */
 	/* engine.h: each one's entries, indexed by these */
 };
 
@@ -183,6 +185,23 @@ struct xstream {
 	_Atomic(int)	falling;	/* fallback.c: converting to direct */
 	int		zero_owed;	/* the reader's: relay, a 0 returned,
 					   reattach owed */
+	/*
+	 * The lease engine (engine_lease.c).  lease_map: this process's
+	 * mapping of the pty's page (lease_unmap with the stream), lease: its
+	 * block in it, published (release) once valid and read with acquire;
+	 * lease_epoch: the process image lease_slot was given to (a child
+	 * after fork joins again); lease_aseen: out_seq when the socket was
+	 * last found empty, valid while lease_aok (both relaxed atomics:
+	 * threads reading the manager at once share them, any of their values
+	 * is safe); lease_join: a join under way (CAS), or refused for good.
+	 */
+	void		*lease_map;
+	void		*lease;
+	uint32_t	lease_epoch;
+	int		lease_slot;
+	uint32_t	lease_aseen;
+	int		lease_aok;
+	int		lease_join;
 	/*
 	 * A setting (plain): the manager's own stack, changed by I_PUSH and
 	 * I_POP of pckt (streams_emul.c), read by every read and write.
@@ -312,6 +331,12 @@ int	relay_zero_write(int ptyno, int subsidfd);
 int	relay_reattach(int fd, struct xstream *);
 int	relay_identify(int fd, int *hostfd, int *ptyno);
 int	relay_fetch_page(int ptyno, int proof);
+int	relay_lease(int fd, int *pagefd);	/* XP_LEASE: the slot */
+int	relay_engine(void);	/* XE_RELAY or XE_LEASE (XPTY_ENGINE) */
+void	lease_forked(void);	/* engine_lease.c: in a child after fork */
+void	lease_unmap(void *map);	/* engine_lease.c: a released stream's page */
+extern _Atomic(int) lease_joined;	/* engine_lease.c: a lease was read */
+int	lease_ready_host(int fd);	/* engine_lease.c: H to poll beside fd */
 int	relay_set_pckt(int fd, int on);
 int	relay_release(int fd);	/* XP_RELEASE: 1 ended, 0, -1 */
 int	relay_sync_close(int ptyno);	/* after the last manager close */

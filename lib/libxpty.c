@@ -104,7 +104,7 @@ manager_open(int flags, int hostdata)
 	}
 	if ((xs = xstream_new(XK_MANAGER, ptyno)) == NULL)
 		goto fail;
-	xs->engine = hostfd >= 0 ? XE_RELAY : XE_DIRECT;
+	xs->engine = hostfd >= 0 ? relay_engine() : XE_DIRECT;
 	if (hostfd >= 0) {
 		XS_STORE(xs->hostfd, hostfd);
 		xfd_set_private(hostfd, &xs->hostfd);
@@ -116,7 +116,7 @@ manager_open(int flags, int hostdata)
 	}
 	xfd_attach(fd, xs);
 	XTRACE(fd, "manager open: /dev/pts/", ptyno, fd, hostdata ?
-	    "openpty: the host's manager" : xs->engine == XE_RELAY ? NULL :
+	    "openpty: the host's manager" : xs->engine != XE_DIRECT ? NULL :
 	    relay_wanted() ? "relay unavailable, direct engine" : NULL);
 	return (fd);
 fail:

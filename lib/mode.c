@@ -51,6 +51,7 @@
 
 static _Atomic(int) current_mode = XPTY_SVR4;
 static int engine_direct;	/* XPTY_ENGINE=direct: no relay daemon */
+static int engine_lease;	/* XPTY_ENGINE=lease */
 static int scope_image;		/* XPTY_SCOPE=image was set for this image */
 
 static int
@@ -159,7 +160,7 @@ watch_note(int first)
 static int
 engine_known(const char *e)
 {
-	static const char *const names[] = { "relay", "direct" };
+	static const char *const names[] = { "relay", "direct", "lease" };
 	size_t	i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -178,9 +179,10 @@ xpty_mode_init(void)
 	atomic_store_explicit(&current_mode,
 	    mode_parse(getenv("XPTY_MODE"), XPTY_SVR4), memory_order_relaxed);
 	engine_direct = engine != NULL && strcmp(engine, "direct") == 0;
+	engine_lease = engine != NULL && strcmp(engine, "lease") == 0;
 	if (engine != NULL && *engine != '\0' && !engine_known(engine))
 		dprintf(2, "libxpty: XPTY_ENGINE=%.64s: no such engine "
-		    "(relay, direct); using the default\n", engine);
+		    "(relay, direct, lease); using the default\n", engine);
 	scope = getenv("XPTY_SCOPE");
 	scope_image = scope != NULL && strcmp(scope, "image") == 0;
 	if (scope_image) {
@@ -210,6 +212,13 @@ int
 relay_wanted(void)
 {
 	return (xpty_mode_current() != XPTY_NATIVE && !engine_direct);
+}
+
+/* The engine of a manager xptyd serves: the lease engine, or the relay. */
+int
+relay_engine(void)
+{
+	return (engine_lease ? XE_LEASE : XE_RELAY);
 }
 
 int

@@ -205,6 +205,27 @@ relay_fetch_page(int ptyno, int proof)
 }
 
 /*
+ * XP_LEASE: a slot in the lease block of the pty whose data socket is fd
+ * (common/lease.h), and the page the block is in (*pagefd, the caller's
+ * to close).  The slot, or -1 with errno (the daemon's refusal; EINVAL
+ * from one that predates leases).
+ */
+int
+relay_lease(int fd, int *pagefd)
+{
+	struct xp_reply	r;
+
+	*pagefd = -1;
+	if (relay_req(XP_LEASE, NULL, 0, &fd, 1, &r, pagefd, 0) == -1)
+		return (-1);
+	if (*pagefd == -1) {
+		errno = EPROTO;
+		return (-1);
+	}
+	return ((int)r.aux);
+}
+
+/*
  * Put nfd under fd's number (close-on-exec as fd was); epoll
  * registrations of fd follow (host_evreg_*).  A function of its own,
  * so that its registration table is not on the stack during requests.

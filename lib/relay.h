@@ -27,6 +27,7 @@ int	relay_open(int oflag, int *hostfd, int *ptyno);
 int	relay_reattach(int fd, struct xstream *xs);
 /* The page store: fetch pty ptyno's state page, proof a descriptor of it. */
 int	relay_fetch_page(int ptyno, int proof);
+int	relay_lease(int fd, int *pagefd);	/* XP_LEASE: the slot */
 /* Rediscover an inherited manager socket; -1/ENOENT if not ours. */
 int	relay_identify(int fd, int *hostfd, int *ptyno);
 /* Subsidiary side: a zero-length message at this point of the stream. */

@@ -266,15 +266,15 @@ run_in(const char *engine, int i, char *out, size_t len)
 int
 main(int argc, char **argv)
 {
-	static const char	*engines[] = { "relay", "direct" };
-	char			 got[2][SEQ_MAX + 64];
+	static const char	*engines[] = { "relay", "direct", "lease" };
+	char			 got[3][SEQ_MAX + 64];
 	int			 i, e;
 
 	xt_init(argc, argv);
 	if (argc == 3 && strcmp(argv[1], "--child") == 0)
 		return (child(atoi(argv[2])));
 	for (i = 0; i < NSCENARIOS; i++) {
-		for (e = 0; e < 2; e++) {
+		for (e = 0; e < 3; e++) {
 			if (e == 1 && scenarios[i].relay_only != NULL) {
 				skip("direct engine, %s: %s", scenarios[i].name,
 				    scenarios[i].relay_only);
@@ -289,8 +289,8 @@ main(int argc, char **argv)
 			    scenarios[i].want))
 				diag("got: %s", got[e]);
 		}
-		ok(strcmp(got[0], got[1]) == 0, "%s: the same in both engines",
-		    scenarios[i].name);
+		ok(strcmp(got[0], got[1]) == 0 && strcmp(got[0], got[2]) == 0,
+		    "%s: the same in every engine", scenarios[i].name);
 	}
 	return (done_testing());
 }

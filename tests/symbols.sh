@@ -21,12 +21,13 @@ done
 bad=$(printf '%s\n' $others | grep '@' || true)
 [ -z "$bad" ]; t $? "interposed names are unversioned (found: ${bad:-none})"
 
-expected="__open64_2 __open_2 __openat64_2 __openat_2 __ptsname_r_chk __read_chk
+expected="__open64_2 __open_2 __openat64_2 __openat_2 __poll_chk __ppoll_chk
+__ptsname_r_chk __read_chk
 close close_range closefrom dup dup2 dup3 epoll_create epoll_create1 fclose
 fcntl fcntl64 forkpty getmsg
 getpmsg getpt grantpt ioctl isastream isatty login_tty open open64 openat
-openat64 openpty posix_openpt ptsname ptsname_r putmsg putpmsg read readv
-tcgetattr tcsetattr unlockpt write"
+openat64 openpty poll posix_openpt ppoll pselect ptsname ptsname_r putmsg
+putpmsg read readv select tcgetattr tcsetattr unlockpt write"
 extra=$(printf '%s\n' $others | grep -vxF "$(printf '%s\n' $expected)" || true)
 [ -z "$extra" ]; t $? "no internal symbol is exported (extra: ${extra:-none})"
 missing=$(printf '%s\n' $expected | grep -vxF "$(printf '%s\n' $others)" || true)

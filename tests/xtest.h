@@ -1,10 +1,11 @@
 /*
  * xtest.h - helpers shared by the behavioural tests.
  *
- * Each test source is built three times: t_NAME links -lxpty, p_NAME does
+ * Each test source is built four times: t_NAME links -lxpty, p_NAME does
  * not and re-executes itself under LD_PRELOAD of the build tree's
  * libxpty.so (xt_init()), and d_NAME is p_NAME in the direct engine
- * (XPTY_ENGINE=direct: no relay daemon).  libxpty's own functions (isastream, getmsg, xpty_*) are
+ * (XPTY_ENGINE=direct: no relay daemon), l_NAME is p_NAME in the lease
+ * engine (XPTY_ENGINE=lease).  libxpty's own functions (isastream, getmsg, xpty_*) are
  * declared weak in the preload build, so the unlinked binary binds them
  * to the preloaded library at run time.
  */
@@ -68,6 +69,9 @@ xt_init(int argc, char **argv)
 
 #ifdef XT_DIRECT
 	setenv("XPTY_ENGINE", "direct", 1);
+#endif
+#ifdef XT_LEASE
+	setenv("XPTY_ENGINE", "lease", 1);
 #endif
 	if (pre != NULL && strstr(pre, "libxpty") != NULL)
 		return;

@@ -1,0 +1,452 @@
+/*
+ * engine_lease.c - the lease engine: the relay engine (engine_relay.c),
+ * except that the library's own reads take the bytes from the host
+ * manager itself while xptyd has leased it the path (docs/lease.md is
+ * the protocol, tests/model/lease.pml its model, common/lease.h the
+ * block and its atomic steps).
+ *
+ * The application's manager descriptor A stays the relay socket: stdio,
+ * readers that bypass the library, fork, exec, SCM_RIGHTS are served as
+ * in the relay engine, by xptyd, once it takes the path back (at its
+ * expiry tick, docs/lease.md 5.3, or for a marker, a hangup, pckt).  A
+ * read here (lease_readv, docs/lease.md 4.2):
+ *   1. if xptyd sent anything into A since A was last found empty
+ *      (out_seq moved), A is read without waiting first; its end of file
+ *      is the relay's zero-length message (relay_readv does the rest);
+ *   2. every signal blocked (no handler may leave the critical section
+ *      by longjmp), the reader enters cs, takes the lease if the word
+ *      allows (lease_take), and reads the host manager H (non-blocking,
+ *      the daemon's open file description) only if the word says LEASED,
+ *      xptyd is not between a read of H and its send, and nothing was
+ *      sent into A since it was found empty (lease_may_take_bytes);
+ *   3. then it leaves cs and, with the caller's mask back, returns the
+ *      bytes, or waits: for A or H to be readable, for xptyd's read in
+ *      flight to end (a futex on dword, any change of it), or for A alone
+ *      (xptyd has the path); a signal ends such a wait as it would a
+ *      kernel sleep (xwait.c), O_NONBLOCK on A gives EAGAIN instead.
+ * EIO from H (the last subsidiary close, read inside cs) is recorded in
+ * the word (lease_note_eio) and told to xptyd (XP_SYNC): it places the
+ * zero-length message into A, which the next look at A finds.
+ *
+ * Joining.  The first leased read of a stream in a process asks xptyd for
+ * a slot (XP_LEASE, relay.c), maps the page it sends (MAP_SHARED; the
+ * block at XP_PAGE_LEASE_OFF) and records the slot for this image
+ * (lease_epoch, bumped in a child after fork: the child joins with its
+ * own slot).  A refusal (an xptyd without leases, no slot, leases off)
+ * makes the stream read A as the relay engine does, for good.
+ *
+ * State: the process's epoch (atomic); per stream the fields named
+ * lease_* in struct xstream (internal.h).  Descriptors: A and xs->hostfd,
+ * the stream's; the page's descriptor is closed once mapped.
+ */
+#include "config.h"
+
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xpty.h"
+#include "internal.h"
+#include "engine.h"
+#include "lease.h"
+#include "ptypage.h"
+
+#define LEASE_WAIT_MS	100	/* a futex wait looks at A this often */
+#define LEASE_LOOK_MS	500	/* a poll wait looks at fd this often */
+
+/* What a look at H under the lease said (besides bytes or an error). */
+#define LK_BYTES	0	/* r holds the count */
+#define LK_RETRY	1	/* out_seq moved: look at A again */
+#define LK_WAIT_H	2	/* H is empty: wait for A or H */
+#define LK_WAIT_D	3	/* xptyd's read of H is in flight */
+#define LK_WAIT_A	4	/* xptyd has the path: wait for A */
+#define LK_EIO		5	/* the last close: xptyd places its message */
+#define LK_ERROR	6	/* r is -1, errno set */
+
+static _Atomic(uint32_t) lease_epoch = 1;	/* this process image's */
+_Atomic(int) lease_joined;	/* a read here took a lease (lease_poll.c) */
+
+/* In a child after fork (forkgate.c). */
+void
+lease_forked(void)
+{
+	atomic_fetch_add(&lease_epoch, 1);
+}
+
+/*
+ * A stream's page, unmapped only LEASE_UNMAP_LAG releases later: a read
+ * of it that another thread's close overtook may still look at its block
+ * once before it sees that its stream is gone (lease_readv).
+ */
+#define LEASE_UNMAP_LAG	16
+static void *_Atomic lease_late[LEASE_UNMAP_LAG];
+static _Atomic(unsigned) lease_late_at;
+
+void
+lease_unmap(void *map)
+{
+	unsigned	 i = atomic_fetch_add(&lease_late_at, 1) % LEASE_UNMAP_LAG;
+	void		*old = atomic_exchange(&lease_late[i], map);
+
+	if (old != NULL)
+		(void)munmap(old, XP_PAGE_SIZE);
+}
+
+static void
+lease_refuse(struct xstream *xs)
+{
+	__atomic_store_n(&xs->lease_join, -1, __ATOMIC_RELAXED);
+}
+
+/* Map the page xptyd sent; its block, or NULL. */
+static struct lease_block *
+lease_map(struct xstream *xs, int pagefd)
+{
+	struct lease_block	*b;
+	void			*map = xs->lease_map;
+
+	if (map == NULL) {
+		map = mmap(NULL, XP_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, pagefd, 0);
+		if (map == MAP_FAILED)
+			return (NULL);
+		xs->lease_map = map;
+	}
+	b = (struct lease_block *)((char *)map + XP_PAGE_LEASE_OFF);
+	return (lease_valid(b) ? b : NULL);
+}
+
+/* XP_LEASE: join the pty's lease with a slot of this process. */
+static struct lease_block *
+lease_join(int fd, struct xstream *xs, uint32_t epoch)
+{
+	struct lease_block	*b = NULL;
+	int			 zero = 0, slot, pagefd, saved = errno;
+
+	if (!__atomic_compare_exchange_n(&xs->lease_join, &zero, 1, 0,
+	    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return (NULL);	/* another thread joins: the relay's read now */
+	if ((slot = relay_lease(fd, &pagefd)) == -1) {
+		if (errno == EINTR || errno == EINPROGRESS)
+			__atomic_store_n(&xs->lease_join, 0, __ATOMIC_RELEASE);
+		else
+			lease_refuse(xs);
+		errno = saved;
+		return (NULL);
+	}
+	b = lease_map(xs, pagefd);
+	xsys_close(pagefd);
+	if (b == NULL) {
+		lease_refuse(xs);
+		errno = saved;
+		return (NULL);
+	}
+	atomic_store_explicit(&lease_joined, 1, memory_order_relaxed);
+	xs->lease_slot = slot;
+	__atomic_store_n(&xs->lease_epoch, epoch, __ATOMIC_RELAXED);
+	__atomic_store_n(&xs->lease_aok, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&xs->lease, b, __ATOMIC_RELEASE);
+	__atomic_store_n(&xs->lease_join, 0, __ATOMIC_RELEASE);
+	errno = saved;
+	return (b);
+}
+
+/* The block this process may read under, joining if need be; or NULL. */
+static struct lease_block *
+lease_block_of(int fd, struct xstream *xs)
+{
+	uint32_t		 epoch = atomic_load_explicit(&lease_epoch,
+	    memory_order_relaxed);
+	struct lease_block	*b;
+
+	if (xs->nmods > 0 || xs->hostdata || XS_LOAD(xs->hostfd) < 0 ||
+	    __atomic_load_n(&xs->lease_join, __ATOMIC_RELAXED) == -1)
+		return (NULL);
+	b = __atomic_load_n(&xs->lease, __ATOMIC_ACQUIRE);
+	if (b != NULL && __atomic_load_n(&xs->lease_epoch,
+	    __ATOMIC_RELAXED) == epoch)
+		return (b);
+	return (lease_join(fd, xs, epoch));
+}
+
+/* One read of A that does not wait. */
+static ssize_t
+recv_nowait(int fd, const struct iovec *iov, int iovcnt)
+{
+	struct msghdr	msg;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = (struct iovec *)(uintptr_t)iov;
+	msg.msg_iovlen = (size_t)iovcnt;
+	return (xsys_recvmsg(fd, &msg, MSG_DONTWAIT));
+}
+
+/* Enter cs (signals blocked already); a busy cs is one read of H long. */
+static void
+lease_enter_cs(struct lease_block *b, unsigned slot)
+{
+	uint32_t	seen;
+
+	while (!lease_cs_enter(b, slot)) {
+		seen = lease_cs(b);
+		if (lease_cs_mark_waiting(b, &seen))
+			(void)host_futex_wait(&b->cs, seen, LEASE_WAIT_MS);
+	}
+}
+
+/*
+ * Steps 2 to 6 of docs/lease.md 4.2: inside cs, take the lease and read
+ * H if the protocol allows; s is the dword loaded before A was found
+ * empty.  Returns LK_*; with LK_BYTES or LK_ERROR, *r; *dp: the dword
+ * loaded inside (what a wait for xptyd's read waits to change).
+ */
+static int
+lease_look(struct lease_block *b, struct xstream *xs, const struct iovec *iov,
+    int iovcnt, uint32_t s, ssize_t *r, uint32_t *dp)
+{
+	sigset_t	all, old;
+	uint32_t	w, d;
+	int		how, e = 0;
+
+	sigfillset(&all);
+	if (pthread_sigmask(SIG_BLOCK, &all, &old) != 0)
+		return (LK_WAIT_A);
+	lease_enter_cs(b, (unsigned)xs->lease_slot);
+	w = lease_take(b);
+	*dp = d = lease_dword(b);
+	if (lease_may_take_bytes(w, d, s)) {
+		*r = xsys_readv(XS_LOAD(xs->hostfd), iov, iovcnt);
+		e = errno;
+		if (*r > 0) {
+			lease_count_read(b);
+			how = LK_BYTES;
+		} else if (*r == -1 && (e == EAGAIN || e == EWOULDBLOCK))
+			how = LK_WAIT_H;
+		else if (host_mgr_read_hup(*r, e)) {
+			lease_note_eio(b);	/* still inside: no reader after */
+			how = LK_EIO;
+		} else
+			how = *r == 0 ? LK_WAIT_H : LK_ERROR;
+	} else if ((d & ~LEASE_DREADING) != (s & ~LEASE_DREADING))
+		how = LK_RETRY;
+	else if (d & LEASE_DREADING)
+		how = LK_WAIT_D;
+	else
+		how = LK_WAIT_A;
+	if (lease_cs_leave(b))
+		host_futex_wake(&b->cs);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return (how);
+}
+
+/* Wait for A (and H, with_h) to be readable: 0, or -1 (EAGAIN, EINTR). */
+static int
+lease_wait(int fd, struct xstream *xs, int with_h)
+{
+	struct pollfd	pfd[2];
+	int		n = 1;
+
+	if (engine_nonblocking(fd)) {
+		errno = EAGAIN;
+		return (-1);
+	}
+	pfd[0].fd = fd;
+	pfd[0].events = POLLIN;
+	if (with_h) {
+		pfd[1].fd = XS_LOAD(xs->hostfd);
+		pfd[1].events = POLLIN;
+		n = 2;
+	}
+	/*
+	 * H's hangup alone is a wake too: the next look reads its EIO.  The
+	 * wait ends every LEASE_LOOK_MS for the caller to look whether fd is
+	 * still this stream (poll(2) follows descriptor numbers: a close by
+	 * another thread and a reuse of the number would go unseen).
+	 */
+	if (xwait_poll(pfd, n, xwait_deadline(LEASE_LOOK_MS)) == -1)
+		return (-1);
+	return (0);
+}
+
+/* xptyd is between a read of H and its send: wait for any change. */
+static void
+lease_wait_dword(struct lease_block *b, uint32_t d)
+{
+	__atomic_fetch_add(&b->dwaiters, 1, LEASE_SC);
+	if (lease_dword(b) == d)
+		(void)host_futex_wait(&b->dword, d, LEASE_WAIT_MS);
+	__atomic_fetch_sub(&b->dwaiters, 1, LEASE_SC);
+}
+
+/* Step 1: A, if xptyd sent into it since it was found empty; 1 if read. */
+static int
+lease_look_a(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
+    uint32_t s, ssize_t *r)
+{
+	uint32_t	seen = __atomic_load_n(&xs->lease_aseen, __ATOMIC_RELAXED);
+
+	if (__atomic_load_n(&xs->lease_aok, __ATOMIC_RELAXED) &&
+	    (seen & ~LEASE_DREADING) == (s & ~LEASE_DREADING))
+		return (0);
+	*r = recv_nowait(fd, iov, iovcnt);
+	if (*r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		__atomic_store_n(&xs->lease_aseen, s, __ATOMIC_RELAXED);
+		__atomic_store_n(&xs->lease_aok, 1, __ATOMIC_RELAXED);
+		return (0);
+	}
+	if (*r <= 0) {
+		/* the end of A (a zero-length message), or an error */
+		__atomic_store_n(&xs->lease_aok, 0, __ATOMIC_RELAXED);
+		*r = relay_readv(fd, xs, iov, iovcnt);
+	}
+	return (1);
+}
+
+static ssize_t
+lease_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
+{
+	uint32_t		 gen = atomic_load_explicit(&xs->gen, memory_order_relaxed);
+	struct lease_block	*b;
+	uint32_t		 s, d;
+	ssize_t			 r = -1;
+	int			 how;
+
+	if (engine_iov_empty(iov, iovcnt) ||
+	    (b = lease_block_of(fd, xs)) == NULL)
+		return (relay_readv(fd, xs, iov, iovcnt));
+	for (;;) {
+		/*
+		 * Closed while this read joined or waited (its number, even
+		 * its stream's memory, may be another manager's now): the
+		 * read of the closed one ends, as at its hangup.
+		 */
+		if (!engine_still_ours(fd, xs, gen))
+			return (0);
+		s = lease_dword(b);
+		if (lease_look_a(fd, xs, iov, iovcnt, s, &r))
+			return (r);
+		how = lease_look(b, xs, iov, iovcnt, s, &r, &d);
+		switch (how) {
+		case LK_BYTES:
+		case LK_ERROR:
+			return (r);
+		case LK_RETRY:
+			break;
+		case LK_WAIT_D:
+			lease_wait_dword(b, d);
+			break;
+		case LK_EIO:
+			(void)relay_sync_close(xs->ptyno);
+			break;
+		default:
+			if (lease_wait(fd, xs, how == LK_WAIT_H) == -1)
+				return (-1);
+			break;
+		}
+		/* what an engine change (fallback, release) made of it */
+		if (XENGINE(xs) != &xengine_lease)
+			return (XENGINE(xs)->readv(fd, xs, iov, iovcnt));
+	}
+}
+
+/*
+ * For the readiness interposers (lease_poll.c): the private host manager
+ * to poll beside fd, if fd is a lease manager that joined and whose word
+ * has no hold (so bytes in H are the next to read); else -1.
+ */
+int
+lease_ready_host(int fd)
+{
+	struct xstream		*xs = xfd_lookup(fd);
+	struct lease_block	*b;
+
+	if (xs == NULL || XS_LOAD(xs->kind) != XK_MANAGER ||
+	    XENGINE(xs) != &xengine_lease || xs->nmods > 0 ||
+	    (b = __atomic_load_n(&xs->lease, __ATOMIC_ACQUIRE)) == NULL ||
+	    (lease_word(b) & (LEASE_HOLDS | LEASE_F_EIO)) != 0)
+		return (-1);
+	return (XS_LOAD(xs->hostfd));
+}
+
+/* Wait for room in H: 0, or -1 (EAGAIN: O_NONBLOCK on A; EINTR). */
+static int
+lease_wait_room(int fd, int hfd)
+{
+	struct pollfd	pfd = { .fd = hfd, .events = POLLOUT };
+
+	if (engine_nonblocking(fd)) {
+		errno = EAGAIN;
+		return (-1);
+	}
+	return (xwait_poll(&pfd, 1, xwait_deadline(-1)) == -1 ? -1 : 0);
+}
+
+/*
+ * A write (docs/lease.md 4.3): straight to the host manager H while
+ * nothing of this manager waits in the socket (xptyd takes off the
+ * socket only what H took, so its send queue is what it still has to
+ * write); H full: wait for its POLLOUT as the host's write would (with
+ * O_NONBLOCK, EAGAIN or the count so far).  Whatever H will not take
+ * because no subsidiary is open, or because the socket holds bytes that
+ * must go first, goes through the socket (relay_writeb: xptyd writes it
+ * when it can, the socket's own flow control).
+ */
+static ssize_t
+lease_writeb(int fd, struct xstream *xs, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	size_t		 done = 0;
+	ssize_t		 w;
+	int		 hfd = XS_LOAD(xs->hostfd), q, saved = errno;
+
+	while (hfd >= 0 && done < len) {
+		if (host_sock_outq(fd, &q) != 0 || q != 0)
+			break;
+		if ((w = xsys_write(hfd, p + done, len - done)) > 0) {
+			done += (size_t)w;
+			continue;
+		}
+		if ((w == -1 && errno != EAGAIN) || host_mgr_hup(hfd) == 1)
+			break;
+		if (lease_wait_room(fd, hfd) == -1)
+			return (done > 0 ? (ssize_t)done : -1);
+	}
+	errno = saved;
+	if (done == len)
+		return ((ssize_t)done);
+	if ((w = relay_writeb(fd, xs, p + done, len - done)) < 0)
+		return (done > 0 ? (ssize_t)done : -1);
+	return ((ssize_t)(done + (size_t)w));
+}
+
+const struct xengine xengine_lease = {
+	.name = "lease",
+	.is_host = 0,
+	.readv = lease_readv,
+	.write = lease_writeb,
+	.discard = relay_discard,
+	.flush_read = relay_flush_read,
+	.peek = relay_peek,
+	.eof_pending = relay_eof_pending,
+	.count = relay_count,
+	.set_pckt = relay_set_pcktb,
+	.head_open = relay_head_open,
+	.head_left = relay_head_left,
+	.head_take = relay_head_take,
+	.head_discard = relay_head_discard,
+	.head_count = relay_head_count,
+	.head_peek = relay_head_peek,
+	.sync = relay_sync,
+	.last_close = relay_last_close,
+	.take_host = relay_take_host,
+	.took_host = relay_took_host,
+};

@@ -1,0 +1,446 @@
+/*
+ * lease.c - the lease engine (XPTY_ENGINE=lease, docs/lease.md) as a user
+ * sees it, against the relay engine in the same run.
+ *
+ * Each scenario runs in a child re-executed with XPTY_ENGINE set and a
+ * daemon of its own (XPTY_RUNDIR per child) whose expiry tick is long
+ * (XPTY_LEASE_MS=300), so what xptyd has relayed into the manager's
+ * socket can be looked at from outside the library: a raw FIONREAD on
+ * the manager descriptor (syscall(2): libxpty's ioctl would add the host
+ * manager's count) says how many bytes xptyd moved.  Under the lease a
+ * library read takes the path, so bytes the subsidiary writes stay in
+ * the host manager (the socket holds 0) until the tick has seen no
+ * library read for a while; then xptyd relays them (the socket holds
+ * them, so a reader that bypasses the library sees them).  Under the
+ * relay engine xptyd always relays.  The other scenarios check what must
+ * not change: order across a zero-length message and a last close and
+ * reopen, writes through both paths, a child after fork reading, and a
+ * read that a signal interrupts.
+ */
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <poll.h>
+#include <pthread.h>
+
+#include "xtest.h"
+
+#define TICK_MS		300
+
+/* Bytes in the manager's socket, as the kernel counts them. */
+static int
+sock_bytes(int m)
+{
+	int	n = -1;
+
+	if (syscall(SYS_ioctl, m, FIONREAD, &n) == -1)
+		return (-1);
+	return (n);
+}
+
+static void
+bail(const char *what)
+{
+	printf("Bail out! %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void
+msleep(int ms)
+{
+	struct timespec	ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static int
+is_lease(void)
+{
+	const char	*e = getenv("XPTY_ENGINE");
+
+	return (e != NULL && strcmp(e, "lease") == 0);
+}
+
+/*
+ * The path: a read takes it, xptyd leaves the bytes in the host manager
+ * while it is held, and takes it back after the tick.
+ */
+static void
+sc_path(void)
+{
+	char	buf[16];
+	int	m, s, n;
+
+	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1)
+		bail("pty");
+	errno = 0;
+	ok(xt_read_nb(m, buf, sizeof(buf)) == -1 && errno == EAGAIN,
+	    "a non-blocking read with nothing written: EAGAIN");
+	write(s, "ab", 2);
+	msleep(50);
+	n = sock_bytes(m);
+	if (is_lease())
+		ok(n == 0, "lease: 50 ms after a write, xptyd has relayed "
+		    "nothing (%d)", n);
+	else
+		ok(n == 2, "relay: 50 ms after a write, xptyd has relayed "
+		    "it (%d)", n);
+	ok(read(m, buf, sizeof(buf)) == 2 && memcmp(buf, "ab", 2) == 0,
+	    "read: the bytes");
+	write(s, "cde", 3);
+	msleep(4 * TICK_MS);
+	n = sock_bytes(m);
+	ok(n == 3, "no library read for four ticks: xptyd relayed the "
+	    "bytes into the socket (%d)", n);
+	ok(read(m, buf, sizeof(buf)) == 3 && memcmp(buf, "cde", 3) == 0,
+	    "read: them, from the socket");
+	close(s);
+	close(m);
+}
+
+/* Bytes, a zero-length message, bytes: in order, whoever reads. */
+static void
+sc_zero(void)
+{
+	char	buf[16];
+	int	m, s;
+
+	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1)
+		bail("pty");
+	(void)xt_read_nb(m, buf, sizeof(buf));	/* takes the lease */
+	write(s, "12", 2);
+	write(s, "", 0);
+	write(s, "34", 2);
+	ok(read(m, buf, sizeof(buf)) == 2 && memcmp(buf, "12", 2) == 0,
+	    "bytes before the zero-length message");
+	ok(read(m, buf, sizeof(buf)) == 0, "the zero-length message");
+	ok(read(m, buf, sizeof(buf)) == 2 && memcmp(buf, "34", 2) == 0,
+	    "bytes after it");
+	close(s);
+	close(m);
+}
+
+/* The last close while a read holds the lease, then a reopen. */
+static void
+sc_close(void)
+{
+	char	buf[16], name[64];
+	int	m, s;
+
+	if (xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == -1)
+		bail("pty");
+	(void)xt_read_nb(m, buf, sizeof(buf));
+	write(s, "xy", 2);
+	close(s);
+	ok(read(m, buf, sizeof(buf)) == 2 && memcmp(buf, "xy", 2) == 0,
+	    "what was written before the last close");
+	ok(read(m, buf, sizeof(buf)) == 0, "the last close: 0");
+	s = open(name, O_RDWR | O_NOCTTY);
+	ok(s >= 0, "the subsidiary opens again");
+	write(s, "zz", 2);
+	ok(xt_read_for(m, buf, 2, 2000) == 2 && memcmp(buf, "zz", 2) == 0,
+	    "bytes after the reopen");
+	close(s);
+	close(m);
+}
+
+/* Both ways at once, 1 MiB each, checked byte for byte. */
+struct pump {
+	int	fd;
+	size_t	len;
+	int	seed;
+	int	bad;
+};
+
+static void *
+writer(void *arg)
+{
+	struct pump	*p = arg;
+	char		 buf[4096];
+	size_t		 off = 0, i, n;
+	ssize_t		 w;
+
+	while (off < p->len) {
+		n = p->len - off < sizeof(buf) ? p->len - off : sizeof(buf);
+		for (i = 0; i < n; i++)
+			buf[i] = (char)((off + i) * 7 + (size_t)p->seed);
+		for (i = 0; i < n; i += (size_t)w)
+			if ((w = write(p->fd, buf + i, n - i)) <= 0) {
+				p->bad = 1;
+				return (NULL);
+			}
+		off += n;
+	}
+	return (NULL);
+}
+
+static int
+check_stream(int fd, size_t len, int seed)
+{
+	char	buf[3000];
+	size_t	off = 0, i;
+	ssize_t	r;
+
+	while (off < len) {
+		if ((r = read(fd, buf, sizeof(buf))) <= 0)
+			return (-1);
+		for (i = 0; i < (size_t)r; i++)
+			if (buf[i] != (char)((off + i) * 7 + (size_t)seed))
+				return (-1);
+		off += (size_t)r;
+	}
+	return (0);
+}
+
+static void
+sc_bulk(void)
+{
+	struct termios	t;
+	struct pump	up, down;
+	pthread_t	tu, td;
+	int		m, s, ru, rd;
+
+	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1)
+		bail("pty");
+	tcgetattr(s, &t);
+	cfmakeraw(&t);
+	tcsetattr(s, TCSANOW, &t);
+	up = (struct pump){ m, 1 << 20, 3, 0 };
+	down = (struct pump){ s, 1 << 20, 5, 0 };
+	pthread_create(&tu, NULL, writer, &up);
+	pthread_create(&td, NULL, writer, &down);
+	ru = check_stream(s, up.len, up.seed);
+	rd = check_stream(m, down.len, down.seed);
+	pthread_join(tu, NULL);
+	pthread_join(td, NULL);
+	ok(ru == 0 && !up.bad, "1 MiB manager -> subsidiary, in order");
+	ok(rd == 0 && !down.bad, "1 MiB subsidiary -> manager, in order");
+	close(s);
+	close(m);
+}
+
+/*
+ * Count the 'k's that arrive within ms of each other, reading a
+ * non-blocking manager (the other process may take what poll announced).
+ */
+static int
+count_ks(int m, int ms)
+{
+	struct pollfd	pfd = { m, POLLIN, 0 };
+	char		buf[64];
+	ssize_t		r, i;
+	int		n = 0;
+
+	while (poll(&pfd, 1, ms) == 1) {
+		if ((r = read(m, buf, sizeof(buf))) > 0) {
+			for (i = 0; i < r; i++)
+				n += buf[i] == 'k';
+		} else if (r == 0 || errno != EAGAIN)
+			break;
+	}
+	return (n);
+}
+
+/* A parent and a child after fork reading one manager: nothing lost. */
+static void
+sc_fork(void)
+{
+	char	buf[8];
+	int	m, s, p[2], i, st, n, cn = -1;
+	pid_t	pid;
+
+	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1 || pipe(p) == -1)
+		bail("pty");
+	(void)xt_read_nb(m, buf, sizeof(buf));
+	fcntl(m, F_SETFL, fcntl(m, F_GETFL) | O_NONBLOCK);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		n = count_ks(m, 1500);
+		write(p[1], &n, sizeof(n));
+		_exit(0);
+	}
+	close(p[1]);
+	for (i = 0; i < 200; i++) {
+		write(s, "k", 1);
+		if (i % 20 == 0)
+			msleep(5);
+	}
+	n = count_ks(m, 1500);
+	(void)read(p[0], &cn, sizeof(cn));
+	waitpid(pid, &st, 0);
+	ok(n + cn == 200, "parent and child read 200 bytes between them "
+	    "(%d + %d)", n, cn);
+	close(p[0]);
+	close(s);
+	close(m);
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A read waiting under the lease ends with EINTR for a plain handler. */
+static void
+sc_intr(void)
+{
+	struct sigaction	sa;
+	char			buf[8];
+	int			m, s;
+	ssize_t			r;
+
+	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1)
+		bail("pty");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	(void)xt_read_nb(m, buf, sizeof(buf));
+	alarm(1);
+	errno = 0;
+	r = read(m, buf, sizeof(buf));
+	ok(r == -1 && errno == EINTR, "a read waiting for data: a signal "
+	    "without SA_RESTART ends it with EINTR (%zd, %s)", r,
+	    strerror(errno));
+	write(s, "q", 1);
+	ok(xt_read_for(m, buf, 1, 2000) == 1 && buf[0] == 'q',
+	    "the next read gets the byte");
+	close(s);
+	close(m);
+}
+
+/* Write "w" on s after ms, from a child. */
+static pid_t
+write_later(int s, int ms)
+{
+	pid_t	pid;
+
+	if ((pid = fork()) == 0) {
+		msleep(ms);
+		write(s, "w", 1);
+		_exit(0);
+	}
+	return (pid);
+}
+
+/*
+ * poll and select on a manager whose lease is held wake when the bytes
+ * reach the host manager, not at xptyd's expiry tick (300 ms here: the
+ * wake would come at least that long after the write).
+ */
+static void
+sc_ready(void)
+{
+	struct pollfd	pfd;
+	struct timeval	tv;
+	fd_set		rf;
+	char		buf[8];
+	double		t0, dt;
+	int		m, s, r, st;
+	pid_t		pid;
+
+	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1)
+		bail("pty");
+	(void)xt_read_nb(m, buf, sizeof(buf));
+	pid = write_later(s, 100);
+	pfd = (struct pollfd){ m, POLLIN, 0 };
+	t0 = xt_now();
+	r = poll(&pfd, 1, 5000);
+	dt = (xt_now() - t0) * 1000;
+	waitpid(pid, &st, 0);
+	ok(r == 1 && (pfd.revents & POLLIN), "poll: the manager readable "
+	    "(%d, revents %#x)", r, pfd.revents);
+	ok(dt < 100 + 200, "poll woke %.0f ms after the start, the write at "
+	    "100 ms: before the expiry tick (300 ms)", dt);
+	ok(read(m, buf, sizeof(buf)) == 1 && buf[0] == 'w', "read: the byte");
+	(void)xt_read_nb(m, buf, sizeof(buf));
+	pid = write_later(s, 100);
+	FD_ZERO(&rf);
+	FD_SET(m, &rf);
+	tv.tv_sec = 5;
+	tv.tv_usec = 0;
+	t0 = xt_now();
+	r = select(m + 1, &rf, NULL, NULL, &tv);
+	dt = (xt_now() - t0) * 1000;
+	waitpid(pid, &st, 0);
+	ok(r == 1 && FD_ISSET(m, &rf), "select: the manager readable (%d)",
+	    r);
+	ok(dt < 100 + 200, "select woke %.0f ms after the start, the write "
+	    "at 100 ms: before the expiry tick", dt);
+	ok(read(m, buf, sizeof(buf)) == 1 && buf[0] == 'w', "read: the byte");
+	pfd = (struct pollfd){ m, POLLIN, 0 };
+	r = poll(&pfd, 1, 50);
+	ok(r == 0, "poll with nothing written: times out (%d)", r);
+	close(s);
+	close(m);
+}
+
+static void (*const scenarios[])(void) = {
+	sc_path, sc_zero, sc_close, sc_bulk, sc_fork, sc_intr, sc_ready
+};
+#define NSC	(int)(sizeof(scenarios) / sizeof(scenarios[0]))
+
+/*
+ * Run scenario i in a child of engine, in a run directory of its own (its
+ * own xptyd, with a long tick); the child numbers its results on from
+ * ours and hands back its count and failures on descriptor 3.
+ */
+static void
+run_in(const char *engine, int i)
+{
+	char	arg[16], num[16], dir[] = "/tmp/xpty-lease.XXXXXX";
+	int	st, p[2], res[2] = { -1, 0 };
+	pid_t	pid;
+
+	snprintf(arg, sizeof(arg), "%d", i);
+	snprintf(num, sizeof(num), "%d", tap_n);
+	if (mkdtemp(dir) == NULL || pipe(p) == -1)
+		bail("mkdtemp, pipe");
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		if (p[1] != 3) {
+			dup2(p[1], 3);
+			close(p[1]);
+		}
+		setenv("XPTY_ENGINE", engine, 1);
+		setenv("XPTY_RUNDIR", dir, 1);
+		setenv("XPTY_LEASE_MS", "300", 1);
+		execl("/proc/self/exe", xt_argv[0], "--child", arg, num,
+		    (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	if (read(p[0], res, sizeof(res)) != (ssize_t)sizeof(res))
+		res[0] = -1;
+	close(p[0]);
+	waitpid(pid, &st, 0);
+	if (res[0] < tap_n) {
+		ok(0, "%s engine, scenario %d: the child reported", engine, i);
+		return;
+	}
+	tap_n = res[0];
+	tap_failed += res[1];
+}
+
+int
+main(int argc, char **argv)
+{
+	static const char	*engines[] = { "lease", "relay" };
+	int			 i, e, res[2];
+
+	xt_init(argc, argv);
+	if (argc == 4 && strcmp(argv[1], "--child") == 0) {
+		tap_n = atoi(argv[3]);
+		diag("%s engine", getenv("XPTY_ENGINE"));
+		scenarios[atoi(argv[2])]();
+		res[0] = tap_n;
+		res[1] = tap_failed;
+		write(3, res, sizeof(res));
+		return (0);
+	}
+	for (i = 0; i < NSC; i++)
+		for (e = 0; e < 2; e++)
+			run_in(engines[e], i);
+	return (done_testing());
+}
