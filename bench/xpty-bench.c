@@ -79,6 +79,7 @@ static const struct config configs[] = {
 	{ "svr4", 1, { "XPTY_MODE=svr4", NULL } },
 	{ "relay", 1, { "XPTY_MODE=svr4", "XPTY_ENGINE=relay", NULL } },
 	{ "direct", 1, { "XPTY_MODE=svr4", "XPTY_ENGINE=direct", NULL } },
+	{ "lease", 1, { "XPTY_MODE=svr4", "XPTY_ENGINE=lease", NULL } },
 	{ "native-mode", 1, { "XPTY_MODE=native", NULL } },
 };
 #define NCONF	(sizeof(configs) / sizeof(configs[0]))
