@@ -17,7 +17,8 @@
  *
  * Cross-built for macOS; not yet run there: lib/libxpty.c does not yet
  * compile for macOS, so the tuples are checked only for names that
- * libSystem exports (the cross build links against its stubs).
+ * libSystem exports (the cross build links against its stubs).  No
+ * state, no descriptors: data only.
  */
 #include "config.h"
 

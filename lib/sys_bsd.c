@@ -5,7 +5,8 @@
  * there: lib/sys_bsd.h), moved with TIOCGETA and the TIOCSETA family
  * through each host's raw xsys_ioctl, and ftruncate.
  *
- * No state; errno is whatever the kernel says.  Cross-built for FreeBSD
+ * No state, no descriptors of its own; errno is whatever the kernel
+ * says.  Cross-built for FreeBSD
  * 14, NetBSD 10 and macOS; not yet run there.
  */
 #include "config.h"
