@@ -58,6 +58,8 @@ int	xsys_fd_private(int fd);
 /* files and descriptors */
 int	xsys_openat(int dirfd, const char *path, int flags, mode_t mode);
 int	xsys_close(int fd);
+/* fd's first len bytes mapped shared, read-write; MAP_FAILED/errno. */
+void	*xsys_map_shared(int fd, size_t len);
 int	xsys_ioctl(int fd, unsigned long req, void *arg);
 ssize_t	xsys_read(int fd, void *buf, size_t len);
 ssize_t	xsys_readv(int fd, const struct iovec *iov, int iovcnt);

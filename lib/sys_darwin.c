@@ -31,6 +31,7 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/file.h>
@@ -85,6 +86,13 @@ int
 xsys_close(int fd)
 {
 	return (__close_nocancel(fd));
+}
+
+/* libc's mmap: nothing interposes it here, and its raw form differs. */
+void *
+xsys_map_shared(int fd, size_t len)
+{
+	return (mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
 }
 
 int

@@ -48,6 +48,13 @@ xsys_close(int fd)
 	return ((int)syscall(SYS_close, fd));
 }
 
+void *
+xsys_map_shared(int fd, size_t len)
+{
+	return ((void *)syscall(SYS_mmap, NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_SHARED, fd, (off_t)0));
+}
+
 int
 xsys_ioctl(int fd, unsigned long req, void *arg)
 {
