@@ -223,7 +223,7 @@ lease_look(struct lease_block *b, struct xstream *xs, const struct iovec *iov,
 	w = lease_take(b);
 	*dp = d = lease_dword(b);
 	if (lease_may_take_bytes(w, d, s)) {
-		*r = xsys_readv(XS_LOAD(xs->hostfd), iov, iovcnt);
+		*r = host_mgr_readv(XS_LOAD(xs->hostfd), iov, iovcnt);
 		e = errno;
 		if (*r > 0) {
 			lease_count_read(b);
