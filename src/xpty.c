@@ -577,20 +577,29 @@ linger(const char *cmd, pid_t target, int nsock)
 	struct pollfd	 pfd[2];
 	char		 text[64];
 	long		 pid;
-	int		 pwfd, r;
+	int		 pwfd, r, timeout = -1;
 
-	if (nsock < 0 || (pwfd = wrap_proc_watch(target)) == -1)
+	if (nsock < 0)
 		linger_exit();
+	/*
+	 * A short CMD may be gone, and reaped, before this looks: then only
+	 * the notice it sent before it exited (queued on nsock) is left to
+	 * read, without waiting (poll ignores the descriptor -1).
+	 */
+	if ((pwfd = wrap_proc_watch(target)) == -1)
+		timeout = 0;
 	pfd[0].fd = pwfd;
 	pfd[0].events = POLLIN;
 	pfd[1].fd = nsock;
 	pfd[1].events = POLLIN;
 	for (;;) {
-		if (poll(pfd, 2, -1) == -1) {
+		if ((r = poll(pfd, 2, timeout)) == -1) {
 			if (errno == EINTR)
 				continue;
 			linger_exit();
 		}
+		if (r == 0)
+			linger_exit();	/* gone, and nothing was sent */
 		if (pfd[1].revents & POLLIN) {
 			r = wrap_notice_recv(nsock, text, sizeof(text));
 			if (r != 1 || sscanf(text, "exec %ld", &pid) != 1)
