@@ -347,6 +347,18 @@ lease_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 		case LK_EIO:
 			(void)relay_sync_close(xs->ptyno);
 			break;
+		case LK_WAIT_A:
+			/*
+			 * xptyd has the path, so A is the stream's head, and
+			 * it may hold what xptyd sent (a zero-length message,
+			 * say) before out_seq moved: a non-blocking reader
+			 * reads A now rather than fail EAGAIN past it.
+			 */
+			if (engine_nonblocking(fd))
+				return (relay_readv(fd, xs, iov, iovcnt));
+			if (lease_wait(fd, xs, 0) == -1)
+				return (-1);
+			break;
 		default:
 			if (lease_wait(fd, xs, how == LK_WAIT_H) == -1)
 				return (-1);
