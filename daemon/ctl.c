@@ -372,7 +372,6 @@ ctl_sock_ok(int fd, uid_t uid)
 static int
 ctl_adopt(struct ctl *c, const struct xp_msg *m)
 {
-	struct pty	*p;
 	int		 sfd = ctl_take_held(c, 0), mfd = ctl_take_held(c, 1);
 	int		 pagefd = m->type == XP_ADOPT_PAGE ? ctl_take_held(c, 2) :
 			    -1;
@@ -388,10 +387,8 @@ ctl_adopt(struct ctl *c, const struct xp_msg *m)
 		return (-1);
 	}
 	log_debug("connection %d: data connection %d", c->fd, sfd);
-	p = pty_adopt(mfd, sfd, xp_get64(m->pay));
-	/* XP_ADOPT_PAGE: the page store's page; the pty works without one */
-	if (pagefd != -1 && (p == NULL || pty_set_page(p, pagefd) == -1))
-		close(pagefd);
+	/* XP_ADOPT_PAGE: the page store's page, installed before any read */
+	(void)pty_adopt(mfd, sfd, xp_get64(m->pay), pagefd);
 	return (0);
 }
 

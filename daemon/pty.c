@@ -421,10 +421,16 @@ pty_new(int mfd)
  * first data connection is sfd (its client end's inode ino).  Both
  * descriptors are the pty's from now on; if it cannot be adopted they are
  * closed, and the application reads end of file.  A pty whose connection
- * could not be made is hung up at once.
+ * could not be made is hung up at once.  pagefd (XP_ADOPT_PAGE, else -1)
+ * is the page store's page: it is installed before the first read of the
+ * host manager, because that read can already find the subsidiary's last
+ * close (the library opened, pushed and closed the subsidiary before this
+ * request was handled), and the dismantling then writes the page.  It is
+ * the pty's once installed; otherwise it is closed (the pty works without
+ * one).
  */
 struct pty *
-pty_adopt(int mfd, int sfd, uint64_t ino)
+pty_adopt(int mfd, int sfd, uint64_t ino, int pagefd)
 {
 	struct pty	*p;
 	struct dconn	*d;
@@ -439,8 +445,12 @@ pty_adopt(int mfd, int sfd, uint64_t ino)
 		log_warn("cannot adopt a pty");
 		close(mfd);
 		close(sfd);
+		if (pagefd != -1)
+			close(pagefd);
 		return (NULL);
 	}
+	if (pagefd != -1 && pty_set_page(p, pagefd) == -1)
+		close(pagefd);
 	LIST_INSERT_HEAD(&pty_hash[(unsigned)p->ptyno % PTY_BUCKETS], p,
 	    hentry);
 	npty++;

@@ -208,7 +208,8 @@ void	 watch_poll(void);		/* take what fired, now */
 struct pty;
 typedef void	 pty_done_fn(void *arg, int ptyno, int err);
 
-struct pty *pty_adopt(int mfd, int sfd, uint64_t ino);	/* XP_ADOPT */
+/* XP_ADOPT, XP_ADOPT_PAGE (pagefd, else -1) */
+struct pty *pty_adopt(int mfd, int sfd, uint64_t ino, int pagefd);
 int	 pty_known(int ptyno);			/* even if hanging up */
 struct pty *pty_find(int ptyno);		/* not hanging up */
 int	 pty_count(void);
