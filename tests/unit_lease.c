@@ -23,6 +23,7 @@
 #define PAGE_LEASE_OFF	256	/* common/ptypage.h: XP_PAGE_LEASE_OFF */
 #define STRESS_ROUNDS	200000
 #define STRESS_SECS	20
+#define STRESS_TAIL_SECS	5	/* each wait for the reader; < STRESS_SECS / 2 */
 
 static void
 check_layout(void)
@@ -121,7 +122,7 @@ dwell(void)
 
 struct arena {
 	struct lease_block	b;
-	uint32_t		in_h, in_d, bad, reads, dreads, stop;
+	uint32_t		in_h, in_d, bad, reads, dreads, stop, started;
 };
 
 static void
@@ -129,6 +130,7 @@ stress_reader(struct arena *a)
 {
 	uint32_t	w, d, seen;
 
+	__atomic_store_n(&a->started, 1, LEASE_SC);
 	while (!__atomic_load_n(&a->stop, __ATOMIC_RELAXED)) {
 		seen = lease_dword(&a->b);
 		if (!lease_cs_enter(&a->b, 1))
@@ -140,42 +142,64 @@ stress_reader(struct arena *a)
 			if (__atomic_load_n(&a->in_d, LEASE_SC))
 				__atomic_store_n(&a->bad, 1, LEASE_SC);
 			dwell();
-			a->reads++;
+			__atomic_add_fetch(&a->reads, 1, LEASE_SC);
 			__atomic_store_n(&a->in_h, 0, LEASE_SC);
 		}
 		(void)lease_cs_leave(&a->b);
 	}
 }
 
+/* One round of the "xptyd": a revocation or an expiry, then its read. */
+static void
+stress_round(struct arena *a, unsigned i)
+{
+	unsigned	k;
+
+	/* every third round with a hold (a marker), else an expiry */
+	if (i % 3 == 0) {
+		/* the timer's retries until the reader has left cs */
+		(void)lease_revoke(&a->b, LEASE_HOLD_DRAIN);
+		for (k = 0; k < 1000000 && lease_settle(&a->b) == -1 &&
+		    lease_state(lease_word(&a->b)) == LEASE_REVOKING; k++)
+			;
+	} else {
+		if (i % 3 == 1)
+			(void)lease_revoke(&a->b, 0);
+		(void)lease_settle(&a->b);
+	}
+	if (lease_may_read(&a->b)) {
+		__atomic_store_n(&a->in_d, 1, LEASE_SC);
+		if (__atomic_load_n(&a->in_h, LEASE_SC))
+			__atomic_store_n(&a->bad, 1, LEASE_SC);
+		dwell();
+		a->dreads++;
+		__atomic_store_n(&a->in_d, 0, LEASE_SC);
+		(void)lease_sent(&a->b, 1);
+	}
+	lease_unhold(&a->b, LEASE_HOLD_DRAIN);
+}
+
+/*
+ * STRESS_ROUNDS rounds once the reader runs.  On a loaded machine the
+ * reader may get no CPU during them (seen under ASan with the machine's
+ * two cores busy: 0 library reads in 200000 rounds), so the rounds go on
+ * until it has read once, for at most STRESS_TAIL_SECS more.
+ */
 static void
 stress_daemon(struct arena *a)
 {
-	unsigned	i, k;
+	struct timespec	ms = { 0, 1000000 };
+	time_t		until = time(NULL) + STRESS_TAIL_SECS;
+	unsigned	i;
 
-	for (i = 0; i < STRESS_ROUNDS; i++) {
-		/* every third round with a hold (a marker), else an expiry */
-		if (i % 3 == 0) {
-			/* the timer's retries until the reader has left cs */
-			(void)lease_revoke(&a->b, LEASE_HOLD_DRAIN);
-			for (k = 0; k < 1000000 && lease_settle(&a->b) == -1 &&
-			    lease_state(lease_word(&a->b)) == LEASE_REVOKING; k++)
-				;
-		} else {
-			if (i % 3 == 1)
-				(void)lease_revoke(&a->b, 0);
-			(void)lease_settle(&a->b);
-		}
-		if (lease_may_read(&a->b)) {
-			__atomic_store_n(&a->in_d, 1, LEASE_SC);
-			if (__atomic_load_n(&a->in_h, LEASE_SC))
-				__atomic_store_n(&a->bad, 1, LEASE_SC);
-			dwell();
-			a->dreads++;
-			__atomic_store_n(&a->in_d, 0, LEASE_SC);
-			(void)lease_sent(&a->b, 1);
-		}
-		lease_unhold(&a->b, LEASE_HOLD_DRAIN);
-	}
+	while (!__atomic_load_n(&a->started, LEASE_SC) && time(NULL) < until)
+		(void)nanosleep(&ms, NULL);
+	for (i = 0; i < STRESS_ROUNDS; i++)
+		stress_round(a, i);
+	until = time(NULL) + STRESS_TAIL_SECS;
+	while (__atomic_load_n(&a->reads, LEASE_SC) == 0 &&
+	    time(NULL) < until)
+		stress_round(a, i++);
 }
 
 static void
