@@ -334,7 +334,7 @@ pty_sock_conn(int clientfd)
  * the pty's life, mapped here too (the dismantling writes it).  On
  * failure the caller still owns pagefd.
  */
-int
+static int
 pty_set_page(struct pty *p, int pagefd)
 {
 	if (xstate_page_install(p->ptyno, pagefd) == -1) {

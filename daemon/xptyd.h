@@ -215,7 +215,6 @@ struct pty *pty_find(int ptyno);		/* not hanging up */
 int	 pty_count(void);
 int	 pty_number(struct pty *);
 int	 pty_hostfd(struct pty *);
-int	 pty_set_page(struct pty *, int pagefd);	/* XP_ADOPT_PAGE */
 int	 pty_page(struct pty *);			/* XP_PAGE */
 int	 pty_pckt(struct pty *);
 int	 pty_released(struct pty *);
