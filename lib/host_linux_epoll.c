@@ -91,26 +91,41 @@ host_evreg_note(void)
 
 #define EPF_EXPORT	__attribute__((visibility("default")))
 
+typedef int epf_create_fn(int);
+
+/*
+ * libc's definition of an epoll_create name, looked up on first use;
+ * threads that race store the same pointer (atomic builtins make the
+ * race defined).
+ */
+static epf_create_fn *
+epf_next(epf_create_fn **cache, const char *name)
+{
+	epf_create_fn	*fn;
+
+	if ((fn = __atomic_load_n(cache, __ATOMIC_RELAXED)) == NULL) {
+		fn = (epf_create_fn *)dlsym(RTLD_NEXT, name);
+		__atomic_store_n(cache, fn, __ATOMIC_RELAXED);
+	}
+	return (fn);
+}
+
 EPF_EXPORT int
 epoll_create(int size)
 {
-	static int (*next)(int);
+	static epf_create_fn *next;
 
-	if (next == NULL)
-		next = (int (*)(int))dlsym(RTLD_NEXT, "epoll_create");
 	host_evreg_note();
-	return (next(size));
+	return (epf_next(&next, "epoll_create")(size));
 }
 
 EPF_EXPORT int
 epoll_create1(int flags)
 {
-	static int (*next)(int);
+	static epf_create_fn *next;
 
-	if (next == NULL)
-		next = (int (*)(int))dlsym(RTLD_NEXT, "epoll_create1");
 	host_evreg_note();
-	return (next(flags));
+	return (epf_next(&next, "epoll_create1")(flags));
 }
 
 /* Parse an unsigned number in base 10 or 16 after optional blanks. */

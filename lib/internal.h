@@ -98,6 +98,25 @@ struct xpty_next {
 extern struct xpty_next xpty_next;
 void	xpty_resolve(void);
 void	*dlsym_next(const char *);
+
+/*
+ * The next definition of a name the table does not carry, looked up on
+ * first use into a static cache.  Threads that make their first call at
+ * once each look it up and store the same pointer; the atomic builtins
+ * (a plain load on these hosts) make that race defined.  An expression:
+ * call through its value, not through the cache, whose plain read would
+ * be the race again.
+ */
+#define NEXT_CACHED(cache, name) (__extension__({			\
+	__typeof__(cache) fn_;						\
+									\
+	fn_ = __atomic_load_n(&(cache), __ATOMIC_RELAXED);		\
+	if (fn_ == NULL) {						\
+		fn_ = (__typeof__(cache))dlsym_next(name);		\
+		__atomic_store_n(&(cache), fn_, __ATOMIC_RELAXED);	\
+	}								\
+	fn_;								\
+}))
 extern void __chk_fail(void) __attribute__((noreturn));
 
 /* ---- fdtable.c ---- */

@@ -55,26 +55,10 @@ int	__poll_chk(struct pollfd *, nfds_t, int, size_t);
 int	__ppoll_chk(struct pollfd *, nfds_t, const struct timespec *,
 	    const sigset_t *, size_t);
 
-/*
- * The next definitions are looked up once, by whichever thread comes
- * first; threads that race store the same pointer, with atomic builtins
- * (a plain load on these hosts) so that the race is defined.
- */
-#define LP_CACHED(cache, name) (__extension__({				\
-	__typeof__(cache) fn_;						\
-									\
-	fn_ = __atomic_load_n(&(cache), __ATOMIC_RELAXED);		\
-	if (fn_ == NULL) {						\
-		fn_ = (__typeof__(cache))dlsym_next(name);		\
-		__atomic_store_n(&(cache), fn_, __ATOMIC_RELAXED);	\
-	}								\
-	fn_;								\
-}))
-
 static ppoll_fn *
 lp_next(void)
 {
-	return (LP_CACHED(next_ppoll, "ppoll"));
+	return (NEXT_CACHED(next_ppoll, "ppoll"));
 }
 
 static int64_t
@@ -197,9 +181,8 @@ poll(struct pollfd *fds, nfds_t n, int timeout)
 	static int	(*next)(struct pollfd *, nfds_t, int);
 	struct timespec	ts;
 
-	if (!atomic_load_explicit(&lease_joined, memory_order_relaxed)) {
-		return (LP_CACHED(next, "poll")(fds, n, timeout));
-	}
+	if (!atomic_load_explicit(&lease_joined, memory_order_relaxed))
+		return (NEXT_CACHED(next, "poll")(fds, n, timeout));
 	if (timeout < 0)
 		return (lp_poll(fds, n, NULL, NULL));
 	ts.tv_sec = timeout / 1000;
@@ -243,7 +226,7 @@ static pselect_fn	*next_pselect;
 static pselect_fn *
 lp_next_select(void)
 {
-	return (LP_CACHED(next_pselect, "pselect"));
+	return (NEXT_CACHED(next_pselect, "pselect"));
 }
 
 /* Copy a caller's set (NULL: empty); -1 EFAULT. */
@@ -359,7 +342,7 @@ select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 	if (!atomic_load_explicit(&lease_joined, memory_order_relaxed) ||
 	    (tv != NULL && (tv->tv_sec < 0 || tv->tv_usec < 0 ||
 	    tv->tv_usec >= 1000000))) {
-		return (LP_CACHED(next, "select")(nfds, r, w, e, tv));
+		return (NEXT_CACHED(next, "select")(nfds, r, w, e, tv));
 	}
 	if (tv == NULL)
 		return (lp_select(nfds, r, w, e, NULL, NULL));

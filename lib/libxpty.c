@@ -49,12 +49,6 @@
 #define NEXT(name) \
 	(xpty_next.name != NULL ? xpty_next.name : (xpty_resolve(), xpty_next.name))
 
-/* Look up once the next definition of a name not in xpty_next. */
-#define LOOKUP_NEXT(cache, name) do {					\
-	if ((cache) == NULL)						\
-		(cache) = (__typeof__(cache))dlsym_next(name);		\
-} while (0)
-
 static int
 svr4_active(void)
 {
@@ -134,10 +128,8 @@ posix_openpt(int flags)
 {
 	static int (*next)(int);
 
-	if (!svr4_active()) {
-		LOOKUP_NEXT(next, "posix_openpt");
-		return (next(flags));
-	}
+	if (!svr4_active())
+		return (NEXT_CACHED(next, "posix_openpt")(flags));
 	if ((flags & O_ACCMODE) != O_RDWR) {
 		errno = EINVAL;
 		return (-1);
@@ -188,10 +180,8 @@ pt_call(int fd, int (**next)(int), const char *name,
 	struct xstream	*xs;
 	int		 rv;
 
-	if (!svr4_active() || is_native_manager(fd)) {
-		LOOKUP_NEXT(*next, name);
-		return ((*next)(fd));
-	}
+	if (!svr4_active() || is_native_manager(fd))
+		return (NEXT_CACHED(*next, name)(fd));
 	rv = (xs = manager_of(fd)) == NULL ? -1 : op(fd, xs);
 	XTRACE(fd, name, -1, rv, NULL);
 	return (rv);
@@ -259,10 +249,8 @@ ptsname_r(int fd, char *buf, size_t len)
 	char		 name[HOST_PATHMAX];
 	int		 n;
 
-	if (!svr4_active() || is_native_manager(fd)) {
-		LOOKUP_NEXT(next, "ptsname_r");
-		return (next(fd, buf, len));
-	}
+	if (!svr4_active() || is_native_manager(fd))
+		return (NEXT_CACHED(next, "ptsname_r")(fd, buf, len));
 	if (is_null(buf))	/* declared nonnull; illumos checks anyway */
 		return (errno = EINVAL);
 	if ((xs = manager_of(fd)) == NULL)
@@ -532,10 +520,8 @@ readv(int fd, const struct iovec *iov, int iovcnt)
 	static ssize_t (*next)(int, const struct iovec *, int);
 	struct xstream	*xs = xfd_lookup(fd);
 
-	if (xs == NULL) {
-		LOOKUP_NEXT(next, "readv");
-		return (next(fd, iov, iovcnt));
-	}
+	if (xs == NULL)
+		return (NEXT_CACHED(next, "readv")(fd, iov, iovcnt));
 	return (xpty_readv(fd, xs, iov, iovcnt));
 }
 
@@ -706,8 +692,7 @@ fclose(FILE *fp)
 	int	fd = fp != NULL ? fileno_unlocked(fp) : -1;
 	int	r;
 
-	LOOKUP_NEXT(next, "fclose");
-	r = next(fp);
+	r = NEXT_CACHED(next, "fclose")(fp);
 	if (fd >= 0 && xfd_lookup(fd) != NULL)
 		xfd_detach(fd);
 	return (r);
@@ -805,10 +790,9 @@ openpty(int *amaster, int *aslave, char *name, const struct termios *termp,
 	int			 m, s, saved;
 	size_t			 i;
 
-	if (!svr4_active()) {
-		LOOKUP_NEXT(next, "openpty");
-		return (next(amaster, aslave, name, termp, winp));
-	}
+	if (!svr4_active())
+		return (NEXT_CACHED(next, "openpty")(amaster, aslave, name,
+		    termp, winp));
 	/* a BSD-API pty: the host's manager, SVR4 calls on top */
 	if ((m = manager_open(O_RDWR | O_NOCTTY, 1)) == -1)
 		return (-1);
