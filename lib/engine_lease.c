@@ -19,10 +19,12 @@
  *      the daemon's open file description) only if the word says LEASED,
  *      xptyd is not between a read of H and its send, and nothing was
  *      sent into A since it was found empty (lease_may_take_bytes);
- *   3. then it leaves cs and, with the caller's mask back, returns the
- *      bytes, or waits: for A or H to be readable, for xptyd's read in
- *      flight to end (a futex on dword, any change of it), or for A alone
- *      (xptyd has the path); a signal ends such a wait as it would a
+ *   3. then it leaves cs and returns the bytes, or waits: for A or H to
+ *      be readable (signals still blocked: xwait_poll_blocked watches
+ *      for them, so a read that waits once changes the mask once each
+ *      way), for xptyd's read in flight to end (a futex on dword, any
+ *      change of it), or for A alone (xptyd has the path; both with the
+ *      caller's mask back); a signal ends such a wait as it would a
  *      kernel sleep (xwait.c), O_NONBLOCK on A gives EAGAIN instead.
  * EIO from H (the last subsidiary close, read inside cs) is recorded in
  * the word (lease_note_eio) and told to xptyd (XP_SYNC): it places the
@@ -203,22 +205,18 @@ lease_enter_cs(struct lease_block *b, unsigned slot)
 }
 
 /*
- * Steps 2 to 6 of docs/lease.md 4.2: inside cs, take the lease and read
- * H if the protocol allows; s is the dword loaded before A was found
- * empty.  Returns LK_*; with LK_BYTES or LK_ERROR, *r; *dp: the dword
+ * Steps 3 to 6 of docs/lease.md 4.2, every signal blocked (the caller's
+ * lease_block_signals): inside cs, take the lease and read H if the
+ * protocol allows; s is the dword loaded before A was found empty.  Returns LK_*; with LK_BYTES or LK_ERROR, *r; *dp: the dword
  * loaded inside (what a wait for xptyd's read waits to change).
  */
 static int
 lease_look(struct lease_block *b, struct xstream *xs, const struct iovec *iov,
     int iovcnt, uint32_t s, ssize_t *r, uint32_t *dp)
 {
-	sigset_t	all, old;
 	uint32_t	w, d;
 	int		how, e = 0;
 
-	sigfillset(&all);
-	if (pthread_sigmask(SIG_BLOCK, &all, &old) != 0)
-		return (LK_WAIT_A);
 	lease_enter_cs(b, (unsigned)xs->lease_slot);
 	w = lease_take(b);
 	*dp = d = lease_dword(b);
@@ -243,17 +241,125 @@ lease_look(struct lease_block *b, struct xstream *xs, const struct iovec *iov,
 		how = LK_WAIT_A;
 	if (lease_cs_leave(b))
 		host_futex_wake(&b->cs);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	errno = e;
 	return (how);
 }
 
-/* Wait for A (and H, with_h) to be readable: 0, or -1 (EAGAIN, EINTR). */
+/*
+ * A read keeps every signal blocked from its first look at H to its
+ * return (docs/lease.md 4.2 step 2: no handler may leave cs by longjmp),
+ * except around the waits that do not watch for signals themselves: one
+ * mask change each way per read, whatever it waits for meanwhile.
+ */
+struct lease_mask {
+	sigset_t	old;	/* the caller's */
+	int		on;
+};
+
 static int
-lease_wait(int fd, struct xstream *xs, int with_h)
+lease_block_signals(struct lease_mask *m)
+{
+	sigset_t	all;
+
+	if (m->on)
+		return (0);
+	sigfillset(&all);
+	if (pthread_sigmask(SIG_BLOCK, &all, &m->old) != 0)
+		return (-1);
+	m->on = 1;
+	return (0);
+}
+
+static void
+lease_unblock_signals(struct lease_mask *m)
+{
+	int	saved = errno;
+
+	if (m->on) {
+		pthread_sigmask(SIG_SETMASK, &m->old, NULL);
+		m->on = 0;
+	}
+	errno = saved;
+}
+
+/*
+ * The signal descriptor of the waits for A or H, kept for the process:
+ * made for the mask of the first read that waits (most processes have
+ * one mask in every thread), a private descriptor (fdtable.c keeps the
+ * application's close, dup2 and close_range off it and follows it when
+ * moved), close-on-exec, inherited across fork as it is.  A read with
+ * another mask waits with a descriptor of its own (xwait's, -1).  If it
+ * stops being a signal descriptor (closed by a raw system call, say),
+ * the wait says EBADF and the next is made anew.
+ * State: lease_sig (0 none, 1 being made, 2 made), lease_sigmask and
+ * lease_sigfd, both written before lease_sig becomes 2.
+ */
+static _Atomic(int)	lease_sig;
+static sigset_t		lease_sigmask;
+static int		lease_sigfd = -1;
+
+static int
+lease_same_mask(const sigset_t *a, const sigset_t *b)
+{
+	int	i;
+
+	for (i = 1; i < NSIG; i++)
+		if (sigismember(a, i) != sigismember(b, i))
+			return (0);
+	return (1);
+}
+
+static int
+lease_kept_sigfd(const sigset_t *old)
+{
+	int	none = 0, fd;
+
+	if (atomic_load_explicit(&lease_sig, memory_order_acquire) == 2)
+		return (lease_same_mask(old, &lease_sigmask) ?
+		    XS_LOAD(lease_sigfd) : -1);
+	if (!atomic_compare_exchange_strong(&lease_sig, &none, 1))
+		return (-1);
+	if ((fd = xwait_signal_fd(old)) == -1) {
+		atomic_store(&lease_sig, 0);
+		return (-1);
+	}
+	fd = xsys_fd_private(fd);
+	lease_sigmask = *old;
+	XS_STORE(lease_sigfd, fd);
+	xfd_set_private(fd, &lease_sigfd);
+	atomic_store_explicit(&lease_sig, 2, memory_order_release);
+	return (fd);
+}
+
+/* The kept descriptor failed (EBADF): forget it, the next wait remakes. */
+static void
+lease_drop_sigfd(int fd)
+{
+	int	made = 2;
+
+	if (fd == XS_LOAD(lease_sigfd) &&
+	    atomic_compare_exchange_strong(&lease_sig, &made, 1)) {
+		xfd_set_private(fd, NULL);
+		XS_STORE(lease_sigfd, -1);
+		atomic_store(&lease_sig, 0);
+	}
+}
+
+/*
+ * The wait for A alone (xptyd has the path; signals as the caller has
+ * them) or, signals blocked in m, for A or H: 0, or -1 (EAGAIN under
+ * O_NONBLOCK, EINTR).  H's hangup alone is a wake too: the next look
+ * reads its EIO.  The wait ends every LEASE_LOOK_MS for the caller to
+ * look whether fd is still this stream (poll(2) follows descriptor
+ * numbers: a close by another thread and a reuse of the number would go
+ * unseen).
+ */
+static int
+lease_wait(int fd, struct xstream *xs, const struct lease_mask *m)
 {
 	struct pollfd	pfd[2];
-	int		n = 1;
+	int64_t		deadline;
+	int		sfd;
 
 	if (engine_nonblocking(fd)) {
 		errno = EAGAIN;
@@ -261,20 +367,18 @@ lease_wait(int fd, struct xstream *xs, int with_h)
 	}
 	pfd[0].fd = fd;
 	pfd[0].events = POLLIN;
-	if (with_h) {
-		pfd[1].fd = XS_LOAD(xs->hostfd);
-		pfd[1].events = POLLIN;
-		n = 2;
-	}
-	/*
-	 * H's hangup alone is a wake too: the next look reads its EIO.  The
-	 * wait ends every LEASE_LOOK_MS for the caller to look whether fd is
-	 * still this stream (poll(2) follows descriptor numbers: a close by
-	 * another thread and a reuse of the number would go unseen).
-	 */
-	if (xwait_poll(pfd, n, xwait_deadline(LEASE_LOOK_MS)) == -1)
+	deadline = xwait_deadline(LEASE_LOOK_MS);
+	if (!m->on)
+		return (xwait_poll(pfd, 1, deadline) == -1 ? -1 : 0);
+	pfd[1].fd = XS_LOAD(xs->hostfd);
+	pfd[1].events = POLLIN;
+	sfd = lease_kept_sigfd(&m->old);
+	if (xwait_poll_blocked(pfd, 2, deadline, &m->old, sfd) != -1)
+		return (0);
+	if (errno != EBADF || sfd == -1)
 		return (-1);
-	return (0);
+	lease_drop_sigfd(sfd);
+	return (0);	/* look again, then wait with a new one */
 }
 
 /* xptyd is between a read of H and its send: wait for any change. */
@@ -287,15 +391,22 @@ lease_wait_dword(struct lease_block *b, uint32_t d)
 	__atomic_fetch_sub(&b->dwaiters, 1, LEASE_SC);
 }
 
+/* Nothing was sent into A since it was found empty: step 1 reads nothing. */
+static int
+lease_a_quiet(struct xstream *xs, uint32_t s)
+{
+	uint32_t	seen = __atomic_load_n(&xs->lease_aseen, __ATOMIC_RELAXED);
+
+	return (__atomic_load_n(&xs->lease_aok, __ATOMIC_RELAXED) &&
+	    (seen & ~LEASE_DREADING) == (s & ~LEASE_DREADING));
+}
+
 /* Step 1: A, if xptyd sent into it since it was found empty; 1 if read. */
 static int
 lease_look_a(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
     uint32_t s, ssize_t *r)
 {
-	uint32_t	seen = __atomic_load_n(&xs->lease_aseen, __ATOMIC_RELAXED);
-
-	if (__atomic_load_n(&xs->lease_aok, __ATOMIC_RELAXED) &&
-	    (seen & ~LEASE_DREADING) == (s & ~LEASE_DREADING))
+	if (lease_a_quiet(xs, s))
 		return (0);
 	*r = recv_nowait(fd, iov, iovcnt);
 	if (*r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -311,14 +422,47 @@ lease_look_a(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt,
 	return (1);
 }
 
+/* One turn of lease_readv's loop after its look at H said how. */
+static int
+lease_after_look(int fd, struct xstream *xs, struct lease_block *b, int how,
+    uint32_t d, struct lease_mask *m)
+{
+	switch (how) {
+	case LK_RETRY:
+		return (0);
+	case LK_WAIT_D:
+		lease_unblock_signals(m);
+		lease_wait_dword(b, d);
+		return (0);
+	case LK_EIO:
+		lease_unblock_signals(m);
+		(void)relay_sync_close(xs->ptyno);
+		return (0);
+	case LK_WAIT_A:
+		/*
+		 * xptyd has the path, so A is the stream's head, and it may
+		 * hold what xptyd sent (a zero-length message, say) before
+		 * out_seq moved: a non-blocking reader reads A now rather
+		 * than fail EAGAIN past it (the caller's A read, 1).
+		 */
+		lease_unblock_signals(m);
+		if (engine_nonblocking(fd))
+			return (1);
+		return (lease_wait(fd, xs, m));
+	default:	/* LK_WAIT_H */
+		return (lease_wait(fd, xs, m));
+	}
+}
+
 static ssize_t
 lease_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 {
 	uint32_t		 gen = atomic_load_explicit(&xs->gen, memory_order_relaxed);
+	struct lease_mask	 m = { .on = 0 };
 	struct lease_block	*b;
 	uint32_t		 s, d;
 	ssize_t			 r = -1;
-	int			 how;
+	int			 how, next;
 
 	if (engine_iov_empty(iov, iovcnt) ||
 	    (b = lease_block_of(fd, xs)) == NULL)
@@ -329,45 +473,35 @@ lease_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 		 * its stream's memory, may be another manager's now): the
 		 * read of the closed one ends, as at its hangup.
 		 */
-		if (!engine_still_ours(fd, xs, gen))
-			return (0);
+		if (!engine_still_ours(fd, xs, gen)) {
+			r = 0;
+			break;
+		}
 		s = lease_dword(b);
+		if (!lease_a_quiet(xs, s))
+			lease_unblock_signals(&m);	/* A's read may wait */
 		if (lease_look_a(fd, xs, iov, iovcnt, s, &r))
-			return (r);
+			break;
+		if (lease_block_signals(&m) == -1) {
+			r = relay_readv(fd, xs, iov, iovcnt);
+			break;
+		}
 		how = lease_look(b, xs, iov, iovcnt, s, &r, &d);
-		switch (how) {
-		case LK_BYTES:
-		case LK_ERROR:
-			return (r);
-		case LK_RETRY:
+		if (how == LK_BYTES || how == LK_ERROR)
 			break;
-		case LK_WAIT_D:
-			lease_wait_dword(b, d);
-			break;
-		case LK_EIO:
-			(void)relay_sync_close(xs->ptyno);
-			break;
-		case LK_WAIT_A:
-			/*
-			 * xptyd has the path, so A is the stream's head, and
-			 * it may hold what xptyd sent (a zero-length message,
-			 * say) before out_seq moved: a non-blocking reader
-			 * reads A now rather than fail EAGAIN past it.
-			 */
-			if (engine_nonblocking(fd))
-				return (relay_readv(fd, xs, iov, iovcnt));
-			if (lease_wait(fd, xs, 0) == -1)
-				return (-1);
-			break;
-		default:
-			if (lease_wait(fd, xs, how == LK_WAIT_H) == -1)
-				return (-1);
+		if ((next = lease_after_look(fd, xs, b, how, d, &m)) != 0) {
+			lease_unblock_signals(&m);
+			r = next == 1 ? relay_readv(fd, xs, iov, iovcnt) : -1;
 			break;
 		}
 		/* what an engine change (fallback, release) made of it */
-		if (XENGINE(xs) != &xengine_lease)
+		if (XENGINE(xs) != &xengine_lease) {
+			lease_unblock_signals(&m);
 			return (XENGINE(xs)->readv(fd, xs, iov, iovcnt));
+		}
 	}
+	lease_unblock_signals(&m);
+	return (r);
 }
 
 /*

@@ -370,6 +370,9 @@ struct pollfd;
 int64_t	xwait_now(void);		/* CLOCK_MONOTONIC, milliseconds */
 int64_t	xwait_deadline(int ms);		/* now + ms; ms < 0: XWAIT_FOREVER */
 int	xwait_poll(struct pollfd *, int, int64_t deadline);	/* 1, 0, -1 */
+int	xwait_poll_blocked(struct pollfd *, int, int64_t deadline,
+	    const sigset_t *old, int keptfd);	/* signals blocked already */
+int	xwait_signal_fd(const sigset_t *old);	/* for what old lets through */
 int	xwait_sleep(int64_t deadline);	/* 0, or -1 EINTR */
 
 /* ---- mode.c ---- */

@@ -25,10 +25,15 @@
  * A signal arriving between the look-up and the unblocking is delivered
  * all the same but judged as restartable.  A first poll with a zero
  * timeout, outside all this, keeps a wait that need not wait cheap.
+ * xwait_poll_blocked() is the wait alone, for a caller that keeps every
+ * signal blocked around it (engine_lease.c: one mask change per read),
+ * has just looked, and may keep a signal descriptor of its own (made by
+ * xwait_signal_fd) so that a wait costs no descriptor's making.
  *
  * Deadlines are absolute CLOCK_MONOTONIC times in milliseconds
- * (XWAIT_FOREVER: none).  The signal descriptor lives for one wait only (it takes
- * the lowest free descriptor number meanwhile).  No allocation, no
+ * (XWAIT_FOREVER: none).  The signal descriptor lives for one wait only
+ * (it takes the lowest free descriptor number meanwhile), unless the
+ * caller keeps its own.  No allocation, no
  * stdio, no state; errno is set on every return but 1.
  */
 #include "config.h"
@@ -84,17 +89,20 @@ ms_left(int64_t deadline)
  * does one of them have a handler installed without SA_RESTART?
  */
 static int
-pending_interrupts(const sigset_t *old)
+pending_interrupts(const sigset_t *old, int *any)
 {
 	struct sigaction	sa;
 	sigset_t		pend;
 	int			sig;
 
+	*any = 1;
 	if (sigpending(&pend) == -1)
 		return (0);
+	*any = 0;
 	for (sig = 1; sig < NSIG; sig++) {
 		if (sigismember(&pend, sig) != 1 || sigismember(old, sig) == 1)
 			continue;
+		*any = 1;
 		if (sigaction(sig, NULL, &sa) == -1)
 			continue;
 		if (!(sa.sa_flags & SA_SIGINFO) &&
@@ -106,12 +114,22 @@ pending_interrupts(const sigset_t *old)
 	return (0);
 }
 
+/*
+ * The signal descriptor woke the wait this many times in a row with no
+ * signal pending that the caller lets through: it is not a signal
+ * descriptor of this process any more (a caller's kept one, closed and
+ * its number reused behind libxpty's back), and the wait says EBADF
+ * rather than spin.  Another thread taking a process-wide signal first
+ * makes one such wake, rarely two.
+ */
+#define XWAIT_EMPTY_WAKES	4
+
 /* The wait proper, signals blocked, sfd in p[n]. */
 static int
 wait_blocked(struct pollfd *p, int n, int sfd, int64_t deadline,
     const sigset_t *old, const sigset_t *all)
 {
-	int	r, intr;
+	int	r, intr, any, empty = 0;
 
 	p[n].fd = sfd;
 	p[n].events = POLLIN;
@@ -128,7 +146,14 @@ wait_blocked(struct pollfd *p, int n, int sfd, int64_t deadline,
 			continue;	/* a signal of glibc's own */
 		if (p[n].revents == 0)
 			return (1);
-		intr = pending_interrupts(old);
+		intr = pending_interrupts(old, &any);
+		if ((p[n].revents & POLLNVAL) ||
+		    (!any && ++empty >= XWAIT_EMPTY_WAKES)) {
+			errno = EBADF;
+			return (-1);
+		}
+		if (any)
+			empty = 0;
 		/* delivered now, as they would have been */
 		pthread_sigmask(SIG_SETMASK, old, NULL);
 		pthread_sigmask(SIG_BLOCK, all, NULL);
@@ -141,6 +166,59 @@ wait_blocked(struct pollfd *p, int n, int sfd, int64_t deadline,
 	}
 }
 
+/* A signal descriptor for the signals the mask old lets through. */
+int
+xwait_signal_fd(const sigset_t *old)
+{
+	sigset_t	allowed;
+	int		i;
+
+	sigfillset(&allowed);
+	for (i = 1; i < NSIG; i++)
+		if (sigismember(old, i) == 1)
+			sigdelset(&allowed, i);
+	return (host_signal_fd(&allowed));
+}
+
+/*
+ * The wait of xwait_poll() for a caller that has already blocked every
+ * signal (its mask before that is old) and has just found pfd not ready:
+ * no first look, and every signal still blocked on return.  Returns as
+ * xwait_poll() does.
+ */
+int
+xwait_poll_blocked(struct pollfd *pfd, int n, int64_t deadline,
+    const sigset_t *old, int keptfd)
+{
+	struct pollfd	p[XWAIT_MAXFDS + 1];
+	sigset_t	all;
+	int		i, r, sfd, e;
+
+	if (n < 0 || n > XWAIT_MAXFDS) {
+		errno = EINVAL;
+		return (-1);
+	}
+	if (ms_left(deadline) == 0) {
+		errno = ETIMEDOUT;
+		return (0);
+	}
+	for (i = 0; i < n; i++) {
+		p[i] = pfd[i];
+		p[i].revents = 0;
+	}
+	sigfillset(&all);
+	if ((sfd = keptfd) == -1 && (sfd = xwait_signal_fd(old)) == -1)
+		return (-1);
+	r = wait_blocked(p, n, sfd, deadline, old, &all);
+	e = errno;
+	if (keptfd == -1)
+		xsys_close(sfd);
+	errno = e;
+	for (i = 0; i < n; i++)
+		pfd[i].revents = p[i].revents;
+	return (r < 0 ? -1 : r > 0);
+}
+
 /*
  * Wait until one of pfd (n of them, at most XWAIT_MAXFDS, n may be 0) is
  * ready: 1, with their revents set; 0 (ETIMEDOUT) at the deadline; -1
@@ -150,9 +228,9 @@ wait_blocked(struct pollfd *p, int n, int sfd, int64_t deadline,
 int
 xwait_poll(struct pollfd *pfd, int n, int64_t deadline)
 {
-	struct pollfd	p[XWAIT_MAXFDS + 1];
-	sigset_t	all, old, allowed;
-	int		i, r, sfd, e;
+	struct pollfd	p[XWAIT_MAXFDS];
+	sigset_t	all, old;
+	int		i, r, e;
 
 	if (n < 0 || n > XWAIT_MAXFDS) {
 		errno = EINVAL;
@@ -162,8 +240,11 @@ xwait_poll(struct pollfd *pfd, int n, int64_t deadline)
 		p[i] = pfd[i];
 		p[i].revents = 0;
 	}
-	if (n > 0 && (r = xsys_poll(p, (nfds_t)n, 0)) != 0)
-		goto out;
+	if (n > 0 && (r = xsys_poll(p, (nfds_t)n, 0)) != 0) {
+		for (i = 0; i < n; i++)
+			pfd[i].revents = p[i].revents;
+		return (r < 0 ? -1 : 1);
+	}
 	if (ms_left(deadline) == 0) {
 		errno = ETIMEDOUT;
 		return (0);
@@ -171,26 +252,11 @@ xwait_poll(struct pollfd *pfd, int n, int64_t deadline)
 	sigfillset(&all);
 	if (pthread_sigmask(SIG_BLOCK, &all, &old) != 0)
 		return (-1);
-	sigfillset(&allowed);
-	for (i = 1; i < NSIG; i++)
-		if (sigismember(&old, i) == 1)
-			sigdelset(&allowed, i);
-	sfd = host_signal_fd(&allowed);
-	if (sfd == -1) {
-		e = errno;
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		errno = e;
-		return (-1);
-	}
-	r = wait_blocked(p, n, sfd, deadline, &old, &all);
+	r = xwait_poll_blocked(pfd, n, deadline, &old, -1);
 	e = errno;
-	xsys_close(sfd);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	errno = e;
-out:
-	for (i = 0; i < n; i++)
-		pfd[i].revents = p[i].revents;
-	return (r < 0 ? -1 : r > 0);
+	return (r);
 }
 
 /* Sleep until the deadline: 0, or -1 EINTR as xwait_poll(). */

@@ -17,7 +17,10 @@
  * reopen, writes through both paths, a child after fork reading, and a
  * read that a signal interrupts.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <poll.h>
 #include <pthread.h>
@@ -25,6 +28,8 @@
 #include "xtest.h"
 
 #define TICK_MS		300
+
+static pid_t	write_later(int, int);
 
 /* Bytes in the manager's socket, as the kernel counts them. */
 static int
@@ -275,36 +280,129 @@ sc_fork(void)
 	close(m);
 }
 
+static volatile sig_atomic_t	alarms;
+
 static void
 on_alarm(int sig)
 {
 	(void)sig;
+	alarms++;
 }
 
-/* A read waiting under the lease ends with EINTR for a plain handler. */
+/* SIGALRM after ms, with or without SA_RESTART. */
+static void
+alarm_in(int ms, int flags)
+{
+	struct sigaction	sa;
+	struct itimerval	it;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = flags;
+	sigaction(SIGALRM, &sa, NULL);
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = ms / 1000;
+	it.it_value.tv_usec = (ms % 1000) * 1000;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/*
+ * Close, with the raw system call (behind libxpty's back), every signal
+ * descriptor of this process at or above XPTY_PRIVATE_FDMIN: the lease
+ * engine's kept one (lib/engine_lease.c).  Returns how many.
+ */
+static int
+close_kept_sigfds(void)
+{
+	char	path[64], link[64];
+	int	fd, n = 0;
+	ssize_t	len;
+
+	for (fd = 200; fd < 1024; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		if ((len = readlink(path, link, sizeof(link) - 1)) <= 0)
+			continue;
+		link[len] = '\0';
+		if (strstr(link, "signalfd") != NULL) {
+			syscall(SYS_close, fd);
+			n++;
+		}
+	}
+	return (n);
+}
+
+/* This process's CPU time so far, in seconds. */
+static double
+cpu_now(void)
+{
+	struct rusage	ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ((double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
+}
+
+/*
+ * One read that SIGALRM interrupts after 100 ms: EINTR, at once, having
+ * slept meanwhile (less than 30 ms of CPU time).
+ */
+static void
+intr_once(int m, const char *what)
+{
+	char	buf[8];
+	ssize_t	r;
+	double	t0 = xt_now(), c0 = cpu_now(), cpu;
+
+	alarms = 0;
+	alarm_in(100, 0);
+	errno = 0;
+	r = read(m, buf, sizeof(buf));
+	cpu = cpu_now() - c0;
+	ok(r == -1 && errno == EINTR && alarms == 1 && xt_now() - t0 < 2.0 &&
+	    cpu < 0.03, "%s: a signal without SA_RESTART ends the waiting "
+	    "read with EINTR (%zd, %s, %d handler runs, %.2f s, %.3f s CPU)",
+	    what, r, strerror(errno), (int)alarms, xt_now() - t0, cpu);
+}
+
+/*
+ * A read waiting under the lease ends with EINTR for a plain handler and
+ * goes on after an SA_RESTART one, as the kernel's read; again with the
+ * signal descriptor the engine keeps, and after that descriptor was
+ * closed behind its back.
+ */
 static void
 sc_intr(void)
 {
-	struct sigaction	sa;
 	char			buf[8];
-	int			m, s;
+	int			m, s, st, n;
 	ssize_t			r;
+	pid_t			pid;
 
 	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1)
 		bail("pty");
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alarm;
-	sigaction(SIGALRM, &sa, NULL);
 	(void)xt_read_nb(m, buf, sizeof(buf));
-	alarm(1);
-	errno = 0;
-	r = read(m, buf, sizeof(buf));
-	ok(r == -1 && errno == EINTR, "a read waiting for data: a signal "
-	    "without SA_RESTART ends it with EINTR (%zd, %s)", r,
-	    strerror(errno));
+	intr_once(m, "a read waiting for data");
 	write(s, "q", 1);
 	ok(xt_read_for(m, buf, 1, 2000) == 1 && buf[0] == 'q',
 	    "the next read gets the byte");
+	intr_once(m, "a second waiting read");
+	alarms = 0;
+	alarm_in(100, SA_RESTART);
+	pid = write_later(s, 400);
+	r = read(m, buf, sizeof(buf));
+	waitpid(pid, &st, 0);
+	ok(r == 1 && buf[0] == 'w' && alarms == 1, "a signal with SA_RESTART:"
+	    " the read goes on and returns the byte written after it (%zd, "
+	    "%d handler runs)", r, (int)alarms);
+	n = close_kept_sigfds();
+	if (is_lease())
+		ok(n == 1, "the lease engine keeps one signal descriptor "
+		    "(%d found)", n);
+	intr_once(m, "with the kept descriptor closed behind its back");
+	intr_once(m, "and again");
+	write(s, "z", 1);
+	ok(xt_read_for(m, buf, 1, 2000) == 1 && buf[0] == 'z',
+	    "then a read gets the byte");
 	close(s);
 	close(m);
 }
