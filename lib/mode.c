@@ -6,9 +6,11 @@
  * sets by default) limits the mode to this process image: the constructor
  * rewrites XPTY_MODE to native in the environment, so exec'd descendants
  * (shells, native tools) run untouched.  XPTY_SCOPE=tree leaves it alone.
- * XPTY_ENGINE=direct keeps new managers on the host ptmx instead of the
- * relay daemon (tests, hosts where xptyd cannot run); XPTY_ENGINE=relay
- * names the relay engine.  Any other value gets one diagnostic on
+ * The engine of new managers: the lease engine by default (or named,
+ * XPTY_ENGINE=lease: xptyd's socket, the library's own reads and writes
+ * on the host manager, docs/lease.md); XPTY_ENGINE=relay, xptyd carries
+ * every byte; XPTY_ENGINE=direct, the host ptmx and no daemon (tests,
+ * hosts where xptyd cannot run).  Any other value gets one diagnostic on
  * standard error and the default engine (so a test can tell an engine
  * this library does not have from one it has: tests/matrix.c).
  * XPTY_HANDSHAKE_FD, set by the wrapper, receives one byte 'L' to prove
@@ -51,7 +53,7 @@
 
 static _Atomic(int) current_mode = XPTY_SVR4;
 static int engine_direct;	/* XPTY_ENGINE=direct: no relay daemon */
-static int engine_lease;	/* XPTY_ENGINE=lease */
+static int engine_relay;	/* XPTY_ENGINE=relay: not the lease */
 static int scope_image;		/* XPTY_SCOPE=image was set for this image */
 
 static int
@@ -179,7 +181,7 @@ xpty_mode_init(void)
 	atomic_store_explicit(&current_mode,
 	    mode_parse(getenv("XPTY_MODE"), XPTY_SVR4), memory_order_relaxed);
 	engine_direct = engine != NULL && strcmp(engine, "direct") == 0;
-	engine_lease = engine != NULL && strcmp(engine, "lease") == 0;
+	engine_relay = engine != NULL && strcmp(engine, "relay") == 0;
 	if (engine != NULL && *engine != '\0' && !engine_known(engine))
 		dprintf(2, "libxpty: XPTY_ENGINE=%.64s: no such engine "
 		    "(relay, direct, lease); using the default\n", engine);
@@ -214,11 +216,11 @@ relay_wanted(void)
 	return (xpty_mode_current() != XPTY_NATIVE && !engine_direct);
 }
 
-/* The engine of a manager xptyd serves: the lease engine, or the relay. */
+/* The engine of a manager xptyd serves: the lease, unless relay is named. */
 int
 relay_engine(void)
 {
-	return (engine_lease ? XE_LEASE : XE_RELAY);
+	return (engine_relay ? XE_RELAY : XE_LEASE);
 }
 
 int

@@ -4,7 +4,7 @@
  * is dismantled (issue 2).
  *
  * Built as every behavioural test is (tests/gen-twins.sh): t_eof linked
- * and p_eof preloaded run in the default engine (relay), d_eof in the
+ * and p_eof preloaded run in the default engine (lease), d_eof in the
  * direct one; the same observations hold in each.
  */
 #include "xtest.h"

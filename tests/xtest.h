@@ -4,8 +4,9 @@
  * Each test source is built four times: t_NAME links -lxpty, p_NAME does
  * not and re-executes itself under LD_PRELOAD of the build tree's
  * libxpty.so (xt_init()), and d_NAME is p_NAME in the direct engine
- * (XPTY_ENGINE=direct: no relay daemon), l_NAME is p_NAME in the lease
- * engine (XPTY_ENGINE=lease).  libxpty's own functions (isastream, getmsg, xpty_*) are
+ * (XPTY_ENGINE=direct: no relay daemon), r_NAME is p_NAME in the relay
+ * engine (XPTY_ENGINE=relay); t_ and p_ run in the default engine, the
+ * lease.  libxpty's own functions (isastream, getmsg, xpty_*) are
  * declared weak in the preload build, so the unlinked binary binds them
  * to the preloaded library at run time.
  */
@@ -70,8 +71,8 @@ xt_init(int argc, char **argv)
 #ifdef XT_DIRECT
 	setenv("XPTY_ENGINE", "direct", 1);
 #endif
-#ifdef XT_LEASE
-	setenv("XPTY_ENGINE", "lease", 1);
+#ifdef XT_RELAY
+	setenv("XPTY_ENGINE", "relay", 1);
 #endif
 	if (pre != NULL && strstr(pre, "libxpty") != NULL)
 		return;
