@@ -283,7 +283,16 @@ xstate_dismantle(int fd)
 		while (!xp_page_cas(pg, &w,
 		    XP_PS_MANAGED | (w & (XSTATE_PCKT | XSTATE_LOCKED))))
 			;
-		if (xsys_tcget(fd, &t) == 0) {
+		/*
+		 * The raw modes a bare stream has.  Not where the kernel
+		 * resets the termios at the next first open anyway (the
+		 * library's adoption sets them raw then, lib/adopt.c): on
+		 * NetBSD, OpenBSD and macOS a termios set on the manager
+		 * discards the output queued for it, which a subsidiary
+		 * opened again since the last close may have written.
+		 */
+		if (!(host_caps & HOST_CAP_OPEN_RESETS) &&
+		    xsys_tcget(fd, &t) == 0) {
 			xp_kterm_raw(&t);
 			(void)xsys_tcset(fd, KTERM_SET, &t);
 		}
