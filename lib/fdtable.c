@@ -55,7 +55,7 @@
 typedef _Atomic(uintptr_t) slot_t;
 typedef _Atomic(void *) block_ref;	/* a block mapped on first use */
 
-static block_ref fd_dir;	/* DIR_SLOTS block_refs, each to a page */
+void *_Atomic xfd_dir;	/* DIR_SLOTS block_refs, each to a page */
 /* free list: generation << 32 | (index + 1) of the top, 0 if empty */
 static _Atomic(uint64_t) free_top;
 static struct xstream *_Atomic slabs[SLAB_MAX];
@@ -104,8 +104,8 @@ slot_for(int fd, int create)
 
 	if (fd < 0)
 		return (NULL);
-	dir = create ? block_get(&fd_dir, DIR_SLOTS * sizeof(block_ref)) :
-	    atomic_load_explicit(&fd_dir, memory_order_acquire);
+	dir = create ? block_get(&xfd_dir, DIR_SLOTS * sizeof(block_ref)) :
+	    atomic_load_explicit(&xfd_dir, memory_order_acquire);
 	if (dir == NULL)
 		return (NULL);
 	hi = (unsigned int)fd >> PAGE_SHIFT;
@@ -122,7 +122,7 @@ slot_value(int fd)
 {
 	slot_t	*slot;
 
-	if (atomic_load_explicit(&fd_dir, memory_order_relaxed) == NULL)
+	if (atomic_load_explicit(&xfd_dir, memory_order_relaxed) == NULL)
 		return (0);
 	if ((slot = slot_for(fd, 0)) == NULL)
 		return (0);
@@ -130,7 +130,7 @@ slot_value(int fd)
 }
 
 struct xstream *
-xfd_lookup(int fd)
+xfd_lookup_slow(int fd)
 {
 	uintptr_t	v = slot_value(fd);
 

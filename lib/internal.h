@@ -238,8 +238,21 @@ struct xstream {
 struct xstream	*xstream_new(enum xpty_kind, int ptyno);
 void		 xstream_release(struct xstream *);
 
-/* Lock-free lookup; NULL when libxpty does not manage fd. */
-struct xstream	*xfd_lookup(int fd);
+/*
+ * Lock-free lookup; NULL when libxpty does not manage fd.  Inline, so
+ * that a process which never recorded a descriptor (xfd_dir is made at
+ * the first) pays one load before its interposed call's tail call.
+ */
+extern void *_Atomic xfd_dir;
+struct xstream	*xfd_lookup_slow(int fd);
+
+static inline struct xstream *
+xfd_lookup(int fd)
+{
+	if (atomic_load_explicit(&xfd_dir, memory_order_relaxed) == NULL)
+		return (NULL);
+	return (xfd_lookup_slow(fd));
+}
 void		 xfd_attach(int fd, struct xstream *);	/* takes a reference */
 void		 xfd_detach(int fd);			/* drops it */
 void		 xfd_detach_range(unsigned int, unsigned int);
