@@ -207,7 +207,8 @@ lease_enter_cs(struct lease_block *b, unsigned slot)
 /*
  * Steps 3 to 6 of docs/lease.md 4.2, every signal blocked (the caller's
  * lease_block_signals): inside cs, take the lease and read H if the
- * protocol allows; s is the dword loaded before A was found empty.  Returns LK_*; with LK_BYTES or LK_ERROR, *r; *dp: the dword
+ * protocol allows; s is the dword loaded before A was found empty.
+ * Returns LK_*; with LK_BYTES or LK_ERROR, *r; *dp: the dword
  * loaded inside (what a wait for xptyd's read waits to change).
  */
 static int
