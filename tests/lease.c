@@ -12,7 +12,9 @@
  * the host manager (the socket holds 0) until the tick has seen no
  * library read for a while; then xptyd relays them (the socket holds
  * them, so a reader that bypasses the library sees them).  Under the
- * relay engine xptyd always relays.  The other scenarios check what must
+ * relay engine xptyd always relays; with XPTY_ENGINE unset the path
+ * scenario runs once more, as the default engine must take the path
+ * too.  The other scenarios check what must
  * not change: order across a zero-length message and a last close and
  * reopen, writes through both paths, a child after fork reading, and a
  * read that a signal interrupts.
@@ -58,12 +60,13 @@ msleep(int ms)
 		;
 }
 
+/* The lease engine: named, or the default (XPTY_ENGINE unset). */
 static int
 is_lease(void)
 {
 	const char	*e = getenv("XPTY_ENGINE");
 
-	return (e != NULL && strcmp(e, "lease") == 0);
+	return (e == NULL || strcmp(e, "lease") == 0);
 }
 
 /*
@@ -501,7 +504,10 @@ run_in(const char *engine, int i)
 			dup2(p[1], 3);
 			close(p[1]);
 		}
-		setenv("XPTY_ENGINE", engine, 1);
+		if (engine != NULL)
+			setenv("XPTY_ENGINE", engine, 1);
+		else
+			unsetenv("XPTY_ENGINE");
 		setenv("XPTY_RUNDIR", dir, 1);
 		setenv("XPTY_LEASE_MS", "300", 1);
 		execl("/proc/self/exe", xt_argv[0], "--child", arg, num,
@@ -514,7 +520,8 @@ run_in(const char *engine, int i)
 	close(p[0]);
 	waitpid(pid, &st, 0);
 	if (res[0] < tap_n) {
-		ok(0, "%s engine, scenario %d: the child reported", engine, i);
+		ok(0, "%s engine, scenario %d: the child reported",
+		    engine != NULL ? engine : "default", i);
 		return;
 	}
 	tap_n = res[0];
@@ -530,7 +537,8 @@ main(int argc, char **argv)
 	xt_init(argc, argv);
 	if (argc == 4 && strcmp(argv[1], "--child") == 0) {
 		tap_n = atoi(argv[3]);
-		diag("%s engine", getenv("XPTY_ENGINE"));
+		diag("%s engine", getenv("XPTY_ENGINE") != NULL ?
+		    getenv("XPTY_ENGINE") : "default (XPTY_ENGINE unset)");
 		scenarios[atoi(argv[2])]();
 		res[0] = tap_n;
 		res[1] = tap_failed;
@@ -540,5 +548,6 @@ main(int argc, char **argv)
 	for (i = 0; i < NSC; i++)
 		for (e = 0; e < 2; e++)
 			run_in(engines[e], i);
+	run_in(NULL, 0);	/* the default engine takes the path: the lease */
 	return (done_testing());
 }
