@@ -108,6 +108,30 @@ lease_refuse(struct xstream *xs)
 	__atomic_store_n(&xs->lease_join, -1, __ATOMIC_RELAXED);
 }
 
+/*
+ * host_evreg_watch's hook (lease_engine_init): a lease manager that the
+ * application adds to an epoll instance reads through A from now on, in
+ * this process: epoll waits on A, and a lease held here would keep what
+ * comes next in H, unseen there, for up to two expiry ticks (lease_poll.c
+ * follows poll and select only).
+ */
+static void
+lease_epoll_added(int fd)
+{
+	struct xstream	*xs = xfd_lookup(fd);
+
+	if (xs != NULL && XS_LOAD(xs->kind) == XK_MANAGER &&
+	    XENGINE(xs) == &xengine_lease)
+		lease_refuse(xs);
+}
+
+/* The default engine is the lease: watch for epoll registrations. */
+void
+lease_engine_init(void)
+{
+	host_evreg_watch(lease_epoll_added);
+}
+
 /* Map the page xptyd sent; its block, or NULL. */
 static struct lease_block *
 lease_map(struct xstream *xs, int pagefd)
@@ -131,7 +155,7 @@ static struct lease_block *
 lease_join(int fd, struct xstream *xs, uint32_t epoch)
 {
 	struct lease_block	*b = NULL;
-	int			 zero = 0, slot, pagefd, saved = errno;
+	int			 zero = 0, one, slot, pagefd, saved = errno;
 
 	if (!__atomic_compare_exchange_n(&xs->lease_join, &zero, 1, 0,
 	    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
@@ -156,7 +180,9 @@ lease_join(int fd, struct xstream *xs, uint32_t epoch)
 	__atomic_store_n(&xs->lease_epoch, epoch, __ATOMIC_RELAXED);
 	__atomic_store_n(&xs->lease_aok, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&xs->lease, b, __ATOMIC_RELEASE);
-	__atomic_store_n(&xs->lease_join, 0, __ATOMIC_RELEASE);
+	one = 1;	/* a refusal meanwhile (lease_epoll_added) stays */
+	(void)__atomic_compare_exchange_n(&xs->lease_join, &one, 0, 0,
+	    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 	errno = saved;
 	return (b);
 }

@@ -347,6 +347,14 @@ struct host_evregs {
 void	host_evreg_note(void);
 void	host_evreg_detach(int fd, struct host_evregs *r);
 void	host_evreg_attach(int fd, const struct host_evregs *r);
+/*
+ * fn is called (errno preserved by the caller of fn) with each
+ * descriptor the application adds to an event-loop instance from now on
+ * (Linux: epoll_ctl's EPOLL_CTL_ADD, interposed), before the host's call;
+ * NULL stops it.  Where the host's calls are not interposed it is never
+ * called.
+ */
+void	host_evreg_watch(void (*fn)(int fd));
 
 /*
  * A shared-memory object for a pty's state page (common/ptypage.h):

@@ -379,6 +379,12 @@ host_evreg_attach(int fd, const struct host_evregs *r)
 	(void)r;
 }
 
+void
+host_evreg_watch(void (*fn)(int))
+{
+	(void)fn;	/* kevent(2) is not interposed */
+}
+
 /* ---- the detached spawn's real process ---- */
 
 void

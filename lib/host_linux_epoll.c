@@ -53,6 +53,11 @@
  * descriptor numbers go (the registrations are moved for this process's fd;
  * another holder of the socket moves its own when it reads 0).
  *
+ * epoll_ctl is interposed too, for host_evreg_watch: a descriptor added
+ * to an instance is told to the watcher (the lease engine, which then
+ * reads that manager through its socket: lib/engine_lease.c) before
+ * libc's call; with no watcher it is one load and the call.
+ *
  * Nothing here can fail the read that led to the reattach: on any error
  * the registrations found so far are put back or left as they were.  No
  * allocation, no stdio; raw system calls; errno preserved.  State: one
@@ -92,6 +97,9 @@ host_evreg_note(void)
 #define EPF_EXPORT	__attribute__((visibility("default")))
 
 typedef int epf_create_fn(int);
+typedef int epf_ctl_fn(int, int, int, struct epoll_event *);
+
+static void (*_Atomic evreg_added)(int);	/* host_evreg_watch's fn */
 
 /*
  * libc's definition of an epoll_create name, looked up on first use;
@@ -126,6 +134,34 @@ epoll_create1(int flags)
 
 	host_evreg_note();
 	return (epf_next(&next, "epoll_create1")(flags));
+}
+
+void
+host_evreg_watch(void (*fn)(int))
+{
+	atomic_store_explicit(&evreg_added, fn, memory_order_relaxed);
+}
+
+/* A registration added is told to the watcher first (one load if none). */
+EPF_EXPORT int
+epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	static epf_ctl_fn	*next;
+	void			(*fn)(int);
+	epf_ctl_fn		*call;
+	int			 saved;
+
+	if ((fn = atomic_load_explicit(&evreg_added,
+	    memory_order_relaxed)) != NULL && op == EPOLL_CTL_ADD) {
+		saved = errno;
+		fn(fd);
+		errno = saved;
+	}
+	if ((call = __atomic_load_n(&next, __ATOMIC_RELAXED)) == NULL) {
+		call = (epf_ctl_fn *)dlsym(RTLD_NEXT, "epoll_ctl");
+		__atomic_store_n(&next, call, __ATOMIC_RELAXED);
+	}
+	return (call(epfd, op, fd, ev));
 }
 
 /* Parse an unsigned number in base 10 or 16 after optional blanks. */

@@ -366,6 +366,7 @@ int	relay_fetch_page(int ptyno, int proof);
 int	relay_lease(int fd, int *pagefd);	/* XP_LEASE: the slot */
 int	relay_engine(void);	/* XE_RELAY or XE_LEASE (XPTY_ENGINE) */
 void	lease_forked(void);	/* engine_lease.c: in a child after fork */
+void	lease_engine_init(void);	/* engine_lease.c: at start, the default */
 void	lease_unmap(void *map);	/* engine_lease.c: a released stream's page */
 extern _Atomic(int) lease_joined;	/* engine_lease.c: a lease was read */
 int	lease_ready_host(int fd);	/* engine_lease.c: H to poll beside fd */

@@ -182,6 +182,8 @@ xpty_mode_init(void)
 	    mode_parse(getenv("XPTY_MODE"), XPTY_SVR4), memory_order_relaxed);
 	engine_direct = engine != NULL && strcmp(engine, "direct") == 0;
 	engine_relay = engine != NULL && strcmp(engine, "relay") == 0;
+	if (!engine_direct && !engine_relay)
+		lease_engine_init();
 	if (engine != NULL && *engine != '\0' && !engine_known(engine))
 		dprintf(2, "libxpty: XPTY_ENGINE=%.64s: no such engine "
 		    "(relay, direct, lease); using the default\n", engine);

@@ -16,9 +16,10 @@
  * scenario runs once more, as the default engine must take the path
  * too.  The other scenarios check what must
  * not change: order across a zero-length message and a last close and
- * reopen, writes through both paths, a child after fork reading, and a
- * read that a signal interrupts.
+ * reopen, writes through both paths, a child after fork reading, a read
+ * that a signal interrupts, and a manager in an epoll instance.
  */
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -476,8 +477,46 @@ sc_ready(void)
 	close(m);
 }
 
+/*
+ * A manager added to an epoll instance: what the subsidiary writes
+ * reaches the socket, where epoll looks, at once, also after a read that
+ * waited (which takes the lease where the manager is not in one), so an
+ * event loop's epoll_wait wakes for it.
+ */
+static void
+sc_epoll(void)
+{
+	struct epoll_event	ev, out;
+	char			buf[8];
+	int			m, s, ep, n;
+
+	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1 ||
+	    (ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		bail("pty, epoll");
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.fd = m;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, m, &ev) == -1)
+		bail("epoll_ctl");
+	(void)xt_read_nb(m, buf, sizeof(buf));
+	intr_once(m, "a manager in an epoll instance");
+	write(s, "ep", 2);
+	msleep(50);
+	n = sock_bytes(m);
+	ok(n == 2, "then 50 ms after a write, xptyd has relayed it into the "
+	    "socket (%d; under a lease it would wait %d ms)", n, 2 * TICK_MS);
+	ok(epoll_wait(ep, &out, 1, 0) == 1 && out.data.fd == m,
+	    "epoll_wait says it is readable");
+	ok(read(m, buf, sizeof(buf)) == 2 && memcmp(buf, "ep", 2) == 0,
+	    "read: the bytes");
+	close(ep);
+	close(s);
+	close(m);
+}
+
 static void (*const scenarios[])(void) = {
-	sc_path, sc_zero, sc_close, sc_bulk, sc_fork, sc_intr, sc_ready
+	sc_path, sc_zero, sc_close, sc_bulk, sc_fork, sc_intr, sc_ready,
+	sc_epoll
 };
 #define NSC	(int)(sizeof(scenarios) / sizeof(scenarios[0]))
 

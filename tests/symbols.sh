@@ -23,7 +23,8 @@ bad=$(printf '%s\n' $others | grep '@' || true)
 
 expected="__open64_2 __open_2 __openat64_2 __openat_2 __poll_chk __ppoll_chk
 __ptsname_r_chk __read_chk
-close close_range closefrom dup dup2 dup3 epoll_create epoll_create1 fclose
+close close_range closefrom dup dup2 dup3 epoll_create epoll_create1 epoll_ctl
+fclose
 fcntl fcntl64 forkpty getmsg
 getpmsg getpt grantpt ioctl isastream isatty login_tty open open64 openat
 openat64 openpty poll posix_openpt ppoll pselect ptsname ptsname_r putmsg
