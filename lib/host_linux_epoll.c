@@ -102,17 +102,17 @@ typedef int epf_ctl_fn(int, int, int, struct epoll_event *);
 static void (*_Atomic evreg_added)(int);	/* host_evreg_watch's fn */
 
 /*
- * libc's definition of an epoll_create name, looked up on first use;
- * threads that race store the same pointer (atomic builtins make the
- * race defined).
+ * libc's definition of an epoll name, looked up on first use; threads
+ * that race store the same pointer (atomic builtins make the race
+ * defined).  The caller casts it to the name's type.
  */
-static epf_create_fn *
-epf_next(epf_create_fn **cache, const char *name)
+static void *
+epf_next(void **cache, const char *name)
 {
-	epf_create_fn	*fn;
+	void	*fn;
 
 	if ((fn = __atomic_load_n(cache, __ATOMIC_RELAXED)) == NULL) {
-		fn = (epf_create_fn *)dlsym(RTLD_NEXT, name);
+		fn = dlsym(RTLD_NEXT, name);
 		__atomic_store_n(cache, fn, __ATOMIC_RELAXED);
 	}
 	return (fn);
@@ -121,19 +121,19 @@ epf_next(epf_create_fn **cache, const char *name)
 EPF_EXPORT int
 epoll_create(int size)
 {
-	static epf_create_fn *next;
+	static void	*next;
 
 	host_evreg_note();
-	return (epf_next(&next, "epoll_create")(size));
+	return (((epf_create_fn *)epf_next(&next, "epoll_create"))(size));
 }
 
 EPF_EXPORT int
 epoll_create1(int flags)
 {
-	static epf_create_fn *next;
+	static void	*next;
 
 	host_evreg_note();
-	return (epf_next(&next, "epoll_create1")(flags));
+	return (((epf_create_fn *)epf_next(&next, "epoll_create1"))(flags));
 }
 
 void
@@ -146,10 +146,9 @@ host_evreg_watch(void (*fn)(int))
 EPF_EXPORT int
 epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
-	static epf_ctl_fn	*next;
-	void			(*fn)(int);
-	epf_ctl_fn		*call;
-	int			 saved;
+	static void	*next;
+	void		(*fn)(int);
+	int		 saved;
 
 	if ((fn = atomic_load_explicit(&evreg_added,
 	    memory_order_relaxed)) != NULL && op == EPOLL_CTL_ADD) {
@@ -157,11 +156,8 @@ epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 		fn(fd);
 		errno = saved;
 	}
-	if ((call = __atomic_load_n(&next, __ATOMIC_RELAXED)) == NULL) {
-		call = (epf_ctl_fn *)dlsym(RTLD_NEXT, "epoll_ctl");
-		__atomic_store_n(&next, call, __ATOMIC_RELAXED);
-	}
-	return (call(epfd, op, fd, ev));
+	return (((epf_ctl_fn *)epf_next(&next, "epoll_ctl"))(epfd, op, fd,
+	    ev));
 }
 
 /* Parse an unsigned number in base 10 or 16 after optional blanks. */
