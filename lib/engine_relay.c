@@ -271,13 +271,19 @@ relay_discard(int fd, struct xstream *xs, size_t n)
 	discard_bytes(fd, 1, n);
 }
 
-/* What the daemon has read from the host and not delivered: drop it. */
+/*
+ * What the daemon has read from the host and not delivered: drop it.
+ * The caller has flushed the host manager already; the barrier first
+ * (relay_sync) lets xptyd send what it read from it before that flush
+ * (a read of the host and its send are one turn of xptyd's loop), which
+ * would otherwise arrive in the socket after it was emptied here.
+ */
 void
 relay_flush_read(int fd, struct xstream *xs)
 {
 	int	n = 0;
 
-	(void)xs;
+	relay_sync(xs);
 	if (xsys_ioctl(fd, FIONREAD, &n) == 0 && n > 0)
 		discard_bytes(fd, 1, (size_t)n);
 }

@@ -143,8 +143,9 @@ sh_flush_manager(int fd, struct xstream *xs, int how)
 	int	cfd = stream_ctlfd(fd, xs), peer;
 
 	if (how & FLUSHR) {
-		XENGINE(xs)->flush_read(fd, xs);
+		/* the host manager first: what an engine read from it next */
 		(void)xsys_ioctl(cfd, TCFLSH, (void *)(long)TCIFLUSH);
+		XENGINE(xs)->flush_read(fd, xs);
 	}
 	if (how & FLUSHW) {
 		/* M_FLUSH(FLUSHW) reaches the subsidiary as FLUSHR */

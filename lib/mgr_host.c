@@ -146,15 +146,23 @@ mgr_count(int fd, struct xstream *xs, unsigned long req, void *uarg)
 	return (xpty_user_copyout(uarg, &n, sizeof(n)));
 }
 
-/* TCFLSH: the input flush also drops what the engine has read already. */
+/*
+ * TCFLSH: the input flush also drops what the engine has read already,
+ * after the host's (what an engine read from the host comes after it).
+ */
 static int
 mgr_flush(int fd, struct xstream *xs, void *arg)
 {
 	long	how = (long)arg;
+	int	r, saved;
 
-	if (how == TCIFLUSH || how == TCIOFLUSH)
+	r = xsys_ioctl(stream_ctlfd(fd, xs), TCFLSH, arg);
+	if (r == 0 && (how == TCIFLUSH || how == TCIOFLUSH)) {
+		saved = errno;
 		XENGINE(xs)->flush_read(fd, xs);
-	return (xsys_ioctl(stream_ctlfd(fd, xs), TCFLSH, arg));
+		errno = saved;
+	}
+	return (r);
 }
 
 int
