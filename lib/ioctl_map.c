@@ -128,10 +128,8 @@ sh_nread(int fd, struct xstream *xs, void *uarg)
 
 	if (xs->kind == XK_MANAGER && xs->nmods > 0)
 		msgs = pckt_nread(fd, xs, &n);	/* count the messages */
-	else if (xs->kind == XK_MANAGER ?
-	    XENGINE(xs)->count(fd, xs, FIONREAD, &n) == -1 :
-	    xsys_ioctl(fd, FIONREAD, &n) == -1)
-		return (-1);	/* a manager: the engine's count (lease: H too) */
+	else if (xsys_ioctl(fd, FIONREAD, &n) == -1)
+		return (-1);
 	else
 		msgs = (n > 0) + strhead_eof_pending(fd, xs);
 	if (xpty_user_copyout(uarg, &n, sizeof(n)) == -1)

@@ -17,8 +17,7 @@
  * too.  The other scenarios check what must
  * not change: order across a zero-length message and a last close and
  * reopen, writes through both paths, a child after fork reading, a read
- * that a signal interrupts, a manager in an epoll instance, and the
- * counts of what waits (I_NREAD, FIONREAD).
+ * that a signal interrupts, and a manager in an epoll instance.
  */
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -515,43 +514,9 @@ sc_epoll(void)
 	close(m);
 }
 
-/*
- * I_NREAD and FIONREAD count what waits in the host manager too: after
- * a read that took the lease, the next bytes stay there (no library read
- * for less than a tick), and the counts must still say they are there.
- */
-static void
-sc_nread(void)
-{
-	char	buf[8];
-	int	m, s, n = -1, f = -1, msgs, r;
-
-	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1)
-		bail("pty");
-	write(s, "a", 1);
-	ok(xt_read_for(m, buf, 1, 2000) == 1, "a read: the byte");
-	errno = 0;
-	ok(xt_read_nb(m, buf, sizeof(buf)) == -1 && errno == EAGAIN,
-	    "a non-blocking read of the empty manager: EAGAIN");
-	write(s, "bcd", 3);
-	msleep(50);
-	msgs = ioctl(m, I_NREAD, &n);
-	ok(msgs == 1 && n == 3, "I_NREAD: 1 message of 3 bytes waiting (%d, "
-	    "%d; %d of them in the socket)", msgs, n, sock_bytes(m));
-	r = ioctl(m, FIONREAD, &f);
-	ok(r == 0 && f == 3, "FIONREAD: 3 (%d)", f);
-	ok(read(m, buf, sizeof(buf)) == 3 && memcmp(buf, "bcd", 3) == 0,
-	    "read: them");
-	n = -1;
-	msgs = ioctl(m, I_NREAD, &n);
-	ok(msgs == 0 && n == 0, "I_NREAD: none left (%d, %d)", msgs, n);
-	close(s);
-	close(m);
-}
-
 static void (*const scenarios[])(void) = {
 	sc_path, sc_zero, sc_close, sc_bulk, sc_fork, sc_intr, sc_ready,
-	sc_epoll, sc_nread
+	sc_epoll
 };
 #define NSC	(int)(sizeof(scenarios) / sizeof(scenarios[0]))
 
