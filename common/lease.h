@@ -290,7 +290,8 @@ lease_init(struct lease_block *b, uint32_t idle_ms, uint32_t holds)
 
 /*
  * lease_revoke: add holds (0 for an expiry) and, if LEASED, go to
- * REVOKING, in one CAS.  Returns the word before.
+ * REVOKING, in one CAS.  Returns the word before.  The library gives a
+ * lease back with it too (no holds: lib/engine_lease.c's lease_gather).
  */
 static inline uint32_t
 lease_revoke(struct lease_block *b, uint32_t holds)

@@ -76,7 +76,7 @@ xpty_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	 * read did not take.
 	 */
 	if ((xs->rdopt & RMODEMASK) == RMSGD &&
-	    xsys_ioctl(fd, FIONREAD, &queued) == -1)
+	    (engine_gather(fd, xs), xsys_ioctl(fd, FIONREAD, &queued) == -1))
 		queued = 0;
 	r = XENGINE(xs)->readv(fd, xs, iov, iovcnt);
 	if (r > 0 && queued > r) {

@@ -83,6 +83,16 @@ engine_nonblocking(int fd)
 	return (fl != -1 && (fl & O_NONBLOCK));
 }
 
+/* A manager's queue, whole where the stream head looks (engine.h). */
+void
+engine_gather(int fd, struct xstream *xs)
+{
+	const struct xengine	*e;
+
+	if (xs->kind == XK_MANAGER && (e = XENGINE(xs))->gather != NULL)
+		e->gather(fd, xs);
+}
+
 /* After the last descriptor: let xptyd finish the close (relay.c). */
 void
 engine_closed(int ptyno)

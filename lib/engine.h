@@ -70,6 +70,12 @@ struct xengine {
 	int	(*eof_pending)(int fd, const struct xstream *);
 	/* FIONREAD (queued to read) or TIOCOUTQ (written, not yet read). */
 	int	(*count)(int fd, struct xstream *, unsigned long req, int *n);
+	/*
+	 * Before the stream head looks at what is queued on fd itself (the
+	 * message boundaries of I_NREAD, I_PEEK, getmsg, RMSGD): bring there
+	 * what the engine holds elsewhere.  NULL: it holds nothing elsewhere.
+	 */
+	void	(*gather)(int fd, struct xstream *);
 
 	/* ---- pckt ---- */
 	int	(*set_pckt)(int fd, struct xstream *, int on);
@@ -110,6 +116,7 @@ int	engine_still_ours(int fd, struct xstream *, uint32_t gen);
 int	engine_iov_empty(const struct iovec *, int);
 int	engine_nonblocking(int fd);
 void	engine_closed(int ptyno);	/* after last_close's descriptor */
+void	engine_gather(int fd, struct xstream *);	/* the engine's gather */
 /* Throw away up to n bytes queued on fd (a socket: sock 1), no waits. */
 void	discard_bytes(int fd, int sock, size_t n);
 

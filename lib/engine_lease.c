@@ -50,6 +50,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -601,6 +602,42 @@ lease_writeb(int fd, struct xstream *xs, const void *buf, size_t len)
 	return ((ssize_t)(done + (size_t)w));
 }
 
+/*
+ * The stream head is about to look at A alone (I_NREAD, I_PEEK, getmsg,
+ * RMSGD: engine_gather): bytes that a held lease leaves in H must be in
+ * A first, or it would see fewer of them, or none, than a read would
+ * return.  So the lease is given back, with the CAS of xptyd's own expiry
+ * (lease_revoke with no holds: a revoke that may come at any time, as
+ * tests/model/lease.pml's racing ticks do), and XP_SYNC has xptyd settle
+ * and move what H holds into A before it answers.  Nothing to do while
+ * xptyd has the path and H is empty.  A reader inside cs (one
+ * non-blocking read long) can make the settle wait for xptyd's tick: the
+ * request is repeated once.  The next library read takes the lease again.
+ */
+static void
+lease_gather(int fd, struct xstream *xs)
+{
+	struct lease_block	*b = __atomic_load_n(&xs->lease,
+	    __ATOMIC_ACQUIRE);
+	int			 hfd = XS_LOAD(xs->hostfd), n = 0, i, saved;
+
+	(void)fd;
+	if (b == NULL || hfd < 0)
+		return;
+	if (lease_state(lease_word(b)) == LEASE_RELAY &&
+	    (xsys_ioctl(hfd, FIONREAD, &n) == -1 || n == 0))
+		return;
+	saved = errno;
+	(void)lease_revoke(b, 0);
+	for (i = 0; i < 2; i++) {
+		relay_sync(xs);
+		if (lease_state(lease_word(b)) == LEASE_RELAY)
+			break;
+		(void)sched_yield();
+	}
+	errno = saved;
+}
+
 const struct xengine xengine_lease = {
 	.name = "lease",
 	.is_host = 0,
@@ -611,6 +648,7 @@ const struct xengine xengine_lease = {
 	.peek = relay_peek,
 	.eof_pending = relay_eof_pending,
 	.count = relay_count,
+	.gather = lease_gather,
 	.set_pckt = relay_set_pcktb,
 	.head_open = relay_head_open,
 	.head_left = relay_head_left,

@@ -128,7 +128,7 @@ sh_nread(int fd, struct xstream *xs, void *uarg)
 
 	if (xs->kind == XK_MANAGER && xs->nmods > 0)
 		msgs = pckt_nread(fd, xs, &n);	/* count the messages */
-	else if (xsys_ioctl(fd, FIONREAD, &n) == -1)
+	else if (engine_gather(fd, xs), xsys_ioctl(fd, FIONREAD, &n) == -1)
 		return (-1);
 	else
 		msgs = (n > 0) + strhead_eof_pending(fd, xs);

@@ -275,6 +275,7 @@ plain_peek(int fd, struct xstream *xs, void *uarg)
 		return (-1);
 	if (k.flags & RS_HIPRI)
 		return (0);	/* M_DATA: normal priority */
+	engine_gather(fd, xs);
 	if (xsys_ioctl(fd, FIONREAD, &n) == -1)
 		return (-1);
 	if (n <= 0) {

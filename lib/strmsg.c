@@ -32,6 +32,7 @@
 
 #include "xpty.h"
 #include "internal.h"
+#include "engine.h"
 
 #define PUTMSG_MAX	65536	/* the stream's maximum packet size */
 
@@ -110,6 +111,7 @@ getmsg_plain(int fd, struct xstream *xs, struct strbuf *ctl, struct strbuf *data
 		return (-1);
 	if (ctl != NULL && xpty_user_copyout(&ctl->len, &clen, sizeof(int)) == -1)
 		return (-1);
+	engine_gather(fd, xs);	/* the message is what fd holds */
 	if (k.maxlen <= 0) {
 		if (wait_message(fd) == -1)
 			return (-1);

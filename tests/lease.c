@@ -17,7 +17,8 @@
  * too.  The other scenarios check what must
  * not change: order across a zero-length message and a last close and
  * reopen, writes through both paths, a child after fork reading, a read
- * that a signal interrupts, and a manager in an epoll instance.
+ * that a signal interrupts, a manager in an epoll instance, and the
+ * stream head's looks at what waits (I_NREAD, FIONREAD, I_PEEK, getmsg).
  */
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -514,9 +515,82 @@ sc_epoll(void)
 	close(m);
 }
 
+/* Bytes written while a non-blocking read holds the lease stay in H. */
+static void
+leave_in_host(int m, int s, const char *bytes)
+{
+	char	buf[8];
+	int	n;
+
+	errno = 0;
+	ok(xt_read_nb(m, buf, sizeof(buf)) == -1 && errno == EAGAIN,
+	    "a non-blocking read of the empty manager: EAGAIN");
+	write(s, bytes, strlen(bytes));
+	msleep(50);
+	if (is_lease()) {
+		n = sock_bytes(m);
+		ok(n == 0, "lease: \"%s\" waits in the host manager (%d in "
+		    "the socket)", bytes, n);
+	}
+}
+
+/*
+ * The stream head's looks at the queue (I_NREAD, I_PEEK, getmsg) see
+ * what waits in the host manager under a held lease (no library read for
+ * less than a tick), as FIONREAD does: before lease_gather I_NREAD said
+ * no message and I_PEEK nothing.
+ */
+static void
+sc_nread(void)
+{
+	struct strpeek	pk;
+	struct strbuf	db;
+	char		buf[8];
+	int		m, s, n = -1, f = -1, msgs, r, flags = 0;
+
+	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1)
+		bail("pty");
+	leave_in_host(m, s, "bcd");
+	msgs = ioctl(m, I_NREAD, &n);
+	ok(msgs == 1 && n == 3, "I_NREAD: 1 message of 3 bytes waiting (%d, "
+	    "%d; %d of them in the socket)", msgs, n, sock_bytes(m));
+	r = ioctl(m, FIONREAD, &f);
+	ok(r == 0 && f == 3, "FIONREAD: 3 (%d)", f);
+	ok(read(m, buf, sizeof(buf)) == 3 && memcmp(buf, "bcd", 3) == 0,
+	    "read: them");
+	n = -1;
+	msgs = ioctl(m, I_NREAD, &n);
+	ok(msgs == 0 && n == 0, "I_NREAD: none left (%d, %d)", msgs, n);
+
+	leave_in_host(m, s, "ef");
+	memset(&pk, 0, sizeof(pk));
+	pk.ctlbuf.maxlen = -1;
+	pk.databuf.maxlen = sizeof(buf);
+	pk.databuf.buf = buf;
+	r = ioctl(m, I_PEEK, &pk);
+	ok(r == 1 && pk.databuf.len == 2 && memcmp(buf, "ef", 2) == 0,
+	    "I_PEEK: the 2 bytes (%d, %d)", r, pk.databuf.len);
+	ok(read(m, buf, sizeof(buf)) == 2 && memcmp(buf, "ef", 2) == 0,
+	    "read: them");
+
+	leave_in_host(m, s, "gh");
+	memset(&db, 0, sizeof(db));
+	db.maxlen = 1;
+	db.buf = buf;
+	r = getmsg(m, NULL, &db, &flags);
+	ok(r == MOREDATA && db.len == 1 && buf[0] == 'g',
+	    "getmsg of 1 byte: 'g', more data (%d, %d)", r, db.len);
+	db.maxlen = sizeof(buf);
+	r = getmsg(m, NULL, &db, &flags);
+	ok(r == 0 && db.len == 1 && buf[0] == 'h',
+	    "getmsg: 'h', the rest (%d, %d)", r, db.len);
+	close(s);
+	close(m);
+}
+
 static void (*const scenarios[])(void) = {
 	sc_path, sc_zero, sc_close, sc_bulk, sc_fork, sc_intr, sc_ready,
-	sc_epoll
+	sc_epoll, sc_nread
 };
 #define NSC	(int)(sizeof(scenarios) / sizeof(scenarios[0]))
 

@@ -444,7 +444,9 @@ end_loop:
 	/*
 	 * lease_tick: no library read for a tick.  A tick can fall anywhere
 	 * between the readers' steps; EXPIRE of those racing ticks are
-	 * explored.  And when nothing else can move (timeout), the tick
+	 * explored.  (A library's lease_gather, before I_NREAD, I_PEEK or
+	 * getmsg, gives the lease back with this same CAS, and its XP_SYNC
+	 * is the settle below: one more racing revoke.)  And when nothing else can move (timeout), the tick
 	 * comes: that is the idle timer that serves a reader which bypasses
 	 * the library.
 	 */
