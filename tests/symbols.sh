@@ -34,6 +34,18 @@ extra=$(printf '%s\n' $others | grep -vxF "$(printf '%s\n' $expected)" || true)
 missing=$(printf '%s\n' $expected | grep -vxF "$(printf '%s\n' $others)" || true)
 [ -z "$missing" ]; t $? "every interposed name is exported (missing: ${missing:-none})"
 
+# The Debian symbols file lists the same names (dpkg-gensymbols fails the
+# package build otherwise); only in a source tree that has debian/.
+symfile=$src/../debian/libxpty0.symbols
+if [ -f "$symfile" ]; then
+	listed=$(awk '/^ / && $1 !~ /^XPTY_/ {sub(/@.*/, "", $1); print $1}' "$symfile" | sort)
+	plain=$(printf '%s\n' $exports | sed 's/@.*//' | sort)
+	diff=$(printf '%s\n' $plain | grep -vxF "$(printf '%s\n' $listed)" || true)
+	gone=$(printf '%s\n' $listed | grep -vxF "$(printf '%s\n' $plain)" || true)
+	[ -z "$diff$gone" ]
+	t $? "debian/libxpty0.symbols lists every export (not listed: ${diff:-none}; not exported: ${gone:-none})"
+fi
+
 # A client built the way distributions build (fortify 3, LFS).
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
