@@ -245,7 +245,7 @@ xstate_new(int mfd, int ptyno, int *pagefd)
 	if (xsys_tcget(mfd, &t) == -1)
 		return (-1);
 	xp_kterm_raw(&t);
-	if (xsys_tcset(mfd, KTERM_SET, &t) == -1)
+	if (host_mgr_tcset(mfd, &t) == -1)	/* no subsidiary open yet */
 		return (-1);
 	if ((fd = host_page_create()) == -1)
 		return (-1);
@@ -294,7 +294,7 @@ xstate_dismantle(int fd)
 		if (!(host_caps & HOST_CAP_OPEN_RESETS) &&
 		    xsys_tcget(fd, &t) == 0) {
 			xp_kterm_raw(&t);
-			(void)xsys_tcset(fd, KTERM_SET, &t);
+			(void)host_mgr_tcset(fd, &t);
 		}
 	}
 	errno = saved;

@@ -38,6 +38,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "host.h"
 #include "store.h"
 #include "kterm.h"
 
@@ -174,7 +175,7 @@ xstate_new(int mfd, int ptyno, int *pagefd)
 	*pagefd = -1;
 	if (state_new_termios(mfd, &t) == -1)
 		return (-1);
-	return (xsys_tcset(mfd, KTERM_SET, &t));
+	return (host_mgr_tcset(mfd, &t));
 }
 
 void

@@ -145,6 +145,15 @@ int	host_chown(int ptyno, uid_t uid, gid_t gid);
  */
 int	host_classify(int fd, int *ptyno);
 
+/*
+ * A termios set through the manager (the raw modes of a new stream, the
+ * page store's dismantling).  Linux and FreeBSD keep the output queued
+ * for the manager; NetBSD, OpenBSD and macOS discard it (their kernels
+ * flush at a manager's TIOCSETA), and bsdimit does too, so that the
+ * suite finds a set made while a subsidiary may have written.  0 or -1.
+ */
+int	host_mgr_tcset(int mfd, const struct kterm *t);
+
 /* ---- what the manager says after the last subsidiary close ---- */
 
 /*

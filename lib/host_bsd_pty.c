@@ -130,6 +130,12 @@ bsd_classify_node(int fd, int *ptyno)
 	return (HOST_SUBSID);
 }
 
+int
+host_mgr_tcset(int mfd, const struct kterm *t)
+{
+	return (xsys_tcset(mfd, KTERM_SET, t));	/* the kernel may flush */
+}
+
 ssize_t
 host_mgr_readv(int mfd, const struct iovec *iov, int iovcnt)
 {

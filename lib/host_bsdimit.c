@@ -18,6 +18,8 @@
  *             cannot live there (no HOST_CAP_TERMIOS_STATE), so this
  *             host needs the page store (configure picks it)
  *   peer      no TIOCGPTPEER: the subsidiary is opened by its path
+ *   tcset     a termios set through the manager discards the output
+ *             queued for it (NetBSD, OpenBSD, macOS: host_mgr_tcset)
  *   classify  the manager's fstat reports the subsidiary's device number
  *             (FreeBSD), so the sides are told apart by asking the pty
  *             (TIOCGPTN answers only on a manager, as TIOCPTMASTER)
@@ -111,6 +113,16 @@ host_classify(int fd, int *ptyno)
 		*ptyno = (int)((maj - PTS_MAJOR_FIRST) * 256 +
 		    minor(st.st_rdev));
 	return (HOST_SUBSID);
+}
+
+/* As NetBSD, OpenBSD and macOS: the output queued for the manager goes. */
+int
+host_mgr_tcset(int mfd, const struct kterm *t)
+{
+	if (xsys_tcset(mfd, KTERM_SET, t) == -1)
+		return (-1);
+	(void)xsys_ioctl(mfd, TCFLSH, (void *)(uintptr_t)TCIFLUSH);
+	return (0);
 }
 
 ssize_t

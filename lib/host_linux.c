@@ -102,6 +102,12 @@ host_classify(int fd, int *ptyno)
 	return (HOST_NONE);
 }
 
+int
+host_mgr_tcset(int mfd, const struct kterm *t)
+{
+	return (xsys_tcset(mfd, KTERM_SET, t));
+}
+
 ssize_t
 host_mgr_readv(int mfd, const struct iovec *iov, int iovcnt)
 {
