@@ -609,29 +609,27 @@ lease_writeb(int fd, struct xstream *xs, const void *buf, size_t len)
  * return.  So the lease is given back, with the CAS of xptyd's own expiry
  * (lease_revoke with no holds: a revoke that may come at any time, as
  * tests/model/lease.pml's racing ticks do), and XP_SYNC has xptyd settle
- * and move what H holds into A before it answers.  Nothing to do while
- * xptyd has the path and H is empty.  A reader inside cs (one
+ * and move what H holds into A before it answers.  While xptyd has the
+ * path (RELAY) it moves H's bytes as it reads them, as in the relay
+ * engine: nothing to do, no round trip (a getmsg loop never takes the
+ * lease, so it pays for this once).  A reader inside cs (one
  * non-blocking read long) can make the settle wait for xptyd's tick: the
- * request is repeated once.  The next library read takes the lease again.
+ * request is repeated once, unless xptyd did not answer.
  */
 static void
 lease_gather(int fd, struct xstream *xs)
 {
 	struct lease_block	*b = __atomic_load_n(&xs->lease,
 	    __ATOMIC_ACQUIRE);
-	int			 hfd = XS_LOAD(xs->hostfd), n = 0, i, saved;
+	int			 i, saved = errno;
 
 	(void)fd;
-	if (b == NULL || hfd < 0)
+	if (b == NULL || lease_state(lease_word(b)) == LEASE_RELAY)
 		return;
-	if (lease_state(lease_word(b)) == LEASE_RELAY &&
-	    (xsys_ioctl(hfd, FIONREAD, &n) == -1 || n == 0))
-		return;
-	saved = errno;
 	(void)lease_revoke(b, 0);
 	for (i = 0; i < 2; i++) {
-		relay_sync(xs);
-		if (lease_state(lease_word(b)) == LEASE_RELAY)
+		if (relay_sync_close(xs->ptyno) == -1 ||
+		    lease_state(lease_word(b)) == LEASE_RELAY)
 			break;
 		(void)sched_yield();
 	}
