@@ -1195,9 +1195,14 @@ merge(const struct share *sh, size_t cap, uint64_t pos, size_t a0,
 			k->pos = pos;
 			return (0);
 		}
-		if (f0 && f1 && merge(sh, cap, pos + l0, a0 + 4 + l0, a1,
-		    budget, k) == 0)
-			return (0);
+		if (f0 && f1) {
+			if (merge(sh, cap, pos + l0, a0 + 4 + l0, a1, budget,
+			    k) == 0)
+				return (0);
+			/* that branch's first wrong byte is not the stream's */
+			k->bad = 0;
+			k->badpos = 0;
+		}
 		if (f1) {
 			pos += l1;
 			a1 += 4 + l1;
