@@ -551,16 +551,12 @@ lease_ready_host(int fd)
 	return (XS_LOAD(xs->hostfd));
 }
 
-/* Wait for room in H: 0, or -1 (EAGAIN: O_NONBLOCK on A; EINTR). */
+/* Wait for room in H: 0, or -1 (EINTR). */
 static int
-lease_wait_room(int fd, int hfd)
+lease_wait_room(int hfd)
 {
 	struct pollfd	pfd = { .fd = hfd, .events = POLLOUT };
 
-	if (engine_nonblocking(fd)) {
-		errno = EAGAIN;
-		return (-1);
-	}
 	return (xwait_poll(&pfd, 1, xwait_deadline(-1)) == -1 ? -1 : 0);
 }
 
@@ -568,11 +564,13 @@ lease_wait_room(int fd, int hfd)
  * A write (docs/lease.md 4.3): straight to the host manager H while
  * nothing of this manager waits in the socket (xptyd takes off the
  * socket only what H took, so its send queue is what it still has to
- * write); H full: wait for its POLLOUT as the host's write would (with
- * O_NONBLOCK, EAGAIN or the count so far).  Whatever H will not take
- * because no subsidiary is open, or because the socket holds bytes that
- * must go first, goes through the socket (relay_writeb: xptyd writes it
- * when it can, the socket's own flow control).
+ * write); H full: wait for its POLLOUT as the host's write would.
+ * Whatever H will not take because no subsidiary is open, because the
+ * socket holds bytes that must go first, or because H is full and A has
+ * O_NONBLOCK, goes through the socket (relay_writeb: xptyd writes it when
+ * it can, the socket's own flow control).  So a non-blocking writer's
+ * EAGAIN is A's, as poll on A reports it: an EAGAIN from a full H while
+ * poll said A had room would have a poll-and-write loop spin.
  */
 static ssize_t
 lease_writeb(int fd, struct xstream *xs, const void *buf, size_t len)
@@ -589,9 +587,10 @@ lease_writeb(int fd, struct xstream *xs, const void *buf, size_t len)
 			done += (size_t)w;
 			continue;
 		}
-		if ((w == -1 && errno != EAGAIN) || host_mgr_hup(hfd) == 1)
+		if ((w == -1 && errno != EAGAIN) || host_mgr_hup(hfd) == 1 ||
+		    engine_nonblocking(fd))
 			break;
-		if (lease_wait_room(fd, hfd) == -1)
+		if (lease_wait_room(hfd) == -1)
 			return (done > 0 ? (ssize_t)done : -1);
 	}
 	errno = saved;

@@ -18,7 +18,9 @@
  * not change: order across a zero-length message and a last close and
  * reopen, writes through both paths, a child after fork reading, a read
  * that a signal interrupts, a manager in an epoll instance, and the
- * stream head's looks at what waits (I_NREAD, FIONREAD, I_PEEK, getmsg).
+ * stream head's looks at what waits (I_NREAD, FIONREAD, I_PEEK, getmsg),
+ * and a non-blocking writer whose subsidiary does not read (poll and
+ * write agree).
  */
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -588,9 +590,73 @@ sc_nread(void)
 	close(m);
 }
 
+/*
+ * A subsidiary that does not read: a non-blocking manager's writes stop
+ * with EAGAIN at some point, and poll must agree with write: POLLOUT
+ * means the next write takes bytes.  Before, the lease engine's writes
+ * said EAGAIN once the host manager was full while poll (the socket's
+ * room) said writable: a poll-and-write loop spun.  The subsidiary then
+ * reads everything, in order.
+ */
+static void
+sc_wfull(void)
+{
+	static char	chunk[4096], in[65536];
+	struct pollfd	pfd;
+	long		sent = 0, got = 0, bad = -1;
+	int		m, s, r, i, agree = 1, eagain = 0, fl;
+	ssize_t		w, n;
+
+	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1)
+		bail("pty");
+	fl = fcntl(m, F_GETFL);
+	fcntl(m, F_SETFL, fl | O_NONBLOCK);
+	for (i = 0; i < 4096 && agree; i++) {
+		for (r = 0; r < (int)sizeof(chunk); r++)
+			chunk[r] = (char)('a' + (sent + r) % 26);
+		w = write(m, chunk, sizeof(chunk));
+		if (w > 0) {
+			sent += w;
+			continue;
+		}
+		if (w == -1 && errno != EAGAIN)
+			break;
+		eagain++;
+		pfd = (struct pollfd){ m, POLLOUT, 0 };
+		r = poll(&pfd, 1, 50);
+		if (r == 1 && (pfd.revents & POLLOUT)) {
+			w = write(m, chunk, sizeof(chunk));
+			if (w > 0)
+				sent += w;
+			else
+				agree = 0;	/* writable, yet EAGAIN */
+		} else
+			break;			/* full, and poll says so */
+	}
+	ok(eagain > 0, "the writes stopped with EAGAIN (%ld bytes taken, "
+	    "%d EAGAIN)", sent, eagain);
+	ok(agree, "poll and write agree: POLLOUT was followed by a write "
+	    "that took bytes");
+	fcntl(m, F_SETFL, fl);
+	while (got < sent) {
+		pfd = (struct pollfd){ s, POLLIN, 0 };
+		if (poll(&pfd, 1, 2000) != 1 || (n = read(s, in,
+		    sizeof(in))) <= 0)
+			break;
+		for (r = 0; r < n && bad < 0; r++)
+			if (in[r] != (char)('a' + (got + r) % 26))
+				bad = got + r;
+		got += n;
+	}
+	ok(got == sent && bad < 0, "the subsidiary reads all %ld bytes in "
+	    "order (%ld, first wrong at %ld)", sent, got, bad);
+	close(s);
+	close(m);
+}
+
 static void (*const scenarios[])(void) = {
 	sc_path, sc_zero, sc_close, sc_bulk, sc_fork, sc_intr, sc_ready,
-	sc_epoll, sc_nread
+	sc_epoll, sc_nread, sc_wfull
 };
 #define NSC	(int)(sizeof(scenarios) / sizeof(scenarios[0]))
 
