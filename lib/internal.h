@@ -288,6 +288,10 @@ tcflag_t ldterm_host_to_illumos(int which, tcflag_t);
 int	ldterm_speed_to_illumos(speed_t);	/* host code -> illumos 0..23 */
 speed_t	ldterm_speed_to_host(int);		/* (speed_t)-1 if not a code */
 
+/* ---- svr4tty.c: the SVR4 terminal requests on a host tty ---- */
+int	svr4tty_ioctl(int fd, unsigned long req, void *arg);
+unsigned long svr4tty_how(unsigned long req);	/* TCSETS* -> KTERM_SET* */
+
 /* ---- ttcompat.c ---- */
 int	ttcompat_is_request(unsigned long req);
 int	ttcompat_ioctl(int fd, unsigned long req, void *arg);	/* -1/errno */
