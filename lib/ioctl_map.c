@@ -209,6 +209,22 @@ sh_canput(int fd, long band)
 #define SIG_KNOWN	(S_INPUT | S_HIPRI | S_OUTPUT | S_MSG | S_ERROR | \
 			 S_HANGUP | S_RDNORM | S_RDBAND | S_WRBAND | S_BANDURG)
 
+/*
+ * The signal O_ASYNC sends: SIGPOLL, by F_SETSIG where the host can pick
+ * one (Linux); elsewhere O_ASYNC's own, SIGIO (SVR4's SIGPOLL is the
+ * same signal).
+ */
+static int
+set_sigpoll(int fd)
+{
+#ifdef F_SETSIG
+	return (xsys_fcntl(fd, F_SETSIG, SIGPOLL));
+#else
+	(void)fd;
+	return (0);
+#endif
+}
+
 /* I_SETSIG: SIGPOLL on the events; Linux's O_ASYNC/F_SETSIG delivers it. */
 static int
 sh_setsig(int fd, struct xstream *xs, long events)
@@ -226,7 +242,7 @@ sh_setsig(int fd, struct xstream *xs, long events)
 		return (-1);
 	if (events != 0) {
 		if (xsys_fcntl(fd, F_SETOWN, getpid()) == -1 ||
-		    xsys_fcntl(fd, F_SETSIG, SIGPOLL) == -1 ||
+		    set_sigpoll(fd) == -1 ||
 		    xsys_fcntl(fd, F_SETFL, fl | O_ASYNC) == -1)
 			return (-1);
 	} else if (xsys_fcntl(fd, F_SETFL, fl & ~O_ASYNC) == -1)

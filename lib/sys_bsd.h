@@ -95,6 +95,20 @@ _Static_assert(NCCS == 20 && VMIN == 16 && VTIME == 17 && VSTATUS == 18,
  */
 #define KTERM_SVR4	0
 
+/*
+ * Socket flags macOS lacks: xsys_socket and xsys_socketpair take these
+ * two in the type there and apply them with fcntl (lib/sys_darwin.c;
+ * bits no socket type uses), and a descriptor received with
+ * MSG_CMSG_CLOEXEC is not close-on-exec until its receiver makes it so.
+ */
+#ifndef SOCK_CLOEXEC
+#define SOCK_CLOEXEC		0x10000000
+#define SOCK_NONBLOCK		0x20000000
+#endif
+#ifndef MSG_CMSG_CLOEXEC
+#define MSG_CMSG_CLOEXEC	0
+#endif
+
 /* xsys_tcset's how: now, after output drains, and flushing input too */
 #define KTERM_SET	TIOCSETA
 #define KTERM_SETW	TIOCSETAW
