@@ -136,6 +136,54 @@ extern "C" {
 #define ANYMARK		0x01
 #define LASTMARK	0x02
 
+/*
+ * ---- the SVR4 terminal ioctls (illumos <sys/termios.h>), where the host
+ * has none (the BSDs, macOS: their termios requests are TIOCGETA and
+ * friends).  Linux has them all and keeps its own values and its struct
+ * termio.  Here they have illumos's values; TCGETS and the TCSETS family
+ * move the host's struct termios (as tcgetattr fills it), TCGETA and the
+ * TCSETA family illumos's struct termio, whose flag words are the low 16
+ * bits of the host's, and the arguments of TCFLSH (0 input, 1 output, 2
+ * both) and TCXONC (0 suspend output, 1 restart it, 2 send STOP, 3 send
+ * START) are illumos's numbers, not the host's TCIFLUSH or TCOOFF.
+ */
+#ifndef TCGETA
+#define XPTY_TIOC	('T' << 8)
+#define TCGETA		(XPTY_TIOC | 1)
+#define TCSETA		(XPTY_TIOC | 2)
+#define TCSETAW		(XPTY_TIOC | 3)
+#define TCSETAF		(XPTY_TIOC | 4)
+#define TCSBRK		(XPTY_TIOC | 5)
+#define TCXONC		(XPTY_TIOC | 6)
+#define TCFLSH		(XPTY_TIOC | 7)
+#define TCGETS		(XPTY_TIOC | 13)
+#define TCSETS		(XPTY_TIOC | 14)
+#define TCSETSW		(XPTY_TIOC | 15)
+#define TCSETSF		(XPTY_TIOC | 16)
+
+#ifndef NCC
+#define NCC		8
+#endif
+struct termio {
+	unsigned short	c_iflag;
+	unsigned short	c_oflag;
+	unsigned short	c_cflag;
+	unsigned short	c_lflag;
+	char		c_line;
+	unsigned char	c_cc[NCC];
+};
+#endif
+
+/*
+ * ENOSTR ("not a stream", what getmsg and putmsg say of a descriptor that
+ * is not one) where the host's <errno.h> has no such value (FreeBSD):
+ * ENOTTY, the host's own answer to a STREAMS request on a non-stream.
+ */
+#include <errno.h>
+#ifndef ENOSTR
+#define ENOSTR		ENOTTY
+#endif
+
 /* ---- pseudo-terminal ioctls (illumos <sys/ptms.h>) ---- */
 #define ISPTM		(('P' << 8) | 1)
 #define UNLKPT		(('P' << 8) | 2)

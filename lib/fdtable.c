@@ -63,6 +63,11 @@ static _Atomic(uint32_t) nslabs;
 static _Atomic(int) fd_max = -1;
 _Atomic(int) xfd_count;
 
+/* where the host cannot map without reserving swap, it reserves it */
+#ifndef MAP_NORESERVE
+#define MAP_NORESERVE	0
+#endif
+
 static void *
 map_zeroed(size_t len)
 {

@@ -64,14 +64,6 @@ struct strioctl;
 struct stat;
 struct termios;
 
-/* glibc-private names libxpty also defines (fortify and internal forms) */
-int	__open_2(const char *, int);
-int	__open64_2(const char *, int);
-int	__openat_2(int, const char *, int);
-int	__openat64_2(int, const char *, int);
-ssize_t	__read_chk(int, void *, size_t, size_t);
-int	__ptsname_r_chk(int, char *, size_t, size_t);
-
 /* ---- sys.h (sys_<host>.c): raw system calls, struct kterm ---- */
 #include "sys.h"
 
@@ -117,7 +109,6 @@ void	*dlsym_next(const char *);
 	}								\
 	fn_;								\
 }))
-extern void __chk_fail(void) __attribute__((noreturn));
 
 /* ---- fdtable.c ---- */
 enum xpty_kind {
@@ -288,6 +279,10 @@ tcflag_t ldterm_host_to_illumos(int which, tcflag_t);
 int	ldterm_speed_to_illumos(speed_t);	/* host code -> illumos 0..23 */
 speed_t	ldterm_speed_to_host(int);		/* (speed_t)-1 if not a code */
 
+/* ---- svr4tty.c: the SVR4 terminal requests on a host tty ---- */
+int	svr4tty_ioctl(int fd, unsigned long req, void *arg);
+unsigned long svr4tty_how(unsigned long req);	/* TCSETS* -> KTERM_SET* */
+
 /* ---- ttcompat.c ---- */
 int	ttcompat_is_request(unsigned long req);
 int	ttcompat_ioctl(int fd, unsigned long req, void *arg);	/* -1/errno */
@@ -413,6 +408,12 @@ const char *trace_reqname(unsigned long);
 int	adopt_subsid(int fd, int ptyno);	/* fd, or -1 (closed) */
 void	rediscover_fd(int fd);	/* adopt a pty libxpty made, if fd is one */
 void	rediscover_all(void);
+
+/* ---- libxpty.c: for the interposers of lib/interpose_glibc.c ---- */
+enum open_kind { OK_OPEN, OK_OPEN64, OK_OPENAT, OK_OPENAT64 };
+int	xpty_open_hook(enum open_kind, int dirfd, const char *path, int flags,
+	    mode_t mode);
+int	xpty_fcntl_common(int fd, int cmd, long arg);
 
 /* ---- misc ---- */
 int	xpty_user_copyin(void *dst, const void *src, size_t len); /* EFAULT-safe */

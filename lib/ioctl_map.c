@@ -21,7 +21,6 @@
 #include "config.h"
 
 #include <sys/ioctl.h>
-#include <termio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <errno.h>
@@ -144,7 +143,7 @@ sh_flush_manager(int fd, struct xstream *xs, int how)
 
 	if (how & FLUSHR) {
 		/* the host manager first: what an engine read from it next */
-		(void)xsys_ioctl(cfd, TCFLSH, (void *)(long)TCIFLUSH);
+		(void)xsys_tcflush(cfd, TCIFLUSH);
 		XENGINE(xs)->flush_read(fd, xs);
 	}
 	if (how & FLUSHW) {
@@ -152,7 +151,7 @@ sh_flush_manager(int fd, struct xstream *xs, int how)
 		peer = host_open_peer(cfd, xs->ptyno,
 		    O_RDWR | O_NONBLOCK | O_CLOEXEC);
 		if (peer >= 0) {
-			(void)xsys_ioctl(peer, TCFLSH, (void *)(long)TCIFLUSH);
+			(void)xsys_tcflush(peer, TCIFLUSH);
 			xsys_close(peer);
 		}
 	}
@@ -169,9 +168,9 @@ sh_flush(int fd, struct xstream *xs, long how)
 	if (stream_tty_ok(fd, xs) == -1)
 		return (-1);
 	if (how & FLUSHR)
-		(void)xsys_ioctl(fd, TCFLSH, (void *)(long)TCIFLUSH);
+		(void)xsys_tcflush(fd, TCIFLUSH);
 	if (how & FLUSHW)
-		(void)xsys_ioctl(fd, TCFLSH, (void *)(long)TCOFLUSH);
+		(void)xsys_tcflush(fd, TCOFLUSH);
 	return (0);
 }
 
@@ -210,6 +209,22 @@ sh_canput(int fd, long band)
 #define SIG_KNOWN	(S_INPUT | S_HIPRI | S_OUTPUT | S_MSG | S_ERROR | \
 			 S_HANGUP | S_RDNORM | S_RDBAND | S_WRBAND | S_BANDURG)
 
+/*
+ * The signal O_ASYNC sends: SIGPOLL, by F_SETSIG where the host can pick
+ * one (Linux); elsewhere O_ASYNC's own, SIGIO (SVR4's SIGPOLL is the
+ * same signal).
+ */
+static int
+set_sigpoll(int fd)
+{
+#ifdef F_SETSIG
+	return (xsys_fcntl(fd, F_SETSIG, SIGPOLL));
+#else
+	(void)fd;
+	return (0);
+#endif
+}
+
 /* I_SETSIG: SIGPOLL on the events; Linux's O_ASYNC/F_SETSIG delivers it. */
 static int
 sh_setsig(int fd, struct xstream *xs, long events)
@@ -227,7 +242,7 @@ sh_setsig(int fd, struct xstream *xs, long events)
 		return (-1);
 	if (events != 0) {
 		if (xsys_fcntl(fd, F_SETOWN, getpid()) == -1 ||
-		    xsys_fcntl(fd, F_SETSIG, SIGPOLL) == -1 ||
+		    set_sigpoll(fd) == -1 ||
 		    xsys_fcntl(fd, F_SETFL, fl | O_ASYNC) == -1)
 			return (-1);
 	} else if (xsys_fcntl(fd, F_SETFL, fl & ~O_ASYNC) == -1)
@@ -253,7 +268,10 @@ is_tty_request(unsigned long req)
 	switch (req) {
 	case TCGETS: case TCSETS: case TCSETSW: case TCSETSF:
 	case TCGETA: case TCSETA: case TCSETAW: case TCSETAF:
-	case TCSBRK: case TCSBRKP: case TCXONC: case TCFLSH:
+	case TCSBRK: case TCXONC: case TCFLSH:
+#ifdef TCSBRKP
+	case TCSBRKP:
+#endif
 	case TIOCGWINSZ: case TIOCSWINSZ: case JWINSIZE:
 	case TIOCSTI: case TIOCOUTQ:
 		return (1);
@@ -284,7 +302,7 @@ termios_set(int fd, unsigned long req, void *uarg, struct kterm *cur)
 	if (xsys_tcget(fd, cur) == -1)
 		return (-1);
 	xstate_preserve(cur, &next);
-	return (xsys_tcset(fd, req, &next));
+	return (xsys_tcset(fd, svr4tty_how(req), &next));
 }
 
 static int
@@ -311,7 +329,8 @@ subsid_tty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 		stream_after_set(fd, xs, req, arg, sizeof(struct kterm), &old);
 		return (0);
 	case TCSETA: case TCSETAW: case TCSETAF:
-		if (xsys_tcget(fd, &old) == -1 || xsys_ioctl(fd, req, arg) == -1)
+		if (xsys_tcget(fd, &old) == -1 ||
+		    svr4tty_ioctl(fd, req, arg) == -1)
 			return (-1);
 		stream_after_set(fd, xs, req, arg, sizeof(struct termio), &old);
 		return (0);
@@ -322,7 +341,7 @@ subsid_tty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 		    NULL);
 		return (0);
 	default:
-		return (xsys_ioctl(fd, req, arg));
+		return (svr4tty_ioctl(fd, req, arg));
 	}
 }
 
@@ -337,7 +356,7 @@ manager_tty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 		return (winsize_get(cfd, arg));
 	case TIOCSWINSZ:
 	case TCSBRK:
-		return (xsys_ioctl(cfd, req, arg));
+		return (svr4tty_ioctl(cfd, req, arg));
 	default:
 		return (fail(EINVAL));
 	}

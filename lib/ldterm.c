@@ -76,7 +76,9 @@ static const struct xlat xlat_iflag[] = {
 	{ 0000100, INLCR },
 	{ 0000200, IGNCR },
 	{ 0000400, ICRNL },
+#ifdef IUCLC
 	{ 0001000, IUCLC },
+#endif
 	{ 0002000, IXON },
 	{ 0004000, IXANY },
 	{ 0010000, IXOFF },
@@ -86,19 +88,37 @@ static const struct xlat xlat_iflag[] = {
 
 static const struct xlat xlat_oflag[] = {
 	{ 0000001, OPOST },
+#ifdef OLCUC
 	{ 0000002, OLCUC },
+#endif
 	{ 0000004, ONLCR },
 	{ 0000010, OCRNL },
 	{ 0000020, ONOCR },
 	{ 0000040, ONLRET },
+#ifdef OFILL
 	{ 0000100, OFILL },
+#endif
+#ifdef OFDEL
 	{ 0000200, OFDEL },
+#endif
+#ifdef NLDLY
 	{ 0000400, NLDLY },
+#endif
+#ifdef CRDLY
 	{ 0003000, CRDLY },
+#endif
+#ifdef TABDLY
 	{ 0014000, TABDLY },
+#endif
+#ifdef BSDLY
 	{ 0020000, BSDLY },
+#endif
+#ifdef VTDLY
 	{ 0040000, VTDLY },
+#endif
+#ifdef FFDLY
 	{ 0100000, FFDLY },
+#endif
 	/* illumos PAGEOUT 0200000, WRAP 0400000: none. */
 };
 
@@ -111,7 +131,9 @@ static const struct xlat xlat_cflag[] = {
 	{ 0001000, PARODD },
 	{ 0002000, HUPCL },
 	{ 0004000, CLOCAL },
+#ifdef CMSPAR
 	{ 04000000, CMSPAR },		/* PAREXT: mark/space parity */
+#endif
 	{ 020000000000, CRTSCTS },
 	/* illumos RCV1EN, XMT1EN, LOBLK, XCLUDE, CRTSXOFF: none. */
 };
@@ -119,7 +141,9 @@ static const struct xlat xlat_cflag[] = {
 static const struct xlat xlat_lflag[] = {
 	{ 0000001, ISIG },
 	{ 0000002, ICANON },
+#ifdef XCASE
 	{ 0000004, XCASE },
+#endif
 	{ 0000010, ECHO },
 	{ 0000020, ECHOE },
 	{ 0000040, ECHOK },
@@ -161,6 +185,18 @@ struct speed {
 
 #define NOSPEED		((speed_t)-1)
 
+/* the rates above 230400 that not every host has */
+#ifdef B460800
+#define HOST_B460800	B460800
+#else
+#define HOST_B460800	NOSPEED
+#endif
+#ifdef B921600
+#define HOST_B921600	B921600
+#else
+#define HOST_B921600	NOSPEED
+#endif
+
 static const struct speed il_speeds[IL_NSPEEDS] = {
 	{ 0, B0 },		{ 50, B50 },		{ 75, B75 },
 	{ 110, B110 },		{ 134, B134 },		{ 150, B150 },
@@ -169,14 +205,43 @@ static const struct speed il_speeds[IL_NSPEEDS] = {
 	{ 4800, B4800 },	{ 9600, B9600 },	{ 19200, B19200 },
 	{ 38400, B38400 },	{ 57600, B57600 },	{ 76800, NOSPEED },
 	{ 115200, B115200 },	{ 153600, NOSPEED },	{ 230400, B230400 },
-	{ 307200, NOSPEED },	{ 460800, B460800 },	{ 921600, B921600 },
+	{ 307200, NOSPEED },	{ 460800, HOST_B460800 },
+	{ 921600, HOST_B921600 },
 };
 
+/* each where the host has it; the last entry only ends the table */
 static const struct speed host_only_speeds[] = {
-	{ 500000, B500000 },	{ 576000, B576000 },	{ 1000000, B1000000 },
-	{ 1152000, B1152000 },	{ 1500000, B1500000 },	{ 2000000, B2000000 },
-	{ 2500000, B2500000 },	{ 3000000, B3000000 },	{ 3500000, B3500000 },
+#ifdef B500000
+	{ 500000, B500000 },
+#endif
+#ifdef B576000
+	{ 576000, B576000 },
+#endif
+#ifdef B1000000
+	{ 1000000, B1000000 },
+#endif
+#ifdef B1152000
+	{ 1152000, B1152000 },
+#endif
+#ifdef B1500000
+	{ 1500000, B1500000 },
+#endif
+#ifdef B2000000
+	{ 2000000, B2000000 },
+#endif
+#ifdef B2500000
+	{ 2500000, B2500000 },
+#endif
+#ifdef B3000000
+	{ 3000000, B3000000 },
+#endif
+#ifdef B3500000
+	{ 3500000, B3500000 },
+#endif
+#ifdef B4000000
 	{ 4000000, B4000000 },
+#endif
+	{ 0, NOSPEED },
 };
 
 /*
@@ -239,33 +304,44 @@ il_speed_bits(int code, tcflag_t ext, int shift)
 	return ((tcflag_t)code << shift);
 }
 
+/*
+ * The speed bits of an illumos c_cflag in the host's c_cflag, where the
+ * host keeps its speeds there (KTERM_SPEEDBITS, lib/sys.h); elsewhere a
+ * c_cflag alone has no speed, and these give 0 (B0 for illumos).
+ */
 static tcflag_t
 cflag_to_host(tcflag_t v)
 {
-	tcflag_t	out = 0;
+	struct kterm	k;
 	speed_t		s;
 	int		code;
 
+	memset(&k, 0, sizeof(k));
 	code = il_speed_code(v, IL_CBAUD, IL_CBAUDEXT, 0);
 	if ((s = ldterm_speed_to_host(code)) == NOSPEED)
-		s = B921600;		/* codes 24..31: undefined */
-	out |= s;
+		s = ldterm_speed_to_host(IL_NSPEEDS - 1); /* 24..31: undefined */
+	KTERM_SET_OSPEED(&k, s);
 	if ((v & (IL_CIBAUD | IL_CIBAUDEXT)) == 0)
-		return (out);		/* input rate = output rate */
+		return (k.c_cflag & KTERM_SPEEDBITS);	/* input = output */
 	code = il_speed_code(v, IL_CIBAUD, IL_CIBAUDEXT, IBSHIFT);
 	if ((s = ldterm_speed_to_host(code)) == NOSPEED)
-		s = B921600;
-	return (out | ((tcflag_t)s << IBSHIFT));
+		s = ldterm_speed_to_host(IL_NSPEEDS - 1);
+	KTERM_SET_ISPEED(&k, s);
+	return (k.c_cflag & KTERM_SPEEDBITS);
 }
 
 static tcflag_t
 cflag_to_illumos(tcflag_t v)
 {
+	struct kterm	k;
 	tcflag_t	out;
 	speed_t		is;
 
-	out = il_speed_bits(ldterm_speed_to_illumos(v & CBAUD), IL_CBAUDEXT, 0);
-	is = (v & CIBAUD) >> IBSHIFT;
+	memset(&k, 0, sizeof(k));
+	k.c_cflag = v & KTERM_SPEEDBITS;
+	out = il_speed_bits(ldterm_speed_to_illumos(KTERM_OSPEED(&k)),
+	    IL_CBAUDEXT, 0);
+	is = KTERM_ISPEED(&k);
 	if (is != 0) {
 		out |= il_speed_bits(ldterm_speed_to_illumos(is),
 		    IL_CIBAUDEXT, IBSHIFT);
@@ -331,7 +407,9 @@ ldterm_defaults(struct kterm *t)
 {
 	t->c_iflag = BRKINT | ICRNL | IXON | IMAXBEL;
 	t->c_oflag = OPOST | ONLCR | TAB3;
-	t->c_cflag = B9600 | CS8 | CREAD;
+	t->c_cflag = CS8 | CREAD;
+	KTERM_SET_OSPEED(t, B9600);
+	KTERM_SAME_ISPEED(t);
 	t->c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE |
 	    IEXTEN;
 
@@ -342,7 +420,9 @@ ldterm_defaults(struct kterm *t)
 	t->c_cc[VEOF] = CC_CTRL('d');
 	t->c_cc[VTIME] = 0;
 	t->c_cc[VMIN] = 1;
+#ifdef VSWTC
 	t->c_cc[VSWTC] = 0;
+#endif
 	t->c_cc[VSTART] = CC_CTRL('q');
 	t->c_cc[VSTOP] = CC_CTRL('s');
 	t->c_cc[VSUSP] = CC_CTRL('z');

@@ -48,17 +48,37 @@
 typedef int	ppoll_fn(struct pollfd *, nfds_t, const struct timespec *,
 		    const sigset_t *);
 
+#ifdef HAVE_PPOLL
 static ppoll_fn	*next_ppoll;
+#endif
 
-/* glibc's fortified entries (-D_FORTIFY_SOURCE), not in its headers. */
-int	__poll_chk(struct pollfd *, nfds_t, int, size_t);
-int	__ppoll_chk(struct pollfd *, nfds_t, const struct timespec *,
-	    const sigset_t *, size_t);
+#ifndef HAVE_PPOLL
+/*
+ * A host without ppoll (macOS): poll, the timeout rounded up to whole
+ * milliseconds; only poll calls this there, without a mask.
+ */
+static int
+lp_ppoll_emul(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+    const sigset_t *mask)
+{
+	long	ms;
+
+	(void)mask;
+	if (ts == NULL)
+		return (xsys_poll(fds, n, -1));
+	ms = (long)ts->tv_sec * 1000 + (ts->tv_nsec + 999999) / 1000000;
+	return (xsys_poll(fds, n, ms > 0x7fffffff ? 0x7fffffff : (int)ms));
+}
+#endif
 
 static ppoll_fn *
 lp_next(void)
 {
+#ifdef HAVE_PPOLL
 	return (NEXT_CACHED(next_ppoll, "ppoll"));
+#else
+	return (lp_ppoll_emul);
+#endif
 }
 
 static int64_t
@@ -190,6 +210,7 @@ poll(struct pollfd *fds, nfds_t n, int timeout)
 	return (lp_poll(fds, n, &ts, NULL));
 }
 
+#ifdef HAVE_PPOLL
 XPTY_EXPORT int
 ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
     const sigset_t *mask)
@@ -198,23 +219,7 @@ ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
 		return (lp_next()(fds, n, ts, mask));
 	return (lp_poll(fds, n, ts, mask));
 }
-
-XPTY_EXPORT int
-__poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
-{
-	if (fdslen / sizeof(*fds) < n)
-		__chk_fail();
-	return (poll(fds, n, timeout));
-}
-
-XPTY_EXPORT int
-__ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts,
-    const sigset_t *mask, size_t fdslen)
-{
-	if (fdslen / sizeof(*fds) < n)
-		__chk_fail();
-	return (ppoll(fds, n, ts, mask));
-}
+#endif
 
 /* ---- select, pselect ---- */
 

@@ -22,7 +22,9 @@
  * (their stream state carries libxpty's mark, common/store.h).
  *
  * Interposers of names only one host has live in that host's files
- * (epoll_create and epoll_create1 in lib/host_linux_epoll.c).
+ * (epoll_create and epoll_create1 in lib/host_linux_epoll.c; glibc's
+ * 64-bit, fortified and getpt names in lib/interpose_glibc.c, which
+ * calls xpty_open_hook and xpty_fcntl_common here).
  *
  * State: the fd table and the mode; the per-thread ptsname() buffer.
  */
@@ -35,12 +37,58 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pty.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
+/* openpty, forkpty, login_tty: where the host declares them (configure) */
+#ifdef HAVE_PTY_H
+#include <pty.h>
+#endif
+#ifdef HAVE_UTMP_H
 #include <utmp.h>
+#endif
+#ifdef HAVE_LIBUTIL_H
+#include <libutil.h>
+#endif
+#ifdef HAVE_UTIL_H
+#include <util.h>
+#endif
+
+/* the interposed names a host does not declare (configure's probes) */
+#if !HAVE_DECL_OPENPTY
+int	openpty(int *, int *, char *, XPTY_OPENPTY_CONST struct termios *,
+	    XPTY_OPENPTY_CONST struct winsize *);
+#endif
+#if !HAVE_DECL_FORKPTY
+pid_t	forkpty(int *, char *, XPTY_OPENPTY_CONST struct termios *,
+	    XPTY_OPENPTY_CONST struct winsize *);
+#endif
+#if !HAVE_DECL_LOGIN_TTY
+int	login_tty(int);
+#endif
+#if !HAVE_DECL_CLOSE_RANGE
+int	close_range(unsigned int, unsigned int, int);
+#endif
+#if !HAVE_DECL_CLOSEFROM
+void	closefrom(int);
+#endif
+#if !HAVE_DECL_DUP3
+int	dup3(int, int, int);
+#endif
+#if !HAVE_DECL_FILENO_UNLOCKED
+#define fileno_unlocked	fileno
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC	0	/* no such flag: never set */
+#endif
+/* O_TMPFILE creates, and so takes a mode, where the host has it */
+#ifdef O_TMPFILE
+#define OPEN_TMPFILE(flags)	(((flags) & O_TMPFILE) == O_TMPFILE)
+#else
+#define OPEN_TMPFILE(flags)	0
+#endif
 
 #include "xpty.h"
 #include "internal.h"
@@ -135,12 +183,6 @@ posix_openpt(int flags)
 		return (-1);
 	}
 	return (manager_open(flags, 0));
-}
-
-XPTY_EXPORT int
-getpt(void)
-{
-	return (posix_openpt(O_RDWR));
 }
 
 /* The manager behind fd, or NULL with errno as illumos's ISPTM check. */
@@ -262,14 +304,6 @@ ptsname_r(int fd, char *buf, size_t len)
 	return (0);
 }
 
-XPTY_EXPORT int
-__ptsname_r_chk(int fd, char *buf, size_t len, size_t nreal)
-{
-	if (nreal < len)
-		__chk_fail();
-	return (ptsname_r(fd, buf, len));
-}
-
 XPTY_EXPORT char *
 ptsname(int fd)
 {
@@ -309,8 +343,6 @@ held_host_manager(int ptyno)
 	}
 	return (-1);
 }
-
-enum open_kind { OK_OPEN, OK_OPEN64, OK_OPENAT, OK_OPENAT64 };
 
 static int
 next_open(enum open_kind k, int dirfd, const char *path, int flags, mode_t mode)
@@ -373,8 +405,8 @@ subsid_open(enum open_kind k, int dirfd, const char *path, int flags,
 	return (fd);
 }
 
-static int
-open_hook(enum open_kind k, int dirfd, const char *path, int flags, mode_t mode)
+int
+xpty_open_hook(enum open_kind k, int dirfd, const char *path, int flags, mode_t mode)
 {
 	int	fd, ptyno = -1;
 
@@ -395,7 +427,7 @@ open_hook(enum open_kind k, int dirfd, const char *path, int flags, mode_t mode)
 }
 
 #define OPEN_MODE(flags, ap) \
-	((((flags) & O_CREAT) || ((flags) & O_TMPFILE) == O_TMPFILE) ? \
+	((((flags) & O_CREAT) || OPEN_TMPFILE(flags)) ? \
 	    (mode_t)va_arg(ap, int) : 0)
 
 /* The variadic open family: fetch mode only when the flags need it. */
@@ -409,7 +441,7 @@ name(const char *path, int flags, ...)					\
 	va_start(ap, flags);						\
 	mode = OPEN_MODE(flags, ap);					\
 	va_end(ap);							\
-	return (open_hook(kind, AT_FDCWD, path, flags, mode));		\
+	return (xpty_open_hook(kind, AT_FDCWD, path, flags, mode));		\
 }
 
 #define DEFINE_OPENAT(name, kind)					\
@@ -422,38 +454,11 @@ name(int dirfd, const char *path, int flags, ...)			\
 	va_start(ap, flags);						\
 	mode = OPEN_MODE(flags, ap);					\
 	va_end(ap);							\
-	return (open_hook(kind, dirfd, path, flags, mode));		\
+	return (xpty_open_hook(kind, dirfd, path, flags, mode));		\
 }
 
 DEFINE_OPEN(open, OK_OPEN)
-DEFINE_OPEN(open64, OK_OPEN64)
 DEFINE_OPENAT(openat, OK_OPENAT)
-DEFINE_OPENAT(openat64, OK_OPENAT64)
-
-/* _FORTIFY_SOURCE forms: no mode argument (O_CREAT would have been caught). */
-XPTY_EXPORT int
-__open_2(const char *path, int flags)
-{
-	return (open_hook(OK_OPEN, AT_FDCWD, path, flags, 0));
-}
-
-XPTY_EXPORT int
-__open64_2(const char *path, int flags)
-{
-	return (open_hook(OK_OPEN64, AT_FDCWD, path, flags, 0));
-}
-
-XPTY_EXPORT int
-__openat_2(int dirfd, const char *path, int flags)
-{
-	return (open_hook(OK_OPENAT, dirfd, path, flags, 0));
-}
-
-XPTY_EXPORT int
-__openat64_2(int dirfd, const char *path, int flags)
-{
-	return (open_hook(OK_OPENAT64, dirfd, path, flags, 0));
-}
 
 /* ---- ioctl ---- */
 
@@ -504,14 +509,6 @@ read(int fd, void *buf, size_t len)
 		return (xpty_next.read(fd, buf, len));
 	}
 	return (xpty_read(fd, xs, buf, len));
-}
-
-XPTY_EXPORT ssize_t
-__read_chk(int fd, void *buf, size_t len, size_t buflen)
-{
-	if (len > buflen)
-		__chk_fail();
-	return (read(fd, buf, len));
 }
 
 XPTY_EXPORT ssize_t
@@ -609,8 +606,8 @@ dup3(int oldfd, int newfd, int flags)
 	return (r);
 }
 
-static int
-fcntl_common(int fd, int cmd, long arg)
+int
+xpty_fcntl_common(int fd, int cmd, long arg)
 {
 	int	r = NEXT(fcntl)(fd, cmd, arg);
 
@@ -628,19 +625,7 @@ fcntl(int fd, int cmd, ...)
 	va_start(ap, cmd);
 	arg = va_arg(ap, long);
 	va_end(ap);
-	return (fcntl_common(fd, cmd, arg));
-}
-
-XPTY_EXPORT int
-fcntl64(int fd, int cmd, ...)
-{
-	va_list	ap;
-	long	arg;
-
-	va_start(ap, cmd);
-	arg = va_arg(ap, long);
-	va_end(ap);
-	return (fcntl_common(fd, cmd, arg));
+	return (xpty_fcntl_common(fd, cmd, arg));
 }
 
 static int
@@ -677,6 +662,16 @@ close_range(unsigned int first, unsigned int last, int flags)
 	return (next_close_range(start, last, flags));
 }
 
+/* closefrom returns nothing, or 0 (NetBSD: XPTY_CLOSEFROM_INT) */
+#ifdef XPTY_CLOSEFROM_INT
+XPTY_EXPORT int
+closefrom(int lowfd)
+{
+	if (lowfd < 0)
+		lowfd = 0;
+	return (close_range((unsigned int)lowfd, ~0U, 0));
+}
+#else
 XPTY_EXPORT void
 closefrom(int lowfd)
 {
@@ -684,6 +679,7 @@ closefrom(int lowfd)
 		lowfd = 0;
 	(void)close_range((unsigned int)lowfd, ~0U, 0);
 }
+#endif
 
 XPTY_EXPORT int
 fclose(FILE *fp)
@@ -780,11 +776,13 @@ tcsetattr(int fd, int act, const struct termios *t)
 /* ---- BSD pty API: SVR4 ptys that are terminals at once ---- */
 
 XPTY_EXPORT int
-openpty(int *amaster, int *aslave, char *name, const struct termios *termp,
-    const struct winsize *winp)
+openpty(int *amaster, int *aslave, char *name,
+    XPTY_OPENPTY_CONST struct termios *termp,
+    XPTY_OPENPTY_CONST struct winsize *winp)
 {
-	static int (*next)(int *, int *, char *, const struct termios *,
-	    const struct winsize *);
+	static int (*next)(int *, int *, char *,
+	    XPTY_OPENPTY_CONST struct termios *,
+	    XPTY_OPENPTY_CONST struct winsize *);
 	static const char	*mods[] = { "ptem", "ldterm", "ttcompat" };
 	char			 path[HOST_PATHMAX];
 	int			 m, s, saved;
@@ -838,8 +836,8 @@ login_tty(int fd)
 }
 
 XPTY_EXPORT pid_t
-forkpty(int *amaster, char *name, const struct termios *termp,
-    const struct winsize *winp)
+forkpty(int *amaster, char *name, XPTY_OPENPTY_CONST struct termios *termp,
+    XPTY_OPENPTY_CONST struct winsize *winp)
 {
 	int	m, s;
 	pid_t	pid;

@@ -66,11 +66,14 @@ is_fd_request(unsigned long req)
 	return (0);
 }
 
-/* A tty request in the host's numbering ('T'), not a descriptor one. */
+/*
+ * A tty request in the host's numbering (its group, KTERM_IOC_GROUP: 'T'
+ * on Linux), not a descriptor one.
+ */
 static int
 is_host_tty_request(unsigned long req)
 {
-	return (((req >> 8) & 0xff) == 'T' && !is_fd_request(req));
+	return (((req >> 8) & 0xff) == KTERM_IOC_GROUP && !is_fd_request(req));
 }
 
 /* What illumos answers itself on an SVR4 manager (ioctl_map.c). */
@@ -147,17 +150,33 @@ mgr_count(int fd, struct xstream *xs, unsigned long req, void *uarg)
 }
 
 /*
- * TCFLSH: the input flush also drops what the engine has read already,
- * after the host's (what an engine read from the host comes after it).
+ * Does the host's flush with this argument flush the input?  Linux: the
+ * queue by value; the BSDs: a pointer to FREAD and FWRITE bits, 0 both.
+ */
+static int
+flushes_input(const void *arg)
+{
+	int	what;
+
+	if (!KTERM_FLUSH_BYREF)
+		return ((long)arg == TCIFLUSH || (long)arg == TCIOFLUSH);
+	if (xpty_user_copyin(&what, arg, sizeof(what)) == -1)
+		return (0);
+	return (what == 0 || (what & KTERM_FLUSH_IN) != 0);
+}
+
+/*
+ * The host's flush (KTERM_FLUSH: TCFLSH on Linux): the input flush also
+ * drops what the engine has read already, after the host's (what an
+ * engine read from the host comes after it).
  */
 static int
 mgr_flush(int fd, struct xstream *xs, void *arg)
 {
-	long	how = (long)arg;
 	int	r, saved;
 
-	r = xsys_ioctl(stream_ctlfd(fd, xs), TCFLSH, arg);
-	if (r == 0 && (how == TCIFLUSH || how == TCIOFLUSH)) {
+	r = xsys_ioctl(stream_ctlfd(fd, xs), KTERM_FLUSH, arg);
+	if (r == 0 && flushes_input(arg)) {
 		saved = errno;
 		XENGINE(xs)->flush_read(fd, xs);
 		errno = saved;
@@ -176,7 +195,7 @@ mgr_host_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 	case FIONREAD:
 	case TIOCOUTQ:
 		return (mgr_count(fd, xs, req, arg));
-	case TCFLSH:
+	case KTERM_FLUSH:
 		return (mgr_flush(fd, xs, arg));
 #ifdef TIOCGPTPEER
 	case TIOCGPTPEER: {

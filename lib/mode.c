@@ -76,13 +76,33 @@ mode_parse(const char *s, int fallback)
  * inherited the variable but not the pipe must not write into whatever
  * now has the number), with SIGPIPE held off in case the watcher is gone.
  */
+/*
+ * Take the SIGPIPE (blocked, in set) the handshake's write raised, if it
+ * is pending; no wait.  Without sigtimedwait (macOS), sigwait once
+ * sigpending shows it.
+ */
+static void
+take_pending(const sigset_t *set)
+{
+#ifdef HAVE_SIGTIMEDWAIT
+	struct timespec	zero = { 0, 0 };
+
+	(void)sigtimedwait(set, NULL, &zero);
+#else
+	sigset_t	pending;
+	int		sig;
+
+	if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1)
+		(void)sigwait(set, &sig);
+#endif
+}
+
 static void
 handshake(void)
 {
 	const char	*s = getenv("XPTY_HANDSHAKE_FD");
 	struct stat	 st;
 	sigset_t	 pipe_set, saved;
-	struct timespec	 zero = { 0, 0 };
 	unsigned long	 ino;
 	char		*end;
 	long		 fd;
@@ -101,7 +121,7 @@ handshake(void)
 	sigaddset(&pipe_set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &pipe_set, &saved);
 	if (xsys_write((int)fd, "L", 1) == -1 && errno == EPIPE)
-		(void)sigtimedwait(&pipe_set, NULL, &zero);
+		take_pending(&pipe_set);
 	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	xsys_close((int)fd);
 }

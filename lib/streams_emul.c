@@ -359,7 +359,7 @@ stream_after_set(int fd, struct xstream *xs, unsigned long req,
 	    !xst.managed)
 		goto out;
 	if ((req == TCSETS || req == TCSETSW || req == TCSETSF) &&
-	    (t.c_cflag & CBAUD) == B0 && xstate_has(&xst, XM_PTEM))
+	    KTERM_OSPEED(&t) == B0 && xstate_has(&xst, XM_PTEM))
 		(void)relay_zero_write(xs->ptyno, fd);	/* ptem: hangup */
 	if (!(xst.flags & XSTATE_PCKT) || len > sizeof(struct termios))
 		goto out;

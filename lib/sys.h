@@ -120,5 +120,11 @@ int	xsys_tcget(int fd, struct kterm *t);
 int	xsys_tcset(int fd, unsigned long how, const struct kterm *t);
 /* the same termios in libc's struct termios (speeds filled in); pure */
 void	xsys_kterm_to_termios(const struct kterm *k, struct termios *t);
+/* discard a tty's queued bytes: TCIFLUSH, TCOFLUSH or TCIOFLUSH */
+int	xsys_tcflush(int fd, int queue);
+/* wait until a tty's output has been sent (blocks) */
+int	xsys_tcdrain(int fd);
+/* suspend or restart output, send STOP or START: TCOOFF ... TCION */
+int	xsys_tcflow(int fd, int action);
 
 #endif /* XPTY_SYS_H */

@@ -322,16 +322,58 @@ xsys_getcwd(char *buf, size_t len)
 	return ((long)strlen(buf) + 1);
 }
 
+/*
+ * SOCK_CLOEXEC and SOCK_NONBLOCK, which macOS's socket calls do not know
+ * (lib/sys_bsd.h gives them values), applied after the fact.
+ */
+_Static_assert(((SOCK_STREAM | SOCK_DGRAM | SOCK_RAW | SOCK_SEQPACKET) &
+    (SOCK_CLOEXEC | SOCK_NONBLOCK)) == 0,
+    "lib/sys_bsd.h's SOCK_CLOEXEC and SOCK_NONBLOCK are no socket type bits");
+
+static int
+sock_flags(int fd, int type)
+{
+	if ((type & SOCK_CLOEXEC) &&
+	    __fcntl_nocancel(fd, F_SETFD, FD_CLOEXEC) == -1)
+		return (-1);
+	if ((type & SOCK_NONBLOCK) &&
+	    __fcntl_nocancel(fd, F_SETFL, O_NONBLOCK) == -1)
+		return (-1);
+	return (0);
+}
+
+static int
+sock_fail(int fd1, int fd2)
+{
+	int	saved = errno;
+
+	(void)xsys_close(fd1);
+	if (fd2 >= 0)
+		(void)xsys_close(fd2);
+	errno = saved;
+	return (-1);
+}
+
 int
 xsys_socket(int domain, int type, int proto)
 {
-	return (socket(domain, type, proto));
+	int	fd;
+
+	fd = socket(domain, type & ~(SOCK_CLOEXEC | SOCK_NONBLOCK), proto);
+	if (fd >= 0 && sock_flags(fd, type) == -1)
+		return (sock_fail(fd, -1));
+	return (fd);
 }
 
 int
 xsys_socketpair(int domain, int type, int proto, int sv[2])
 {
-	return (__socketpair(domain, type, proto, sv));
+	if (__socketpair(domain, type & ~(SOCK_CLOEXEC | SOCK_NONBLOCK),
+	    proto, sv) == -1)
+		return (-1);
+	if (sock_flags(sv[0], type) == -1 || sock_flags(sv[1], type) == -1)
+		return (sock_fail(sv[0], sv[1]));
+	return (0);
 }
 
 int

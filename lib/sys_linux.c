@@ -325,6 +325,25 @@ xsys_tcset(int fd, unsigned long how, const struct kterm *t)
 	return (xsys_ioctl(fd, how, (void *)t));
 }
 
+int
+xsys_tcflush(int fd, int queue)
+{
+	return (xsys_ioctl(fd, TCFLSH, (void *)(long)queue));
+}
+
+/* TCSBRK with a nonzero argument sends no break: it drains */
+int
+xsys_tcdrain(int fd)
+{
+	return (xsys_ioctl(fd, TCSBRK, (void *)1L));
+}
+
+int
+xsys_tcflow(int fd, int action)
+{
+	return (xsys_ioctl(fd, TCXONC, (void *)(long)action));
+}
+
 /* glibc's struct termios begins with the kernel's; speeds are in c_cflag. */
 void
 xsys_kterm_to_termios(const struct kterm *k, struct termios *t)

@@ -25,6 +25,40 @@ struct kterm {
 /* termios bits not every host has (0 where it has none) */
 #define KTERM_IUCLC	IUCLC
 #define KTERM_XCASE	XCASE
+#define KTERM_OLCUC	OLCUC
+#define KTERM_CMSPAR	CMSPAR
+#define KTERM_IUTF8	IUTF8
+
+/*
+ * The line speeds: codes in c_cflag here (CBAUD; CIBAUD, shifted, is the
+ * input speed, 0 for the output one).  KTERM_SPEEDBITS: the c_cflag bits
+ * that hold them; the setters OR a code into a field the caller cleared.
+ */
+#ifndef IBSHIFT
+#define IBSHIFT		16	/* CIBAUD's shift */
+#endif
+#define KTERM_SPEEDBITS		(CBAUD | CIBAUD)
+#define KTERM_OSPEED(t)		((speed_t)((t)->c_cflag & CBAUD))
+#define KTERM_ISPEED(t)		((speed_t)(((t)->c_cflag & CIBAUD) >> IBSHIFT))
+#define KTERM_SET_OSPEED(t, s)	((t)->c_cflag |= (tcflag_t)(s))
+#define KTERM_SET_ISPEED(t, s)	((t)->c_cflag |= (tcflag_t)(s) << IBSHIFT)
+#define KTERM_SAME_ISPEED(t)	((void)(t))	/* CIBAUD 0 says so */
+#define KTERM_HANGUP(t)		((t)->c_cflag &= ~(tcflag_t)CBAUD)
+
+/*
+ * The host's own tty requests: their ioctl group, and the queue flush
+ * (the queue, TCIFLUSH..., by value).
+ */
+#define KTERM_IOC_GROUP	'T'
+#define KTERM_FLUSH	TCFLSH
+#define KTERM_FLUSH_BYREF 0
+#define KTERM_FLUSH_IN	0
+
+/*
+ * The kernel answers the SVR4 terminal requests itself (TCGETA and the
+ * TCSETA family, TCSBRK, TCXONC, TCFLSH: lib/svr4tty.c passes them on).
+ */
+#define KTERM_SVR4	1
 
 /* xsys_tcset's how: now, after output drains, and flushing input too */
 #define KTERM_SET	TCSETS

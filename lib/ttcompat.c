@@ -54,7 +54,9 @@
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
+#ifdef HAVE_SYS_SYSMACROS_H
+#include <sys/sysmacros.h>	/* major, minor; <sys/types.h> elsewhere */
+#endif
 
 #include <errno.h>
 #include <stddef.h>
@@ -65,9 +67,6 @@
 #include "xpty.h"
 #include "internal.h"
 
-#ifndef IBSHIFT
-#define IBSHIFT		16
-#endif
 
 /* sg_flags delay values (4BSD <sys/ioctl_compat.h>, illumos <sys/ttold.h>) */
 #define O_NL1		0x00000100
@@ -121,8 +120,12 @@ struct cbit {
 static const struct cbit cbits[] = {
 	{ O_TANDEM,		TF_I,	IXOFF,		0 },
 	{ O_ECHO,		TF_L,	ECHO,		0 },
+#ifdef FFDLY
 	{ O_VTDELAY,		TF_O,	FFDLY,		0 },	/* sic */
+#endif
+#ifdef BSDLY
 	{ O_BSDELAY,		TF_O,	BSDLY,		0 },
+#endif
 	{ CF_L(LPRTERA),	TF_L,	ECHOPRT,	0 },
 	{ CF_L(LTOSTOP),	TF_L,	TOSTOP,		0 },
 	{ CF_L(LFLUSHO),	TF_L,	FLUSHO,		0 },
@@ -256,20 +259,20 @@ static int
 is_raw(const struct kterm *t)
 {
 	if (t->c_iflag & (IMAXBEL | BRKINT | IGNPAR | PARMRK | INPCK |
-	    ISTRIP | INLCR | IGNCR | ICRNL | IUCLC | IXON))
+	    ISTRIP | INLCR | IGNCR | ICRNL | KTERM_IUCLC | IXON))
 		return (0);
 	if (t->c_oflag & OPOST)
 		return (0);
 	if ((t->c_cflag & (CSIZE | PARENB)) != CS8)
 		return (0);
-	return ((t->c_lflag & (ISIG | ICANON | XCASE | IEXTEN)) == 0);
+	return ((t->c_lflag & (ISIG | ICANON | KTERM_XCASE | IEXTEN)) == 0);
 }
 
 static void
 speeds_to_compat(const struct kterm *t, struct tcompat *c)
 {
-	c->ospeed = ldterm_speed_to_illumos(t->c_cflag & CBAUD);
-	c->ispeed = ldterm_speed_to_illumos((t->c_cflag & CIBAUD) >> IBSHIFT);
+	c->ospeed = ldterm_speed_to_illumos(KTERM_OSPEED(t));
+	c->ispeed = ldterm_speed_to_illumos(KTERM_ISPEED(t));
 	if (c->ispeed == 0)
 		c->ispeed = c->ospeed;
 	if ((t->c_cflag & CSTOPB) && c->ispeed != IL_B110)
@@ -347,25 +350,35 @@ output_to_compat(const struct kterm *t, struct tcompat *c)
 {
 	tcflag_t	o = t->c_oflag;
 
-	if (o & OLCUC)
+	if (o & KTERM_OLCUC)
 		c->flags |= O_LCASE;
+	/* the delays, where the host has them */
 	if (o & ONLCR) {
 		c->flags |= O_CRMOD;
+#ifdef CRDLY
 		if ((o & CRDLY) == CR2)
 			c->flags |= O_CR1;
 		else if ((o & CRDLY) == CR3)
 			c->flags |= O_CR2;
-	} else if ((o & CR1) && (o & ONLRET))
+#endif
+	}
+#ifdef CRDLY
+	else if ((o & CR1) && (o & ONLRET))
 		c->flags |= O_NL1;			/* tty37 */
+#endif
+#ifdef NLDLY
 	if ((o & ONLRET) && (o & NL1))
 		c->flags |= O_NL2;
+#endif
 	switch (o & TABDLY) {
+#ifdef TAB1
 	case TAB1:
 		c->flags |= O_TAB1;
 		break;
 	case TAB2:
 		c->flags |= O_TAB2;
 		break;
+#endif
 	case TAB3:
 		c->flags |= O_XTABS;
 		break;
@@ -396,12 +409,14 @@ to_compat(struct kterm *t, struct tcompat *c)
 static void
 speeds_from_compat(const struct tcompat *c, struct kterm *t)
 {
-	t->c_cflag |= ldterm_speed_to_host(c->ospeed);
-	if (c->ispeed == c->ospeed)
+	KTERM_SET_OSPEED(t, ldterm_speed_to_host(c->ospeed));
+	if (c->ispeed == c->ospeed) {
+		KTERM_SAME_ISPEED(t);
 		return;
-	t->c_cflag |= (tcflag_t)ldterm_speed_to_host(c->ispeed) << IBSHIFT;
+	}
+	KTERM_SET_ISPEED(t, ldterm_speed_to_host(c->ispeed));
 	if (c->ispeed == 0)
-		t->c_cflag &= ~CBAUD;		/* hang up */
+		KTERM_HANGUP(t);		/* hang up */
 }
 
 static void
@@ -437,28 +452,38 @@ output_from_compat(const struct tcompat *c, struct kterm *t)
 	uint32_t	f = c->flags;
 
 	if (f & O_LCASE) {
-		t->c_iflag |= IUCLC;
-		t->c_oflag |= OLCUC;
-		t->c_lflag |= XCASE;
+		t->c_iflag |= KTERM_IUCLC;
+		t->c_oflag |= KTERM_OLCUC;
+		t->c_lflag |= KTERM_XCASE;
 	}
+	/* the delays, where the host has them */
 	if (f & O_CRMOD) {
 		t->c_iflag |= ICRNL;
 		t->c_oflag |= ONLCR;
+#ifdef CRDLY
 		if ((f & O_CRDELAY) == O_CR1)
 			t->c_oflag |= CR2;
 		else if ((f & O_CRDELAY) == O_CR2)
 			t->c_oflag |= CR3;
-	} else if ((f & O_NLDELAY) == O_NL1)
+#endif
+	}
+#ifdef CRDLY
+	else if ((f & O_NLDELAY) == O_NL1)
 		t->c_oflag |= ONLRET | CR1;		/* tty37 */
+#endif
+#ifdef NLDLY
 	if ((f & O_NLDELAY) == O_NL2)
 		t->c_oflag |= NL1;
+#endif
 	switch (f & O_TBDELAY) {
+#ifdef TAB1
 	case O_TAB1:
 		t->c_oflag |= TAB1;
 		break;
 	case O_TAB2:
 		t->c_oflag |= TAB2;
 		break;
+#endif
 	case O_XTABS:
 		t->c_oflag |= TAB3;
 		break;
@@ -518,11 +543,11 @@ cooked_from_compat(const struct tcompat *c, struct kterm *t)
 static void
 from_compat(const struct tcompat *c, struct kterm *t)
 {
-	tcflag_t	keep = CRTSCTS | CMSPAR | HUPCL;
+	tcflag_t	keep = CRTSCTS | KTERM_CMSPAR | HUPCL;
 
 	if (!c->newspeed)
-		keep |= CBAUD | CIBAUD;
-	t->c_iflag &= IUTF8;
+		keep |= KTERM_SPEEDBITS;
+	t->c_iflag &= KTERM_IUTF8;
 	t->c_oflag &= ONLRET | ONOCR;
 	t->c_cflag = (t->c_cflag & keep) | CREAD;
 	t->c_lflag = (t->c_lflag & EXTPROC) | ECHOK;
@@ -535,8 +560,8 @@ from_compat(const struct tcompat *c, struct kterm *t)
 	output_from_compat(c, t);
 	if (c->flags & O_RAW) {
 		t->c_cflag |= CS8;
-		t->c_iflag &= ~(ICRNL | IUCLC);
-		t->c_lflag &= ~(XCASE | IEXTEN);
+		t->c_iflag &= ~(ICRNL | KTERM_IUCLC);
+		t->c_lflag &= ~(KTERM_XCASE | IEXTEN);
 	} else
 		cooked_from_compat(c, t);
 	if (!(t->c_lflag & ICANON)) {
@@ -681,7 +706,7 @@ do_set(int fd, unsigned long req, union tc_arg *a)
 	if (apply_set(req, &c, a) == -1)
 		return (-1);
 	from_compat(&c, &t);
-	if (xsys_tcset(fd, req == TIOCSETP ? TCSETSF : TCSETS, &t) == -1)
+	if (xsys_tcset(fd, req == TIOCSETP ? KTERM_SETF : KTERM_SET, &t) == -1)
 		return (-1);
 	tc_save(key, &c);
 	return (0);
@@ -695,7 +720,7 @@ do_hpcl(int fd, unsigned long req, union tc_arg *a)
 	if (xsys_tcget(fd, &t) == -1)
 		return (-1);
 	t.c_cflag |= HUPCL;
-	return (xsys_tcset(fd, TCSETS, &t));
+	return (xsys_tcset(fd, KTERM_SET, &t));
 }
 
 static int
