@@ -71,12 +71,6 @@ mode_parse(const char *s, int fallback)
 }
 
 /*
- * XPTY_HANDSHAKE_FD is "fd:inode" of the wrapper's pipe.  Only a
- * descriptor that is still that very pipe gets the byte (a descendant that
- * inherited the variable but not the pipe must not write into whatever
- * now has the number), with SIGPIPE held off in case the watcher is gone.
- */
-/*
  * Take the SIGPIPE (blocked, in set) the handshake's write raised, if it
  * is pending; no wait.  Without sigtimedwait (macOS), sigwait once
  * sigpending shows it.
@@ -97,6 +91,12 @@ take_pending(const sigset_t *set)
 #endif
 }
 
+/*
+ * XPTY_HANDSHAKE_FD is "fd:inode" of the wrapper's pipe.  Only a
+ * descriptor that is still that very pipe gets the byte (a descendant that
+ * inherited the variable but not the pipe must not write into whatever
+ * now has the number), with SIGPIPE held off in case the watcher is gone.
+ */
 static void
 handshake(void)
 {
