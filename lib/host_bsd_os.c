@@ -11,7 +11,11 @@
  *                struct xucred on FreeBSD and macOS (cr_version checked),
  *                LOCAL_PEEREID's struct unpcbid on NetBSD, which records
  *                none for socketpair(2) ends: the call fails there, and
- *                the caller refuses the peer (fail closed)
+ *                the caller refuses the peer (fail closed); the pid from
+ *                xucred's cr_pid (FreeBSD), unpcbid (NetBSD),
+ *                LOCAL_PEERPID (macOS)
+ *   futexes      FreeBSD's _umtx_op on the shared word; NetBSD and macOS
+ *                have no public shared wait: a 1 ms sleep, looked again
  *   half close   poll's POLLRDHUP where the host has it (FreeBSD 14),
  *                else a kqueue EVFILT_READ registration polled once:
  *                EV_EOF is set once the peer has shut down its writing
@@ -53,8 +57,12 @@
 #include <sys/time.h>
 #include <sys/ucred.h>
 #include <sys/un.h>
+#ifdef HAVE_SYS_UMTX_H
+#include <sys/umtx.h>
+#endif
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -133,19 +141,38 @@ host_peer_uid(int sock, uid_t *uid)
 #endif
 }
 
-/* LOCAL_PEERPID where the host has it (macOS), else unknown. */
+/*
+ * macOS: LOCAL_PEERPID.  NetBSD: LOCAL_PEEREID's unp_pid (none for
+ * socketpair(2) ends: the call fails).  FreeBSD: LOCAL_PEERCRED's
+ * xucred, whose cr_pid the kernel fills since FreeBSD 13.
+ */
 int
 host_peer_pid(int sock, pid_t *pid)
 {
-#ifdef LOCAL_PEERPID
+#if defined(LOCAL_PEERPID)
 	socklen_t	len = sizeof(*pid);
 
 	return (xsys_getsockopt(sock, SOL_LOCAL, LOCAL_PEERPID, pid, &len));
+#elif defined(LOCAL_PEEREID)
+	struct unpcbid	id;
+	socklen_t	len = sizeof(id);
+
+	if (xsys_getsockopt(sock, SOL_LOCAL, LOCAL_PEEREID, &id, &len) == -1)
+		return (-1);
+	*pid = id.unp_pid;
+	return (0);
 #else
-	(void)sock;
-	(void)pid;
-	errno = ENOSYS;
-	return (-1);
+	struct xucred	xu;
+	socklen_t	len = sizeof(xu);
+
+	if (xsys_getsockopt(sock, SOL_LOCAL, LOCAL_PEERCRED, &xu, &len) == -1)
+		return (-1);
+	if (xu.cr_version != XUCRED_VERSION || xu.cr_pid <= 0) {
+		errno = xu.cr_version != XUCRED_VERSION ? EPROTO : ENOSYS;
+		return (-1);
+	}
+	*pid = xu.cr_pid;
+	return (0);
 #endif
 }
 
@@ -456,6 +483,36 @@ fail:
 	return (-1);
 }
 
+#ifdef UMTX_OP_WAIT_UINT
+/*
+ * FreeBSD: _umtx_op(2) on the word.  UMTX_OP_WAIT_UINT and UMTX_OP_WAKE
+ * (not their _PRIVATE forms) key a MAP_SHARED word by its object and
+ * offset, so they work between the processes that map the page.  The
+ * timeout is relative: uaddr is the size of the struct timespec that
+ * uaddr2 points to.  A timeout is no error here (the caller looks again).
+ */
+int
+host_futex_wait(uint32_t *word, uint32_t val, int ms)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	if (_umtx_op(word, UMTX_OP_WAIT_UINT, val,
+	    (void *)(uintptr_t)sizeof(ts), &ts) == -1 && errno != ETIMEDOUT)
+		return (-1);
+	return (0);
+}
+
+void
+host_futex_wake(uint32_t *word)
+{
+	int	saved = errno;
+
+	(void)_umtx_op(word, UMTX_OP_WAKE, INT_MAX, NULL, NULL);
+	errno = saved;
+}
+#else
 /* No shared futex here: a bounded sleep, the caller looks again. */
 int
 host_futex_wait(uint32_t *word, uint32_t val, int ms)
@@ -473,3 +530,4 @@ host_futex_wake(uint32_t *word)
 {
 	(void)word;
 }
+#endif
