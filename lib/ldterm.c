@@ -57,105 +57,120 @@
 #define IL_NSPEEDS	24		/* B0 .. B921600 */
 
 /*
- * One translation entry.  If il == host the bits (a single bit or a
- * multi-bit field with the same encoding) are copied as they are;
- * otherwise il and host are single bits in different places.
+ * One translation entry.  Without masks, il and host are single bits
+ * (copied as they are where they agree, else moved).  With masks, the
+ * entry is one value of a multi-bit field (CSIZE, CRDLY, TABDLY): the
+ * field holding il (within ilmask) holds host (within hostmask) on the
+ * other side.  Values 0 need no entry: they are 0 on every host.  So the
+ * BSDs, whose CS6 is 0x100 where illumos's is 0020, get the right size.
  */
 struct xlat {
 	tcflag_t	il;
 	tcflag_t	host;
+	tcflag_t	ilmask;
+	tcflag_t	hostmask;
 };
+#define XBIT(il, host)				{ il, host, 0, 0 }
+#define XFIELD(il, host, ilmask, hostmask)	{ il, host, ilmask, hostmask }
 
 static const struct xlat xlat_iflag[] = {
-	{ 0000001, IGNBRK },
-	{ 0000002, BRKINT },
-	{ 0000004, IGNPAR },
-	{ 0000010, PARMRK },
-	{ 0000020, INPCK },
-	{ 0000040, ISTRIP },
-	{ 0000100, INLCR },
-	{ 0000200, IGNCR },
-	{ 0000400, ICRNL },
+	XBIT(0000001, IGNBRK),
+	XBIT(0000002, BRKINT),
+	XBIT(0000004, IGNPAR),
+	XBIT(0000010, PARMRK),
+	XBIT(0000020, INPCK),
+	XBIT(0000040, ISTRIP),
+	XBIT(0000100, INLCR),
+	XBIT(0000200, IGNCR),
+	XBIT(0000400, ICRNL),
 #ifdef IUCLC
-	{ 0001000, IUCLC },
+	XBIT(0001000, IUCLC),
 #endif
-	{ 0002000, IXON },
-	{ 0004000, IXANY },
-	{ 0010000, IXOFF },
-	{ 0020000, IMAXBEL },
+	XBIT(0002000, IXON),
+	XBIT(0004000, IXANY),
+	XBIT(0010000, IXOFF),
+	XBIT(0020000, IMAXBEL),
 	/* illumos DOSMODE 0100000: none.  Linux IUTF8: none. */
 };
 
 static const struct xlat xlat_oflag[] = {
-	{ 0000001, OPOST },
+	XBIT(0000001, OPOST),
 #ifdef OLCUC
-	{ 0000002, OLCUC },
+	XBIT(0000002, OLCUC),
 #endif
-	{ 0000004, ONLCR },
-	{ 0000010, OCRNL },
-	{ 0000020, ONOCR },
-	{ 0000040, ONLRET },
+	XBIT(0000004, ONLCR),
+	XBIT(0000010, OCRNL),
+	XBIT(0000020, ONOCR),
+	XBIT(0000040, ONLRET),
 #ifdef OFILL
-	{ 0000100, OFILL },
+	XBIT(0000100, OFILL),
 #endif
 #ifdef OFDEL
-	{ 0000200, OFDEL },
+	XBIT(0000200, OFDEL),
 #endif
 #ifdef NLDLY
-	{ 0000400, NLDLY },
+	XBIT(0000400, NLDLY),
 #endif
-#ifdef CRDLY
-	{ 0003000, CRDLY },
+#if defined(CRDLY) && defined(CR1) && defined(CR2) && defined(CR3)
+	XFIELD(0001000, CR1, 0003000, CRDLY),
+	XFIELD(0002000, CR2, 0003000, CRDLY),
+	XFIELD(0003000, CR3, 0003000, CRDLY),
 #endif
-#ifdef TABDLY
-	{ 0014000, TABDLY },
+#if defined(TABDLY) && defined(TAB1) && defined(TAB2)
+	XFIELD(0004000, TAB1, 0014000, TABDLY),
+	XFIELD(0010000, TAB2, 0014000, TABDLY),
+#endif
+#if defined(TABDLY) && defined(TAB3)
+	XFIELD(0014000, TAB3, 0014000, TABDLY),	/* XTABS; NetBSD's OXTABS */
 #endif
 #ifdef BSDLY
-	{ 0020000, BSDLY },
+	XBIT(0020000, BSDLY),
 #endif
 #ifdef VTDLY
-	{ 0040000, VTDLY },
+	XBIT(0040000, VTDLY),
 #endif
 #ifdef FFDLY
-	{ 0100000, FFDLY },
+	XBIT(0100000, FFDLY),
 #endif
 	/* illumos PAGEOUT 0200000, WRAP 0400000: none. */
 };
 
 static const struct xlat xlat_cflag[] = {
 	/* CBAUD, CIBAUD: speed codes, see cflag_*() below. */
-	{ 0000060, CSIZE },
-	{ 0000100, CSTOPB },
-	{ 0000200, CREAD },
-	{ 0000400, PARENB },
-	{ 0001000, PARODD },
-	{ 0002000, HUPCL },
-	{ 0004000, CLOCAL },
+	XFIELD(0000020, CS6, 0000060, CSIZE),
+	XFIELD(0000040, CS7, 0000060, CSIZE),
+	XFIELD(0000060, CS8, 0000060, CSIZE),
+	XBIT(0000100, CSTOPB),
+	XBIT(0000200, CREAD),
+	XBIT(0000400, PARENB),
+	XBIT(0001000, PARODD),
+	XBIT(0002000, HUPCL),
+	XBIT(0004000, CLOCAL),
 #ifdef CMSPAR
-	{ 04000000, CMSPAR },		/* PAREXT: mark/space parity */
+	XBIT(04000000, CMSPAR),		/* PAREXT: mark/space parity */
 #endif
-	{ 020000000000, CRTSCTS },
+	XBIT(020000000000, CRTSCTS),
 	/* illumos RCV1EN, XMT1EN, LOBLK, XCLUDE, CRTSXOFF: none. */
 };
 
 static const struct xlat xlat_lflag[] = {
-	{ 0000001, ISIG },
-	{ 0000002, ICANON },
+	XBIT(0000001, ISIG),
+	XBIT(0000002, ICANON),
 #ifdef XCASE
-	{ 0000004, XCASE },
+	XBIT(0000004, XCASE),
 #endif
-	{ 0000010, ECHO },
-	{ 0000020, ECHOE },
-	{ 0000040, ECHOK },
-	{ 0000100, ECHONL },
-	{ 0000200, NOFLSH },
-	{ 0000400, TOSTOP },
-	{ 0001000, ECHOCTL },
-	{ 0002000, ECHOPRT },
-	{ 0004000, ECHOKE },
-	{ 0020000, FLUSHO },		/* Linux: 0010000 */
-	{ 0040000, PENDIN },
-	{ 0100000, IEXTEN },
+	XBIT(0000010, ECHO),
+	XBIT(0000020, ECHOE),
+	XBIT(0000040, ECHOK),
+	XBIT(0000100, ECHONL),
+	XBIT(0000200, NOFLSH),
+	XBIT(0000400, TOSTOP),
+	XBIT(0001000, ECHOCTL),
+	XBIT(0002000, ECHOPRT),
+	XBIT(0004000, ECHOKE),
+	XBIT(0020000, FLUSHO),		/* Linux: 0010000 */
+	XBIT(0040000, PENDIN),
+	XBIT(0100000, IEXTEN),
 	/* illumos DEFECHO 0010000: none.  Linux EXTPROC: none. */
 };
 
@@ -360,7 +375,10 @@ xlat_apply(const struct xlat_set *set, tcflag_t v, int to_host)
 		x = &set->tab[i];
 		from = to_host ? x->il : x->host;
 		to = to_host ? x->host : x->il;
-		if (from == to)
+		if (x->ilmask != 0) {
+			if ((v & (to_host ? x->ilmask : x->hostmask)) == from)
+				out |= to;
+		} else if (from == to)
 			out |= v & from;
 		else if ((v & from) == from)
 			out |= to;

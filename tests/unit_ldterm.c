@@ -138,6 +138,29 @@ test_xlat_bits(void)
 	is_int(ldterm_illumos_to_host(WL, IL_DEFECHO), 0, "lflag: DEFECHO dropped");
 	is_int(ldterm_host_to_illumos(WL, EXTPROC), 0, "lflag: EXTPROC dropped");
 	is_int(ldterm_illumos_to_host(WO, 014000), TAB3, "oflag: TAB3 = XTABS");
+	/* multi-bit fields map value by value (the BSDs' CSx differ) */
+	{
+		static const struct { int w; tcflag_t il, host; const char *n; }
+		    fv[] = {
+			{ WC, 0000000, CS5, "CS5" }, { WC, 0000020, CS6, "CS6" },
+			{ WC, 0000040, CS7, "CS7" }, { WC, 0000060, CS8, "CS8" },
+			{ WO, 0001000, CR1, "CR1" }, { WO, 0002000, CR2, "CR2" },
+			{ WO, 0003000, CR3, "CR3" }, { WO, 0004000, TAB1, "TAB1" },
+			{ WO, 0010000, TAB2, "TAB2" }
+		};
+		size_t	i;
+
+		for (i = 0; i < sizeof(fv) / sizeof(fv[0]); i++) {
+			tcflag_t mask = fv[i].w == WC ? CSIZE :
+			    (fv[i].il & 0003000) ? CRDLY : TABDLY;
+
+			ok((ldterm_illumos_to_host(fv[i].w, fv[i].il) & mask) ==
+			    fv[i].host && (ldterm_host_to_illumos(fv[i].w,
+			    fv[i].host) & (fv[i].w == WC ? 0060 :
+			    (fv[i].il & 0003000) ? 0003000 : 0014000)) ==
+			    fv[i].il, "field value %s both ways", fv[i].n);
+		}
+	}
 	is_int(ldterm_illumos_to_host(WO, 03000), CR3, "oflag: CR3 field");
 	is_int(ldterm_illumos_to_host(WC, IL_PAREXT), CMSPAR | B0, "cflag: PAREXT -> CMSPAR");
 	is_int(ldterm_host_to_illumos(WC, CMSPAR), IL_PAREXT, "cflag: CMSPAR -> PAREXT");
