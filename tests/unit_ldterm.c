@@ -148,17 +148,19 @@ test_xlat_bits(void)
 			{ WO, 0003000, CR3, "CR3" }, { WO, 0004000, TAB1, "TAB1" },
 			{ WO, 0010000, TAB2, "TAB2" }
 		};
-		size_t	i;
+		size_t		i;
+		tcflag_t	hmask, imask;
 
 		for (i = 0; i < sizeof(fv) / sizeof(fv[0]); i++) {
-			tcflag_t mask = fv[i].w == WC ? CSIZE :
+			hmask = fv[i].w == WC ? CSIZE :
 			    (fv[i].il & 0003000) ? CRDLY : TABDLY;
-
-			ok((ldterm_illumos_to_host(fv[i].w, fv[i].il) & mask) ==
-			    fv[i].host && (ldterm_host_to_illumos(fv[i].w,
-			    fv[i].host) & (fv[i].w == WC ? 0060 :
-			    (fv[i].il & 0003000) ? 0003000 : 0014000)) ==
-			    fv[i].il, "field value %s both ways", fv[i].n);
+			imask = fv[i].w == WC ? 0000060 :
+			    (fv[i].il & 0003000) ? 0003000 : 0014000;
+			ok((ldterm_illumos_to_host(fv[i].w, fv[i].il) &
+			    hmask) == fv[i].host &&
+			    (ldterm_host_to_illumos(fv[i].w, fv[i].host) &
+			    imask) == fv[i].il, "field value %s both ways",
+			    fv[i].n);
 		}
 	}
 	is_int(ldterm_illumos_to_host(WO, 03000), CR3, "oflag: CR3 field");
