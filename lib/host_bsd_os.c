@@ -14,8 +14,9 @@
  *                the caller refuses the peer (fail closed); the pid from
  *                xucred's cr_pid (FreeBSD), unpcbid (NetBSD),
  *                LOCAL_PEERPID (macOS)
- *   futexes      FreeBSD's _umtx_op on the shared word; NetBSD and macOS
- *                have no public shared wait: a 1 ms sleep, looked again
+ *   futexes      FreeBSD's _umtx_op, NetBSD's __futex (Linux's interface),
+ *                on the shared word; macOS has no public shared wait in
+ *                the headers CI builds with: a 1 ms sleep, looked again
  *   half close   poll's POLLRDHUP where the host has it (FreeBSD 14),
  *                else a kqueue EVFILT_READ registration polled once:
  *                EV_EOF is set once the peer has shut down its writing
@@ -59,6 +60,10 @@
 #include <sys/un.h>
 #ifdef HAVE_SYS_UMTX_H
 #include <sys/umtx.h>
+#endif
+#ifdef HAVE_SYS_FUTEX_H
+#include <sys/futex.h>
+#include <sys/syscall.h>
 #endif
 #include <errno.h>
 #include <fcntl.h>
@@ -510,6 +515,34 @@ host_futex_wake(uint32_t *word)
 	int	saved = errno;
 
 	(void)_umtx_op(word, UMTX_OP_WAKE, INT_MAX, NULL, NULL);
+	errno = saved;
+}
+#elif defined(HAVE_SYS_FUTEX_H) && defined(SYS___futex)
+/*
+ * NetBSD: __futex(2), Linux's interface: FUTEX_WAIT and FUTEX_WAKE without
+ * FUTEX_PRIVATE_FLAG are the shared forms.  The timeout is relative; a
+ * timeout is no error here.
+ */
+int
+host_futex_wait(uint32_t *word, uint32_t val, int ms)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	if (syscall(SYS___futex, (int *)word, FUTEX_WAIT, (int)val, &ts,
+	    (int *)NULL, 0, 0) == -1 && errno != ETIMEDOUT)
+		return (-1);
+	return (0);
+}
+
+void
+host_futex_wake(uint32_t *word)
+{
+	int	saved = errno;
+
+	(void)syscall(SYS___futex, (int *)word, FUTEX_WAKE, INT_MAX,
+	    (const struct timespec *)NULL, (int *)NULL, 0, 0);
 	errno = saved;
 }
 #else
