@@ -74,6 +74,25 @@ engine_iov_empty(const struct iovec *iov, int iovcnt)
 	return (1);
 }
 
+/*
+ * Every fcntl F_SETFL and every FIONBIO on a stream this process makes
+ * (libxpty.c) counts here, so that an O_NONBLOCK test taken earlier
+ * (engine_lease.c's answer to a write) knows it may be stale.
+ */
+static _Atomic(uint32_t) engine_flags;
+
+void
+engine_flags_touch(void)
+{
+	atomic_fetch_add_explicit(&engine_flags, 1, memory_order_relaxed);
+}
+
+uint32_t
+engine_flags_epoch(void)
+{
+	return (atomic_load_explicit(&engine_flags, memory_order_relaxed));
+}
+
 /* Is O_NONBLOCK set on fd's open file description? */
 int
 engine_nonblocking(int fd)

@@ -115,6 +115,9 @@ void	engine_head_zero(struct xstream *);	/* a zero-length M_DATA */
 int	engine_still_ours(int fd, struct xstream *, uint32_t gen);
 int	engine_iov_empty(const struct iovec *, int);
 int	engine_nonblocking(int fd);
+/* Changes of status flags in this process (F_SETFL, FIONBIO), counted. */
+void	engine_flags_touch(void);
+uint32_t engine_flags_epoch(void);
 void	engine_closed(int ptyno);	/* after last_close's descriptor */
 void	engine_gather(int fd, struct xstream *);	/* the engine's gather */
 /* Throw away up to n bytes queued on fd (a socket: sock 1), no waits. */

@@ -110,6 +110,21 @@ void	*dlsym_next(const char *);
 	fn_;								\
 }))
 
+/* ---- sigrestart.c: do the installed handlers restart a read? ---- */
+#define SIGRESTART_ALL		0	/* every one has SA_RESTART, or none */
+#define SIGRESTART_NONE		1	/* none has SA_RESTART */
+#define SIGRESTART_MIXED	2	/* they disagree, or cannot tell */
+#ifdef __linux__
+#define SIGRESTART_TRACKED	1	/* lib/interpose_signal.c is built */
+#else
+#define SIGRESTART_TRACKED	0
+#endif
+struct sigaction;
+int	sigrestart_policy(void);	/* cached until a disposition changes */
+int	sigrestart_policy_now(void);	/* looked at again */
+void	sigrestart_changed(void);	/* a disposition may have changed */
+int	xpty_sigaction_next(int, const struct sigaction *, struct sigaction *);
+
 /* ---- fdtable.c ---- */
 enum xpty_kind {
 	XK_MANAGER = HOST_MANAGER,	/* /dev/ptmx side */

@@ -429,6 +429,8 @@ ioctl(int fd, unsigned long req, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 	if ((xs = xfd_lookup(fd)) != NULL) {
+		if (req == FIONBIO)
+			engine_flags_touch();
 		rv = xpty_ioctl(fd, xs, req, arg);
 		if (xpty_tracing)
 			trace_ioctl(fd, req, arg, rv, errno, NULL);
@@ -565,6 +567,8 @@ xpty_fcntl_common(int fd, int cmd, long arg)
 {
 	int	r = NEXT(fcntl)(fd, cmd, arg);
 
+	if (cmd == F_SETFL)
+		engine_flags_touch();
 	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
 		return (dup_follow(fd, r));
 	return (r);

@@ -19,8 +19,9 @@
  * reopen, writes through both paths, a child after fork reading, a read
  * that a signal interrupts, a manager in an epoll instance, and the
  * stream head's looks at what waits (I_NREAD, FIONREAD, I_PEEK, getmsg),
- * and a non-blocking writer whose subsidiary does not read (poll and
- * write agree).
+ * a non-blocking writer whose subsidiary does not read (poll and write
+ * agree), and the read that answers the process's own write, which waits
+ * with the caller's signal mask (signals and O_NONBLOCK as a host read).
  */
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -30,12 +31,14 @@
 #include <sys/syscall.h>
 #include <poll.h>
 #include <pthread.h>
+#include <termios.h>
 
 #include "xtest.h"
 
 #define TICK_MS		300
 
 static pid_t	write_later(int, int);
+static int	s_of_answer = -1;	/* sc_answer's subsidiary */
 
 /* Bytes in the manager's socket, as the kernel counts them. */
 static int
@@ -428,6 +431,151 @@ write_later(int s, int ms)
 	return (pid);
 }
 
+/* Install fn for sig with sa_flags flags (SIG_DFL: the default). */
+static void
+set_handler(int sig, void (*fn)(int), int flags)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sa.sa_flags = flags;
+	sigaction(sig, &sa, NULL);
+}
+
+/* From a child: sig to this process after ms; "w" on s at wms if > 0. */
+static pid_t
+signal_later(int sig, int ms, int s, int wms)
+{
+	pid_t	pid, parent = getpid();
+
+	if ((pid = fork()) == 0) {
+		msleep(ms);
+		kill(parent, sig);
+		if (wms > ms) {
+			msleep(wms - ms);
+			write(s, "w", 1);
+		}
+		_exit(0);
+	}
+	return (pid);
+}
+
+/*
+ * A request and the read of its answer, which sig (handled by on_alarm)
+ * interrupts at 100 ms; the answer comes at 400 ms where the read is to
+ * go on (restarts), not at all where it is to end with EINTR.
+ */
+static void
+answer_case(int m, int s, int sig, int restarts, const char *what)
+{
+	char	buf[8];
+	ssize_t	r;
+	pid_t	pid;
+	int	st, e;
+
+	pid = signal_later(sig, 100, s, restarts ? 400 : 0);
+	alarms = 0;
+	write(m, "q", 1);
+	errno = 0;
+	r = read(m, buf, sizeof(buf));
+	e = errno;
+	waitpid(pid, &st, 0);
+	if (restarts)
+		ok(r == 1 && buf[0] == 'w' && alarms == 1, "%s: the read of "
+		    "the answer goes on and returns it (%zd, %d handler "
+		    "runs)", what, r, (int)alarms);
+	else
+		ok(r == -1 && e == EINTR && alarms == 1, "%s: the read of the "
+		    "answer ends with EINTR (%zd, %s, %d handler runs)", what,
+		    r, strerror(e), (int)alarms);
+	(void)xt_read_nb(s, buf, sizeof(buf));	/* the request */
+}
+
+/*
+ * O_NONBLOCK set (by fcntl, or FIONBIO) between a write and the read of
+ * its answer: EAGAIN at once (a SIGALRM at 2 s would end a wait).
+ */
+static void
+answer_nonblocking(int m, int by_ioctl)
+{
+	char	buf[8];
+	ssize_t	r;
+	double	t0;
+	int	fl = fcntl(m, F_GETFL), on = 1, off = 0, e;
+
+	write(m, "q", 1);
+	if (by_ioctl)
+		ioctl(m, FIONBIO, &on);
+	else
+		fcntl(m, F_SETFL, fl | O_NONBLOCK);
+	alarm_in(2000, 0);
+	t0 = xt_now();
+	errno = 0;
+	r = read(m, buf, sizeof(buf));
+	e = errno;
+	alarm_in(0, 0);
+	ok(r == -1 && e == EAGAIN && xt_now() - t0 < 1.0, "O_NONBLOCK set by "
+	    "%s between a write and the read of its answer: EAGAIN at once "
+	    "(%zd, %s, %.2f s)", by_ioctl ? "FIONBIO" : "fcntl", r,
+	    strerror(e), xt_now() - t0);
+	if (by_ioctl)
+		ioctl(m, FIONBIO, &off);
+	else
+		fcntl(m, F_SETFL, fl);
+	(void)xt_read_nb(s_of_answer, buf, sizeof(buf));
+}
+
+/*
+ * The read that answers this process's write (lib/engine_lease.c, the
+ * answer's wait with the caller's signal mask): EINTR or not as the
+ * handlers say, where they agree and where they disagree, also for
+ * handlers that signal() and siginterrupt() installed after the answer
+ * to the last question was cached; O_NONBLOCK as a host read.  The
+ * subsidiary is raw (no echo): only the child's "w" answers.
+ */
+static void
+sc_answer(void)
+{
+	struct termios	t;
+	char		buf[8];
+	int		m, s;
+
+	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1)
+		bail("pty");
+	tcgetattr(s, &t);
+	cfmakeraw(&t);
+	tcsetattr(s, TCSANOW, &t);
+	s_of_answer = s;
+	(void)xt_read_nb(m, buf, sizeof(buf));
+	set_handler(SIGALRM, on_alarm, 0);
+	answer_case(m, s, SIGALRM, 0, "the only handler plain");
+	set_handler(SIGALRM, on_alarm, SA_RESTART);
+	answer_case(m, s, SIGALRM, 1, "the only handler SA_RESTART");
+	set_handler(SIGALRM, on_alarm, 0);
+	set_handler(SIGUSR1, on_alarm, SA_RESTART);
+	answer_case(m, s, SIGUSR1, 1, "SA_RESTART beside a plain handler");
+	answer_case(m, s, SIGALRM, 0, "plain beside an SA_RESTART handler");
+	set_handler(SIGUSR1, SIG_DFL, 0);
+	answer_case(m, s, SIGALRM, 0, "the plain handler alone again");
+	signal(SIGUSR1, on_alarm);	/* glibc's signal(): SA_RESTART */
+	answer_case(m, s, SIGUSR1, 1, "signal()'s handler beside a plain one");
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+	siginterrupt(SIGUSR1, 1);	/* deprecated, still what SVR4 code calls */
+#pragma GCC diagnostic pop
+	answer_case(m, s, SIGUSR1, 0, "after siginterrupt(SIGUSR1, 1)");
+	set_handler(SIGUSR1, SIG_DFL, 0);
+	answer_nonblocking(m, 0);
+	answer_nonblocking(m, 1);
+	write(m, "q", 1);
+	write(s, "a", 1);
+	ok(xt_read_for(m, buf, 1, 2000) == 1 && buf[0] == 'a',
+	    "an answer already there: the read returns it");
+	close(s);
+	close(m);
+}
+
 /*
  * poll and select on a manager whose lease is held wake when the bytes
  * reach the host manager, not at xptyd's expiry tick (300 ms here: the
@@ -656,7 +804,7 @@ sc_wfull(void)
 
 static void (*const scenarios[])(void) = {
 	sc_path, sc_zero, sc_close, sc_bulk, sc_fork, sc_intr, sc_ready,
-	sc_epoll, sc_nread, sc_wfull
+	sc_epoll, sc_nread, sc_wfull, sc_answer
 };
 #define NSC	(int)(sizeof(scenarios) / sizeof(scenarios[0]))
 
