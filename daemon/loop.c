@@ -13,18 +13,18 @@
  * wait (data.c); without a method that has it, only at its end of file,
  * after them, and at XP_SYNC (a warning says so).
  *
- * Busy polling.  After bytes moved (loop_work), the loop polls (the
- * backend without a timeout) for up to a few tens of microseconds before
- * it sleeps: the answer to a byte just relayed usually comes that soon,
- * and catching it without a sleep and a wakeup (an idle-state exit and an
- * interrupt on a virtual CPU) shortens the round trip.  The window
- * adapts: it is reset to XPTY_SPIN_US (default 50) when an event came
- * inside it and halves when none did, down to nothing, so sporadic
- * traffic on many ptys costs little CPU; every SPIN_PROBE-th burst tries
- * the full window again.  XPTY_SPIN_US=0 turns it off.  Measured on a
- * 2-CPU guest (bench rtt-p50, native 16-36 us): off 40-53 us, 50 us
- * 30-34 us, 200 us 32-42 us with a worse p99 and more CPU; an idle daemon
- * never spins.
+ * Busy polling, off by default (XPTY_SPIN_US=n turns it on).  After
+ * bytes moved (loop_work), the loop polls (the backend without a timeout)
+ * for up to n microseconds before it sleeps: the answer to a byte just
+ * relayed may come that soon, and catching it without a sleep and a
+ * wakeup shortens the relay engine's round trip.  The window adapts: it
+ * is reset to n when an event came inside it and halves when none did,
+ * down to nothing; every SPIN_PROBE-th burst tries the full window again.
+ * It is off by default because the default engine, the lease, keeps
+ * xptyd off the round trip, and a spinning daemon burns its vCPU after
+ * every open and every relayed burst (measured on a 2-CPU guest with 50
+ * us: the relay's round trip 30-34 us against 40-53 us off, and a core's
+ * worth of CPU at 20,000 trips a second; an idle daemon never spins).
  *
  * Idle accounting.  What keeps the daemon running holds the loop
  * (loop_hold(1), later loop_hold(-1)): each pty (pty.c), each data
@@ -47,7 +47,7 @@
 
 #include "xptyd.h"
 
-#define SPIN_DEFAULT_US	50
+#define SPIN_DEFAULT_US	0	/* off */
 #define SPIN_MIN_US	5
 #define SPIN_PROBE	32
 
