@@ -252,6 +252,13 @@ void		 xstream_release(struct xstream *);
 extern void *_Atomic xfd_dir;
 struct xstream	*xfd_lookup_slow(int fd);
 
+/* Has this process recorded any descriptor, a stream's or its own? */
+static inline int
+xfd_any(void)
+{
+	return (atomic_load_explicit(&xfd_dir, memory_order_relaxed) != NULL);
+}
+
 static inline struct xstream *
 xfd_lookup(int fd)
 {

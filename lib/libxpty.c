@@ -454,47 +454,108 @@ ioctl(int fd, unsigned long req, ...)
 
 /* ---- read and write ---- */
 
-XPTY_EXPORT ssize_t
-read(int fd, void *buf, size_t len)
+/*
+ * The data and lifetime calls in two parts: the entry point tests
+ * whether this process has recorded any descriptor at all (xfd_any, one
+ * load) and tail-calls either the next definition or the part that
+ * looks fd up (NOINLINE, so that the entry point itself keeps no frame
+ * and saves no register: the test, then a jump).
+ */
+#define NOINLINE	__attribute__((noinline))
+
+static ssize_t
+next_read(int fd, void *buf, size_t len)
+{
+	if (xpty_next.read == NULL)
+		return (xsys_read(fd, buf, len));
+	return (xpty_next.read(fd, buf, len));
+}
+
+static NOINLINE ssize_t
+read_recorded(int fd, void *buf, size_t len)
 {
 	struct xstream	*xs = xfd_lookup(fd);
 
-	if (xs == NULL) {
-		if (xpty_next.read == NULL)
-			return (xsys_read(fd, buf, len));
-		return (xpty_next.read(fd, buf, len));
-	}
+	if (xs == NULL)
+		return (next_read(fd, buf, len));
 	return (xpty_read(fd, xs, buf, len));
+}
+
+XPTY_EXPORT ssize_t
+read(int fd, void *buf, size_t len)
+{
+	if (xfd_any())
+		return (read_recorded(fd, buf, len));
+	return (next_read(fd, buf, len));
+}
+
+static ssize_t (*next_readv_fn)(int, const struct iovec *, int);
+
+static NOINLINE ssize_t
+readv_recorded(int fd, const struct iovec *iov, int iovcnt)
+{
+	struct xstream	*xs = xfd_lookup(fd);
+
+	if (xs == NULL)
+		return (NEXT_CACHED(next_readv_fn, "readv")(fd, iov, iovcnt));
+	return (xpty_readv(fd, xs, iov, iovcnt));
+}
+
+static NOINLINE ssize_t
+readv_unresolved(int fd, const struct iovec *iov, int iovcnt)
+{
+	return (NEXT_CACHED(next_readv_fn, "readv")(fd, iov, iovcnt));
 }
 
 XPTY_EXPORT ssize_t
 readv(int fd, const struct iovec *iov, int iovcnt)
 {
-	static ssize_t (*next)(int, const struct iovec *, int);
-	struct xstream	*xs = xfd_lookup(fd);
+	ssize_t	(*fn)(int, const struct iovec *, int);
 
-	if (xs == NULL)
-		return (NEXT_CACHED(next, "readv")(fd, iov, iovcnt));
-	return (xpty_readv(fd, xs, iov, iovcnt));
+	if (xfd_any())
+		return (readv_recorded(fd, iov, iovcnt));
+	if ((fn = __atomic_load_n(&next_readv_fn, __ATOMIC_RELAXED)) == NULL)
+		return (readv_unresolved(fd, iov, iovcnt));
+	return (fn(fd, iov, iovcnt));
 }
 
-XPTY_EXPORT ssize_t
-write(int fd, const void *buf, size_t len)
+static ssize_t
+next_write(int fd, const void *buf, size_t len)
+{
+	if (xpty_next.write == NULL)
+		return (xsys_write(fd, buf, len));
+	return (xpty_next.write(fd, buf, len));
+}
+
+static NOINLINE ssize_t
+write_recorded(int fd, const void *buf, size_t len)
 {
 	struct xstream	*xs;
 
 	if ((xs = xfd_lookup(fd)) != NULL)
 		return (len == 0 ? xpty_write_zero(fd, xs) :
 		    xpty_write(fd, xs, buf, len));
-	if (xpty_next.write == NULL)
-		return (xsys_write(fd, buf, len));
-	return (xpty_next.write(fd, buf, len));
+	return (next_write(fd, buf, len));
+}
+
+XPTY_EXPORT ssize_t
+write(int fd, const void *buf, size_t len)
+{
+	if (xfd_any())
+		return (write_recorded(fd, buf, len));
+	return (next_write(fd, buf, len));
 }
 
 /* ---- descriptor lifetime ---- */
 
-XPTY_EXPORT int
-close(int fd)
+static int
+next_close(int fd)
+{
+	return (xpty_next.close != NULL ? xpty_next.close(fd) : xsys_close(fd));
+}
+
+static NOINLINE int
+close_recorded(int fd)
 {
 	struct xstream	*xs;
 	int		 r, ptyno = -1;
@@ -507,10 +568,18 @@ close(int fd)
 			ptyno = XENGINE(xs)->last_close(xs);
 		xfd_detach(fd);
 	}
-	r = xpty_next.close != NULL ? xpty_next.close(fd) : xsys_close(fd);
+	r = next_close(fd);
 	if (ptyno >= 0)
 		engine_closed(ptyno);
 	return (r);
+}
+
+XPTY_EXPORT int
+close(int fd)
+{
+	if (xfd_any())
+		return (close_recorded(fd));
+	return (next_close(fd));
 }
 
 static int
@@ -525,10 +594,26 @@ dup_follow(int oldfd, int newfd)
 	return (newfd);
 }
 
+static NOINLINE int
+dup_recorded(int fd)
+{
+	return (dup_follow(fd, NEXT(dup)(fd)));
+}
+
+static NOINLINE int
+dup_unresolved(int fd)
+{
+	return (NEXT(dup)(fd));
+}
+
 XPTY_EXPORT int
 dup(int fd)
 {
-	return (dup_follow(fd, NEXT(dup)(fd)));
+	if (xfd_any())
+		return (dup_recorded(fd));
+	if (xpty_next.dup == NULL)
+		return (dup_unresolved(fd));
+	return (xpty_next.dup(fd));	/* nothing recorded: none to follow */
 }
 
 /*
