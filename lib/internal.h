@@ -114,7 +114,20 @@ void	*dlsym_next(const char *);
 #define SIGRESTART_ALL		0	/* every one has SA_RESTART, or none */
 #define SIGRESTART_NONE		1	/* none has SA_RESTART */
 #define SIGRESTART_MIXED	2	/* they disagree, or cannot tell */
-#ifdef __linux__
+/*
+ * ThreadSanitizer's runtime installs its handlers with sigaction before
+ * it can run instrumented code, so a TSan build interposes none of the
+ * signal calls (lib/interpose_signal.c is empty there) and its lease
+ * reads wait with signals blocked.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define XPTY_TSAN	1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define XPTY_TSAN	1
+#endif
+#endif
+#if defined(__linux__) && !defined(XPTY_TSAN)
 #define SIGRESTART_TRACKED	1	/* lib/interpose_signal.c is built */
 #else
 #define SIGRESTART_TRACKED	0

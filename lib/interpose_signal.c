@@ -9,7 +9,9 @@
  * siginterrupt() reach the kernel through an internal sigaction that no
  * interposer sees, hence the whole family here.  Built on Linux only
  * (lib/Makefile.am, SYS_LINUX), as lib/interpose_glibc.c is; elsewhere
- * sigrestart.c answers SIGRESTART_MIXED and nothing depends on these.
+ * sigrestart.c answers SIGRESTART_MIXED and nothing depends on these; so
+ * it does in a ThreadSanitizer build, where this file defines nothing
+ * (lib/internal.h, XPTY_TSAN).
  *
  * Theory of operation: a call forwards first and counts after, so a
  * policy computed between the two (another thread) is voided by the
@@ -25,6 +27,7 @@
 
 #include "internal.h"
 
+#if SIGRESTART_TRACKED
 typedef void	(*sighandler_fn)(int);
 
 sighandler_fn	bsd_signal(int, sighandler_fn);
@@ -86,3 +89,4 @@ siginterrupt(int sig, int flag)
 	counted();
 	return (r);
 }
+#endif /* SIGRESTART_TRACKED */
