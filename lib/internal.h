@@ -136,6 +136,7 @@ struct sigaction;
 int	sigrestart_policy(void);	/* cached until a disposition changes */
 int	sigrestart_policy_now(void);	/* looked at again */
 void	sigrestart_changed(void);	/* a disposition may have changed */
+void	sigrestart_resolve(void);	/* resolve.c: look sigaction up now */
 int	xpty_sigaction_next(int, const struct sigaction *, struct sigaction *);
 
 /* ---- fdtable.c ---- */

@@ -48,6 +48,7 @@ resolve_all(void)
 	RESOLVE(tcgetattr);
 	RESOLVE(tcsetattr);
 	RESOLVE(isatty);
+	sigrestart_resolve();
 }
 
 void

@@ -24,8 +24,8 @@
  * always answer SIGRESTART_MIXED: their waits keep signals blocked.
  *
  * State: one atomic word, the policy and the change count it was computed
- * at; lock-free, async-signal-safe apart from the first call's lookup of
- * sigaction.  No descriptors.
+ * at; lock-free, async-signal-safe (sigaction's next definition is looked
+ * up during resolve.c's resolution, sigrestart_resolve).  No descriptors.
  */
 #include "config.h"
 
@@ -47,6 +47,13 @@ int
 xpty_sigaction_next(int sig, const struct sigaction *sa, struct sigaction *old)
 {
 	return (NEXT_CACHED(sigrestart_next, "sigaction")(sig, sa, old));
+}
+
+/* From resolve.c's resolution: no handler makes the first lookup. */
+void
+sigrestart_resolve(void)
+{
+	(void)NEXT_CACHED(sigrestart_next, "sigaction");
 }
 
 void
