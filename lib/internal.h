@@ -343,7 +343,6 @@ int	mgr_host_ioctl(int fd, struct xstream *, unsigned long req, void *arg);
 
 /* ---- ioctl_map.c ---- */
 int	xpty_ioctl(int fd, struct xstream *, unsigned long req, void *arg);
-int	xpty_is_streams_request(unsigned long req);
 int	xpty_ioctl_unmanaged(int fd, unsigned long req, void *arg);
 int	pt_mark_xpg4(int fd, struct xstream *);
 

@@ -35,12 +35,6 @@
 #include "internal.h"
 #include "engine.h"
 
-int
-xpty_is_streams_request(unsigned long req)
-{
-	return ((req & ~0xffUL) == STR || (req >= ISPTM && req <= OWNERPT));
-}
-
 static int
 fail(int err)
 {

@@ -416,18 +416,19 @@ DEFINE_OPENAT(openat, OK_OPENAT)
 
 /* ---- ioctl ---- */
 
-XPTY_EXPORT int
-ioctl(int fd, unsigned long req, ...)
+/* Is req one of the STREAMS or pty requests (ioctl_map.c's own)? */
+static inline int
+is_streams_request(unsigned long req)
+{
+	return ((req & ~0xffUL) == STR || (req >= ISPTM && req <= OWNERPT));
+}
+
+static __attribute__((noinline)) int
+ioctl_watched(int fd, unsigned long req, void *arg)
 {
 	struct xstream	*xs;
-	va_list		 ap;
-	void		*arg;
+	int		 rv;
 
-	int	rv;
-
-	va_start(ap, req);
-	arg = va_arg(ap, void *);
-	va_end(ap);
 	if ((xs = xfd_lookup(fd)) != NULL) {
 		if (req == FIONBIO)
 			engine_flags_touch();
@@ -436,7 +437,7 @@ ioctl(int fd, unsigned long req, ...)
 			trace_ioctl(fd, req, arg, rv, errno, NULL);
 		return (rv);
 	}
-	if (xpty_is_streams_request(req) && svr4_active()) {
+	if (is_streams_request(req) && svr4_active()) {
 		/* a pty that came another way (SCM_RIGHTS, a missed exec)? */
 		rediscover_fd(fd);
 		if ((xs = xfd_lookup(fd)) != NULL)
@@ -447,6 +448,26 @@ ioctl(int fd, unsigned long req, ...)
 			trace_ioctl(fd, req, arg, rv, errno, "not a stream");
 		return (rv);
 	}
+	if (xpty_next.ioctl == NULL)
+		return (xsys_ioctl(fd, req, arg));
+	return (xpty_next.ioctl(fd, req, arg));
+}
+
+/*
+ * A request on a descriptor no stream has and that is not a STREAMS one
+ * goes straight on (the argument taken off the list first: one word).
+ */
+XPTY_EXPORT int
+ioctl(int fd, unsigned long req, ...)
+{
+	va_list	 ap;
+	void	*arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (xfd_any() || is_streams_request(req))
+		return (ioctl_watched(fd, req, arg));
 	if (xpty_next.ioctl == NULL)
 		return (xsys_ioctl(fd, req, arg));
 	return (xpty_next.ioctl(fd, req, arg));
