@@ -689,6 +689,8 @@ fcntl(int fd, int cmd, ...)
 	va_start(ap, cmd);
 	arg = va_arg(ap, long);
 	va_end(ap);
+	if (!xfd_any() && xpty_next.fcntl != NULL)
+		return (xpty_next.fcntl(fd, cmd, arg));	/* none to follow */
 	return (xpty_fcntl_common(fd, cmd, arg));
 }
 
@@ -760,8 +762,8 @@ fclose(FILE *fp)
 
 /* ---- termios ---- */
 
-XPTY_EXPORT int
-isatty(int fd)
+static NOINLINE int
+isatty_recorded(int fd)
 {
 	struct xstream	*xs = xfd_lookup(fd);
 	int		 r;
@@ -778,6 +780,22 @@ isatty(int fd)
 		return (1);
 	errno = ENOTTY;
 	return (0);
+}
+
+static NOINLINE int
+isatty_unresolved(int fd)
+{
+	return (NEXT(isatty)(fd));
+}
+
+XPTY_EXPORT int
+isatty(int fd)
+{
+	if (xfd_any())
+		return (isatty_recorded(fd));
+	if (xpty_next.isatty == NULL)
+		return (isatty_unresolved(fd));
+	return (xpty_next.isatty(fd));
 }
 
 static int
@@ -798,8 +816,8 @@ termios_gate(int fd, struct xstream *xs)
 	return (-1);
 }
 
-XPTY_EXPORT int
-tcgetattr(int fd, struct termios *t)
+static NOINLINE int
+tcgetattr_recorded(int fd, struct termios *t)
 {
 	struct xstream	*xs = xfd_lookup(fd);
 
@@ -810,8 +828,42 @@ tcgetattr(int fd, struct termios *t)
 	return (NEXT(tcgetattr)(fd, t));
 }
 
+static NOINLINE int
+tcgetattr_unresolved(int fd, struct termios *t)
+{
+	return (NEXT(tcgetattr)(fd, t));
+}
+
+XPTY_EXPORT int
+tcgetattr(int fd, struct termios *t)
+{
+	if (xfd_any())
+		return (tcgetattr_recorded(fd, t));
+	if (xpty_next.tcgetattr == NULL)
+		return (tcgetattr_unresolved(fd, t));
+	return (xpty_next.tcgetattr(fd, t));
+}
+
+static NOINLINE int
+tcsetattr_unresolved(int fd, int act, const struct termios *t)
+{
+	return (NEXT(tcsetattr)(fd, act, t));
+}
+
+static NOINLINE int tcsetattr_recorded(int, int, const struct termios *);
+
 XPTY_EXPORT int
 tcsetattr(int fd, int act, const struct termios *t)
+{
+	if (xfd_any())
+		return (tcsetattr_recorded(fd, act, t));
+	if (xpty_next.tcsetattr == NULL)
+		return (tcsetattr_unresolved(fd, act, t));
+	return (xpty_next.tcsetattr(fd, act, t));
+}
+
+static int
+tcsetattr_recorded(int fd, int act, const struct termios *t)
 {
 	struct xstream	*xs = xfd_lookup(fd);
 	struct termios	 copy;
