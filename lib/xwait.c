@@ -103,7 +103,7 @@ pending_interrupts(const sigset_t *old, int *any)
 		if (sigismember(&pend, sig) != 1 || sigismember(old, sig) == 1)
 			continue;
 		*any = 1;
-		if (xpty_sigaction_next(sig, NULL, &sa) == -1)
+		if (sigaction(sig, NULL, &sa) == -1)
 			continue;
 		if (!(sa.sa_flags & SA_SIGINFO) &&
 		    (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN))
