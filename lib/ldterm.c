@@ -29,9 +29,7 @@
  * arguments and the constant tables, so it is safe from any thread and
  * from signal handlers.  No descriptors: the caller moves the termios.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <sys/types.h>
 #include <sys/stat.h>

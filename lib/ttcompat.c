@@ -47,9 +47,7 @@
  * Another process (or this one after exec) starts from that default too.
  * Descriptors: none of its own; it uses the caller's.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <sys/types.h>
 #include <sys/ioctl.h>

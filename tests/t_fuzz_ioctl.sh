@@ -13,7 +13,7 @@ secs=${XPTY_FUZZ_SECS:-20}
 engines=direct
 [ "${XPTY_FUZZ_RELAY:-0}" = 1 ] && engines="direct relay"
 if [ ! -x "$bin" ]; then
-	echo "1..0 # SKIP fuzz target not built (needs clang with libFuzzer)"
+	echo "1..0 # SKIP fuzz target not built (configure found no clang that links libFuzzer)"
 	exit 0
 fi
 n=0
