@@ -3,7 +3,7 @@
 # XPTY_FUZZ_SECS sets the time (default 20).
 bin=./relay/fuzz_proto
 if [ ! -x "$bin" ]; then
-	echo "1..0 # SKIP fuzz target not built (needs clang with libFuzzer)"
+	echo "1..0 # SKIP fuzz target not built (configure found no clang that links libFuzzer)"
 	exit 0
 fi
 corpus=$(mktemp -d /tmp/xpty-fuzz.XXXXXX)
