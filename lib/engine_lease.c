@@ -668,11 +668,11 @@ lease_writeb(int fd, struct xstream *xs, const void *buf, size_t len)
 	int		 hfd = XS_LOAD(xs->hostfd), q, nb, saved = errno;
 
 	nb = hfd >= 0 ? engine_nonblocking(fd) : 1;
+	if (hfd >= 0 && (host_sock_outq(fd, &q) != 0 || q != 0))
+		hfd = -1;
+	if (hfd >= 0)
+		lease_answer_expect(xs, nb);
 	while (hfd >= 0 && done < len) {
-		if (host_sock_outq(fd, &q) != 0 || q != 0)
-			break;
-		if (done == 0)
-			lease_answer_expect(xs, nb);
 		if ((w = xsys_write(hfd, p + done, len - done)) > 0) {
 			done += (size_t)w;
 			continue;
