@@ -232,6 +232,25 @@ lease_enter_cs(struct lease_block *b, unsigned slot)
 }
 
 /*
+ * Is there something in H to read (bytes, or its hangup)?  The look's
+ * read of H must never sleep: H is the daemon's open file description,
+ * non-blocking, but a process whose daemon is gone makes it blocking for
+ * its own descriptors (fallback.c, which cannot reach the other holders),
+ * and a reader of another process inside cs would then sleep in readv
+ * with every signal blocked (seen as a hang of t_intr).  So the look
+ * polls H first, unless the wait just before it saw H ready (hready):
+ * then only a reader outside the protocol (a fallen-back process's own)
+ * could have taken the bytes in between.
+ */
+static int
+lease_h_ready(int hfd)
+{
+	struct pollfd	pfd = { .fd = hfd, .events = POLLIN, .revents = 0 };
+
+	return (xsys_poll(&pfd, 1, 0) == 1);
+}
+
+/*
  * Steps 3 to 6 of docs/lease.md 4.2, every signal blocked (the caller's
  * lease_block_signals): inside cs, take the lease and read H if the
  * protocol allows; s is the dword loaded before A was found empty.
@@ -240,7 +259,7 @@ lease_enter_cs(struct lease_block *b, unsigned slot)
  */
 static int
 lease_look(struct lease_block *b, struct xstream *xs, const struct iovec *iov,
-    int iovcnt, uint32_t s, ssize_t *r, uint32_t *dp)
+    int iovcnt, uint32_t s, ssize_t *r, uint32_t *dp, int hready)
 {
 	uint32_t	w, d;
 	int		how, e = 0;
@@ -248,7 +267,10 @@ lease_look(struct lease_block *b, struct xstream *xs, const struct iovec *iov,
 	lease_enter_cs(b, (unsigned)xs->lease_slot);
 	w = lease_take(b);
 	*dp = d = lease_dword(b);
-	if (lease_may_take_bytes(w, d, s)) {
+	if (lease_may_take_bytes(w, d, s) && !hready &&
+	    !lease_h_ready(XS_LOAD(xs->hostfd)))
+		how = LK_WAIT_H;
+	else if (lease_may_take_bytes(w, d, s)) {
 		*r = host_mgr_readv(XS_LOAD(xs->hostfd), iov, iovcnt);
 		e = errno;
 		if (*r > 0) {
@@ -382,6 +404,21 @@ lease_drop_sigfd(int fd)
  * numbers: a close by another thread and a reuse of the number would go
  * unseen).
  */
+/*
+ * A woke the wait (bytes, or its hangup: xptyd gone): the next turn reads
+ * A whatever out_seq says.  Without this a dead xptyd, which never moves
+ * out_seq again, left A "quiet" and its POLLHUP woke every wait at once:
+ * the read spun until a signal (seen in tests/lease.c sc_fallen).
+ * Reading A when it is readable is always in order: what it holds left H
+ * before what H holds.
+ */
+static void
+lease_a_woke(struct xstream *xs, short revents)
+{
+	if (revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
+		__atomic_store_n(&xs->lease_aok, 0, __ATOMIC_RELAXED);
+}
+
 static int
 lease_wait(int fd, struct xstream *xs, const struct lease_mask *m)
 {
@@ -400,9 +437,12 @@ lease_wait(int fd, struct xstream *xs, const struct lease_mask *m)
 		return (xwait_poll(pfd, 1, deadline) == -1 ? -1 : 0);
 	pfd[1].fd = XS_LOAD(xs->hostfd);
 	pfd[1].events = POLLIN;
+	pfd[0].revents = pfd[1].revents = 0;
 	sfd = lease_kept_sigfd(&m->old);
-	if (xwait_poll_blocked(pfd, 2, deadline, &m->old, sfd) != -1)
+	if (xwait_poll_blocked(pfd, 2, deadline, &m->old, sfd) != -1) {
+		lease_a_woke(xs, pfd[0].revents);
 		return (0);
+	}
 	if (errno != EBADF || sfd == -1)
 		return (-1);
 	lease_drop_sigfd(sfd);
@@ -479,11 +519,15 @@ lease_answer_due(const struct xstream *xs, uint32_t gen)
 	return (due);
 }
 
-/* The answer's wait: 0 to look now, 1 to look first, -1 EINTR. */
+/*
+ * The answer's wait: 0 to look now (*hready: H said it was), 1 to look
+ * first, -1 EINTR.
+ */
 static int
-lease_answer_wait(int fd, struct xstream *xs)
+lease_answer_wait(int fd, struct xstream *xs, int *hready)
 {
 	struct pollfd	pfd[2];
+	int		r;
 
 	if (sigrestart_policy() == SIGRESTART_MIXED)
 		return (1);
@@ -491,7 +535,12 @@ lease_answer_wait(int fd, struct xstream *xs)
 	pfd[0].events = POLLIN;
 	pfd[1].fd = XS_LOAD(xs->hostfd);
 	pfd[1].events = POLLIN;
-	if (xsys_poll(pfd, 2, -1) != -1 || errno != EINTR ||
+	pfd[0].revents = pfd[1].revents = 0;
+	r = xsys_poll(pfd, 2, -1);
+	*hready = r > 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR));
+	if (r > 0)
+		lease_a_woke(xs, pfd[0].revents);
+	if (r != -1 || errno != EINTR ||
 	    sigrestart_policy_now() == SIGRESTART_ALL)
 		return (0);
 	errno = EINTR;
@@ -569,7 +618,7 @@ lease_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 	struct lease_block	*b;
 	uint32_t		 s, d;
 	ssize_t			 r = -1;
-	int			 how, next, answer;
+	int			 how, next, answer, hready = 0;
 
 	answer = lease_answer_due(xs, gen);
 	if (engine_iov_empty(iov, iovcnt) ||
@@ -592,7 +641,7 @@ lease_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 			break;
 		if (answer) {
 			answer = 0;
-			if ((next = lease_answer_wait(fd, xs)) == -1)
+			if ((next = lease_answer_wait(fd, xs, &hready)) == -1)
 				break;
 			if (next == 0)
 				continue;	/* look again: it came */
@@ -601,7 +650,8 @@ lease_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 			r = relay_readv(fd, xs, iov, iovcnt);
 			break;
 		}
-		how = lease_look(b, xs, iov, iovcnt, s, &r, &d);
+		how = lease_look(b, xs, iov, iovcnt, s, &r, &d, hready);
+		hready = 0;
 		if (how == LK_BYTES || how == LK_ERROR)
 			break;
 		if ((next = lease_after_look(fd, xs, b, how, d, &m)) != 0) {

@@ -577,6 +577,68 @@ sc_answer(void)
 }
 
 /*
+ * xptyd killed while two processes share a leased manager: the parent
+ * notices first, in a blocking read, and goes on with the host manager
+ * directly, which makes the host manager's open file description
+ * blocking (lib/fallback.c); the child, still under the lease, then
+ * reads with nothing written.  Its read must stay interruptible: a
+ * handler without SA_RESTART ends it with EINTR (or the child notices the
+ * daemon's going and reads on directly), never a sleep in the host
+ * manager with every signal blocked, nor a wait that spins (less than
+ * 0.3 s of CPU time for its second).  Bounded: the child is killed after
+ * 5 s.
+ */
+static void
+sc_fallen(void)
+{
+	double	t0;
+	char	buf[8], c = 0;
+	int	m, s, st, go[2], ready[2], i;
+	pid_t	pid, d;
+	ssize_t	r;
+
+	if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1 || pipe(go) == -1 ||
+	    pipe(ready) == -1)
+		bail("pty, pipes");
+	(void)xt_read_nb(m, buf, sizeof(buf));
+	if ((pid = fork()) == 0) {
+		(void)xt_read_nb(m, buf, sizeof(buf));	/* its own slot */
+		write(ready[1], "r", 1);
+		(void)read(go[0], &c, 1);
+		set_handler(SIGALRM, on_alarm, 0);
+		alarm(1);
+		t0 = cpu_now();
+		errno = 0;
+		r = read(m, buf, sizeof(buf));
+		if (cpu_now() - t0 > 0.3)
+			_exit(4);	/* it spun */
+		_exit(r == -1 && errno == EINTR ? 0 : r >= 0 ? 2 : 3);
+	}
+	(void)read(ready[0], &c, 1);
+	if ((d = xt_daemon_pid()) > 0)
+		kill(d, SIGKILL);
+	msleep(100);
+	alarm_in(300, 0);
+	(void)read(m, buf, sizeof(buf));	/* falls back, blocking */
+	alarm_in(0, 0);
+	write(go[1], "g", 1);
+	for (i = 0; i < 50 && waitpid(pid, &st, WNOHANG) == 0; i++)
+		msleep(100);
+	if (i == 50) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	ok(d > 0 && i < 50 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "xptyd killed, the other holder fallen back: a read with nothing "
+	    "written ends with EINTR at a signal, without spinning (daemon "
+	    "%d, %s, status %d)",
+	    (int)d, i < 50 ? "returned" : "still asleep after 5 s, killed",
+	    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	close(s);
+	close(m);
+}
+
+/*
  * poll and select on a manager whose lease is held wake when the bytes
  * reach the host manager, not at xptyd's expiry tick (300 ms here: the
  * wake would come at least that long after the write).
@@ -804,7 +866,7 @@ sc_wfull(void)
 
 static void (*const scenarios[])(void) = {
 	sc_path, sc_zero, sc_close, sc_bulk, sc_fork, sc_intr, sc_ready,
-	sc_epoll, sc_nread, sc_wfull, sc_answer
+	sc_epoll, sc_nread, sc_wfull, sc_answer, sc_fallen
 };
 #define NSC	(int)(sizeof(scenarios) / sizeof(scenarios[0]))
 
