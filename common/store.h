@@ -36,6 +36,10 @@
 #define XSTATE_HOSTDATA		0x10	/* the manager has the host's semantics
 					   (openpty, TIOCPKT; lib/ioctl_map.c) */
 #define XSTATE_LOCKED		0x20	/* the emulated lock (no HOST_CAP_LOCK) */
+#define XSTATE_FRESH		0x40	/* no subsidiary opened since the pty
+					   was made, as far as libxpty can
+					   tell (HOST_CAP_OPEN_CLOSES: its
+					   hangup is no last close yet) */
 
 enum xpty_module {
 	XM_NONE = 0, XM_PTEM = 1, XM_LDTERM = 2, XM_TTCOMPAT = 3, XM_PCKT = 4
@@ -81,6 +85,19 @@ void	xstate_preserve_cc(const struct kterm *cur, cc_t *next_cc);
  * termios store puts -1 there.
  */
 int	xstate_new(int mfd, int ptyno, int *pagefd);
+
+/*
+ * The first-close rule (lib/host.h HOST_CAP_OPEN_CLOSES).  xstate_new
+ * marks a new pty XSTATE_FRESH on such a host; xstate_fresh says whether
+ * the pty of fd still carries the mark (1, else 0, and 0 on every other
+ * host: one load of host_caps); xstate_fresh_end clears it (a subsidiary
+ * was opened) and returns 1 if it was set.  The dismantling of a last
+ * close clears it too.  Only the page store keeps the mark: such hosts
+ * have no HOST_CAP_TERMIOS_STATE (the termios store has no room for it
+ * and answers 0).  errno preserved.
+ */
+int	xstate_fresh(int fd);
+int	xstate_fresh_end(int fd);
 
 /*
  * The subsidiary's last close: what ptsclose() does to the stream.  No

@@ -24,7 +24,9 @@
  *
  * The state word is read with one load and written with one atomic store
  * (xstate_put stores what its caller computed, as the termios store
- * does) or a compare-and-swap loop (xstate_dismantle).  The termios is
+ * does) or a compare-and-swap loop (xstate_dismantle, and
+ * xstate_fresh_end, which clears the first-close rule's XSTATE_FRESH
+ * that xstate_new sets on HOST_CAP_OPEN_CLOSES hosts).  The termios is
  * the kernel's as ever: the modes the modules set live there; this store
  * never touches its c_cc slots.
  *
@@ -242,6 +244,8 @@ xstate_new(int mfd, int ptyno, int *pagefd)
 	*pagefd = -1;
 	if (!(host_caps & HOST_CAP_LOCK))
 		w |= XSTATE_LOCKED;
+	if (host_caps & HOST_CAP_OPEN_CLOSES)
+		w |= XSTATE_FRESH;	/* the allocator's close is no close */
 	if (xsys_tcget(mfd, &t) == -1)
 		return (-1);
 	xp_kterm_raw(&t);
@@ -267,6 +271,38 @@ fail:
 	xsys_close(fd);
 	errno = saved;
 	return (-1);
+}
+
+int
+xstate_fresh(int fd)
+{
+	struct xp_page	*pg;
+	int		 ptyno, saved = errno, r = 0;
+
+	if ((host_caps & HOST_CAP_OPEN_CLOSES) &&
+	    (pg = live_page(fd, &ptyno)) != NULL)
+		r = (xp_page_state(pg) & (XP_PS_MANAGED | XSTATE_FRESH)) ==
+		    (XP_PS_MANAGED | XSTATE_FRESH);
+	errno = saved;
+	return (r);
+}
+
+int
+xstate_fresh_end(int fd)
+{
+	struct xp_page	*pg;
+	uint32_t	 w;
+	int		 ptyno, saved = errno, r = 0;
+
+	if ((host_caps & HOST_CAP_OPEN_CLOSES) &&
+	    (pg = live_page(fd, &ptyno)) != NULL) {
+		w = xp_page_state(pg);
+		while ((w & XSTATE_FRESH) && !(r = xp_page_cas(pg, &w,
+		    w & ~XSTATE_FRESH)))
+			;
+	}
+	errno = saved;
+	return (r);
 }
 
 void

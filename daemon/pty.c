@@ -68,7 +68,9 @@
  *                 marker placed, the stream dismantled); until a
  *                 subsidiary opens again the host manager is neither read
  *                 nor written, and a watch (watch.c) or a 20 ms timer
- *                 looks for the open;
+ *                 looks for the open; also a pty never opened yet whose
+ *                 host manager shows the hangup of the allocator's own
+ *                 close (PTYF_FRESH, below);
  *   PTY_HANGUP    every client end of the data connections is closed
  *                 (the application's last manager descriptor anywhere):
  *                 what the application wrote is still written, then the
@@ -80,7 +82,20 @@
  * open, like PTY_NOSUBSID, but the last close is still to be read; set
  * in pty_mwrite_cb, cleared with PTY_NOSUBSID in pty_reopened), and
  * PTYF_NORES (out of memory or descriptors: the pty's transfers stop for
- * PTY_RETRY_MS instead of retrying in the loop; pty_nores, pty_retry_cb).
+ * PTY_RETRY_MS instead of retrying in the loop; pty_nores, pty_retry_cb),
+ * and PTYF_FRESH (the first-close rule).
+ *
+ * The first-close rule.  Where the host's allocator opens the new
+ * subsidiary and closes it again (lib/host.h HOST_CAP_OPEN_CLOSES:
+ * OpenBSD's posix_openpt), a new host manager reads its hangup before
+ * anybody opened the subsidiary; that close is none.  A pty the library
+ * marked fresh (common/store.h XSTATE_FRESH, in the page) is adopted
+ * into PTY_NOSUBSID with PTYF_FRESH: no marker, no dismantling, the host
+ * manager left out of the loop (its EPOLLHUP is for ever), the lease
+ * held, a watch (or the timer) looking for the first open, which then
+ * enters PTY_LIVE as a reopen does.  The watch misses an open made
+ * before it was added; libxpty's opener clears the mark after its open
+ * and asks XP_SYNC, which looks at the mark again (pty_sync).
  *
  * Nothing is ever armed that cannot make progress: the host manager is
  * written only while a subsidiary is open (with none, Linux reports
@@ -161,6 +176,7 @@ enum pty_state {
 #define PTYF_INWAIT		0x02	/* input waits for a subsidiary */
 #define PTYF_NORES		0x04	/* out of memory or descriptors */
 #define PTYF_GIVEN		0x08	/* was released: the pty outlives us */
+#define PTYF_FRESH		0x10	/* never opened: the hangup is none */
 
 struct inj {
 	TAILQ_ENTRY(inj)	 entry;
@@ -464,6 +480,11 @@ pty_adopt(int mfd, int sfd, uint64_t ino, int pagefd)
 	LIST_INSERT_HEAD(&p->conns, d, owner_entry);
 	p->cur = d;
 	log_debug("pty %d: connection %d attached", p->ptyno, d->fd);
+	if (xstate_fresh(p->mfd)) {
+		log_debug("pty %d: never opened yet", p->ptyno);
+		p->flags |= PTYF_FRESH;
+		pty_enter(p, PTY_NOSUBSID);
+	}
 	pty_pump_out(p);
 	return (p);
 }
@@ -560,21 +581,32 @@ pty_waits_open(struct pty *p)
 	return (p->state == PTY_NOSUBSID || (p->flags & PTYF_INWAIT));
 }
 
+/* A fresh pty whose first open libxpty has seen (the mark is gone)? */
+static int
+pty_fresh_opened(struct pty *p)
+{
+	return ((p->flags & PTYF_FRESH) && !xstate_fresh(p->mfd));
+}
+
 /*
- * Has a subsidiary been opened since the last close, or since input was
- * found with nobody to take it?  Forced when the watch saw an open: then
- * even one that is already closed again counts (its close gives another
- * zero-length message).  1 if so: the caller moves what waited.
+ * Has a subsidiary been opened since the last close (or, PTYF_FRESH,
+ * at all), or since input was found with nobody to take it?  Forced when
+ * the watch saw an open: then even one that is already closed again
+ * counts (its close gives another zero-length message).  1 if so: the
+ * caller moves what waited.
  */
 static int
 pty_reopened(struct pty *p, int force)
 {
 	if (!pty_waits_open(p) || p->state == PTY_HANGUP)
 		return (0);
-	if (!force && pty_host_hup(p))
+	if (!force && pty_host_hup(p) && !pty_fresh_opened(p))
 		return (0);
-	log_debug("pty %d: subsidiary open again", p->ptyno);
-	p->flags &= ~PTYF_INWAIT;
+	log_debug("pty %d: subsidiary open %s", p->ptyno,
+	    (p->flags & PTYF_FRESH) ? "for the first time" : "again");
+	if (p->flags & PTYF_FRESH)
+		(void)xstate_fresh_end(p->mfd);	/* for every process */
+	p->flags &= ~(PTYF_INWAIT | PTYF_FRESH);
 	pty_enter(p, PTY_LIVE);
 	return (1);
 }
@@ -1369,7 +1401,8 @@ pty_subsid_closed(struct pty *p)
 }
 
 /*
- * Enter state s: PTY_NOSUBSID from PTY_LIVE (the last close was read),
+ * Enter state s: PTY_NOSUBSID from PTY_LIVE (the last close was read;
+ * at adoption, with PTYF_FRESH: none yet, only the watch starts),
  * PTY_LIVE from PTY_NOSUBSID (a subsidiary opened again; also to clear a
  * PTYF_INWAIT), PTY_RELEASED from either (XP_RELEASE), PTY_HANGUP from
  * any other (no client holds a connection; this may destroy p at once,
@@ -1384,7 +1417,10 @@ pty_enter(struct pty *p, enum pty_state s)
 	switch (s) {
 	case PTY_NOSUBSID:
 		(void)lease_pty_hold(p->lease, LEASE_HOLD_HUP);
-		pty_subsid_closed(p);
+		if (p->flags & PTYF_FRESH)
+			pty_watch_start(p);	/* no close yet: no marker */
+		else
+			pty_subsid_closed(p);
 		break;
 	case PTY_LIVE:
 		pty_watch_stop(p);
@@ -1576,7 +1612,8 @@ pty_dead_conn(struct pty *p)
  * so that the hangup is seen as soon as close() has returned.  Before
  * that, take in what the subsidiary side did before the request was sent
  * (a reopen the watch saw, a last close that the manager reads as its
- * hangup, which dismantles the stream), so that a library that asks with
+ * hangup, which dismantles the stream, the first open of a fresh pty
+ * whose mark libxpty's opener cleared), so that a library that asks with
  * the manager still open (before it marks the stream, say) knows that no
  * dismantling of an earlier close is still to come.  Returns 1 if the pty
  * is hung up (or gone), 0 if a manager is still open.
@@ -1594,6 +1631,8 @@ pty_sync(int ptyno)
 	lease_pty_sync(p->lease);	/* a reader may have read the close */
 	if ((p = pty_lookup(ptyno)) == NULL || p->state == PTY_HANGUP)
 		return (1);
+	if (p->flags & PTYF_FRESH)
+		pty_check_reopen(p, 0);	/* libxpty's first open clears the mark */
 	if (pty_can_read_master(p))
 		pty_pump_out(p);
 	/* each may free p; closing one may end its unfetched successor */

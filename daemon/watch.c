@@ -3,8 +3,10 @@
  * whole daemon, and the ptys waiting in it.
  *
  * Theory of operation.  After the last subsidiary close the host manager
- * reports its hangup until a subsidiary is opened again; the pty (pty.c)
- * does not poll it then but adds a watch here (host_watch_*, lib/host.h:
+ * reports its hangup until a subsidiary is opened again (and, where the
+ * host's allocator opens and closes the subsidiary itself, before the
+ * first open: pty.c's first-close rule); the pty (pty.c) does not poll
+ * it then but adds a watch here (host_watch_*, lib/host.h:
  * inotify IN_OPEN on Linux).  When the set polls readable, the ids that
  * fired are taken and each one's callback runs with sure = 1 (an open
  * happened, even if that subsidiary is closed again by now); when the

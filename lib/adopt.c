@@ -15,8 +15,12 @@
  * release (fdtable.c).  At a subsidiary's open: the emulated lock
  * (XSTATE_LOCKED, hosts without a kernel lock) refuses it with EAGAIN, a
  * bare stream on a host that resets the termios at the first open
- * (HOST_CAP_OPEN_RESETS) gets its raw modes back, and an XPG4v2-marked
- * pty gets ptem, ldterm and ttcompat pushed.
+ * (HOST_CAP_OPEN_RESETS) gets its raw modes back, an XPG4v2-marked
+ * pty gets ptem, ldterm and ttcompat pushed, and a fresh pty
+ * (HOST_CAP_OPEN_CLOSES: XSTATE_FRESH, common/store.h) loses the mark:
+ * this is its first open, so its hangup means a last close from now on.
+ * xptyd is told at once (XP_SYNC), since the watch it added may have
+ * come after this open.
  *
  * No state; descriptors: see above.
  */
@@ -85,6 +89,22 @@ subsid_reraw(int fd, const struct xstate *xst)
 	errno = saved;
 }
 
+/*
+ * The first-close rule: the first open of a fresh pty (lib/host.h
+ * HOST_CAP_OPEN_CLOSES) ends the time its hangup was ignored.  The mark
+ * goes after the open, so that nobody who sees it gone can find the
+ * hangup of the allocator's close still there.
+ */
+static void
+subsid_first_open(int fd, int ptyno)
+{
+	int	saved = errno;
+
+	if (xstate_fresh_end(fd) && relay_wanted())
+		relay_barrier(ptyno);
+	errno = saved;
+}
+
 /* A /dev/pts/N open succeeded: manage it if libxpty made that pty. */
 int
 adopt_subsid(int fd, int ptyno)
@@ -101,6 +121,7 @@ adopt_subsid(int fd, int ptyno)
 		XTRACE(-1, "open /dev/pts/", ptyno, -1, "locked (emulated)");
 		return (-1);
 	}
+	subsid_first_open(fd, ptyno);
 	subsid_reraw(fd, &xst);
 	if ((xs = xstream_new(XK_SUBSID, ptyno)) == NULL) {
 		errno = saved;

@@ -11,7 +11,14 @@
  * host_mgr_read_hup).  The first one becomes 0 and dismantles the stream
  * (modules gone, XPG4v2 mark cleared, as ptsclose does); after that a
  * blocking read waits for the next open of the subsidiary (host_watch_*)
- * instead of spinning.  A manager with the host's semantics
+ * instead of spinning.  The first-close rule (lib/host.h
+ * HOST_CAP_OPEN_CLOSES): a pty whose subsidiary was never opened
+ * (XSTATE_FRESH) shows the hangup of the allocator's own close, which is
+ * none: a read gets EAGAIN, or waits for the first open (wait_first_open),
+ * and the hangup is no end of file (direct_eof_pending, the head).  Only
+ * libxpty's opens clear the mark, and the watch of a waiting reader: a
+ * non-blocking reader does not see a first open made without libxpty in
+ * another process.  A manager with the host's semantics
  * (xs->hostdata: made by openpty, or after TIOCPKT) reads as the host's
  * does: its EIO stays, nothing is dismantled.  The host manager cannot
  * be peeked (I_PEEK of data fails EBADMSG) and carries no zero-length
@@ -90,6 +97,45 @@ wait_reopen(int fd, int ptyno)
 }
 
 /*
+ * The first-close rule: block until the fresh pty ptyno (manager fd) is
+ * opened, or a signal interrupts (-1/EINTR).  The host manager is not
+ * polled (its hangup is there for ever): the watch set is, and the mark
+ * is looked at every REOPEN_POLL_MS, because libxpty's opener clears it
+ * after its open, which a watch added meanwhile does not report.
+ */
+static int
+wait_first_open(int fd, int ptyno)
+{
+	struct pollfd	pfd = { .events = POLLIN };
+	int		wfd, id, r = 0;
+
+	if ((wfd = host_watch_open()) != -1 &&
+	    host_watch_add(wfd, ptyno) == -1) {
+		xsys_close(wfd);
+		wfd = -1;
+	}
+	pfd.fd = wfd;
+	while (xstate_fresh(fd) && host_mgr_hup(fd) == 1) {
+		if ((r = xsys_poll(&pfd, 1, REOPEN_POLL_MS)) == -1)
+			break;
+		if (wfd != -1 && host_watch_take(wfd, &id, 1) > 0)
+			break;	/* opened: by anyone */
+	}
+	if (r != -1)
+		(void)xstate_fresh_end(fd);
+	if (wfd != -1)
+		xsys_close(wfd);
+	return (r == -1 ? -1 : 0);
+}
+
+/* Is the hangup of fd the allocator's close, not a last close yet? */
+static int
+fresh_hup(int fd)
+{
+	return (xstate_fresh(fd));
+}
+
+/*
  * The last close dismantled the stream; in packet mode that termios
  * change raised a status of its own, which is no message (ptsclose
  * sends none): take it.  Nothing else can be pending then: a status
@@ -139,6 +185,16 @@ direct_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 		if (!engine_still_ours(fd, xs, gen) ||
 		    host_ptyno(fd) != XS_LOAD(xs->ptyno))
 			return (0);
+		if (fresh_hup(fd)) {
+			/* no subsidiary yet: as illumos before the first open */
+			if (engine_nonblocking(fd)) {
+				errno = EAGAIN;
+				return (-1);
+			}
+			if (wait_first_open(fd, XS_LOAD(xs->ptyno)) == -1)
+				return (-1);
+			continue;
+		}
 		/* one reader, whichever thread, gets the zero-length message */
 		if (atomic_exchange_explicit(&xs->eofstate, XEOF_DONE,
 		    memory_order_relaxed) != XEOF_DONE) {
@@ -207,7 +263,7 @@ static int
 direct_eof_pending(int fd, const struct xstream *xs)
 {
 	(void)xs;
-	return (host_mgr_hup(fd) == 1);
+	return (host_mgr_hup(fd) == 1 && !fresh_hup(fd));
 }
 
 static int
@@ -325,8 +381,8 @@ direct_head_open(int fd, struct xstream *xs, int block)
 			continue;
 		}
 		/* the subsidiary's last close, or a wait for its reopen */
-		if (!block && atomic_load_explicit(&xs->eofstate,
-		    memory_order_relaxed) == XEOF_DONE)
+		if (!block && (atomic_load_explicit(&xs->eofstate,
+		    memory_order_relaxed) == XEOF_DONE || fresh_hup(fd)))
 			return (PCKT_HEAD_NONE);
 		if ((r = direct_read1(fd, xs, &c)) == -1)
 			return (-1);

@@ -28,7 +28,12 @@
  *      kernel sleep (xwait.c), O_NONBLOCK on A gives EAGAIN instead.
  * EIO from H (the last subsidiary close, read inside cs) is recorded in
  * the word (lease_note_eio) and told to xptyd (XP_SYNC): it places the
- * zero-length message into A, which the next look at A finds.
+ * zero-length message into A, which the next look at A finds.  The
+ * hangup of a pty never opened (the first-close rule, lib/host.h
+ * HOST_CAP_OPEN_CLOSES) is no last close: xptyd holds the path then
+ * (LEASE_HOLD_HUP, daemon/pty.c's PTYF_FRESH), so H is not read; should
+ * a look find it anyway, the reader waits for A (LK_WAIT_A), never for H,
+ * whose POLLHUP would end every wait at once.
  *
  * Joining.  The first leased read of a stream in a process asks xptyd for
  * a slot (XP_LEASE, relay.c), maps the page it sends (MAP_SHARED; the
@@ -278,6 +283,9 @@ lease_look(struct lease_block *b, struct xstream *xs, const struct iovec *iov,
 			how = LK_BYTES;
 		} else if (*r == -1 && (e == EAGAIN || e == EWOULDBLOCK))
 			how = LK_WAIT_H;
+		else if (host_mgr_read_hup(*r, e) &&
+		    xstate_fresh(XS_LOAD(xs->hostfd)))
+			how = LK_WAIT_A;	/* no open yet: xptyd's to see */
 		else if (host_mgr_read_hup(*r, e)) {
 			lease_note_eio(b);	/* still inside: no reader after */
 			how = LK_EIO;
@@ -672,7 +680,9 @@ lease_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 /*
  * For the readiness interposers (lease_poll.c): the private host manager
  * to poll beside fd, if fd is a lease manager that joined and whose word
- * has no hold (so bytes in H are the next to read); else -1.
+ * has no hold (so bytes in H are the next to read) and whose pty was
+ * opened (the first-close rule: a fresh H polls POLLHUP for ever, and
+ * xptyd holds the path then anyway); else -1.
  */
 int
 lease_ready_host(int fd)
@@ -683,7 +693,8 @@ lease_ready_host(int fd)
 	if (xs == NULL || XS_LOAD(xs->kind) != XK_MANAGER ||
 	    XENGINE(xs) != &xengine_lease || xs->nmods > 0 ||
 	    (b = __atomic_load_n(&xs->lease, __ATOMIC_ACQUIRE)) == NULL ||
-	    (lease_word(b) & (LEASE_HOLDS | LEASE_F_EIO)) != 0)
+	    (lease_word(b) & (LEASE_HOLDS | LEASE_F_EIO)) != 0 ||
+	    xstate_fresh(XS_LOAD(xs->hostfd)))
 		return (-1);
 	return (XS_LOAD(xs->hostfd));
 }

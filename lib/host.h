@@ -63,6 +63,18 @@ struct kterm;
 #define HOST_CAP_PEER		0x0008	/* host_open_peer needs no path lookup */
 #define HOST_CAP_WATCH		0x0010	/* host_watch_open can succeed */
 #define HOST_CAP_EVREG		0x0020	/* host_evreg_* move registrations */
+#define HOST_CAP_OPEN_CLOSES	0x0040	/* the allocator opens the subsidiary
+					   and closes it again (OpenBSD's
+					   posix_openpt, PTMGET): a new manager
+					   shows the hangup (host_mgr_hup,
+					   host_mgr_read_hup) before any
+					   subsidiary was opened.  The generic
+					   layer marks such a pty fresh
+					   (common/store.h XSTATE_FRESH, the
+					   page store only) and ignores its
+					   hangup until the first open it sees
+					   (the watch, or libxpty's own open).
+					   Added after the first version. */
 extern const unsigned host_caps;
 
 /* The name of the host file, for diagnostics ("linux", "bsdimit"...). */
@@ -161,6 +173,9 @@ int	host_mgr_tcset(int mfd, const struct kterm *t);
  * the last subsidiary close, until a subsidiary is opened again, the
  * host answers every read with its hangup indication: Linux fails with
  * EIO, the BSDs return 0 (len > 0).  Blocks as the descriptor does.
+ * With HOST_CAP_OPEN_CLOSES a new manager answers so from the start:
+ * these operations report the host's state, and the first-close rule is
+ * the caller's (XSTATE_FRESH).
  */
 ssize_t	host_mgr_readv(int mfd, const struct iovec *iov, int iovcnt);
 

@@ -9,6 +9,12 @@
  *   lock      none (FreeBSD, NetBSD, OpenBSD): a new pty is unlocked in
  *             the kernel at once, host_set_lock says ENOSYS, so the
  *             generic code's emulated lock is what a locked open meets
+ *   allocate  host_open_manager opens the new subsidiary by its path and
+ *             closes it before returning the manager, as OpenBSD's
+ *             posix_openpt does (PTMGET hands over both sides): a new
+ *             manager already shows the hangup (HOST_CAP_OPEN_CLOSES),
+ *             and the generic layer's first-close rule ignores it until
+ *             the first subsidiary open (common/store.h XSTATE_FRESH)
  *   hangup    after the last subsidiary close a manager read returns 0,
  *             again and again, instead of failing with EIO
  *   termios   reset to the kernel's defaults when the subsidiary is
@@ -53,8 +59,22 @@
 #define PTMX_MINOR	2
 
 const unsigned host_caps = HOST_CAP_OPEN_RESETS | HOST_CAP_WATCH |
-    HOST_CAP_EVREG;
+    HOST_CAP_EVREG | HOST_CAP_OPEN_CLOSES;
 const char host_name[] = "bsdimit";
+
+/* As PTMGET leaves a pty: its subsidiary opened once and closed. */
+static int
+imit_open_close(int mfd)
+{
+	int	n, sfd;
+
+	if ((n = host_ptyno(mfd)) == -1)
+		return (-1);
+	if ((sfd = unix_open_path(n, O_RDWR | O_NONBLOCK | O_CLOEXEC)) == -1)
+		return (-1);
+	xsys_close(sfd);
+	return (0);
+}
 
 int
 host_open_manager(int oflag)
@@ -65,7 +85,8 @@ host_open_manager(int oflag)
 	    O_RDWR | O_NOCTTY | (oflag & (O_NONBLOCK | O_CLOEXEC)), 0);
 	if (fd == -1)
 		return (-1);
-	if (xsys_ioctl(fd, TIOCSPTLCK, &unlock) == -1) {
+	if (xsys_ioctl(fd, TIOCSPTLCK, &unlock) == -1 ||
+	    imit_open_close(fd) == -1) {
 		saved = errno;
 		xsys_close(fd);
 		errno = saved;

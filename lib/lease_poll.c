@@ -9,7 +9,9 @@
  * poll(2) on A would wake only then.  So these interposers add, for each
  * lease manager in the set whose block allows a lease (no hold:
  * engine_lease.c, lease_ready_host), an entry for this process's H asking
- * POLLIN, and report the manager readable when either is.  H's POLLHUP,
+ * POLLIN, and report the manager readable when either is (never an H
+ * whose pty was never opened, the first-close rule: its POLLHUP is there
+ * for ever, lib/host.h HOST_CAP_OPEN_CLOSES).  H's POLLHUP,
  * POLLERR and POLLNVAL are never shown (the zero-length message and the
  * hangup come through A); a wake by them alone is polled again without
  * that H, for the rest of the timeout.  Writability is A's: a write
