@@ -202,7 +202,7 @@ build_target() {
 	make_wrappers "$bin" "$zt"
 	build_libevent "$t" "$zt" "$h" "$bin"
 	b=$top/$t
-	mkdir "$b"
+	mkdir -p "$b"	# a target named twice (freebsd:lib freebsd:daemon) builds in one
 	ccache=$CACHE/$t/config.cache-$(cat "$srcdir/configure" |
 	    cksum | cut -d' ' -f1)-zig$zv
 	start=$(date +%s)
