@@ -267,15 +267,15 @@ lease_look(struct lease_block *b, struct xstream *xs, const struct iovec *iov,
     int iovcnt, uint32_t s, ssize_t *r, uint32_t *dp, int hready)
 {
 	uint32_t	w, d;
-	int		how, e = 0;
+	int		how, may, e = 0;
 
 	lease_enter_cs(b, (unsigned)xs->lease_slot);
 	w = lease_take(b);
 	*dp = d = lease_dword(b);
-	if (lease_may_take_bytes(w, d, s) && !hready &&
-	    !lease_h_ready(XS_LOAD(xs->hostfd)))
+	may = lease_may_take_bytes(w, d, s);
+	if (may && !hready && !lease_h_ready(XS_LOAD(xs->hostfd)))
 		how = LK_WAIT_H;
-	else if (lease_may_take_bytes(w, d, s)) {
+	else if (may) {
 		*r = host_mgr_readv(XS_LOAD(xs->hostfd), iov, iovcnt);
 		e = errno;
 		if (*r > 0) {

@@ -416,6 +416,9 @@ DEFINE_OPENAT(openat, OK_OPENAT)
 
 /* ---- ioctl ---- */
 
+/* The slow half of an entry point (see "read and write" below). */
+#define NOINLINE	__attribute__((noinline))
+
 /* Is req one of the STREAMS or pty requests (ioctl_map.c's own)? */
 static inline int
 is_streams_request(unsigned long req)
@@ -423,7 +426,7 @@ is_streams_request(unsigned long req)
 	return ((req & ~0xffUL) == STR || (req >= ISPTM && req <= OWNERPT));
 }
 
-static __attribute__((noinline)) int
+static NOINLINE int
 ioctl_watched(int fd, unsigned long req, void *arg)
 {
 	struct xstream	*xs;
@@ -482,7 +485,6 @@ ioctl(int fd, unsigned long req, ...)
  * looks fd up (NOINLINE, so that the entry point itself keeps no frame
  * and saves no register: the test, then a jump).
  */
-#define NOINLINE	__attribute__((noinline))
 
 static ssize_t
 next_read(int fd, void *buf, size_t len)
