@@ -4,7 +4,8 @@
  * Theory of operation.  Each metric group is measured by a worker process
  * (this program re-executed with --worker GROUP) in every configuration of
  * the table below (configs[]: a name, whether libxpty is preloaded, and
- * the environment it runs with); CONFIGS=a,b,... picks some.  Rounds
+ * the environment it runs with); CONFIGS=a,b,... picks some,
+ * BENCH_GROUPS=rtt,opens,... some groups.  Rounds
  * alternate between configurations (ROUNDS, default 7); the table shows
  * the median, min and max of each value and the ratio of medians to
  * native's in the same run.  No timing is asserted anywhere: this is for
@@ -709,7 +710,7 @@ main(int argc, char **argv)
 {
 	char self[PATH_MAX], lib[PATH_MAX], load[128];
 	const char *top = getenv("XPTY_BUILDDIR"), *pick = getenv("CONFIGS");
-	const char *only = getenv("GROUPS");
+	const char *only = getenv("BENCH_GROUPS");
 	int rounds = ROUNDS_DEFAULT;
 	struct cpustat a, b;
 	char *dir;
