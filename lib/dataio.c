@@ -174,7 +174,10 @@ xpty_write_zero(int fd, struct xstream *xs)
 	}
 	if (xst.managed && !(xst.flags & XSTATE_HOSTDATA) &&
 	    (!xstate_has(&xst, XM_PTEM) || (xst.flags & XSTATE_PTEM_XPG4))) {
-		int	r = relay_zero_write(xs->ptyno, fd);
+		int	r;
+
+		defer_promote_pty(xs->ptyno);	/* only xptyd places it */
+		r = relay_zero_write(xs->ptyno, fd);
 
 		XTRACE(fd, "zero-length write: message to the manager", -1, 0,
 		    r == -1 ? "not propagated: no relay for this pty" : NULL);

@@ -126,6 +126,8 @@ lease_epoll_added(int fd)
 {
 	struct xstream	*xs = xfd_lookup(fd);
 
+	if (xs != NULL)
+		(void)defer_use(xs);	/* the socket is what gets registered */
 	if (xs != NULL && XS_LOAD(xs->kind) == XK_MANAGER &&
 	    XENGINE(xs) == &xengine_lease)
 		lease_refuse(xs);
@@ -667,8 +669,13 @@ lease_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 			r = next == 1 ? relay_readv(fd, xs, iov, iovcnt) : -1;
 			break;
 		}
-		/* what an engine change (fallback, release) made of it */
-		if (XENGINE(xs) != &xengine_lease) {
+		/*
+		 * What an engine change (fallback, release) made of it; a
+		 * stream closed meanwhile (its memory another's, maybe in
+		 * another engine) ends at the top of the loop instead.
+		 */
+		if (XENGINE(xs) != &xengine_lease &&
+		    engine_still_ours(fd, xs, gen)) {
 			lease_unblock_signals(&m);
 			return (XENGINE(xs)->readv(fd, xs, iov, iovcnt));
 		}

@@ -371,6 +371,7 @@ xstream_release(struct xstream *xs)
 {
 	if (atomic_fetch_sub(&xs->refs, 1) != 1)
 		return;
+	defer_released(xs);
 	xfd_gate_enter();
 	if (xs->lease_map != NULL) {
 		lease_unmap(xs->lease_map);	/* engine_lease.c */

@@ -94,6 +94,7 @@ fg_prepare(void)
 {
 	int	n;
 
+	defer_promote_all();	/* defer.c: a child shares the manager */
 	atomic_fetch_or(&gate, FG_CLOSED);
 	for (n = 0; (atomic_load(&gate) & ~FG_CLOSED) > depth; n++) {
 		if (n < 1000)

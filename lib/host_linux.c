@@ -37,8 +37,15 @@
 #define PTMX_MAJOR	5
 #define PTMX_MINOR	2
 
+/* vfork's interposer is a few instructions of assembly (interpose_spawn.c) */
+#if (defined(__x86_64__) || defined(__aarch64__)) && !defined(XPTY_NO_DEFER)
+#define LINUX_CAP_DEFER	HOST_CAP_DEFER
+#else
+#define LINUX_CAP_DEFER	0
+#endif
+
 const unsigned host_caps = HOST_CAP_LOCK | HOST_CAP_TERMIOS_STATE |
-    HOST_CAP_PEER | HOST_CAP_WATCH | HOST_CAP_EVREG;
+    HOST_CAP_PEER | HOST_CAP_WATCH | HOST_CAP_EVREG | LINUX_CAP_DEFER;
 const char host_name[] = "linux";
 
 int

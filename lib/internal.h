@@ -222,6 +222,7 @@ struct xstream {
 	unsigned char	pend[XPTY_PENDMAX];
 	_Atomic(int)	eofstate;	/* manager: XEOF_* below (relaxed) */
 	_Atomic(int)	falling;	/* fallback.c: converting to direct */
+	_Atomic(int)	deferred;	/* defer.c: DEFER_* below */
 	int		zero_owed;	/* the reader's: relay, a 0 returned,
 					   reattach owed */
 	/*
@@ -289,6 +290,44 @@ int		*xfd_private_owner(int fd);
 void		 xfd_set_private(int fd, int *owner);	/* NULL: forget */
 int		 xfd_private_evict(int fd);		/* move it elsewhere */
 extern _Atomic(int) xfd_count;	/* managed descriptors */
+/*
+ * defer.c: a manager whose relay waits for its first use.  xs->deferred:
+ * DEFER_WAITING from posix_openpt until the first use, DEFER_MOVING while
+ * one thread promotes it, then DEFER_NONE for good.
+ */
+#define DEFER_NONE	0
+#define DEFER_WAITING	1
+#define DEFER_MOVING	2
+extern _Atomic(int) defer_live;	/* streams deferred in this process */
+int		 defer_wanted(void);
+void		 defer_mark(struct xstream *);
+void		 defer_released(struct xstream *);
+int		 defer_promote(struct xstream *);
+void		 defer_promote_all(void);	/* an escape: fork, exec... */
+void		 defer_promote_fd(int fd);	/* fd leaves (SCM_RIGHTS) */
+void		 defer_promote_pty(int ptyno);	/* a message for xptyd */
+
+/*
+ * Any call that uses the stream xs: its relay first, if deferred.  -1
+ * (EBADF) if xs was closed meanwhile: the call must not go on with it.
+ */
+static inline int
+defer_use(struct xstream *xs)
+{
+	if (__builtin_expect(atomic_load_explicit(&xs->deferred,
+	    memory_order_acquire) != DEFER_NONE, 0))
+		return (defer_promote(xs));
+	return (0);
+}
+
+/* The same for whatever stream fd has, if any. */
+static inline void
+defer_use_fd(int fd)
+{
+	if (atomic_load_explicit(&defer_live, memory_order_relaxed) != 0)
+		defer_promote_fd(fd);
+}
+
 /* forkgate.c: changes of descriptor state that fork() must not split */
 void		 xfd_gate_enter(void);
 void		 xfd_gate_leave(void);

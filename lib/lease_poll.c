@@ -203,6 +203,7 @@ poll(struct pollfd *fds, nfds_t n, int timeout)
 	static int	(*next)(struct pollfd *, nfds_t, int);
 	struct timespec	ts;
 
+	defer_promote_all();	/* a deferred manager is waited on as A */
 	if (!atomic_load_explicit(&lease_joined, memory_order_relaxed))
 		return (NEXT_CACHED(next, "poll")(fds, n, timeout));
 	if (timeout < 0)
@@ -217,6 +218,7 @@ XPTY_EXPORT int
 ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
     const sigset_t *mask)
 {
+	defer_promote_all();
 	if (!atomic_load_explicit(&lease_joined, memory_order_relaxed))
 		return (lp_next()(fds, n, ts, mask));
 	return (lp_poll(fds, n, ts, mask));
@@ -346,6 +348,7 @@ select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 	int64_t		t0;
 	int		rv;
 
+	defer_promote_all();
 	if (!atomic_load_explicit(&lease_joined, memory_order_relaxed) ||
 	    (tv != NULL && (tv->tv_sec < 0 || tv->tv_usec < 0 ||
 	    tv->tv_usec >= 1000000))) {
@@ -368,6 +371,7 @@ XPTY_EXPORT int
 pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, const struct timespec *ts,
     const sigset_t *mask)
 {
+	defer_promote_all();
 	if (!atomic_load_explicit(&lease_joined, memory_order_relaxed))
 		return (lp_next_select()(nfds, r, w, e, ts, mask));
 	return (lp_select(nfds, r, w, e, ts, mask));

@@ -83,24 +83,29 @@ manager_open(int flags, int hostdata)
 	struct xstream	*xs;
 	struct xstate	 xst;
 	int		 fd, hostfd = -1, ptyno = -1, pagefd = -1, saved;
+	int		 relayed = relay_wanted() && !hostdata;
+	int		 deferred = relayed && defer_wanted();
 
 	/* relay_open sets the new stream up itself, before xptyd adopts it */
-	fd = relay_wanted() && !hostdata ?
-	    relay_open(flags, &hostfd, &ptyno) : -1;
+	fd = relayed && !deferred ? relay_open(flags, &hostfd, &ptyno) : -1;
 	if (fd == -1) {
-		if (relay_wanted() && !hostdata)
+		if (relayed && !deferred)
 			relay_diag_once();
 		if ((fd = host_open_manager(flags)) == -1)
 			return (-1);
 		if ((ptyno = host_ptyno(fd)) == -1 ||
 		    xstate_new(fd, ptyno, &pagefd) == -1)
 			goto fail;
-		if (pagefd >= 0)
+		if (pagefd >= 0) {
 			xsys_close(pagefd);	/* mapped; no daemon keeps it */
+			deferred = 0;	/* a later relay would lack it */
+		}
 	}
 	if ((xs = xstream_new(XK_MANAGER, ptyno)) == NULL)
 		goto fail;
 	xs->engine = hostfd >= 0 ? relay_engine() : XE_DIRECT;
+	if (deferred)
+		defer_mark(xs);	/* defer.c: the relay at the first use */
 	if (hostfd >= 0) {
 		XS_STORE(xs->hostfd, hostfd);
 		xfd_set_private(hostfd, &xs->hostfd);
@@ -113,6 +118,7 @@ manager_open(int flags, int hostdata)
 	xfd_attach(fd, xs);
 	XTRACE(fd, "manager open: /dev/pts/", ptyno, fd, hostdata ?
 	    "openpty: the host's manager" : xs->engine != XE_DIRECT ? NULL :
+	    deferred ? "relay deferred until the first use" :
 	    relay_wanted() ? "relay unavailable, direct engine" : NULL);
 	return (fd);
 fail:
@@ -279,19 +285,27 @@ ptsname(int fd)
 
 /*
  * The host manager of pty ptyno that this process holds (a relayed
- * manager's private copy), or -1.
+ * manager's private copy, or a deferred manager itself: *deferred 1,
+ * no daemon knows the pty yet), or -1.
  */
 static int
-held_host_manager(int ptyno)
+held_host_manager(int ptyno, int *deferred)
 {
 	struct xstream	*xs;
 	int		 fd, hfd, hi = xfd_highest();
 
+	*deferred = 0;
 	for (fd = 0; fd <= hi && fd < 1024; fd++) {
 		/* other threads' xstreams: see struct xstream */
 		xs = xfd_lookup(fd);
 		if (xs == NULL || XS_LOAD(xs->kind) != XK_MANAGER ||
-		    XS_LOAD(xs->ptyno) != ptyno || (hfd = XS_LOAD(xs->hostfd)) < 0)
+		    XS_LOAD(xs->ptyno) != ptyno)
+			continue;
+		if (atomic_load(&xs->deferred) == DEFER_WAITING) {
+			*deferred = 1;
+			return (fd);
+		}
+		if ((hfd = XS_LOAD(xs->hostfd)) < 0)
 			continue;
 		return (hfd);
 	}
@@ -328,7 +342,7 @@ static int
 subsid_open(enum open_kind k, int dirfd, const char *path, int flags,
     mode_t mode, int ptyno)
 {
-	int	fd, mfd, hup;
+	int	fd, mfd, hup, deferred;
 
 	/*
 	 * STREAMS dismantles the stream inside the last close; xptyd does
@@ -339,9 +353,9 @@ subsid_open(enum open_kind k, int dirfd, const char *path, int flags,
 	 * process sees; it is looked at again only if the barrier ran (a
 	 * subsidiary may have been opened meanwhile).
 	 */
-	mfd = held_host_manager(ptyno);
+	mfd = held_host_manager(ptyno, &deferred);
 	hup = mfd >= 0 ? host_mgr_hup(mfd) : -1;
-	if (relay_wanted() && hup != 0) {
+	if (relay_wanted() && hup != 0 && !deferred) {
 		relay_barrier(ptyno);
 		hup = mfd >= 0 ? host_mgr_hup(mfd) : -1;
 	}
@@ -435,7 +449,7 @@ ioctl_watched(int fd, unsigned long req, void *arg)
 	if ((xs = xfd_lookup(fd)) != NULL) {
 		if (req == FIONBIO)
 			engine_flags_touch();
-		rv = xpty_ioctl(fd, xs, req, arg);
+		rv = defer_use(xs) == -1 ? -1 : xpty_ioctl(fd, xs, req, arg);
 		if (xpty_tracing)
 			trace_ioctl(fd, req, arg, rv, errno, NULL);
 		return (rv);
@@ -501,6 +515,8 @@ read_recorded(int fd, void *buf, size_t len)
 
 	if (xs == NULL)
 		return (next_read(fd, buf, len));
+	if (defer_use(xs) == -1)
+		return (0);	/* closed while it began: as at the hangup */
 	return (xpty_read(fd, xs, buf, len));
 }
 
@@ -521,6 +537,8 @@ readv_recorded(int fd, const struct iovec *iov, int iovcnt)
 
 	if (xs == NULL)
 		return (NEXT_CACHED(next_readv_fn, "readv")(fd, iov, iovcnt));
+	if (defer_use(xs) == -1)
+		return (0);	/* closed while it began: as at the hangup */
 	return (xpty_readv(fd, xs, iov, iovcnt));
 }
 
@@ -555,9 +573,12 @@ write_recorded(int fd, const void *buf, size_t len)
 {
 	struct xstream	*xs;
 
-	if ((xs = xfd_lookup(fd)) != NULL)
+	if ((xs = xfd_lookup(fd)) != NULL) {
+		if (defer_use(xs) == -1)
+			return (-1);
 		return (len == 0 ? xpty_write_zero(fd, xs) :
 		    xpty_write(fd, xs, buf, len));
+	}
 	return (next_write(fd, buf, len));
 }
 
@@ -620,6 +641,7 @@ dup_follow(int oldfd, int newfd)
 static NOINLINE int
 dup_recorded(int fd)
 {
+	defer_use_fd(fd);	/* one number per deferred stream */
 	return (dup_follow(fd, NEXT(dup)(fd)));
 }
 
@@ -651,6 +673,7 @@ dup2(int oldfd, int newfd)
 
 	if (oldfd == newfd)
 		return (NEXT(dup2)(oldfd, newfd));
+	defer_use_fd(oldfd);
 	xfd_gate_enter();
 	if ((r = xfd_private_evict(newfd)) != -1)
 		r = dup_follow(oldfd, NEXT(dup2)(oldfd, newfd));
@@ -663,6 +686,8 @@ dup3(int oldfd, int newfd, int flags)
 {
 	int	r;
 
+	if (oldfd != newfd)
+		defer_use_fd(oldfd);
 	xfd_gate_enter();
 	if (oldfd == newfd || (r = xfd_private_evict(newfd)) != -1)
 		r = dup_follow(oldfd, NEXT(dup3)(oldfd, newfd, flags));
@@ -673,8 +698,11 @@ dup3(int oldfd, int newfd, int flags)
 int
 xpty_fcntl_common(int fd, int cmd, long arg)
 {
-	int	r = NEXT(fcntl)(fd, cmd, arg);
+	int	r;
 
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+		defer_use_fd(fd);
+	r = NEXT(fcntl)(fd, cmd, arg);
 	if (cmd == F_SETFL)
 		engine_flags_touch();
 	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)

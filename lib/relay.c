@@ -8,6 +8,9 @@
  * lib/relay_wire.c (the run directory, the control connection, bounded
  * and interruptible waits, the daemon's health):
  *
+ *   relay_adopt     the second half of relay_open, for a host manager
+ *                   the library already holds (lib/defer.c: a manager
+ *                   whose relay was deferred until its first use)
  *   relay_open      open a new pty here (a private copy of the host
  *                   manager stays for the control ioctls), make a
  *                   socketpair, set the stream up (xstate_new: raw, no
@@ -131,28 +134,26 @@ relay_ptmx(int *ptyno)
 
 /* ---- the interface ---- */
 
+/*
+ * Hand the host manager hfd (private, non-blocking), whose stream is set
+ * up, to the daemon with XP_ADOPT (XP_ADOPT_PAGE with pagefd, which is
+ * closed), beside the daemon's end of a new socketpair.  The
+ * application's end (the lowest free number, flags from oflag) is
+ * returned; -1 with errno, hfd left open, on failure.
+ */
 int
-relay_open(int oflag, int *hostfd, int *ptyno)
+relay_adopt(int hfd, int oflag, int pagefd)
 {
 	struct xp_reply	r;
 	struct iovec	iov;
 	uint8_t		pay[8];
 	uint64_t	ino;
-	int		hfd, sv[2], fds[3], n, pagefd = -1, rv;
+	int		sv[2], fds[3], rv;
 
-	if ((hfd = relay_ptmx(&n)) == -1)
-		return (-1);
-	/* the application's end first: it takes the lowest free number */
+	if (pagefd >= 0)
+		pagefd = xsys_fd_private(pagefd);	/* not below sv[0] */
 	if (relay_pair(sv, &ino) == -1) {
-		relay_close(hfd);
-		return (-1);
-	}
-	/* the stream is set up before any subsidiary can be opened */
-	if (xstate_new(hfd, n, &pagefd) == -1) {
-		relay_why_errno("the new pty's stream");
-		relay_close(sv[0]);
-		relay_close(sv[1]);
-		relay_close(hfd);
+		relay_close(pagefd);
 		return (-1);
 	}
 	xp_put64(pay, ino);
@@ -164,17 +165,35 @@ relay_open(int oflag, int *hostfd, int *ptyno)
 	rv = relay_req(pagefd >= 0 ? XP_ADOPT_PAGE : XP_ADOPT, &iov, 1, fds,
 	    pagefd >= 0 ? 3 : 2, &r, NULL, 1);
 	relay_close(pagefd);	/* the daemon has it now; ours is mapped */
+	relay_close(sv[1]);	/* the daemon has it now */
 	if (rv == -1 || relay_app_flags(sv[0], (oflag & O_CLOEXEC) != 0,
 	    (oflag & O_NONBLOCK) != 0) == -1) {
 		relay_close(sv[0]);
-		relay_close(sv[1]);
+		return (-1);
+	}
+	return (sv[0]);
+}
+
+int
+relay_open(int oflag, int *hostfd, int *ptyno)
+{
+	int	hfd, fd, n, pagefd = -1;
+
+	if ((hfd = relay_ptmx(&n)) == -1)
+		return (-1);
+	/* the stream is set up before any subsidiary can be opened */
+	if (xstate_new(hfd, n, &pagefd) == -1) {
+		relay_why_errno("the new pty's stream");
 		relay_close(hfd);
 		return (-1);
 	}
-	relay_close(sv[1]);	/* the daemon has it now */
+	if ((fd = relay_adopt(hfd, oflag, pagefd)) == -1) {
+		relay_close(hfd);
+		return (-1);
+	}
 	*hostfd = hfd;
 	*ptyno = n;
-	return (sv[0]);
+	return (fd);
 }
 
 /*

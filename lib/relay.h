@@ -23,6 +23,7 @@ struct xstream;
 
 /* Open a relayed manager: the application's socket, or -1/errno. */
 int	relay_open(int oflag, int *hostfd, int *ptyno);
+int	relay_adopt(int hfd, int oflag, int pagefd);
 /* After read() of the manager socket gave 0: swap a fresh connection in. */
 int	relay_reattach(int fd, struct xstream *xs);
 /* The page store: fetch pty ptyno's state page, proof a descriptor of it. */

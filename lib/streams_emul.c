@@ -359,8 +359,10 @@ stream_after_set(int fd, struct xstream *xs, unsigned long req,
 	    !xst.managed)
 		goto out;
 	if ((req == TCSETS || req == TCSETSW || req == TCSETSF) &&
-	    KTERM_OSPEED(&t) == B0 && xstate_has(&xst, XM_PTEM))
+	    KTERM_OSPEED(&t) == B0 && xstate_has(&xst, XM_PTEM)) {
+		defer_promote_pty(xs->ptyno);
 		(void)relay_zero_write(xs->ptyno, fd);	/* ptem: hangup */
+	}
 	if (!(xst.flags & XSTATE_PCKT) || len > sizeof(struct termios))
 		goto out;
 	/* a change the host's packet mode reports itself: not twice */
@@ -372,6 +374,7 @@ stream_after_set(int fd, struct xstream *xs, unsigned long req,
 	memcpy(msg, &ioc, sizeof(ioc));
 	if (len > 0 && xpty_user_copyin(msg + sizeof(ioc), arg, len) == -1)
 		goto out;
+	defer_promote_pty(xs->ptyno);
 	(void)relay_event(xs->ptyno, fd, M_IOCTL, msg, sizeof(ioc) + len);
 out:
 	errno = saved;

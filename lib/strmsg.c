@@ -185,6 +185,8 @@ getmsg_common(int fd, struct strbuf *ctl, struct strbuf *data, int *bandp,
 		errno = isastream(fd) == -1 ? EBADF : ENOSTR;
 		return (-1);
 	}
+	if (defer_use(xs) == -1)
+		return (-1);
 	if (bad_buf(ctl) || bad_buf(data)) {
 		errno = EFAULT;
 		return (-1);
@@ -231,6 +233,8 @@ putmsg_common(int fd, const struct strbuf *ctl, const struct strbuf *data,
 		errno = isastream(fd) == -1 ? EBADF : ENOSTR;
 		return (-1);
 	}
+	if (defer_use(xs) == -1)
+		return (-1);
 	if ((ctl != NULL && xpty_user_copyin(&c, ctl, sizeof(c)) == -1) ||
 	    (data != NULL && xpty_user_copyin(&d, data, sizeof(d)) == -1))
 		return (-1);

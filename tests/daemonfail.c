@@ -111,9 +111,10 @@ killed(void)
 		ok(0, "a new pty: %s", strerror(errno));
 		return;
 	}
+	/* a new manager's first use starts it (lib/defer.c) */
+	ok(both_ways(m, s), "the next pty works");
 	dp = xt_daemon_pid();
-	ok(dp > 0, "the next open starts a new daemon");
-	ok(both_ways(m, s), "and its pty works");
+	ok(xt_engine_direct() || dp > 0, "its use started a new daemon");
 	close(m);
 	close(s);
 }

@@ -1306,9 +1306,6 @@ worker(int ci, uint64_t cseed)
 		printf("# pty pair: %s\n", strerror(errno));
 		return (1);
 	}
-	if (fstat(u.m, &sb) == 0)
-		printf("sig %s\n", S_ISSOCK(sb.st_mode) ? "socket" :
-		    S_ISCHR(sb.st_mode) ? "host" : "other");
 	if (c->shape == SH_PCKT && pckt_setup(u.m, u.s) == -1) {
 		printf("# pckt set-up: %s\n", strerror(errno));
 		return (1);
@@ -1330,6 +1327,13 @@ worker(int ci, uint64_t cseed)
 		if (u.rpid > 0)
 			kill(u.rpid, SIGKILL);
 	}
+	/*
+	 * What the manager is once used (a new one is the host manager
+	 * until its first use in the default engine: lib/defer.c).
+	 */
+	if (fstat(u.m, &sb) == 0)
+		printf("sig %s\n", S_ISSOCK(sb.st_mode) ? "socket" :
+		    S_ISCHR(sb.st_mode) ? "host" : "other");
 	if (end_peers(&u, &k1) == -1)
 		rc = -1;
 	if (rc == 0 && (ms.in.bad || ms.in.pos != u.n0 || k1.bad ||

@@ -29,11 +29,11 @@ struct result {
 	char	diag[200];	/* the first */
 };
 
-/* Two opens of /dev/ptmx in a child with XPTY_RUNDIR=dir. */
+/* Two opens of /dev/ptmx, and their first use, in a child with XPTY_RUNDIR=dir. */
 static void
 open_in(const char *dir, struct result *res)
 {
-	int		pfd[2], efd[2], st, m1, m2;
+	int		pfd[2], efd[2], st, m1, m2, n1;
 	struct stat	sb;
 	char		buf[1024];
 	ssize_t		n, got = 0;
@@ -54,6 +54,9 @@ open_in(const char *dir, struct result *res)
 		t0 = xt_now();
 		m1 = open("/dev/ptmx", O_RDWR | O_NOCTTY);
 		m2 = open("/dev/ptmx", O_RDWR | O_NOCTTY);
+		/* a new manager's relay waits for its first use (defer.c) */
+		(void)ioctl(m1, FIONREAD, &n1);
+		(void)ioctl(m2, FIONREAD, &n1);
 		res->ms = (int)xt_ms_since(t0);
 		res->fd_ok = m1 >= 0 && m2 >= 0;
 		res->relayed = m1 >= 0 && fstat(m1, &sb) == 0 &&

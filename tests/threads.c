@@ -445,11 +445,15 @@ main(int argc, char **argv)
 		iterations = atoi(e);
 	if ((e = getenv("XPTY_THREADS_SECS")) != NULL && atof(e) > 0)
 		time_cap = atof(e);
-	/* the daemon is started on the first open; count after it */
+	/*
+	 * The daemon is started on a manager's first use (a new one waits
+	 * for it: lib/defer.c); count after it.
+	 */
 	{
-		int	m, s;
+		int	m, s, n;
 
 		if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == 0) {
+			(void)ioctl(m, FIONREAD, &n);
 			close(s);
 			close(m);
 		}
