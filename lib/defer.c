@@ -55,6 +55,7 @@
 #include <sys/types.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -209,6 +210,23 @@ defer_closed(struct xstream *xs, uint32_t gen, int saved)
 	return (0);
 }
 
+/*
+ * What the subsidiary side did before the first use (bytes written, its
+ * last close) waits in the host manager; xptyd frames it once it reads
+ * there.  Let it, before the call that promoted goes on (XP_SYNC comes
+ * after XP_ADOPT on the control connection, relay_wire.c): I_NREAD or
+ * getmsg then see the data and the zero-length message, as if xptyd had
+ * had the pty from the open.
+ */
+static void
+defer_settle(int hfd, int ptyno)
+{
+	struct pollfd	p = { .fd = hfd, .events = POLLIN };
+
+	if (xsys_poll(&p, 1, 0) == 1 && (p.revents & (POLLIN | POLLHUP)))
+		(void)relay_sync_close(ptyno);
+}
+
 /* Wait (briefly) for another thread's promotion of xs. */
 static void
 defer_wait_other(struct xstream *xs)
@@ -273,6 +291,7 @@ defer_promote(struct xstream *xs)
 	}
 	defer_busy = 0;
 	xsys_close(sock);
+	defer_settle(hfd, XS_LOAD(xs->ptyno));
 	XTRACE(n, "deferred relay made: /dev/pts/", XS_LOAD(xs->ptyno), n,
 	    NULL);
 	errno = saved;

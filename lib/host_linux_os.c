@@ -246,6 +246,12 @@ host_local_dgram(const char *name, size_t namelen, const void *msg,
 }
 
 /*
+ * glibc's own name for clone(2): libxpty interposes clone
+ * (lib/interpose_spawn.c), and the spawn must not reach that.
+ */
+extern int	__clone(int (*)(void *), void *, int, void *, ...);
+
+/*
  * The spawned process, sharing our memory while we wait for it: raw
  * system calls only, and every signal stays blocked (no handler of the
  * application may run here).  execve would give it an exit signal again
@@ -287,7 +293,7 @@ host_spawn_detached(const char *path, char *const argv[], char *const envp[],
 		return (-1);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &saved);
-	pid = clone(spawn_child, stack + SPAWN_STACK, CLONE_VM | CLONE_VFORK,
+	pid = __clone(spawn_child, stack + SPAWN_STACK, CLONE_VM | CLONE_VFORK,
 	    &a);
 	e = errno;
 	pthread_sigmask(SIG_SETMASK, &saved, NULL);
