@@ -3,6 +3,8 @@
  * modules do to the terminal (issue 3).
  */
 #include <sys/select.h>
+#include <sys/uio.h>
+#include <link.h>
 #include "xtest.h"
 
 static const char *mods3[] = { "ptem", "ldterm", "ttcompat" };
@@ -188,6 +190,89 @@ check_bad_names(void)
 	errno = 0;
 	ok(ioctl(s, I_LOOK, xt_unmapped()) == -1 && errno == EFAULT,
 	    "I_LOOK unmapped buffer: EFAULT");
+	close2(m, s);
+}
+
+/* The end of the highest read-only segment of the program (0: none). */
+static int
+ro_end(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	uintptr_t	*end = arg, e;
+	int		 i;
+
+	(void)size;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		if (info->dlpi_phdr[i].p_type != PT_LOAD ||
+		    (info->dlpi_phdr[i].p_flags & (PF_R | PF_W)) != PF_R)
+			continue;
+		e = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr +
+		    info->dlpi_phdr[i].p_memsz;
+		if (e > *end)
+			*end = e;
+	}
+	return (1);		/* the first object is the program */
+}
+
+/* What I_PUSH of p must say, from the bytes the kernel can read there. */
+static int
+push_oracle(const char *p)
+{
+	struct iovec	lo, re;
+	char		c[FMNAMESZ + 1];
+	size_t		i;
+
+	for (i = 0; i < sizeof(c); i++) {
+		lo.iov_base = &c[i];
+		lo.iov_len = 1;
+		re.iov_base = (void *)(p + i);
+		re.iov_len = 1;
+		if (process_vm_readv(getpid(), &lo, 1, &re, 1, 0) != 1)
+			return (EFAULT);
+		if (c[i] == '\0')
+			break;
+	}
+	if (i == sizeof(c))
+		return (EINVAL);	/* too long */
+	for (i = 0; i < 3; i++)
+		if (strcmp(c, mods3[i]) == 0)
+			return (0);
+	return (EINVAL);
+}
+
+/*
+ * Names from the last bytes of the program's read-only data on (read
+ * there without a checked copy, lib/readable.c), each in a child: the
+ * errno the bytes call for, never a signal.
+ */
+static void
+check_segment_end(void)
+{
+	static const int	 back[] = { 9, 4, 1, 0 };
+	char			 name[64];
+	uintptr_t		 end = 0;
+	const char		*p;
+	size_t			 i;
+	int			 m, s, st, want;
+	pid_t			 pid;
+
+	(void)dl_iterate_phdr(ro_end, &end);
+	if (end == 0 || pair(&m, &s, name) != 0) {
+		ok(0, "the program's read-only data and a pty pair");
+		return;
+	}
+	for (i = 0; i < sizeof(back) / sizeof(back[0]); i++) {
+		p = (const char *)(end - (uintptr_t)back[i]);
+		want = push_oracle(p);
+		if ((pid = fork()) == 0) {
+			errno = 0;
+			_exit(ioctl(s, I_FIND, p) >= 0 ? 0 :
+			    errno == 0 ? 99 : errno);
+		}
+		waitpid(pid, &st, 0);
+		ok(WIFEXITED(st) && WEXITSTATUS(st) == want,
+		    "I_FIND %d bytes before the end of the read-only data: "
+		    "%s, no signal", back[i], want ? strerror(want) : "found");
+	}
 	close2(m, s);
 }
 
@@ -646,6 +731,7 @@ main(int argc, char **argv)
 	check_push_sequence();
 	check_find_loop();
 	check_bad_names();
+	check_segment_end();
 	check_shared();
 	check_reuse();
 	check_raw();
