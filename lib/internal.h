@@ -303,6 +303,7 @@ void		 xfd_gate_init(void);	/* pthread_atfork, once */
 #define PTYPATH_PTMX	1	/* /dev/ptmx, /dev/pts/ptmx */
 #define PTYPATH_PTS	2	/* /dev/pts/N */
 int	ptypath_classify(const char *path, int *ptyno);
+char	*ptypath_namebuf(void);	/* this thread's ptsname() buffer */
 
 /* ---- common/store.h (store_<kind>.c): the stream-state store ---- */
 #include "store.h"
