@@ -75,6 +75,13 @@ struct kterm;
 					   hangup until the first open it sees
 					   (the watch, or libxpty's own open).
 					   Added after the first version. */
+#define HOST_CAP_CTTY_ASK	0x0080	/* TIOCSCTTY with 0 refuses a process
+					   that is no session leader, changing
+					   nothing (no job-control stop either):
+					   it may be asked without getsid first
+					   (Linux; FreeBSD stops a background
+					   caller).  Added after the first
+					   version. */
 extern const unsigned host_caps;
 
 /* The name of the host file, for diagnostics ("linux", "bsdimit"...). */

@@ -38,7 +38,7 @@
 #define PTMX_MINOR	2
 
 const unsigned host_caps = HOST_CAP_LOCK | HOST_CAP_TERMIOS_STATE |
-    HOST_CAP_PEER | HOST_CAP_WATCH | HOST_CAP_EVREG;
+    HOST_CAP_PEER | HOST_CAP_WATCH | HOST_CAP_EVREG | HOST_CAP_CTTY_ASK;
 const char host_name[] = "linux";
 
 int
