@@ -316,6 +316,98 @@ check_shared(void)
 	close2(m, s);
 }
 
+/*
+ * Run in a child that opens name itself: set speed 1200, VINTR ^A and
+ * CLOCAL (set != 0), or push mod (mod != NULL).  0 if it worked.
+ */
+static int
+other_process(const char *name, int set, const char *mod)
+{
+	struct termios	t;
+	int		c, st;
+	pid_t		pid;
+
+	if ((pid = fork()) == 0) {
+		if ((c = open(name, O_RDWR | O_NOCTTY)) == -1)
+			_exit(1);
+		if (set && (tcgetattr(c, &t) == -1 ||
+		    cfsetspeed(&t, B1200) == -1 ||
+		    (t.c_cc[VINTR] = 1, t.c_cflag |= CLOCAL,
+		    tcsetattr(c, TCSANOW, &t) == -1)))
+			_exit(2);
+		if (mod != NULL && ioctl(c, I_PUSH, mod) == -1)
+			_exit(3);
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return (-1);
+	return (WEXITSTATUS(st));
+}
+
+/* The terminal settings below the state slots (c_cc[17], c_cc[18]). */
+static int
+same_modes(const struct termios *a, const struct termios *b)
+{
+	return (a->c_iflag == b->c_iflag && a->c_oflag == b->c_oflag &&
+	    a->c_cflag == b->c_cflag && a->c_lflag == b->c_lflag &&
+	    cfgetospeed(a) == cfgetospeed(b) &&
+	    memcmp(a->c_cc, b->c_cc, VEOL2 + 1) == 0);
+}
+
+/*
+ * Another process changes the stream between this one's pushes: a
+ * push reads the stream as it is then, never what this process saw
+ * or wrote before.  Its termios change survives ptem and ttcompat
+ * pushes; ldterm's push sets ldterm's modes whatever was there; its
+ * push is on the stack when this process pushes next.
+ */
+static void
+check_between_pushes(void)
+{
+	char			name[64], list[64] = "";
+	struct str_mlist	ml[4];
+	struct str_list		sl = { 4, ml };
+	struct termios		t, ref;
+	int			m, s, i;
+
+	ok(pair(&m, &s, name) == 0, "pty pair");
+	is_int(ioctl(s, I_PUSH, "ptem"), 0, "push ptem");
+	is_int(other_process(name, 1, NULL), 0,
+	    "another process sets speed 1200, VINTR ^A, CLOCAL");
+	is_int(ioctl(s, I_PUSH, "ttcompat"), 0, "push ttcompat");
+	ok(tcgetattr(s, &t) == 0 && cfgetospeed(&t) == B1200 &&
+	    t.c_cc[VINTR] == 1 && (t.c_cflag & CLOCAL),
+	    "the other process's settings survive the push of ttcompat");
+	is_int(other_process(name, 0, "ldterm"), 0,
+	    "another process pushes ldterm");
+	is_int(ioctl(s, I_PUSH, "ldterm"), 0,
+	    "push ldterm here: 0 (single-instance, already there)");
+	ok(ioctl(s, I_LIST, &sl) == 0 && sl.sl_nmods == 4,
+	    "I_LIST: 4 names");
+	for (i = 0; i < sl.sl_nmods && i < 4; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+		    "%s ", ml[i].l_name);
+	ok(strcmp(list, "ldterm ttcompat ptem pts ") == 0,
+	    "the stack has the other process's ldterm on top (%s)", list);
+	close2(m, s);
+
+	/* ldterm's push does not depend on what the termios was */
+	ok(pair(&m, &s, name) == 0, "pty pair");
+	ok(ioctl(s, I_PUSH, "ptem") == 0 && ioctl(s, I_PUSH, "ldterm") == 0 &&
+	    tcgetattr(s, &ref) == 0, "push ptem, ldterm (the reference modes)");
+	close2(m, s);
+	ok(pair(&m, &s, name) == 0, "pty pair");
+	is_int(ioctl(s, I_PUSH, "ptem"), 0, "push ptem");
+	is_int(other_process(name, 1, "ttcompat"), 0,
+	    "another process sets speed 1200, VINTR ^A, CLOCAL and pushes ttcompat");
+	is_int(ioctl(s, I_PUSH, "ldterm"), 0, "push ldterm");
+	ok(tcgetattr(s, &t) == 0 && same_modes(&t, &ref),
+	    "ldterm's modes, exactly as on a fresh stream");
+	is_int(ioctl(s, I_FIND, "ttcompat"), 1, "the other process's ttcompat is still there");
+	is_int(ioctl(s, I_LIST, NULL), 4, "I_LIST NULL == 4");
+	close2(m, s);
+}
+
 /* A new pty that reuses a number starts bare. */
 static void
 check_reuse(void)
@@ -733,6 +825,7 @@ main(int argc, char **argv)
 	check_bad_names();
 	check_segment_end();
 	check_shared();
+	check_between_pushes();
 	check_reuse();
 	check_raw();
 	check_ldterm();
