@@ -63,11 +63,6 @@ struct kterm;
 #define HOST_CAP_PEER		0x0008	/* host_open_peer needs no path lookup */
 #define HOST_CAP_WATCH		0x0010	/* host_watch_open can succeed */
 #define HOST_CAP_EVREG		0x0020	/* host_evreg_* move registrations */
-#define HOST_CAP_DEFER		0x0080	/* every call by which a descriptor
-					   can leave the library's sight is
-					   interposed (interpose_spawn.c): a
-					   new manager's relay can wait for
-					   its first use (defer.c) */
 #define HOST_CAP_OPEN_CLOSES	0x0040	/* the allocator opens the subsidiary
 					   and closes it again (OpenBSD's
 					   posix_openpt, PTMGET): a new manager
@@ -80,6 +75,18 @@ struct kterm;
 					   hangup until the first open it sees
 					   (the watch, or libxpty's own open).
 					   Added after the first version. */
+#define HOST_CAP_CTTY_ASK	0x0080	/* TIOCSCTTY with 0 refuses a process
+					   that is no session leader, changing
+					   nothing (no job-control stop either):
+					   it may be asked without getsid first
+					   (Linux; FreeBSD stops a background
+					   caller).  Added after the first
+					   version. */
+#define HOST_CAP_DEFER		0x0100	/* every call by which a descriptor
+					   can leave the library's sight is
+					   interposed (interpose_spawn.c): a
+					   new manager's relay can wait for
+					   its first use (defer.c) */
 extern const unsigned host_caps;
 
 /* The name of the host file, for diagnostics ("linux", "bsdimit"...). */

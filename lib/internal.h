@@ -4,6 +4,7 @@
  * Layering, bottom up:
  *   sys.h          raw system calls used internally (never re-enter
  *                  wrappers), one sys_<host>.c per host
+ *   readable.c     read-only data a caller's pointer may be read in directly
  *   resolve.c      the next definitions of interposed names (dlsym RTLD_NEXT)
  *   fdtable.c      descriptor -> struct xstream map, lock-free reads
  *   forkgate.c     fork() never copies a half-made change of that map
@@ -341,6 +342,7 @@ void		 xfd_gate_init(void);	/* pthread_atfork, once */
 #define PTYPATH_PTMX	1	/* /dev/ptmx, /dev/pts/ptmx */
 #define PTYPATH_PTS	2	/* /dev/pts/N */
 int	ptypath_classify(const char *path, int *ptyno);
+char	*ptypath_namebuf(void);	/* this thread's ptsname() buffer */
 
 /* ---- common/store.h (store_<kind>.c): the stream-state store ---- */
 #include "store.h"
@@ -497,5 +499,7 @@ int	iov_put(const struct iovec *, int, size_t off, const void *, size_t);
 int	iov_sub(const struct iovec *, int, size_t off, size_t len,
 	    struct iovec *out, int max, size_t *got);
 size_t	xpty_strlcpy(char *, const char *, size_t);
+/* readable.c: bytes known readable from p on (read-only data), or 0 */
+size_t	readable_span(const void *p);
 
 #endif /* XPTY_INTERNAL_H */

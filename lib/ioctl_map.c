@@ -360,18 +360,22 @@ manager_tty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
  * A successful I_PUSH on a terminal stream makes it the controlling
  * terminal of a session leader that has none (illumos streamio.c,
  * strctty); __I_PUSH_NOCTTY does not.  A subsidiary is a terminal stream
- * even when bare (pts sets SO_ISTTY).  Linux's TIOCSCTTY with 0 has the
- * same conditions (session leader, no controlling terminal, the tty not
- * another session's) and is simply refused otherwise; that refusal is no
- * error of the push.  A manager is never made one here (a relayed manager
- * is a socket).
+ * even when bare (pts sets SO_ISTTY).  The host's TIOCSCTTY with 0 has
+ * the same conditions (session leader, no controlling terminal, the tty
+ * not another session's) and is simply refused otherwise; that refusal
+ * is no error of the push.  Only a session leader asks it, except where
+ * the host refuses everyone else with no other effect
+ * (HOST_CAP_CTTY_ASK: Linux): there it is asked directly, one system
+ * call a push where getsid and TIOCSCTTY would be two for a leader.  A
+ * manager is never made one here (a relayed manager is a socket).
  */
 static void
 push_ctty(int fd, const struct xstream *xs)
 {
 	int	saved = errno;
 
-	if (xs->kind == XK_SUBSID && getsid(0) == xsys_self())
+	if (xs->kind == XK_SUBSID && ((host_caps & HOST_CAP_CTTY_ASK) ||
+	    getsid(0) == xsys_self()))
 		(void)xsys_ioctl(fd, TIOCSCTTY, (void *)0);
 	errno = saved;
 }

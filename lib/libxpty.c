@@ -26,7 +26,8 @@
  * 64-bit, fortified and getpt names in lib/interpose_glibc.c, which
  * calls xpty_open_hook and xpty_fcntl_common here).
  *
- * State: the fd table and the mode; the per-thread ptsname() buffer.
+ * State: the fd table and the mode (the per-thread ptsname() buffer is
+ * ptypath.c's, which knows a path in it readable).
  */
 #include "config.h"
 #include "interpose_darwin.h"	/* macOS: the entry points' names */
@@ -267,10 +268,10 @@ ptsname_r(int fd, char *buf, size_t len)
 XPTY_EXPORT char *
 ptsname(int fd)
 {
-	static __thread char buf[HOST_PATHMAX];
-	int	saved = errno, err;
+	char	*buf = ptypath_namebuf();	/* per thread */
+	int	 saved = errno, err;
 
-	if ((err = ptsname_r(fd, buf, sizeof(buf))) != 0) {
+	if ((err = ptsname_r(fd, buf, HOST_PATHMAX)) != 0) {
 		errno = err;
 		XTRACE(fd, "ptsname", -1, -1, NULL);
 		return (NULL);

@@ -19,10 +19,18 @@
  * policy answering ENOSYS or EPERM), a copy of one byte through
  * xpty_user_copyin() (usercopy.c) probes instead.
  *
+ * No probe is needed for bytes known to be readable: this thread's
+ * ptsname() buffer, which ptypath.c keeps (ptypath_namebuf: so that
+ * open(ptsname(m)) reads its path directly), and the read-only data of
+ * the main program and of libxpty (readable.c: path literals).  A path
+ * that runs on past either is probed from there on, page by page.
+ *
  * An unreadable path is "not a pty path": the open goes to libc as it
  * is, and the kernel says EFAULT.  State: the "probe usable" flag (a
- * benign race: every thread computes the same answer).  Descriptors:
- * none (it reads paths, it opens nothing).
+ * benign race: every thread computes the same answer); the per-thread
+ * ptsname() buffer (initial-exec TLS: no allocation at first use, so
+ * safe in a signal handler).  Descriptors: none (it reads paths, it
+ * opens nothing).
  */
 #include "config.h"
 
@@ -37,12 +45,20 @@
 
 static int probe_usable = 1;
 
-/* A caller's path and the page of it last found readable. */
+static __thread char namebuf[HOST_PATHMAX]
+    __attribute__((tls_model("initial-exec")));
+
+/* A caller's path and the addresses of it last found readable. */
 struct ppath {
 	const char	*p;
-	uintptr_t	 page;
-	int		 have;		/* page is readable */
+	uintptr_t	 lo, hi;	/* [lo, hi) is readable */
 };
+
+char *
+ptypath_namebuf(void)
+{
+	return (namebuf);
+}
 
 /* Can the byte at p be read?  errno preserved. */
 static int
@@ -63,18 +79,33 @@ byte_readable(const char *p)
 	return (ok);
 }
 
+/* Bytes known readable from address a on, without a probe (or 0). */
+static size_t
+known_span(uintptr_t a)
+{
+	uintptr_t	buf = (uintptr_t)namebuf;
+
+	if (a >= buf && a - buf < sizeof(namebuf))
+		return (sizeof(namebuf) - (a - buf));
+	return (readable_span((const void *)a));
+}
+
 /* The byte at p[i], probing its page first if need be; -1 if unreadable. */
 static int
 byte_at(struct ppath *pp, size_t i)
 {
-	uintptr_t	page = (uintptr_t)(pp->p + i) &
-	    ~(uintptr_t)(PP_PAGE - 1);
+	uintptr_t	a = (uintptr_t)(pp->p + i);
+	size_t		n;
 
-	if (!pp->have || page != pp->page) {
-		if (!byte_readable(pp->p + i))
+	if (a < pp->lo || a >= pp->hi) {
+		if ((n = known_span(a)) > 0) {
+			pp->lo = a;
+			pp->hi = a + n;
+		} else if (byte_readable(pp->p + i)) {
+			pp->lo = a & ~(uintptr_t)(PP_PAGE - 1);
+			pp->hi = pp->lo + PP_PAGE;
+		} else
 			return (-1);
-		pp->page = page;
-		pp->have = 1;
 	}
 	return ((unsigned char)pp->p[i]);
 }

@@ -8,7 +8,10 @@
  * and process_vm_writev on Linux), which fails with EFAULT instead of
  * faulting.  Where that is unavailable (other hosts, seccomp policies,
  * old kernels) it moves the bytes through a pipe instead: read(2)
- * and write(2) also fail with EFAULT on a bad address.  Stateless apart from the
+ * and write(2) also fail with EFAULT on a bad address.  Bytes known to
+ * be readable (readable.c: the read-only data of the main program and of
+ * libxpty, where string literals live) are copied with memcpy, no system
+ * call; a copy that reaches beyond them is checked whole.  Stateless apart from the
  * one-time "process_vm is usable" flag (a benign race: every thread
  * computes the same answer).  iov_put and iov_sub scatter into and cut
  * pieces of a caller's iovec array.  Descriptors: pipe_copy's pipe, made
@@ -82,6 +85,10 @@ xpty_user_copyin(void *dst, const void *src, size_t len)
 		errno = EFAULT;
 		return (-1);
 	}
+	if (len > 0 && readable_span(src) >= len) {
+		memcpy(dst, src, len);
+		return (0);
+	}
 	return (vm_copy(dst, src, len, 0));
 }
 
@@ -103,15 +110,21 @@ xpty_user_copyout(void *dst, const void *src, size_t len)
 int
 xpty_user_strcopy(char *dst, const char *src, size_t dstlen)
 {
-	size_t	i = 0, chunk, to_page;
+	size_t	i = 0, chunk, to_page, known;
 
 	if (src == NULL) {
 		errno = EFAULT;
 		return (-1);
 	}
-	/* one copy per page: a page is readable as a whole or not at all */
+	/*
+	 * One copy per page: a page is readable as a whole or not at all.
+	 * A span known readable (readable.c) is as good as a page: a
+	 * name inside one is a single memcpy.
+	 */
 	while (i < dstlen) {
 		to_page = XPTY_PAGE - ((uintptr_t)(src + i) & (XPTY_PAGE - 1));
+		if ((known = readable_span(src + i)) > 0)
+			to_page = known;
 		chunk = dstlen - i < to_page ? dstlen - i : to_page;
 		if (xpty_user_copyin(dst + i, src + i, chunk) == -1)
 			return (-1);

@@ -4,9 +4,14 @@
  * ENOENT or a descriptor, never a crash (issue 11, D5), in svr4 and in
  * native mode.  Each call runs in a child, so that a fault is seen as a
  * signal rather than ending the test.  A page-end path that does name
- * /dev/ptmx or /dev/pts/N still opens an SVR4 pty.
+ * /dev/ptmx or /dev/pts/N still opens an SVR4 pty.  Paths at the end of
+ * the program's read-only data, and just past it (where libxpty stops
+ * reading without a probe, lib/readable.c), get what the kernel gives
+ * them.
  */
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <link.h>
 
 #include "xtest.h"
 
@@ -29,7 +34,7 @@ at_edge(const char *s, size_t len)
 	return (p);
 }
 
-enum expect { E_FD, E_STREAM, E_ERR };
+enum expect { E_FD, E_STREAM, E_ERR, E_KERNEL };
 
 struct kase {
 	const char	*what;
@@ -112,6 +117,66 @@ run(const struct kase *k, int svr4)
 		    k->what, svr4 ? "svr4" : "native", strerror(k->err)))
 			diag("got %d, errno %s", r[0], strerror(r[1]));
 		break;
+	case E_KERNEL:		/* k->err: the kernel's errno, 0 for a descriptor */
+		if (!ok(k->err == 0 ? r[0] >= 0 : r[0] == -1 && r[1] == k->err,
+		    "%s (%s mode): as the kernel (%s)", k->what,
+		    svr4 ? "svr4" : "native", k->err ? strerror(k->err) : "a descriptor"))
+			diag("got %d, errno %s", r[0], strerror(r[1]));
+		break;
+	}
+}
+
+/* The end of the highest read-only segment of the program (0: none). */
+static int
+ro_end(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	uintptr_t	*end = arg, e;
+	int		 i;
+
+	(void)size;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		if (info->dlpi_phdr[i].p_type != PT_LOAD ||
+		    (info->dlpi_phdr[i].p_flags & (PF_R | PF_W)) != PF_R)
+			continue;
+		e = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr +
+		    info->dlpi_phdr[i].p_memsz;
+		if (e > *end)
+			*end = e;
+	}
+	return (1);		/* the first object is the program */
+}
+
+/* Paths from the last bytes of the program's read-only data on. */
+static void
+run_segment_end(void)
+{
+	static const int	 back[] = { 3, 1, 0 };
+	struct kase		 k;
+	uintptr_t		 end = 0;
+	char			 what[96];
+	size_t			 i;
+	int			 svr4, fd;
+
+	(void)dl_iterate_phdr(ro_end, &end);
+	if (end == 0) {
+		skip("no read-only segment found");
+		return;
+	}
+	for (i = 0; i < sizeof(back) / sizeof(back[0]); i++) {
+		memset(&k, 0, sizeof(k));
+		snprintf(what, sizeof(what), "open(%d bytes before the end of "
+		    "the program's read-only data)", back[i]);
+		k.what = what;
+		k.p = (const char *)(end - (uintptr_t)back[i]);
+		k.flags = O_RDONLY;
+		k.expect = E_KERNEL;
+		errno = 0;
+		fd = (int)syscall(SYS_openat, AT_FDCWD, k.p, O_RDONLY);
+		k.err = fd >= 0 ? 0 : errno;
+		if (fd >= 0)
+			close(fd);
+		for (svr4 = 1; svr4 >= 0; svr4--)
+			run(&k, svr4);
 	}
 }
 
@@ -158,5 +223,6 @@ main(int argc, char **argv)
 	for (svr4 = 1; svr4 >= 0; svr4--)
 		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 			run(&cases[i], svr4);
+	run_segment_end();
 	return (done_testing());
 }

@@ -13,6 +13,13 @@
  * modules too, but never gives its caller a controlling terminal (a
  * daemon such as tmux's server is a session leader without one, and the
  * child forkpty makes must be able to take the pty).
+ *
+ * Only a session leader without one gets it: a push by another member of
+ * a session that has no controlling terminal gives nobody one, a leader
+ * that has one keeps it when it pushes on another pty, and a pty that is
+ * one session's is not taken by another leader's push (libxpty asks the
+ * kernel's TIOCSCTTY without getsid where the host allows that,
+ * HOST_CAP_CTTY_ASK: these say it changes nothing).
  */
 #include <pty.h>
 #include <utmp.h>
@@ -179,6 +186,165 @@ check_openpty(void)
 	ok(r[2], "openpty: login_tty in a child makes it that child's");
 }
 
+/* A new pty's subsidiary name in name (the manager stays open). */
+static int
+new_pty(char *name, size_t len)
+{
+	int	m;
+
+	if ((m = posix_openpt(O_RDWR | O_NOCTTY)) == -1 || grantpt(m) == -1 ||
+	    unlockpt(m) == -1 || ptsname_r(m, name, len) != 0)
+		return (-1);
+	return (m);
+}
+
+/* Open name without a controlling terminal and push ptem, ldterm. */
+static int
+open_push(const char *name)
+{
+	int	s;
+
+	if ((s = open(name, O_RDWR | O_NOCTTY)) == -1)
+		return (-1);
+	if (ioctl(s, I_PUSH, "ptem") == -1 || ioctl(s, I_PUSH, "ldterm") == -1)
+		return (-1);
+	return (s);
+}
+
+/* In a new session: a member that is not its leader pushes first. */
+static int
+member_then_leader(const char *name)
+{
+	int	s, st, t;
+	pid_t	kid;
+
+	if (setsid() == -1)
+		return (0);
+	if ((kid = fork()) == 0) {
+		s = open_push(name);
+		t = open("/dev/tty", O_RDWR);
+		_exit(s >= 0 && t == -1 && tcgetsid(s) == -1 ? 0 : 1);
+	}
+	if (waitpid(kid, &st, 0) != kid || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) != 0)
+		return (0);
+	s = open_push(name);		/* the leader's push still takes it */
+	return (s >= 0 && tcgetsid(s) == getsid(0));
+}
+
+/* A leader with a controlling terminal (a) pushes on another pty (b). */
+static int
+leader_keeps(const char *a, const char *b)
+{
+	int	sa, sb;
+
+	if (setsid() == -1 || (sa = open_push(a)) == -1 ||
+	    tcgetsid(sa) != getsid(0) || (sb = open_push(b)) == -1)
+		return (0);
+	return (tcgetsid(sa) == getsid(0) && tcgetsid(sb) == -1);
+}
+
+/* Another session's controlling terminal: a leader's push gets nothing. */
+static int
+not_stolen(const char *name)
+{
+	if (setsid() == -1 || open_push(name) == -1)
+		return (0);
+	return (open("/dev/tty", O_RDWR) == -1);
+}
+
+/* Run f in a child (a new process, so that setsid works): 1 if it said so. */
+static int
+in_child(int (*f)(const char *, const char *, pid_t), const char *a,
+    const char *b, pid_t owner)
+{
+	int	st;
+	pid_t	pid;
+
+	if ((pid = fork()) == 0)
+		_exit(f(a, b, owner) ? 0 : 1);
+	return (waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0);
+}
+
+static int
+run_member(const char *a, const char *b, pid_t owner)
+{
+	(void)b;
+	(void)owner;
+	return (member_then_leader(a));
+}
+
+static int
+run_keeps(const char *a, const char *b, pid_t owner)
+{
+	(void)owner;
+	return (leader_keeps(a, b));
+}
+
+static int
+run_stolen(const char *a, const char *b, pid_t owner)
+{
+	(void)b;
+	(void)owner;
+	return (not_stolen(a));
+}
+
+static void
+check_others(void)
+{
+	char	a[64], b[64], c;
+	int	ma, mb, p[2], g[2], st, sb;
+	pid_t	owner;
+
+	if ((ma = new_pty(a, sizeof(a))) == -1 ||
+	    (mb = new_pty(b, sizeof(b))) == -1 || pipe(p) == -1 ||
+	    pipe(g) == -1) {
+		ok(0, "ptys and pipes");
+		return;
+	}
+	ok(in_child(run_member, a, NULL, 0),
+	    "a session member's push gives nobody a controlling terminal; "
+	    "then its leader's push takes it");
+	close(ma);
+	if ((ma = new_pty(a, sizeof(a))) == -1) {
+		ok(0, "pty");
+		return;
+	}
+	ok(in_child(run_keeps, a, b, 0),
+	    "a leader with a controlling terminal keeps it when it pushes "
+	    "on another pty");
+	close(mb);
+	if ((mb = new_pty(b, sizeof(b))) == -1) {
+		ok(0, "pty");
+		return;
+	}
+	/* owner: a leader holding b as its controlling terminal meanwhile */
+	if ((owner = fork()) == 0) {
+		close(p[0]);
+		close(g[1]);
+		sb = setsid() != -1 ? open_push(b) : -1;
+		c = sb >= 0 && tcgetsid(sb) == getsid(0);
+		(void)!write(p[1], &c, 1);
+		(void)!read(g[0], &c, 1);
+		c = tcgetsid(sb) == getsid(0) && open("/dev/tty", O_RDWR) >= 0;
+		(void)!write(p[1], &c, 1);
+		_exit(0);
+	}
+	close(p[1]);
+	close(g[0]);
+	ok(read(p[0], &c, 1) == 1 && c == 1, "a leader takes %s", b);
+	ok(in_child(run_stolen, b, NULL, owner),
+	    "another leader's push on it gives that one no controlling terminal");
+	close(g[1]);
+	ok(read(p[0], &c, 1) == 1 && c == 1,
+	    "and %s stays the first leader's", b);
+	waitpid(owner, &st, 0);
+	close(p[0]);
+	close(ma);
+	close(mb);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -187,5 +353,6 @@ main(int argc, char **argv)
 	check(0);
 	check(1);
 	check_openpty();
+	check_others();
 	return (done_testing());
 }

@@ -3,6 +3,8 @@
  * modules do to the terminal (issue 3).
  */
 #include <sys/select.h>
+#include <sys/uio.h>
+#include <link.h>
 #include "xtest.h"
 
 static const char *mods3[] = { "ptem", "ldterm", "ttcompat" };
@@ -191,6 +193,89 @@ check_bad_names(void)
 	close2(m, s);
 }
 
+/* The end of the highest read-only segment of the program (0: none). */
+static int
+ro_end(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	uintptr_t	*end = arg, e;
+	int		 i;
+
+	(void)size;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		if (info->dlpi_phdr[i].p_type != PT_LOAD ||
+		    (info->dlpi_phdr[i].p_flags & (PF_R | PF_W)) != PF_R)
+			continue;
+		e = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr +
+		    info->dlpi_phdr[i].p_memsz;
+		if (e > *end)
+			*end = e;
+	}
+	return (1);		/* the first object is the program */
+}
+
+/* What I_PUSH of p must say, from the bytes the kernel can read there. */
+static int
+push_oracle(const char *p)
+{
+	struct iovec	lo, re;
+	char		c[FMNAMESZ + 1];
+	size_t		i;
+
+	for (i = 0; i < sizeof(c); i++) {
+		lo.iov_base = &c[i];
+		lo.iov_len = 1;
+		re.iov_base = (void *)(p + i);
+		re.iov_len = 1;
+		if (process_vm_readv(getpid(), &lo, 1, &re, 1, 0) != 1)
+			return (EFAULT);
+		if (c[i] == '\0')
+			break;
+	}
+	if (i == sizeof(c))
+		return (EINVAL);	/* too long */
+	for (i = 0; i < 3; i++)
+		if (strcmp(c, mods3[i]) == 0)
+			return (0);
+	return (EINVAL);
+}
+
+/*
+ * Names from the last bytes of the program's read-only data on (read
+ * there without a checked copy, lib/readable.c), each in a child: the
+ * errno the bytes call for, never a signal.
+ */
+static void
+check_segment_end(void)
+{
+	static const int	 back[] = { 9, 4, 1, 0 };
+	char			 name[64];
+	uintptr_t		 end = 0;
+	const char		*p;
+	size_t			 i;
+	int			 m, s, st, want;
+	pid_t			 pid;
+
+	(void)dl_iterate_phdr(ro_end, &end);
+	if (end == 0 || pair(&m, &s, name) != 0) {
+		ok(0, "the program's read-only data and a pty pair");
+		return;
+	}
+	for (i = 0; i < sizeof(back) / sizeof(back[0]); i++) {
+		p = (const char *)(end - (uintptr_t)back[i]);
+		want = push_oracle(p);
+		if ((pid = fork()) == 0) {
+			errno = 0;
+			_exit(ioctl(s, I_FIND, p) >= 0 ? 0 :
+			    errno == 0 ? 99 : errno);
+		}
+		waitpid(pid, &st, 0);
+		ok(WIFEXITED(st) && WEXITSTATUS(st) == want,
+		    "I_FIND %d bytes before the end of the read-only data: "
+		    "%s, no signal", back[i], want ? strerror(want) : "found");
+	}
+	close2(m, s);
+}
+
 /* The stack belongs to the stream: a child reopening /dev/pts/N sees it. */
 static void
 check_shared(void)
@@ -228,6 +313,98 @@ check_shared(void)
 	is_int(ioctl(s2, I_LIST, NULL), 4, "a second open in the parent shares the stack");
 	close(s2);
 	is_int(ioctl(s, I_LIST, NULL), 4, "closing one of two opens keeps the stack");
+	close2(m, s);
+}
+
+/*
+ * Run in a child that opens name itself: set speed 1200, VINTR ^A and
+ * CLOCAL (set != 0), or push mod (mod != NULL).  0 if it worked.
+ */
+static int
+other_process(const char *name, int set, const char *mod)
+{
+	struct termios	t;
+	int		c, st;
+	pid_t		pid;
+
+	if ((pid = fork()) == 0) {
+		if ((c = open(name, O_RDWR | O_NOCTTY)) == -1)
+			_exit(1);
+		if (set && (tcgetattr(c, &t) == -1 ||
+		    cfsetspeed(&t, B1200) == -1 ||
+		    (t.c_cc[VINTR] = 1, t.c_cflag |= CLOCAL,
+		    tcsetattr(c, TCSANOW, &t) == -1)))
+			_exit(2);
+		if (mod != NULL && ioctl(c, I_PUSH, mod) == -1)
+			_exit(3);
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return (-1);
+	return (WEXITSTATUS(st));
+}
+
+/* The terminal settings below the state slots (c_cc[17], c_cc[18]). */
+static int
+same_modes(const struct termios *a, const struct termios *b)
+{
+	return (a->c_iflag == b->c_iflag && a->c_oflag == b->c_oflag &&
+	    a->c_cflag == b->c_cflag && a->c_lflag == b->c_lflag &&
+	    cfgetospeed(a) == cfgetospeed(b) &&
+	    memcmp(a->c_cc, b->c_cc, VEOL2 + 1) == 0);
+}
+
+/*
+ * Another process changes the stream between this one's pushes: a
+ * push reads the stream as it is then, never what this process saw
+ * or wrote before.  Its termios change survives ptem and ttcompat
+ * pushes; ldterm's push sets ldterm's modes whatever was there; its
+ * push is on the stack when this process pushes next.
+ */
+static void
+check_between_pushes(void)
+{
+	char			name[64], list[64] = "";
+	struct str_mlist	ml[4];
+	struct str_list		sl = { 4, ml };
+	struct termios		t, ref;
+	int			m, s, i;
+
+	ok(pair(&m, &s, name) == 0, "pty pair");
+	is_int(ioctl(s, I_PUSH, "ptem"), 0, "push ptem");
+	is_int(other_process(name, 1, NULL), 0,
+	    "another process sets speed 1200, VINTR ^A, CLOCAL");
+	is_int(ioctl(s, I_PUSH, "ttcompat"), 0, "push ttcompat");
+	ok(tcgetattr(s, &t) == 0 && cfgetospeed(&t) == B1200 &&
+	    t.c_cc[VINTR] == 1 && (t.c_cflag & CLOCAL),
+	    "the other process's settings survive the push of ttcompat");
+	is_int(other_process(name, 0, "ldterm"), 0,
+	    "another process pushes ldterm");
+	is_int(ioctl(s, I_PUSH, "ldterm"), 0,
+	    "push ldterm here: 0 (single-instance, already there)");
+	ok(ioctl(s, I_LIST, &sl) == 0 && sl.sl_nmods == 4,
+	    "I_LIST: 4 names");
+	for (i = 0; i < sl.sl_nmods && i < 4; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+		    "%s ", ml[i].l_name);
+	ok(strcmp(list, "ldterm ttcompat ptem pts ") == 0,
+	    "the stack has the other process's ldterm on top (%s)", list);
+	close2(m, s);
+
+	/* ldterm's push does not depend on what the termios was */
+	ok(pair(&m, &s, name) == 0, "pty pair");
+	ok(ioctl(s, I_PUSH, "ptem") == 0 && ioctl(s, I_PUSH, "ldterm") == 0 &&
+	    tcgetattr(s, &ref) == 0, "push ptem, ldterm (the reference modes)");
+	close2(m, s);
+	ok(pair(&m, &s, name) == 0, "pty pair");
+	is_int(ioctl(s, I_PUSH, "ptem"), 0, "push ptem");
+	is_int(other_process(name, 1, "ttcompat"), 0,
+	    "another process sets speed 1200, VINTR ^A, CLOCAL and pushes ttcompat");
+	is_int(ioctl(s, I_PUSH, "ldterm"), 0, "push ldterm");
+	ok(tcgetattr(s, &t) == 0 && same_modes(&t, &ref),
+	    "ldterm's modes, exactly as on a fresh stream");
+	is_int(ioctl(s, I_FIND, "ttcompat"), 1, "the other process's ttcompat is still there");
+	is_int(ioctl(s, I_LIST, NULL), 4, "I_LIST NULL == 4");
 	close2(m, s);
 }
 
@@ -646,7 +823,9 @@ main(int argc, char **argv)
 	check_push_sequence();
 	check_find_loop();
 	check_bad_names();
+	check_segment_end();
 	check_shared();
+	check_between_pushes();
 	check_reuse();
 	check_raw();
 	check_ldterm();
