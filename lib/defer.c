@@ -183,15 +183,26 @@ defer_convert(struct xstream *xs, uint32_t gen, int sock, int hfd)
 	int	n, hi = xfd_highest(), swapped = 0;
 
 	xfd_gate_enter();	/* a fork copies it before or after */
-	if (atomic_load(&xs->gen) == gen)
-		for (n = 0; n <= hi; n++)
-			if (xfd_lookup(n) == xs && defer_swap(sock, n) != -1)
-				swapped++;
+	if (atomic_load(&xs->gen) != gen) {
+		xfd_gate_leave();
+		atomic_fetch_sub(&defer_live, 1);
+		return (-1);
+	}
+	/*
+	 * The host manager copy first: a control call of another thread
+	 * (unlockpt, stream_ctlfd) that looks now finds it, not the socket.
+	 */
+	XS_STORE(xs->hostfd, hfd);
+	xfd_set_private(hfd, &xs->hostfd);
+	for (n = 0; n <= hi; n++)
+		if (xfd_lookup(n) == xs && defer_swap(sock, n) != -1)
+			swapped++;
 	if (swapped > 0) {
-		XS_STORE(xs->hostfd, hfd);
-		xfd_set_private(hfd, &xs->hostfd);
 		XS_STORE(xs->engine, relay_engine());
 		atomic_store(&xs->deferred, DEFER_NONE);
+	} else {
+		xfd_set_private(hfd, NULL);
+		XS_STORE(xs->hostfd, -1);
 	}
 	xfd_gate_leave();
 	atomic_fetch_sub(&defer_live, 1);

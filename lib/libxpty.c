@@ -181,11 +181,19 @@ pt_call(int fd, int (**next)(int), const char *name,
     int (*op)(int, struct xstream *))
 {
 	struct xstream	*xs;
-	int		 rv;
+	int		 rv, was;
 
 	if (!svr4_active() || is_native_manager(fd))
 		return (NEXT_CACHED(*next, name)(fd));
-	rv = (xs = manager_of(fd)) == NULL ? -1 : op(fd, xs);
+	if ((xs = manager_of(fd)) == NULL)
+		rv = -1;
+	else {
+		was = atomic_load(&xs->deferred);
+		rv = op(fd, xs);
+		/* another thread gave it its relay meanwhile (defer.c) */
+		if (rv == -1 && errno == ENOTTY && was != DEFER_NONE)
+			rv = op(fd, xs);
+	}
 	XTRACE(fd, name, -1, rv, NULL);
 	return (rv);
 }
