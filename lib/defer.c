@@ -130,23 +130,6 @@ defer_private_copy(int fd)
 	return (nfd);
 }
 
-/* Put sock under n, close-on-exec as n was; registrations follow. */
-static __attribute__((noinline)) int
-defer_swap(int sock, int n)
-{
-	struct host_evregs	ep;
-	int			fdfl, rv, saved;
-
-	if ((fdfl = xsys_fcntl(n, F_GETFD, 0)) == -1)
-		return (-1);
-	host_evreg_detach(n, &ep);
-	rv = xsys_dup3(sock, n, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
-	saved = errno;
-	host_evreg_attach(n, &ep);
-	errno = saved;
-	return (rv);
-}
-
 /*
  * The relay could not be made: the stream stays direct (unless it was
  * closed meanwhile: gen moved), said once.
@@ -195,7 +178,7 @@ defer_convert(struct xstream *xs, uint32_t gen, int sock, int hfd)
 	XS_STORE(xs->hostfd, hfd);
 	xfd_set_private(hfd, &xs->hostfd);
 	for (n = 0; n <= hi; n++)
-		if (xfd_lookup(n) == xs && defer_swap(sock, n) != -1)
+		if (xfd_lookup(n) == xs && engine_swap_under(sock, n) != -1)
 			swapped++;
 	if (swapped > 0) {
 		XS_STORE(xs->engine, relay_engine());

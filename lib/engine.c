@@ -1,7 +1,9 @@
 /*
  * engine.c - the engine table (engine.h) and what every engine shares:
  * the head message's reset states, the checks a read makes after it
- * blocked, the status-flag look of a descriptor.
+ * blocked, the status-flag look of a descriptor, and the swap of the file
+ * under a descriptor number when a stream changes engines (fallback.c,
+ * defer.c).
  *
  * No state of its own beyond the constant table; no descriptors.
  */
@@ -27,6 +29,28 @@ const struct xengine *const xengines[] = {
 	[XE_RELAY] = &xengine_relay,
 	[XE_LEASE] = &xengine_lease,
 };
+
+/*
+ * Put nfd's file under number n, close-on-exec as n was; epoll
+ * registrations of n follow (host_evreg_*).  A function of its own
+ * (noinline), so that the registration table is not on the caller's
+ * stack during its requests.
+ */
+__attribute__((noinline)) int
+engine_swap_under(int nfd, int n)
+{
+	struct host_evregs	ep;
+	int			fdfl, rv, saved;
+
+	if ((fdfl = xsys_fcntl(n, F_GETFD, 0)) == -1)
+		return (-1);
+	host_evreg_detach(n, &ep);
+	rv = xsys_dup3(nfd, n, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
+	saved = errno;
+	host_evreg_attach(n, &ep);
+	errno = saved;
+	return (rv);
+}
 
 /* Forget the head message and any pending status (pckt.c's model). */
 void

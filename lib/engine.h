@@ -119,6 +119,8 @@ int	engine_nonblocking(int fd);
 void	engine_flags_touch(void);
 uint32_t engine_flags_epoch(void);
 void	engine_closed(int ptyno);	/* after last_close's descriptor */
+/* nfd's file under number n (flags and registrations of n kept) */
+int	engine_swap_under(int nfd, int n);
 void	engine_gather(int fd, struct xstream *);	/* the engine's gather */
 /* Throw away up to n bytes queued on fd (a socket: sock 1), no waits. */
 void	discard_bytes(int fd, int sock, size_t n);

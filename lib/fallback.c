@@ -40,23 +40,6 @@
 #include "host.h"
 #include "engine.h"
 
-/* Put hfd under n, close-on-exec as n was; registrations follow. */
-static __attribute__((noinline)) int
-swap_host(int hfd, int n)
-{
-	struct host_evregs	ep;
-	int			fdfl, rv, saved;
-
-	if ((fdfl = xsys_fcntl(n, F_GETFD, 0)) == -1)
-		return (-1);
-	host_evreg_detach(n, &ep);
-	rv = xsys_dup3(hfd, n, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
-	saved = errno;
-	host_evreg_attach(n, &ep);
-	errno = saved;
-	return (rv);
-}
-
 static void
 say_once(int ptyno, const char *why)
 {
@@ -80,7 +63,7 @@ convert(int fd, struct xstream *xs, int hfd)
 	/* a fork meanwhile copies the stream before or after (forkgate.c) */
 	xfd_gate_enter();
 	for (n = 0; n <= hi; n++)
-		if (xfd_lookup(n) == xs && swap_host(hfd, n) != -1)
+		if (xfd_lookup(n) == xs && engine_swap_under(hfd, n) != -1)
 			swapped++;
 	if (swapped == 0) {
 		xfd_gate_leave();

@@ -30,6 +30,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <errno.h>
@@ -140,81 +141,97 @@ list_length(const char *arg0, va_list ap)
 	return (n);
 }
 
-/* Fill argv[0..n) from arg0 and ap, NULL-terminated; ap is consumed. */
-static void
-list_fill(char **argv, size_t n, const char *arg0, va_list ap)
-{
-	size_t	i;
+/* How exec_list goes on: execv, execvp, or execve with the list's envp. */
+enum exec_kind { EXEC_PATH, EXEC_SEARCH, EXEC_ENV };
 
-	argv[0] = (char *)arg0;
+#define EXEC_ARGV_STACK	64	/* entries on the stack; more are mapped */
+
+static int
+exec_argv(enum exec_kind kind, const char *path, char **argv, char **envp)
+{
+	switch (kind) {
+	case EXEC_SEARCH:
+		return (execvp(path, argv));
+	case EXEC_ENV:
+		return (execve(path, argv, envp));
+	default:
+		return (execv(path, argv));
+	}
+}
+
+/*
+ * The list arg0, ..., NULL (then envp, for EXEC_ENV) from ap as an argv,
+ * and the exec of kind it stands for.  A long list is built in memory
+ * mapped for the call (bounded stack; no malloc in a preloaded library).
+ */
+static int
+exec_list(enum exec_kind kind, const char *path, const char *arg0,
+    va_list ap)
+{
+	size_t	  i, n = list_length(arg0, ap), sz = 0;
+	char	 *small[EXEC_ARGV_STACK], **argv = small, **envp = NULL;
+	int	  r, saved;
+
+	if (n + 1 > EXEC_ARGV_STACK) {
+		sz = (n + 1) * sizeof(char *);
+		argv = mmap(NULL, sz, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (argv == MAP_FAILED) {
+			errno = E2BIG;
+			return (-1);
+		}
+	}
+	if (n > 0)
+		argv[0] = (char *)arg0;
 	for (i = 1; i < n; i++)
 		argv[i] = va_arg(ap, char *);
 	argv[n] = NULL;
-	(void)va_arg(ap, char *);	/* the NULL */
+	if (n > 0)
+		(void)va_arg(ap, char *);	/* the NULL (or arg0 was it) */
+	if (kind == EXEC_ENV)
+		envp = va_arg(ap, char **);
+	r = exec_argv(kind, path, argv, envp);
+	saved = errno;
+	if (sz > 0)
+		munmap(argv, sz);
+	errno = saved;
+	return (r);
 }
 
 XPTY_EXPORT int
 execl(const char *path, const char *arg0, ...)
 {
 	va_list	ap;
-	size_t	n;
+	int	r;
 
 	va_start(ap, arg0);
-	n = list_length(arg0, ap);
-	{
-		char	*argv[n + 1];
-
-		if (n == 0)
-			argv[0] = NULL;
-		else
-			list_fill(argv, n, arg0, ap);
-		va_end(ap);
-		return (execv(path, argv));
-	}
+	r = exec_list(EXEC_PATH, path, arg0, ap);
+	va_end(ap);
+	return (r);
 }
 
 XPTY_EXPORT int
 execlp(const char *file, const char *arg0, ...)
 {
 	va_list	ap;
-	size_t	n;
+	int	r;
 
 	va_start(ap, arg0);
-	n = list_length(arg0, ap);
-	{
-		char	*argv[n + 1];
-
-		if (n == 0)
-			argv[0] = NULL;
-		else
-			list_fill(argv, n, arg0, ap);
-		va_end(ap);
-		return (execvp(file, argv));
-	}
+	r = exec_list(EXEC_SEARCH, file, arg0, ap);
+	va_end(ap);
+	return (r);
 }
 
 XPTY_EXPORT int
 execle(const char *path, const char *arg0, ...)
 {
-	va_list	  ap;
-	char	**envp;
-	size_t	  n;
+	va_list	ap;
+	int	r;
 
 	va_start(ap, arg0);
-	n = list_length(arg0, ap);
-	{
-		char	*argv[n + 1];
-
-		if (n == 0)
-			argv[0] = NULL;
-		else
-			list_fill(argv, n, arg0, ap);
-		if (n == 0)
-			(void)va_arg(ap, char *);	/* arg0 was the NULL */
-		envp = va_arg(ap, char **);
-		va_end(ap);
-		return (execve(path, argv, envp));
-	}
+	r = exec_list(EXEC_ENV, path, arg0, ap);
+	va_end(ap);
+	return (r);
 }
 
 /* ---- spawning ---- */

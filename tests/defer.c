@@ -349,6 +349,30 @@ use_vfork(int m, int s)
 	    child_status_ok(st) && flows(m, s));
 }
 
+#define A10	"a", "a", "a", "a", "a", "a", "a", "a", "a", "a"
+
+/*
+ * execle's list is rebuilt by libxpty: 70 arguments (more than it keeps
+ * on the stack) and the environment after them reach the program.
+ */
+static int
+use_execle(int m, int s)
+{
+	char	 cmd[160], *envp[] = { "XV=yes", NULL };
+	pid_t	 pid;
+	int	 st;
+
+	snprintf(cmd, sizeof(cmd), "test $# = 70 && test \"$XV\" = yes && "
+	    "test -S /proc/self/fd/%d", m);
+	if ((pid = fork()) == 0) {
+		execle("/bin/sh", "sh", "-c", cmd, "sh", A10, A10, A10, A10, A10,
+		    A10, A10, (char *)NULL, envp);
+		_exit(127);
+	}
+	return (pid != -1 && waitpid(pid, &st, 0) == pid &&
+	    child_status_ok(st) && flows(m, s));
+}
+
 /* The manager's status and descriptor flags survive the promotion. */
 static void
 t_flags(void)
@@ -421,6 +445,7 @@ main(int argc, char **argv)
 	t_first("sendmsg SCM_RIGHTS", use_sendmsg);
 	t_first("fork", use_fork);
 	t_first("fork, execl", use_execl);
+	t_first("fork, execle with 70 arguments", use_execle);
 	t_first("posix_spawnp", use_spawn);
 	t_first("system", use_system);
 	t_first("popen", use_popen);

@@ -220,7 +220,13 @@ child_mode(int argc, char **argv)
 static int
 mkpty(struct pty *p)
 {
-	return (xt_pair(&p->m, &p->s, p->name, sizeof(p->name), O_NOCTTY));
+	int	n;
+
+	if (xt_pair(&p->m, &p->s, p->name, sizeof(p->name), O_NOCTTY) == -1)
+		return (-1);
+	/* its first use hands it to the daemon (lib/defer.c) */
+	(void)ioctl(p->m, FIONREAD, &n);
+	return (0);
 }
 
 int

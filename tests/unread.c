@@ -113,8 +113,8 @@ test_hangup(int mgrfirst)
 		ok(0, "%s: open a pty: %s", how, strerror(errno));
 		return;
 	}
+	queued = fill(m, 'q');	/* the first use: the daemon has it now */
 	dp = xt_engine_direct() ? 0 : xt_daemon_pid();
-	queued = fill(m, 'q');
 	if (mgrfirst) {
 		close(m);
 		t0 = xt_now();

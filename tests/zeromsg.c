@@ -86,6 +86,7 @@ check_many(void)
 	const int	n = 100;
 
 	ok(xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == 0, "pty pair");
+	(void)ioctl(m, FIONREAD, &i);	/* its first use: xptyd has it */
 	daemon = xt_daemon_pid();
 	dfd0 = daemon > 0 ? xt_count_fds(daemon) : -1;
 	/*
