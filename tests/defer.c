@@ -27,6 +27,24 @@ want_sock(void)
 	return (!xt_engine_direct());
 }
 
+/*
+ * Does this build defer (lib/host_linux.c's HOST_CAP_DEFER: Linux on
+ * x86_64 and aarch64; not --with-host=bsdimit, which imitates a BSD)?
+ * The suite says the host ($XPTY_TEST_HOST, tests/Makefile.am).
+ */
+static int
+host_defers(void)
+{
+	const char	*h = getenv("XPTY_TEST_HOST");
+
+#if defined(__x86_64__) || defined(__aarch64__)
+	return (h == NULL || strcmp(h, "linux") == 0);
+#else
+	(void)h;
+	return (0);
+#endif
+}
+
 /* ... and before it: a socket only in the relay engine. */
 static int
 want_sock_before(void)
@@ -36,7 +54,7 @@ want_sock_before(void)
 	if (xt_engine_direct())
 		return (0);
 	if ((e != NULL && strcmp(e, "relay") == 0) ||
-	    (d != NULL && strcmp(d, "0") == 0))
+	    (d != NULL && strcmp(d, "0") == 0) || !host_defers())
 		return (1);
 	return (0);
 }
