@@ -89,9 +89,22 @@ write_all(int fd, const void *buf, size_t len)
 static int
 read_exact(int fd, void *buf, size_t len)
 {
-	ssize_t	r = xt_read_for(fd, buf, len, 5000);
+	double	t0 = xt_now();
+	size_t	got = 0;
+	ssize_t	r;
 
-	return (r == (ssize_t)len ? 0 : -1);
+	/*
+	 * All of it within 5 s: on a loaded machine the bytes may come in
+	 * pieces more than xt_read_for's 100 ms apart.
+	 */
+	while (got < len && xt_ms_since(t0) < 5000) {
+		r = xt_read_for(fd, (char *)buf + got, len - got,
+		    (int)(5000 - xt_ms_since(t0)));
+		if (r <= 0)
+			return (-1);
+		got += (size_t)r;
+	}
+	return (got == len ? 0 : -1);
 }
 
 /* ---- churn ---- */
