@@ -122,9 +122,19 @@ xpty_user_strcopy(char *dst, const char *src, size_t dstlen)
 	 * name inside one is a single memcpy.
 	 */
 	while (i < dstlen) {
+		if ((known = readable_span(src + i)) > 0) {
+			/* read no further than the NUL (a sanitizer's redzone) */
+			chunk = dstlen - i < known ? dstlen - i : known;
+			known = strnlen(src + i, chunk);
+			memcpy(dst + i, src + i, known);
+			if (known < chunk) {
+				dst[i + known] = '\0';
+				return (0);
+			}
+			i += known;
+			continue;
+		}
 		to_page = XPTY_PAGE - ((uintptr_t)(src + i) & (XPTY_PAGE - 1));
-		if ((known = readable_span(src + i)) > 0)
-			to_page = known;
 		chunk = dstlen - i < to_page ? dstlen - i : to_page;
 		if (xpty_user_copyin(dst + i, src + i, chunk) == -1)
 			return (-1);
