@@ -369,6 +369,8 @@ xstream_new(enum xpty_kind kind, int ptyno)
 void
 xstream_release(struct xstream *xs)
 {
+	int	hfd;
+
 	if (atomic_fetch_sub(&xs->refs, 1) != 1)
 		return;
 	defer_released(xs);
@@ -378,9 +380,9 @@ xstream_release(struct xstream *xs)
 		xs->lease_map = NULL;
 		__atomic_store_n(&xs->lease, NULL, __ATOMIC_RELEASE);
 	}
-	if (xs->hostfd >= 0) {
-		xfd_set_private(xs->hostfd, NULL);
-		xsys_close(xs->hostfd);
+	if ((hfd = XS_LOAD(xs->hostfd)) >= 0) {
+		xfd_set_private(hfd, NULL);
+		xsys_close(hfd);
 		XS_STORE(xs->hostfd, -1);
 	}
 	free_push(xs, xs);

@@ -76,7 +76,9 @@ module_lookup(const char *uname, enum xpty_module *m)
 int
 stream_ctlfd(int fd, const struct xstream *xs)
 {
-	return (xs->hostfd >= 0 ? xs->hostfd : fd);
+	int	hfd = XS_LOAD(xs->hostfd);	/* defer.c sets it under us */
+
+	return (hfd >= 0 ? hfd : fd);
 }
 
 /* Read the subsidiary's state; ENXIO once the manager is gone. */
