@@ -364,6 +364,17 @@ subsid_open(enum open_kind k, int dirfd, const char *path, int flags,
 	 */
 	mfd = held_host_manager(ptyno, &deferred);
 	hup = mfd >= 0 ? host_mgr_hup(mfd) : -1;
+	if (deferred && hup == 1) {
+		/*
+		 * A last close since the manager was made (a fresh pty shows
+		 * no hangup): xptyd is to dismantle the stream and place its
+		 * zero-length message before this open, as for a relayed
+		 * manager.  A promotion that finds no daemon leaves the
+		 * direct engine's answer.
+		 */
+		defer_promote_pty(ptyno);
+		mfd = held_host_manager(ptyno, &deferred);
+	}
 	if (relay_wanted() && hup != 0 && !deferred) {
 		relay_barrier(ptyno);
 		hup = mfd >= 0 ? host_mgr_hup(mfd) : -1;

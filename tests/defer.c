@@ -416,6 +416,47 @@ t_flags(void)
 	close_pair(m, s);
 }
 
+/*
+ * The subsidiary closed and opened again before the manager's first use:
+ * the last close dismantled the stream (the new open finds no modules)
+ * and left the manager its zero-length message, then the new data.
+ */
+static void
+t_reopen(void)
+{
+	char	name[64], buf[8];
+	int	m, s, found;
+	ssize_t	r1 = -2, r2 = -2;
+
+	if (xt_engine_direct()) {
+		skip("reopen: the direct engine dismantles at the manager's "
+		    "read");
+		return;
+	}
+	if (xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == -1 ||
+	    xt_push3(s) == -1) {
+		ok(0, "reopen: a pair with ptem, ldterm, ttcompat");
+		return;
+	}
+	close(s);
+	if ((s = open(name, O_RDWR | O_NOCTTY)) == -1) {
+		ok(0, "reopen: %s opens again", name);
+		close(m);
+		return;
+	}
+	found = ioctl(s, I_FIND, "ldterm");
+	if (write(s, "x", 1) == 1) {
+		r1 = xt_read_for(m, buf, sizeof(buf), 2000);
+		r2 = xt_read_for(m, buf, sizeof(buf), 2000);
+	}
+	ok(found == 0, "reopen before the first use: the new open finds no "
+	    "ldterm (I_FIND %d)", found);
+	ok(r1 == 0 && r2 == 1 && buf[0] == 'x', "reopen before the first "
+	    "use: the manager reads the last close's 0, then the data "
+	    "(%zd, %zd)", r1, r2);
+	close_pair(m, s);
+}
+
 /* A manager closed by its process's death, never used: the hangup. */
 static void
 t_died(void)
@@ -470,6 +511,7 @@ main(int argc, char **argv)
 	t_first("vfork, execv", use_vfork);
 	t_first("a process's own exec", use_exec_self);
 	t_flags();
+	t_reopen();
 	t_died();
 	return (done_testing());
 }
