@@ -93,7 +93,7 @@ void
 defer_mark(struct xstream *xs)
 {
 	atomic_store(&xs->deferred, DEFER_WAITING);
-	atomic_store(&defer_pid, xsys_getpid());
+	atomic_store(&defer_pid, xsys_self());
 	atomic_fetch_add(&defer_live, 1);
 }
 

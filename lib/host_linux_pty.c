@@ -18,7 +18,7 @@
  *
  * Raw system calls only (lib/sys.h), async-signal-safe except
  * host_grant's first call (getgrnam, cached).  State: the cached gid of
- * group tty.  Descriptors: a watch set belongs to whoever opened it.
+ * group tty, and whether this mount's nodes need grantpt's changes.  Descriptors: a watch set belongs to whoever opened it.
  */
 #include "config.h"
 
@@ -30,6 +30,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -92,12 +93,43 @@ tty_group(void)
 }
 
 /*
+ * Does devpts here make nodes that grantpt must change (a mount without
+ * gid=5,mode=620)?  Set by a grant that found one so; the next grants
+ * then chown and chmod without looking first, and look only if either
+ * is refused (a caller who may not make them: never set for it).  Making a node that was right already right again changes
+ * only its ctime, and the nodes of one mount are all made alike.
+ */
+static _Atomic(int)	grant_must_fix;
+
+/*
+ * Make node path, as st says it is, the real uid's, group tty, mode 0620:
+ * 0 when it is so now.  What the caller may not do is left as it is (1):
+ * an unprivileged owner of the node who is not in group tty keeps its
+ * group, and then its mode (devpts made it 0600: group write goes to
+ * group tty only).  -1 if the node is not the caller's and cannot be
+ * made so.
+ */
+static int
+grant_fix(const char *path, struct stat st, uid_t uid, gid_t gid)
+{
+	if (st.st_uid != uid || st.st_gid != gid) {
+		if (xsys_chown(path, uid, gid) == 0)
+			st.st_gid = gid;
+		else if (st.st_uid != uid)
+			return (-1);
+		else
+			return (1);	/* not in group tty: keep the group */
+	}
+	if ((st.st_mode & 07777) != 0620 && xsys_chmod(path, 0620) == -1)
+		return (-1);
+	return (0);
+}
+
+/*
  * grantpt(3C): owner the real uid, group tty, mode 0620.  Never forks.
- * What the caller may not do is left as it is: an unprivileged owner of
- * the node who is not in group tty keeps its group, and then its mode
- * (devpts made it 0600: group write goes to group tty only).  Only a node
- * that is not the caller's and cannot be made so fails: EACCES, the errno
- * illumos's grantpt gives for any failure of its OWNERPT request.
+ * Only a node that is not the caller's and cannot be made so fails:
+ * EACCES, the errno illumos's grantpt gives for any failure of its
+ * OWNERPT request.
  */
 int
 host_grant(int ptyno)
@@ -106,21 +138,20 @@ host_grant(int ptyno)
 	struct stat	st;
 	uid_t		uid = getuid();
 	gid_t		gid = tty_group();
-	int		saved = errno;
+	int		saved = errno, fixed;
 
-	if (host_pts_path(ptyno, path, sizeof(path)) == -1 ||
-	    xsys_lstat(path, &st) == -1)
+	if (host_pts_path(ptyno, path, sizeof(path)) == -1)
 		goto refused;
-	if (st.st_uid != uid || st.st_gid != gid) {
-		if (xsys_chown(path, uid, gid) == 0)
-			st.st_gid = gid;
-		else if (st.st_uid != uid)
-			goto refused;
-		/* owner, but not in group tty: keep the group */
-	}
-	if (st.st_gid == gid && (st.st_mode & 07777) != 0620 &&
-	    xsys_chmod(path, 0620) == -1)
+	if (atomic_load_explicit(&grant_must_fix, memory_order_relaxed) &&
+	    xsys_chown(path, uid, gid) == 0 && xsys_chmod(path, 0620) == 0)
+		goto granted;
+	if (xsys_lstat(path, &st) == -1 ||
+	    (fixed = grant_fix(path, st, uid, gid)) == -1)
 		goto refused;
+	if (fixed == 0 && (st.st_uid != uid || st.st_gid != gid ||
+	    (st.st_mode & 07777) != 0620))
+		atomic_store_explicit(&grant_must_fix, 1, memory_order_relaxed);
+granted:
 	errno = saved;
 	return (0);
 refused:
