@@ -75,13 +75,7 @@ struct kterm;
 					   hangup until the first open it sees
 					   (the watch, or libxpty's own open).
 					   Added after the first version. */
-#define HOST_CAP_CTTY_ASK	0x0080	/* TIOCSCTTY with 0 refuses a process
-					   that is no session leader, changing
-					   nothing (no job-control stop either):
-					   it may be asked without getsid first
-					   (Linux; FreeBSD stops a background
-					   caller).  Added after the first
-					   version. */
+/* 0x0080 was HOST_CAP_CTTY_ASK: I_PUSH asks only a known leader now */
 #define HOST_CAP_DEFER		0x0100	/* every call by which a descriptor
 					   can leave the library's sight is
 					   interposed (interpose_spawn.c): a

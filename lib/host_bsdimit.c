@@ -59,7 +59,7 @@
 #define PTMX_MINOR	2
 
 const unsigned host_caps = HOST_CAP_OPEN_RESETS | HOST_CAP_WATCH |
-    HOST_CAP_EVREG | HOST_CAP_OPEN_CLOSES | HOST_CAP_CTTY_ASK;
+    HOST_CAP_EVREG | HOST_CAP_OPEN_CLOSES;
 const char host_name[] = "bsdimit";
 
 /* As PTMGET leaves a pty: its subsidiary opened once and closed. */

@@ -45,7 +45,7 @@
 #endif
 
 const unsigned host_caps = HOST_CAP_LOCK | HOST_CAP_TERMIOS_STATE |
-    HOST_CAP_PEER | HOST_CAP_WATCH | HOST_CAP_EVREG | HOST_CAP_CTTY_ASK |
+    HOST_CAP_PEER | HOST_CAP_WATCH | HOST_CAP_EVREG |
     LINUX_CAP_DEFER;
 const char host_name[] = "linux";
 

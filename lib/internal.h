@@ -385,6 +385,7 @@ int	mgr_host_ioctl(int fd, struct xstream *, unsigned long req, void *arg);
 /* ---- ioctl_map.c ---- */
 int	xpty_ioctl(int fd, struct xstream *, unsigned long req, void *arg);
 int	xpty_ioctl_unmanaged(int fd, unsigned long req, void *arg);
+void	ioctl_session_changed(void);	/* after setsid (libxpty.c) */
 int	pt_mark_xpg4(int fd, struct xstream *);
 
 /* ---- dataio.c: a manager's reads as the engines make them ---- */

@@ -14,9 +14,10 @@
  *   - the V7/4BSD ioctls, which need ttcompat (ttcompat.c).
  * Anything else goes to the host unchanged.  Pointers supplied by the
  * caller are copied with usercopy.c, so bad ones give EFAULT, never a
- * crash.  Stateless: stream state is in the stream-state store
- * (common/store.h, through streams_emul.c) and the descriptor's struct
- * xstream.
+ * crash.  Stream state is in the stream-state store (common/store.h,
+ * through streams_emul.c) and the descriptor's struct xstream; the only
+ * state here is whether this process is a session leader (relaxed
+ * atomics, see session_leader()).
  */
 #include "config.h"
 
@@ -27,6 +28,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -357,25 +360,56 @@ manager_tty_ioctl(int fd, struct xstream *xs, unsigned long req, void *arg)
 }
 
 /*
+ * Is this process a session leader?  Asked once per process (the pid is
+ * part of the answer: a child asks again); a leader stays one until it
+ * exits, and setsid(2) is the only way to become one, so the interposed
+ * setsid (libxpty.c) makes the answer stale (leader_gen moves after it
+ * returns: a look begun before then stores an answer no one takes).
+ */
+static _Atomic(uint64_t)	leader_seen;	/* pid, gen, leader bit */
+static _Atomic(uint32_t)	leader_gen;
+
+void
+ioctl_session_changed(void)
+{
+	atomic_fetch_add(&leader_gen, 1);
+}
+
+static int
+session_leader(void)
+{
+	uint64_t	v = atomic_load_explicit(&leader_seen,
+			    memory_order_relaxed), key;
+	uint32_t	gen = atomic_load(&leader_gen) & 0x7fffffff;
+	pid_t		me = xsys_self();
+	int		lead;
+
+	key = ((uint64_t)(uint32_t)me << 32) | ((uint64_t)gen << 1);
+	if ((v & ~(uint64_t)1) == key)
+		return ((int)(v & 1));
+	lead = getsid(0) == me;
+	atomic_store_explicit(&leader_seen, key | (uint64_t)lead,
+	    memory_order_relaxed);
+	return (lead);
+}
+
+/*
  * A successful I_PUSH on a terminal stream makes it the controlling
  * terminal of a session leader that has none (illumos streamio.c,
  * strctty); __I_PUSH_NOCTTY does not.  A subsidiary is a terminal stream
  * even when bare (pts sets SO_ISTTY).  The host's TIOCSCTTY with 0 has
  * the same conditions (session leader, no controlling terminal, the tty
  * not another session's) and is simply refused otherwise; that refusal
- * is no error of the push.  Only a session leader asks it, except where
- * the host refuses everyone else with no other effect
- * (HOST_CAP_CTTY_ASK: Linux): there it is asked directly, one system
- * call a push where getsid and TIOCSCTTY would be two for a leader.  A
- * manager is never made one here (a relayed manager is a socket).
+ * is no error of the push.  Only a session leader asks it
+ * (session_leader: no system call once known).  A manager is never made
+ * one here (a relayed manager is a socket).
  */
 static void
 push_ctty(int fd, const struct xstream *xs)
 {
 	int	saved = errno;
 
-	if (xs->kind == XK_SUBSID && ((host_caps & HOST_CAP_CTTY_ASK) ||
-	    getsid(0) == xsys_self()))
+	if (xs->kind == XK_SUBSID && session_leader())
 		(void)xsys_ioctl(fd, TIOCSCTTY, (void *)0);
 	errno = saved;
 }

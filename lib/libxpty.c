@@ -988,6 +988,21 @@ fail:
 	return (-1);
 }
 
+/* A new session: I_PUSH asks again whether this process leads one. */
+XPTY_EXPORT pid_t
+setsid(void)
+{
+	static pid_t	(*next)(void);
+	pid_t		 r;
+	int		 saved;
+
+	r = NEXT_CACHED(next, "setsid")();
+	saved = errno;
+	ioctl_session_changed();	/* ioctl_map.c */
+	errno = saved;
+	return (r);
+}
+
 XPTY_EXPORT int
 login_tty(int fd)
 {

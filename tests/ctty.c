@@ -17,9 +17,10 @@
  * Only a session leader without one gets it: a push by another member of
  * a session that has no controlling terminal gives nobody one, a leader
  * that has one keeps it when it pushes on another pty, and a pty that is
- * one session's is not taken by another leader's push (libxpty asks the
- * kernel's TIOCSCTTY without getsid where the host allows that,
- * HOST_CAP_CTTY_ASK: these say it changes nothing).
+ * one session's is not taken by another leader's push.  libxpty learns
+ * once per process whether it is a session leader: a process that pushed
+ * as a member and then calls setsid() takes the terminal at its next
+ * push.
  */
 #include <pty.h>
 #include <utmp.h>
@@ -253,6 +254,19 @@ not_stolen(const char *name)
 	return (open("/dev/tty", O_RDWR) == -1);
 }
 
+/* A member pushes (no terminal), calls setsid(), pushes again: it takes it. */
+static int
+pushed_then_leader(const char *name)
+{
+	int	s;
+
+	if ((s = open(name, O_RDWR | O_NOCTTY)) == -1 ||
+	    ioctl(s, I_PUSH, "ptem") == -1 || tcgetsid(s) != -1 ||
+	    setsid() == -1 || ioctl(s, I_PUSH, "ldterm") == -1)
+		return (0);
+	return (tcgetsid(s) == getsid(0) && open("/dev/tty", O_RDWR) >= 0);
+}
+
 /* Run f in a child (a new process, so that setsid works): 1 if it said so. */
 static int
 in_child(int (*f)(const char *, const char *, pid_t), const char *a,
@@ -273,6 +287,14 @@ run_member(const char *a, const char *b, pid_t owner)
 	(void)b;
 	(void)owner;
 	return (member_then_leader(a));
+}
+
+static int
+run_pushed(const char *a, const char *b, pid_t owner)
+{
+	(void)b;
+	(void)owner;
+	return (pushed_then_leader(a));
 }
 
 static int
@@ -306,6 +328,14 @@ check_others(void)
 	ok(in_child(run_member, a, NULL, 0),
 	    "a session member's push gives nobody a controlling terminal; "
 	    "then its leader's push takes it");
+	close(ma);
+	if ((ma = new_pty(a, sizeof(a))) == -1) {
+		ok(0, "pty");
+		return;
+	}
+	ok(in_child(run_pushed, a, NULL, 0),
+	    "a process that pushed as a session member, then called "
+	    "setsid(), takes the terminal at its next push");
 	close(ma);
 	if ((ma = new_pty(a, sizeof(a))) == -1) {
 		ok(0, "pty");

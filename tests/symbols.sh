@@ -31,7 +31,8 @@ openat64 openpty poll posix_openpt ppoll pselect ptsname ptsname_r putmsg
 putpmsg read readv select tcgetattr tcsetattr unlockpt write
 __sysv_signal bsd_signal sigaction siginterrupt signal sigset sysv_signal
 _Fork clone execl execle execlp execv execve execveat execvp execvpe fdopen
-fexecve popen posix_spawn posix_spawnp sendmmsg sendmsg system vfork writev"
+fexecve popen posix_spawn posix_spawnp sendmmsg sendmsg setsid system vfork
+writev"
 extra=$(printf '%s\n' $others | grep -vxF "$(printf '%s\n' $expected)" || true)
 [ -z "$extra" ]; t $? "no internal symbol is exported (extra: ${extra:-none})"
 missing=$(printf '%s\n' $expected | grep -vxF "$(printf '%s\n' $others)" || true)
