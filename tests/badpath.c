@@ -11,7 +11,6 @@
  */
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <link.h>
 
 #include "xtest.h"
 
@@ -126,38 +125,17 @@ run(const struct kase *k, int svr4)
 	}
 }
 
-/* The end of the highest read-only segment of the program (0: none). */
-static int
-ro_end(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	uintptr_t	*end = arg, e;
-	int		 i;
-
-	(void)size;
-	for (i = 0; i < info->dlpi_phnum; i++) {
-		if (info->dlpi_phdr[i].p_type != PT_LOAD ||
-		    (info->dlpi_phdr[i].p_flags & (PF_R | PF_W)) != PF_R)
-			continue;
-		e = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr +
-		    info->dlpi_phdr[i].p_memsz;
-		if (e > *end)
-			*end = e;
-	}
-	return (1);		/* the first object is the program */
-}
-
 /* Paths from the last bytes of the program's read-only data on. */
 static void
 run_segment_end(void)
 {
 	static const int	 back[] = { 3, 1, 0 };
 	struct kase		 k;
-	uintptr_t		 end = 0;
+	uintptr_t		 end = xt_ro_end();
 	char			 what[96];
 	size_t			 i;
 	int			 svr4, fd;
 
-	(void)dl_iterate_phdr(ro_end, &end);
 	if (end == 0) {
 		skip("no read-only segment found");
 		return;

@@ -11,7 +11,6 @@
  * and descriptor flags, and data flows both ways after it.  XPTY_DEFER=0
  * turns deferral off (the manager is a socket from the open).
  */
-#define _GNU_SOURCE
 #include "xtest.h"
 
 #include <sys/socket.h>

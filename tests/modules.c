@@ -4,7 +4,6 @@
  */
 #include <sys/select.h>
 #include <sys/uio.h>
-#include <link.h>
 #include "xtest.h"
 
 static const char *mods3[] = { "ptem", "ldterm", "ttcompat" };
@@ -193,26 +192,6 @@ check_bad_names(void)
 	close2(m, s);
 }
 
-/* The end of the highest read-only segment of the program (0: none). */
-static int
-ro_end(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	uintptr_t	*end = arg, e;
-	int		 i;
-
-	(void)size;
-	for (i = 0; i < info->dlpi_phnum; i++) {
-		if (info->dlpi_phdr[i].p_type != PT_LOAD ||
-		    (info->dlpi_phdr[i].p_flags & (PF_R | PF_W)) != PF_R)
-			continue;
-		e = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr +
-		    info->dlpi_phdr[i].p_memsz;
-		if (e > *end)
-			*end = e;
-	}
-	return (1);		/* the first object is the program */
-}
-
 /* What I_PUSH of p must say, from the bytes the kernel can read there. */
 static int
 push_oracle(const char *p)
@@ -249,13 +228,12 @@ check_segment_end(void)
 {
 	static const int	 back[] = { 9, 4, 1, 0 };
 	char			 name[64];
-	uintptr_t		 end = 0;
+	uintptr_t		 end = xt_ro_end();
 	const char		*p;
 	size_t			 i;
 	int			 m, s, st, want;
 	pid_t			 pid;
 
-	(void)dl_iterate_phdr(ro_end, &end);
 	if (end == 0 || pair(&m, &s, name) != 0) {
 		ok(0, "the program's read-only data and a pty pair");
 		return;

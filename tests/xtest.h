@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <link.h>
 #include <stdint.h>
 #include <sys/select.h>
 #include <signal.h>
@@ -54,6 +55,35 @@ xt_engine_direct(void)
 	const char	*e = getenv("XPTY_ENGINE");
 
 	return (e != NULL && strcmp(e, "direct") == 0);
+}
+
+static inline int
+xt_ro_end_of(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	uintptr_t	*end = arg, e;
+	int		 i;
+
+	(void)size;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		if (info->dlpi_phdr[i].p_type != PT_LOAD ||
+		    (info->dlpi_phdr[i].p_flags & (PF_R | PF_W)) != PF_R)
+			continue;
+		e = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr +
+		    info->dlpi_phdr[i].p_memsz;
+		if (e > *end)
+			*end = e;
+	}
+	return (1);		/* the first object is the program */
+}
+
+/* The end of the highest read-only segment of the program (0: none). */
+static inline uintptr_t
+xt_ro_end(void)
+{
+	uintptr_t	end = 0;
+
+	(void)dl_iterate_phdr(xt_ro_end_of, &end);
+	return (end);
 }
 
 /* Under p_NAME: make sure libxpty is preloaded, re-executing if not. */
