@@ -143,7 +143,7 @@ static void
 check_svr4_calls(void)
 {
 	char	buf[16];
-	int	m, s, sp;
+	int	m = -1, s = -1, sp = -1;
 
 	ok(openpty(&m, &s, NULL, NULL, NULL) == 0, "openpty");
 	is_int(ioctl(s, I_FIND, "ptem"), 1, "openpty: I_FIND ptem 1");
