@@ -3,7 +3,7 @@
  * the head message's reset states, the checks a read makes after it
  * blocked, the status-flag look of a descriptor, and the swap of the file
  * under a descriptor number when a stream changes engines (fallback.c,
- * defer.c), and the reopen hook's caller (engine_subsid_opening).
+ * defer.c).
  *
  * No state of its own beyond the constant table; no descriptors.
  */
@@ -134,32 +134,6 @@ engine_gather(int fd, struct xstream *xs)
 
 	if (xs->kind == XK_MANAGER && (e = XENGINE(xs))->gather != NULL)
 		e->gather(fd, xs);
-}
-
-/*
- * The subsidiary of pty ptyno is about to be opened in this process: a
- * manager of it held here whose engine frames the stream itself and that
- * shows a last close's hangup settles that close first (subsid_reopen).
- */
-void
-engine_subsid_opening(int ptyno)
-{
-	const struct xengine	*e;
-	struct xstream		*xs;
-	int			 fd, hi = xfd_highest(), saved = errno;
-
-	for (fd = 0; fd <= hi; fd++) {
-		if ((xs = xfd_lookup(fd)) == NULL ||
-		    XS_LOAD(xs->kind) != XK_MANAGER ||
-		    XS_LOAD(xs->ptyno) != ptyno ||
-		    atomic_load(&xs->deferred) != DEFER_NONE ||
-		    (e = XENGINE(xs))->subsid_reopen == NULL)
-			continue;
-		if (host_mgr_hup(fd) == 1)
-			e->subsid_reopen(fd, xs);
-		break;		/* one stream per manager open */
-	}
-	errno = saved;
 }
 
 /* After the last descriptor: let xptyd finish the close (relay.c). */

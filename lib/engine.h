@@ -97,13 +97,6 @@ struct xengine {
 	 * engine_closed), or -1.
 	 */
 	int	(*last_close)(struct xstream *);
-	/*
-	 * This process opens the subsidiary again while fd, this manager,
-	 * shows the hangup of a last close: what the engine owes that close
-	 * (the direct engine: the dismantling and the zero-length message
-	 * its read would have made).  NULL: xptyd sees the close itself.
-	 */
-	void	(*subsid_reopen)(int fd, struct xstream *);
 	/* TIOCPKT: take the host manager (1 to finish after the switch). */
 	int	(*take_host)(int fd, struct xstream *);
 	void	(*took_host)(int fd, struct xstream *);
@@ -129,13 +122,11 @@ void	engine_closed(int ptyno);	/* after last_close's descriptor */
 /* nfd's file under number n (flags and registrations of n kept) */
 int	engine_swap_under(int nfd, int n);
 void	engine_gather(int fd, struct xstream *);	/* the engine's gather */
-void	engine_subsid_opening(int ptyno);	/* libxpty.c: before the open */
 /* Throw away up to n bytes queued on fd (a socket: sock 1), no waits. */
 void	discard_bytes(int fd, int sock, size_t n);
 
 /* engine_direct.c, for the relay engine going direct */
 ssize_t	direct_readv(int fd, struct xstream *, const struct iovec *, int);
-void	direct_subsid_reopen(int fd, struct xstream *);
 
 /* engine_relay.c's entries, which the lease engine shares */
 struct xpeek;

@@ -160,48 +160,6 @@ status_only(const struct xstream *xs, const struct iovec *iov, ssize_t r)
 	return (c != HOST_PKT_DATA);
 }
 
-/*
- * The subsidiary of manager fd is opened again in this process while the
- * host manager shows the hangup of a last close that no read has taken
- * (subsid_open, lib/libxpty.c): do what that read would have done
- * (dismantle the stream, as ptsclose does) and owe the manager its
- * zero-length message (XEOF_PENDING), which the next read returns though
- * a subsidiary is open by then.  After a 0 already read (XEOF_DONE) the
- * stream was dismantled then, and this open starts a new one.
- */
-void
-direct_subsid_reopen(int fd, struct xstream *xs)
-{
-	int	saved = errno, st = XEOF_DONE;
-
-	if (xs->hostdata || fresh_hup(fd) ||
-	    atomic_compare_exchange_strong(&xs->eofstate, &st, XEOF_NONE)) {
-		errno = saved;
-		return;
-	}
-	xstate_dismantle(fd);
-	drop_dismantle_status(fd, xs);
-	atomic_store_explicit(&xs->eofstate, XEOF_PENDING,
-	    memory_order_relaxed);
-	XTRACE(fd, "subsidiary reopened: the last close's zero-length "
-	    "message is owed", -1, 0, NULL);
-	errno = saved;
-}
-
-/* 1 if this read takes the zero-length message a reopen left owed. */
-static int
-direct_take_owed_zero(struct xstream *xs, const struct iovec *iov,
-    int iovcnt)
-{
-	int	st = XEOF_PENDING;
-
-	if (atomic_load_explicit(&xs->eofstate, memory_order_relaxed) !=
-	    XEOF_PENDING || engine_iov_empty(iov, iovcnt))
-		return (0);
-	return (atomic_compare_exchange_strong(&xs->eofstate, &st,
-	    XEOF_NONE));
-}
-
 ssize_t
 direct_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 {
@@ -211,8 +169,6 @@ direct_readv(int fd, struct xstream *xs, const struct iovec *iov, int iovcnt)
 
 	if (xs->hostdata)
 		return (xsys_readv(fd, iov, iovcnt));	/* the host's EIO */
-	if (direct_take_owed_zero(xs, iov, iovcnt))
-		return (0);
 	for (;;) {
 		r = host_mgr_readv(fd, iov, iovcnt);
 		if (r > 0) {
@@ -306,9 +262,7 @@ direct_peek(int fd, struct xstream *xs, void *ubuf, size_t len)
 static int
 direct_eof_pending(int fd, const struct xstream *xs)
 {
-	if (atomic_load_explicit(&xs->eofstate, memory_order_relaxed) ==
-	    XEOF_PENDING)
-		return (1);	/* owed since a reopen */
+	(void)xs;
 	return (host_mgr_hup(fd) == 1 && !fresh_hup(fd));
 }
 
@@ -387,17 +341,12 @@ static int
 direct_head_open(int fd, struct xstream *xs, int block)
 {
 	unsigned char	c;
-	struct iovec	one = { .iov_base = &c, .iov_len = 1 };
 	short		rev;
 	ssize_t		r;
 	int		n;
 
 	if (xs->msg_ctl != 0 || xs->msg_data)
 		return (PCKT_HEAD_OPEN);
-	if (direct_take_owed_zero(xs, &one, 1)) {
-		engine_head_zero(xs);	/* owed since a reopen */
-		return (PCKT_HEAD_OPEN);
-	}
 	for (;;) {
 		if (open_event(fd, xs))
 			return (PCKT_HEAD_OPEN);
@@ -686,7 +635,6 @@ const struct xengine xengine_direct = {
 	.head_peek = direct_head_peek,
 	.sync = direct_sync,
 	.last_close = direct_last_close,
-	.subsid_reopen = direct_subsid_reopen,
 	.take_host = direct_take_host,
 	.took_host = direct_took_host,
 };

@@ -375,8 +375,6 @@ subsid_open(enum open_kind k, int dirfd, const char *path, int flags,
 		defer_promote_pty(ptyno);
 		mfd = held_host_manager(ptyno, &deferred);
 	}
-	if (mfd < 0)
-		engine_subsid_opening(ptyno);	/* a direct manager here */
 	if (relay_wanted() && hup != 0 && !deferred) {
 		relay_barrier(ptyno);
 		hup = mfd >= 0 ? host_mgr_hup(mfd) : -1;

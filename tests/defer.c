@@ -416,10 +416,9 @@ t_flags(void)
 }
 
 /*
- * The subsidiary closed and opened again before the manager's first use
- * (in the direct engine: before its first read): the last close
- * dismantled the stream (the new open finds no modules) and left the
- * manager its zero-length message, then the new data.
+ * The subsidiary closed and opened again before the manager's first use:
+ * the last close dismantled the stream (the new open finds no modules)
+ * and left the manager its zero-length message, then the new data.
  */
 static void
 t_reopen(void)
@@ -428,6 +427,11 @@ t_reopen(void)
 	int	m, s, found;
 	ssize_t	r1 = -2, r2 = -2;
 
+	if (xt_engine_direct()) {
+		skip("reopen: the direct engine dismantles at the manager's "
+		    "read");
+		return;
+	}
 	if (xt_pair(&m, &s, name, sizeof(name), O_NOCTTY) == -1 ||
 	    xt_push3(s) == -1) {
 		ok(0, "reopen: a pair with ptem, ldterm, ttcompat");
