@@ -292,6 +292,21 @@ defer_promote(struct xstream *xs)
 	return (0);
 }
 
+/*
+ * A manager-side change of the stream state (the XPG4v2 mark) on fd, a
+ * deferred manager whose host manager shows a last close's hangup: the
+ * relay first, so that xptyd dismantles the stream for that close before
+ * the change, not after it.  0, or -1 (EBADF: closed meanwhile).
+ */
+int
+defer_promote_if_closed(int fd, struct xstream *xs)
+{
+	if (atomic_load(&xs->deferred) == DEFER_NONE ||
+	    host_mgr_hup(fd) != 1)
+		return (0);
+	return (defer_promote(xs));
+}
+
 /* Everything deferred in this process gets its relay (an escape). */
 void
 defer_promote_all(void)

@@ -307,6 +307,7 @@ int		 defer_promote(struct xstream *);
 void		 defer_promote_all(void);	/* an escape: fork, exec... */
 void		 defer_promote_fd(int fd);	/* fd leaves (SCM_RIGHTS) */
 void		 defer_promote_pty(int ptyno);	/* a message for xptyd */
+int		 defer_promote_if_closed(int fd, struct xstream *);
 
 /*
  * Any call that uses the stream xs: its relay first, if deferred.  -1

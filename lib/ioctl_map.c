@@ -60,15 +60,21 @@ int
 pt_mark_xpg4(int fd, struct xstream *xs)
 {
 	struct xstate	xst;
-	int		cfd = stream_ctlfd(fd, xs);
+	int		cfd;
 
 	/*
 	 * Whoever dismantles the stream at the subsidiary's last close
 	 * (xptyd, in the relay engine) must see one that came before this
-	 * mark.
+	 * mark: a deferred manager showing that close's hangup gets its
+	 * relay first (defer.c), or xptyd would take the mark away with
+	 * the close it sees later.
 	 */
-	if (xs->kind == XK_MANAGER)
+	if (xs->kind == XK_MANAGER) {
+		if (defer_promote_if_closed(fd, xs) == -1)
+			return (-1);
 		XENGINE(xs)->sync(xs);
+	}
+	cfd = stream_ctlfd(fd, xs);
 	if (xstate_get(cfd, &xst) == -1)
 		return (-1);
 	if (xs->kind == XK_MANAGER) {

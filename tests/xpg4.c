@@ -118,6 +118,35 @@ check_mode(void)
 	is_int(xpty_getmode(), XPTY_SVR4, "back to svr4");
 }
 
+/*
+ * The subsidiary closed (the manager not read), then unlockpt marks the
+ * pty again: illumos dismantled the stream at that close, before the new
+ * mark, so the next open autopushes.  (A manager whose relay was still
+ * deferred gets it at the mark: xptyd must see the close first.)
+ */
+static void
+check_mark_after_close(void)
+{
+	char	name[64];
+	int	m, s;
+
+	xpty_setmode(XPTY_XPG4V2);
+	if ((m = new_manager(name)) == -1 || (unlockpt)(m) == -1 ||
+	    (s = open_s(name)) == -1) {
+		ok(0, "xpg4v2: a marked pty and its subsidiary");
+		xpty_setmode(XPTY_SVR4);
+		return;
+	}
+	close(s);
+	is_int((unlockpt)(m), 0, "closed, not read: unlockpt marks again");
+	s = open_s(name);
+	is_int(ioctl(s, I_LIST, NULL), 4, "closed, not read, marked again: "
+	    "the next open autopushes");
+	close(s);
+	close(m);
+	xpty_setmode(XPTY_SVR4);
+}
+
 static void
 check_svr4_variants(void)
 {
@@ -228,6 +257,7 @@ main(int argc, char **argv)
 	sa.sa_handler = on_alarm;
 	sigaction(SIGALRM, &sa, NULL);
 	check_mode();
+	check_mark_after_close();
 	check_svr4_variants();
 	check_env();
 	return (done_testing());
