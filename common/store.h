@@ -24,6 +24,7 @@
 #ifndef XPTY_STORE_H
 #define XPTY_STORE_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <termios.h>
 
@@ -66,6 +67,20 @@ xstate_has(const struct xstate *xst, enum xpty_module m)
 		if (xst->mods[i] == m)
 			return (1);
 	return (0);
+}
+
+/*
+ * The store's epoch: moved by every xstate_put in this process before
+ * its change, and by xstate_touch, which code that changes a pty's
+ * termios some other way calls first (lib/termcache.c trusts a termios
+ * it holds only while the epoch stands still).
+ */
+extern _Atomic(unsigned long)	xstate_epoch;
+
+static inline void
+xstate_touch(void)
+{
+	atomic_fetch_add(&xstate_epoch, 1);
 }
 
 int	xstate_get(int fd, struct xstate *);

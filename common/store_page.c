@@ -59,6 +59,7 @@ typedef page_ref *_Atomic block_ref;
 static block_ref	registry[REG_BLOCKS];
 
 const int xstate_paged = 1;
+_Atomic(unsigned long) xstate_epoch;
 
 /* The registry slot of ptyno, made if create; NULL if out of range/memory. */
 static page_ref *
@@ -208,6 +209,7 @@ xstate_put(int fd, const struct xstate *xst, const struct kterm *base)
 	struct xp_page	*pg;
 	int		 ptyno;
 
+	xstate_touch();
 	if ((pg = live_page(fd, &ptyno)) == NULL) {
 		if (errno == 0)
 			errno = ENOENT;

@@ -21,7 +21,9 @@
  *
  * Concurrency: updates are read-modify-write of the termios (TCGETS then
  * TCSETS); two processes pushing on the same stream at the same instant
- * could lose one update, as documented in xpty(7).
+ * could lose one update, as documented in xpty(7) (CAVEATS), where the
+ * library's pushes spare the read for 100 us (lib/termcache.c).  Every
+ * xstate_put moves xstate_epoch first (common/store.h).
  *
  * A new pty's termios is always the same: Linux's pty driver resets it
  * to the driver's own at every allocation (TTY_DRIVER_RESET_TERMIOS),
@@ -48,6 +50,7 @@
 #define STATE_MAGICMASK	0xf0
 
 const int xstate_paged = 0;
+_Atomic(unsigned long) xstate_epoch;
 
 static void
 state_decode(const struct kterm *t, struct xstate *xst)
@@ -108,6 +111,7 @@ xstate_put(int fd, const struct xstate *xst, const struct kterm *base)
 {
 	struct kterm	t;
 
+	xstate_touch();
 	if (base != NULL)
 		t = *base;
 	else if (xsys_tcget(fd, &t) == -1)

@@ -33,20 +33,21 @@
 #include "internal.h"
 
 static int
-autopush_xpg4(int fd)
+autopush_xpg4(int fd, int ptyno)
 {
 	static const char	*mods[] = { "ptem", "ldterm", "ttcompat" };
 	struct xstream		*xs = xfd_lookup(fd);
 	struct xstate		 xst;
+	struct kterm		 t;
 	size_t			 i;
 
 	for (i = 0; i < 3; i++)
 		if (stream_push(fd, xs, mods[i]) == -1)
 			return (-1);
-	if (xstate_get(fd, &xst) == -1)
+	if (termcache_read(fd, ptyno, &xst, &t) == -1)
 		return (-1);
 	xst.flags |= XSTATE_PTEM_XPG4;
-	return (xstate_put(fd, &xst, NULL));
+	return (termcache_write(fd, ptyno, &xst, &t));
 }
 
 /*
@@ -58,9 +59,11 @@ autopush_xpg4(int fd)
 static int
 adopt_state(int fd, int ptyno, struct xstate *xst)
 {
-	int	saved = errno, r = -1;
+	struct kterm	t;
+	int		saved = errno, r = -1;
 
-	if (xstate_get(fd, xst) == 0 && xst->managed)
+	/* (kept by termcache.c for the pushes that usually follow) */
+	if (termcache_load(fd, ptyno, xst, &t) == 0 && xst->managed)
 		r = 0;
 	else if (xstate_paged && relay_wanted() &&
 	    relay_fetch_page(ptyno, fd) == 0 && xstate_get(fd, xst) == 0 &&
@@ -129,7 +132,7 @@ adopt_subsid(int fd, int ptyno)
 	}
 	xfd_attach(fd, xs);
 	if ((xst.flags & XSTATE_PTSTTY) && !xstate_has(&xst, XM_LDTERM) &&
-	    autopush_xpg4(fd) == -1) {
+	    autopush_xpg4(fd, ptyno) == -1) {
 		saved = errno;
 		xfd_detach(fd);
 		xsys_close(fd);

@@ -314,6 +314,7 @@ defer_promote_all(void)
 	struct xstream	*xs;
 	int		 n, hi;
 
+	xstate_touch();		/* lib/termcache.c: a child can set termios */
 	if (atomic_load_explicit(&defer_live, memory_order_relaxed) == 0 ||
 	    defer_busy)
 		return;		/* (this thread's promotion starting xptyd) */

@@ -373,6 +373,7 @@ xstream_release(struct xstream *xs)
 
 	if (atomic_fetch_sub(&xs->refs, 1) != 1)
 		return;
+	xstate_touch();		/* lib/termcache.c: its pty may be freed */
 	defer_released(xs);
 	xfd_gate_enter();
 	if (xs->lease_map != NULL) {

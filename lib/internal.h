@@ -348,6 +348,12 @@ char	*ptypath_namebuf(void);	/* this thread's ptsname() buffer */
 /* ---- common/store.h (store_<kind>.c): the stream-state store ---- */
 #include "store.h"
 
+/* ---- termcache.c: a thread's last termios of a subsidiary ---- */
+int	termcache_read(int fd, int ptyno, struct xstate *, struct kterm *);
+int	termcache_load(int fd, int ptyno, struct xstate *, struct kterm *);
+int	termcache_write(int fd, int ptyno, const struct xstate *,
+	    const struct kterm *);
+
 
 /* ---- ldterm.c ---- */
 void	ldterm_defaults(struct kterm *);	/* illumos ttymodes, host bits */

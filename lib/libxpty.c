@@ -460,6 +460,13 @@ is_streams_request(unsigned long req)
 	return ((req & ~0xffUL) == STR || (req >= ISPTM && req <= OWNERPT));
 }
 
+/* The requests whose termios read lib/termcache.c may spare. */
+static inline int
+is_push_or_pop(unsigned long req)
+{
+	return (req == I_PUSH || req == __I_PUSH_NOCTTY || req == I_POP);
+}
+
 static NOINLINE int
 ioctl_watched(int fd, unsigned long req, void *arg)
 {
@@ -469,6 +476,8 @@ ioctl_watched(int fd, unsigned long req, void *arg)
 	if ((xs = xfd_lookup(fd)) != NULL) {
 		if (req == FIONBIO)
 			engine_flags_touch();
+		if (!is_push_or_pop(req))
+			xstate_touch();		/* termcache.c: it may set */
 		rv = defer_use(xs) == -1 ? -1 : xpty_ioctl(fd, xs, req, arg);
 		if (xpty_tracing)
 			trace_ioctl(fd, req, arg, rv, errno, NULL);
@@ -485,6 +494,8 @@ ioctl_watched(int fd, unsigned long req, void *arg)
 			trace_ioctl(fd, req, arg, rv, errno, "not a stream");
 		return (rv);
 	}
+	if (KTERM_IS_SET(req))
+		xstate_touch();		/* a managed pty's, unrecorded? */
 	if (xpty_next.ioctl == NULL)
 		return (xsys_ioctl(fd, req, arg));
 	return (xpty_next.ioctl(fd, req, arg));
@@ -920,6 +931,7 @@ tcsetattr_recorded(int fd, int act, const struct termios *t)
 	struct kterm	 cur;
 	int		 tfd, had;
 
+	xstate_touch();		/* termcache.c: a termios is set */
 	if (xs == NULL)
 		return (NEXT(tcsetattr)(fd, act, t));
 	if (termios_gate(fd, xs) == -1)

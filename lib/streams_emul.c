@@ -81,25 +81,53 @@ stream_ctlfd(int fd, const struct xstream *xs)
 	return (hfd >= 0 ? hfd : fd);
 }
 
-/* Read the subsidiary's state; ENXIO once the manager is gone. */
+/* ENXIO once the manager is gone (the host says EIO). */
+static int
+subsid_gone(void)
+{
+	if (errno == EIO)
+		errno = ENXIO;
+	return (-1);
+}
+
+/* Read the subsidiary's state. */
 static int
 subsid_state(int fd, struct xstate *xst, struct kterm *t)
 {
-	if (xstate_read(fd, xst, t) == -1) {
-		if (errno == EIO)
-			errno = ENXIO;
-		return (-1);
-	}
+	if (xstate_read(fd, xst, t) == -1)
+		return (subsid_gone());
+	return (0);
+}
+
+/*
+ * A push or pop: its read and its store go through termcache.c, which
+ * spares the read when this thread has just read or stored the pty.
+ */
+static int
+subsid_edit_begin(int fd, const struct xstream *xs, struct xstate *xst,
+    struct kterm *t)
+{
+	if (termcache_read(fd, XS_LOAD(xs->ptyno), xst, t) == -1)
+		return (subsid_gone());
 	return (0);
 }
 
 static int
-subsid_push(int fd, enum xpty_module m)
+subsid_edit_end(int fd, const struct xstream *xs, const struct xstate *xst,
+    const struct kterm *t)
+{
+	if (termcache_write(fd, XS_LOAD(xs->ptyno), xst, t) == -1)
+		return (subsid_gone());
+	return (0);
+}
+
+static int
+subsid_push(int fd, const struct xstream *xs, enum xpty_module m)
 {
 	struct xstate	xst;
 	struct kterm	t;
 
-	if (subsid_state(fd, &xst, &t) == -1)
+	if (subsid_edit_begin(fd, xs, &xst, &t) == -1)
 		return (-1);
 	if (m == XM_PCKT) {
 		errno = EINVAL;
@@ -114,16 +142,16 @@ subsid_push(int fd, enum xpty_module m)
 	xst.mods[xst.depth++] = m;
 	if (m == XM_LDTERM)
 		ldterm_defaults(&t);
-	return (xstate_put(fd, &xst, &t));
+	return (subsid_edit_end(fd, xs, &xst, &t));
 }
 
 static int
-subsid_pop(int fd)
+subsid_pop(int fd, const struct xstream *xs)
 {
 	struct xstate	xst;
 	struct kterm	t;
 
-	if (subsid_state(fd, &xst, &t) == -1)
+	if (subsid_edit_begin(fd, xs, &xst, &t) == -1)
 		return (-1);
 	if (xst.depth == 0) {
 		errno = EINVAL;
@@ -132,7 +160,7 @@ subsid_pop(int fd)
 	if (xst.mods[--xst.depth] == XM_LDTERM)
 		ldterm_raw(&t);
 	xst.mods[xst.depth] = XM_NONE;
-	return (xstate_put(fd, &xst, &t));
+	return (subsid_edit_end(fd, xs, &xst, &t));
 }
 
 /* Fill names[] top down, driver last; returns the count. */
@@ -165,7 +193,7 @@ stream_push(int fd, struct xstream *xs, const char *uname)
 	if (module_lookup(uname, &m) == -1)
 		return (-1);
 	if (xs->kind == XK_SUBSID)
-		return (subsid_push(fd, m));
+		return (subsid_push(fd, xs, m));
 	/* nstrpush: at most XPTY_MAXMODS modules above the driver */
 	if (m != XM_PCKT || xs->nmods >= XPTY_MAXMODS) {
 		errno = EINVAL;
@@ -181,7 +209,7 @@ int
 stream_pop(int fd, struct xstream *xs)
 {
 	if (xs->kind == XK_SUBSID)
-		return (subsid_pop(fd));
+		return (subsid_pop(fd, xs));
 	if (xs->nmods == 0) {
 		errno = EINVAL;
 		return (-1);

@@ -114,4 +114,8 @@ _Static_assert(NCCS == 20 && VMIN == 16 && VTIME == 17 && VSTATUS == 18,
 #define KTERM_SETW	TIOCSETAW
 #define KTERM_SETF	TIOCSETAF
 
+/* Does req set a termios? */
+#define KTERM_IS_SET(req) \
+	((req) == TIOCSETA || (req) == TIOCSETAW || (req) == TIOCSETAF)
+
 #endif /* XPTY_SYS_BSD_H */

@@ -65,4 +65,15 @@ struct kterm {
 #define KTERM_SETW	TCSETSW
 #define KTERM_SETF	TCSETSF
 
+/*
+ * Does req set a termios?  The three above, TCSETA and its two (the old
+ * struct termio), and termios2's TCSETS2 family ('T' 0x2b to 0x2d, whose
+ * struct the C library's headers do not define).
+ */
+#define KTERM_IS_SET(req) \
+	((req) == TCSETS || (req) == TCSETSW || (req) == TCSETSF || \
+	 (req) == TCSETA || (req) == TCSETAW || (req) == TCSETAF || \
+	 (_IOC_TYPE(req) == 'T' && _IOC_DIR(req) == _IOC_WRITE && \
+	  _IOC_NR(req) >= 0x2b && _IOC_NR(req) <= 0x2d))
+
 #endif /* XPTY_SYS_LINUX_H */

@@ -4,6 +4,7 @@
  */
 #include <sys/select.h>
 #include <sys/uio.h>
+#include <pthread.h>
 #include "xtest.h"
 
 static const char *mods3[] = { "ptem", "ldterm", "ttcompat" };
@@ -330,6 +331,74 @@ same_modes(const struct termios *a, const struct termios *b)
 	    a->c_cflag == b->c_cflag && a->c_lflag == b->c_lflag &&
 	    cfgetospeed(a) == cfgetospeed(b) &&
 	    memcmp(a->c_cc, b->c_cc, VEOL2 + 1) == 0);
+}
+
+/* Set VINTR to c on fd: by tcsetattr, or by the TCSETS request itself. */
+static int
+set_vintr(int fd, int c, int by_ioctl)
+{
+	struct termios	t;
+
+	if (tcgetattr(fd, &t) == -1)
+		return (-1);
+	t.c_cc[VINTR] = (cc_t)c;
+	return (by_ioctl ? ioctl(fd, TCSETS, &t) : tcsetattr(fd, TCSANOW, &t));
+}
+
+static int
+vintr_is(int fd, int c)
+{
+	struct termios	t;
+
+	return (tcgetattr(fd, &t) == 0 && t.c_cc[VINTR] == c);
+}
+
+struct vintr_job {
+	int	fd, c;
+};
+
+static void *
+vintr_thread(void *arg)
+{
+	struct vintr_job	*j = arg;
+
+	return ((void *)(intptr_t)set_vintr(j->fd, j->c, 0));
+}
+
+/*
+ * This process changes the termios between its own pushes, at once
+ * (the next push comes microseconds later, well inside the time a push
+ * may reuse the termios it read or stored: lib/termcache.c): by
+ * tcsetattr, by the TCSETS request, from another thread, and before a
+ * pop.  Each change survives the push or pop that follows.
+ */
+static void
+check_between_pushes_here(void)
+{
+	struct vintr_job	j;
+	pthread_t		th;
+	void			*rv = (void *)1;
+	char			name[64];
+	int			m, s;
+
+	ok(pair(&m, &s, name) == 0, "pty pair");
+	is_int(ioctl(s, I_PUSH, "ptem"), 0, "push ptem");
+	ok(set_vintr(s, 1, 0) == 0 && ioctl(s, I_PUSH, "ttcompat") == 0 &&
+	    vintr_is(s, 1), "tcsetattr VINTR ^A, push ttcompat: VINTR is ^A");
+	ok(ioctl(s, I_POP, 0) == 0 && set_vintr(s, 2, 1) == 0 &&
+	    ioctl(s, I_PUSH, "ttcompat") == 0 && vintr_is(s, 2),
+	    "pop, TCSETS VINTR ^B, push ttcompat: VINTR is ^B");
+	j.fd = s;
+	j.c = 3;
+	ok(ioctl(s, I_POP, 0) == 0 &&
+	    pthread_create(&th, NULL, vintr_thread, &j) == 0 &&
+	    pthread_join(th, &rv) == 0 && rv == NULL &&
+	    ioctl(s, I_PUSH, "ttcompat") == 0 && vintr_is(s, 3),
+	    "pop, another thread sets VINTR ^C, push ttcompat: VINTR is ^C");
+	ok(set_vintr(s, 5, 0) == 0 && ioctl(s, I_POP, 0) == 0 &&
+	    vintr_is(s, 5) && ioctl(s, I_LIST, NULL) == 2,
+	    "VINTR ^E, pop ttcompat: VINTR is ^E, ptem stays");
+	close2(m, s);
 }
 
 /*
@@ -804,6 +873,7 @@ main(int argc, char **argv)
 	check_segment_end();
 	check_shared();
 	check_between_pushes();
+	check_between_pushes_here();
 	check_reuse();
 	check_raw();
 	check_ldterm();
