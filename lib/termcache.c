@@ -88,7 +88,9 @@ tc_usable(int ptyno)
 	    tc.epoch != atomic_load(&xstate_epoch))
 		return (0);
 	now = tc_now();
-	return (now >= tc.stamp && now - tc.stamp <= TC_FRESH_NS);
+	/* (0: no clock, no trust) */
+	return (tc.stamp != 0 && now >= tc.stamp &&
+	    now - tc.stamp <= TC_FRESH_NS);
 }
 
 /*
