@@ -94,6 +94,27 @@ tc_usable(int ptyno)
 }
 
 /*
+ * Claim the entry: 0 when it may not be used (page store, or a signal
+ * handler running over an interrupted use of it), else 1, busy set.
+ */
+static int
+tc_enter(void)
+{
+	if (xstate_paged || tc.busy)
+		return (0);
+	tc.busy = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return (1);
+}
+
+static void
+tc_leave(void)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	tc.busy = 0;
+}
+
+/*
  * The state and termios of the pty of fd (number ptyno): with trust, the
  * entry when it may be trusted, else (and always without trust) the
  * kernel's, then kept.  0, or -1 with errno from the host.
@@ -104,10 +125,8 @@ tc_read(int fd, int ptyno, struct xstate *xst, struct kterm *t, int trust)
 	unsigned long	epoch;
 	int		hit;
 
-	if (xstate_paged || tc.busy)
+	if (!tc_enter())
 		return (xstate_read(fd, xst, t));
-	tc.busy = 1;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if ((hit = trust && tc_usable(ptyno))) {
 		*xst = tc.xst;
 		*t = tc.t;
@@ -119,8 +138,7 @@ tc_read(int fd, int ptyno, struct xstate *xst, struct kterm *t, int trust)
 		} else
 			tc_note(ptyno, epoch, xst, t);
 	}
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	tc.busy = 0;
+	tc_leave();
 	return (hit == -1 ? -1 : 0);
 }
 
@@ -149,16 +167,13 @@ termcache_write(int fd, int ptyno, const struct xstate *xst,
 	unsigned long	before;
 	int		rv;
 
-	if (xstate_paged || tc.busy)
+	if (!tc_enter())
 		return (xstate_put(fd, xst, t));
-	tc.busy = 1;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	before = atomic_load(&xstate_epoch);
 	tc.ptyno = -1;
 	if ((rv = xstate_put(fd, xst, t)) == 0 &&
 	    atomic_load(&xstate_epoch) == before + 1)
 		tc_note(ptyno, before + 1, xst, t);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	tc.busy = 0;
+	tc_leave();
 	return (rv);
 }
