@@ -630,7 +630,8 @@ print_row(const struct row *rw, const char *cname, double *v, int rounds,
 	med = v[k / 2];
 	printf("%-15s %-8s %-12s %10.3f [%8.3f..%8.3f] ", rw->label, rw->unit,
 	    cname, med, v[0], v[k - 1]);
-	if (native_med > 0)
+	/* no ratio for xptyd: native's is an idle daemon's noise */
+	if (native_med > 0 && strcmp(rw->key, "cpu_xptyd") != 0)
 		printf("%7.3f\n", med / native_med);
 	else
 		printf("%7s\n", "-");
