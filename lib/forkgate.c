@@ -24,13 +24,17 @@
  * its descriptor.  Daemon requests and other waits are never made inside
  * the gate: sections are a few system calls long and never block.
  *
- * The gate is a counter of the threads inside with a "closed" bit.  A
- * thread entering a closed gate yields until it opens, unless it is
- * already inside (a signal handler calling close() over a section it
- * interrupted), which the per-thread depth tells; the prepare handler
- * does not wait for the forking thread's own sections either.  A section
- * held longer than FG_WAIT_MS (a handler that blocks inside it) is given
- * up on: the fork goes ahead, as it did before there was a gate.
+ * The gate is a counter of the threads inside, with a count of the forks
+ * under way in its upper half: several threads may fork at once, and the
+ * gate stays closed until the last of them is through (a "closed" bit
+ * that the first fork to finish cleared let a thread in while another
+ * fork was still copying the table).  A thread entering a closed gate
+ * yields until it opens, unless it is already inside (a signal handler
+ * calling close() over a section it interrupted), which the per-thread
+ * depth tells; the prepare handler does not wait for the forking
+ * thread's own sections either.  A section held longer than FG_WAIT_MS
+ * (a handler that blocks inside it) is given up on: the fork goes ahead,
+ * as it did before there was a gate.
  * Entering and leaving are two atomic operations and async-signal-safe.
  *
  * State: the gate word; each thread's depth (4 bytes of initial-exec
@@ -46,7 +50,8 @@
 
 #include "internal.h"
 
-#define FG_CLOSED	0x80000000u
+#define FG_INSIDE	0x0000ffffu	/* threads inside */
+#define FG_FORK		0x00010000u	/* one fork under way (upper half) */
 #define FG_WAIT_MS	1000
 
 static _Atomic(unsigned)	gate;
@@ -63,7 +68,7 @@ xfd_gate_enter(void)
 	}
 	v = atomic_load(&gate);
 	for (;;) {
-		if (v & FG_CLOSED) {
+		if (v & ~FG_INSIDE) {		/* closed: a fork is under way */
 			sched_yield();
 			v = atomic_load(&gate);
 			continue;
@@ -95,8 +100,8 @@ fg_prepare(void)
 	int	n;
 
 	defer_promote_all();	/* defer.c: a child shares the manager */
-	atomic_fetch_or(&gate, FG_CLOSED);
-	for (n = 0; (atomic_load(&gate) & ~FG_CLOSED) > depth; n++) {
+	atomic_fetch_add(&gate, FG_FORK);
+	for (n = 0; (atomic_load(&gate) & FG_INSIDE) > depth; n++) {
 		if (n < 1000)
 			sched_yield();
 		else if (n < 1000 + FG_WAIT_MS)
@@ -109,7 +114,7 @@ fg_prepare(void)
 static void
 fg_parent(void)
 {
-	atomic_fetch_and(&gate, ~FG_CLOSED);
+	atomic_fetch_sub(&gate, FG_FORK);
 }
 
 /*

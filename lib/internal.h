@@ -50,6 +50,7 @@
 #define XPTY_INTERNAL_H
 
 #include <sys/types.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -337,6 +338,28 @@ void		 xfd_gate_init(void);	/* pthread_atfork, once */
 /* private descriptors live at XPTY_PRIVATE_FDMIN and up (sys.h) */
 
 /* ---- host.h (host_<host>.c): the host kernel, included above ---- */
+
+/*
+ * host_open_manager, inside forkgate.c's gate where the host's allocator
+ * holds the new subsidiary open a moment (HOST_CAP_OPEN_CLOSES): a child
+ * forked then would hold it until it exits, so that the pty would show
+ * no hangup with nobody having opened it and then, at the child's exit,
+ * a close that xptyd would take for the stream's last.
+ */
+static inline int
+host_open_manager_gated(int oflag)
+{
+	int	fd, saved;
+
+	if (!(host_caps & HOST_CAP_OPEN_CLOSES))
+		return (host_open_manager(oflag));
+	xfd_gate_enter();
+	fd = host_open_manager(oflag);
+	saved = errno;
+	xfd_gate_leave();
+	errno = saved;
+	return (fd);
+}
 
 /* ---- ptypath.c: a caller's path, read without faulting ---- */
 #define PTYPATH_NONE	0	/* another path, or one that cannot be read */

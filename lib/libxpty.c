@@ -92,7 +92,7 @@ manager_open(int flags, int hostdata)
 	if (fd == -1) {
 		if (relayed && !deferred)
 			relay_diag_once();
-		if ((fd = host_open_manager(flags)) == -1)
+		if ((fd = host_open_manager_gated(flags)) == -1)
 			return (-1);
 		if ((ptyno = host_ptyno(fd)) == -1 ||
 		    xstate_new(fd, ptyno, &pagefd) == -1)

@@ -74,6 +74,7 @@
 
 #include "sys.h"
 #include "host.h"
+#include "internal.h"		/* host_open_manager_gated */
 #include "store.h"
 #include "relay.h"
 #include "proto.h"
@@ -119,7 +120,7 @@ relay_ptmx(int *ptyno)
 {
 	int	fd;
 
-	fd = host_open_manager(O_NONBLOCK | O_CLOEXEC);
+	fd = host_open_manager_gated(O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1) {
 		relay_why_errno("a new pty");
 		return (-1);

@@ -25,6 +25,12 @@
  *   mode       one thread re-setting the mode it reads (xpty_getmode,
  *              xpty_setmode of the same value) and asking isastream()
  *              of descriptors the others are opening and closing.
+ *   fork-open  NFORKERS threads forking children that live a moment
+ *              while NOPENERS open bare pairs and read a byte written
+ *              on each subsidiary from its manager: a child forked inside
+ *              an open holds what the open held then (where the host's
+ *              allocator opens and closes the subsidiary itself, that
+ *              subsidiary), and its exit is no last close of the stream.
  * Afterwards: no failures, and /proc/self/fd has the count it started
  * with.  XPTY_THREADS_ITER sets the churn rounds per thread (default 200);
  * XPTY_THREADS_SECS caps the churn phase's time (default 60).
@@ -37,6 +43,12 @@
 #define FORK_EVERY	10
 #define STREAM_BYTES	(256 * 1024)
 #define NSTREAMS	2
+#define NFORKERS	2
+#define NOPENERS	8
+#define FORKOPEN_N	4000		/* opens at most */
+#define FORKOPEN_SECS	4.0		/* and at most this long */
+#define CHILD_HOLD_US	3000		/* a forked child's life */
+#define FORKER_LIVE	8		/* children alive per forker */
 
 struct worker {
 	pthread_t	th;
@@ -49,6 +61,7 @@ struct worker {
 
 static atomic_int stop_churn;	/* time cap reached */
 static atomic_int stop_side;	/* churn over: stop the mode thread */
+static atomic_int stop_forkers;	/* fork-open over */
 static int iterations = 200;
 static double time_cap = 60;
 
@@ -446,6 +459,109 @@ check_churn(void)
 	    mw.rounds);
 }
 
+/* ---- fork-open ---- */
+
+/*
+ * Fork children that hold what they inherited a moment, up to
+ * FORKER_LIVE of them alive at once; count them.
+ */
+static void *
+forker_main(void *arg)
+{
+	atomic_int	*forks = arg;
+	pid_t		 pid, kids[FORKER_LIVE];
+	int		 i, n = 0;
+
+	while (!atomic_load(&stop_forkers) || n > 0) {
+		if (n == FORKER_LIVE || atomic_load(&stop_forkers)) {
+			(void)waitpid(kids[0], NULL, 0);
+			for (i = 1; i < n; i++)
+				kids[i - 1] = kids[i];
+			n--;
+			continue;
+		}
+		if ((pid = fork()) == 0) {
+			usleep(CHILD_HOLD_US);
+			_exit(0);
+		}
+		if (pid > 0) {
+			kids[n++] = pid;
+			atomic_fetch_add(forks, 1);
+		}
+	}
+	return (NULL);
+}
+
+/* Open bare pairs; on each, a byte from the subsidiary to the manager. */
+static void *
+opener_main(void *arg)
+{
+	struct worker	*w = arg;
+	double		 t0 = xt_now();
+	int		 m, s;
+	char		 c;
+	ssize_t		 r;
+
+	for (; w->rounds < FORKOPEN_N / NOPENERS &&
+	    xt_now() - t0 < FORKOPEN_SECS; w->rounds++) {
+		if (xt_pair(&m, &s, NULL, 0, O_NOCTTY) == -1) {
+			failed(w, "open %d: pty pair", w->rounds);
+			break;
+		}
+		c = 'x';
+		r = write(s, &c, 1) == 1 ? xt_read_for(m, &c, 1, 5000) : -1;
+		if (r != 1 || c != 'x')
+			failed(w, "open %d: the manager read %zd (%s)",
+			    w->rounds, r, r == 0 ? "a zero-length message" :
+			    "not the byte");
+		close(s);
+		close(m);
+	}
+	return (NULL);
+}
+
+static void
+check_fork_open(void)
+{
+	pthread_t	fth[NFORKERS];
+	struct worker	ws[NOPENERS];
+	atomic_int	forks = 0;
+	int		i, n = 0, fails = 0, setup = 0, fstarted[NFORKERS];
+	int		ostarted[NOPENERS];
+	double		t0 = xt_now();
+
+	memset(ws, 0, sizeof(ws));
+	for (i = 0; i < NFORKERS; i++)
+		if (!(fstarted[i] = pthread_create(&fth[i], NULL,
+		    forker_main, &forks) == 0))
+			setup++;
+	for (i = 0; i < NOPENERS; i++) {
+		ws[i].id = i;
+		if (!(ostarted[i] = pthread_create(&ws[i].th, NULL,
+		    opener_main, &ws[i]) == 0))
+			setup++;
+	}
+	for (i = 0; i < NOPENERS; i++)
+		if (ostarted[i])
+			pthread_join(ws[i].th, NULL);
+	atomic_store(&stop_forkers, 1);
+	for (i = 0; i < NFORKERS; i++)
+		if (fstarted[i])
+			pthread_join(fth[i], NULL);
+	for (i = 0; i < NOPENERS; i++) {
+		if (ws[i].fails)
+			diag("fork-open: opener %d: %d failures, first: %s", i,
+			    ws[i].fails, ws[i].first);
+		fails += ws[i].fails;
+		n += ws[i].rounds;
+	}
+	diag("fork-open: %d opens, %d forks in %.1f s", n, atomic_load(&forks),
+	    xt_now() - t0);
+	is_int(setup, 0, "fork-open: threads started");
+	is_int(fails, 0, "fork-open: a child forked during an open leaves no "
+	    "zero-length message: each manager reads its subsidiary's byte");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -474,6 +590,7 @@ main(int argc, char **argv)
 	before = xt_count_fds(0);
 	check_churn();
 	check_streams();
+	check_fork_open();
 	after = xt_count_fds(0);
 	is_int(after, before, "no descriptor leaked (%d open)", after);
 	return (done_testing());
